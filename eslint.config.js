@@ -1,0 +1,29 @@
+// Lint rules, including the import boundaries that keep the architecture honest:
+// pure modules (codec, FSM, RIB, policy, config diff) import no I/O.
+import tseslint from 'typescript-eslint';
+
+const ioModules = [
+  'node:fs', 'fs', 'node:fs/promises', 'fs/promises', 'node:net', 'net', 'node:dgram', 'dgram',
+  'node:child_process', 'child_process', 'node:os', 'os', 'node:zlib', 'zlib', 'node:http', 'http',
+  'node:process', 'process', 'koffi', 'netlink', 'winston', 'seek-bzip',
+];
+const noIo = {
+  'no-restricted-imports': ['error', {
+    paths: ioModules.map((name) => ({ name, message: 'pure module: no I/O imports (see README, Design)' })),
+    patterns: [
+      { group: ['**/daemon/**', '**/mgmt/**', '**/fib/**', '**/cli/**', '**/mrt/**'],
+        message: 'pure module: may not depend on I/O layers' },
+    ],
+  }],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['src/bgp/wire/**/*.ts', 'src/rib/**/*.ts', 'src/policy/**/*.ts'], rules: noIo },
+);
