@@ -1,0 +1,14 @@
+// The BGP wire codec: pure, no I/O. Decoding never throws; it returns a result that names the
+// RFC's answer to malformed input. Encoding throws RangeError only for values a caller built wrong.
+
+export * from './types.js';
+export { decodeMessage, encodeMessage, decodePathAttributes, checkHeader, makeContext, shutdownData } from './message.js';
+export { HEADER_LEN, MAX_MESSAGE, MAX_EXTENDED_MESSAGE } from './message.js';
+export { mergeAsPath, asPathLength, AS_TRANS } from './aspath.js';
+export { endOfRib, findAttr } from './update.js';
+export { ERR, HEADER_SUB, OPEN_SUB, UPDATE_SUB, CEASE_SUB, errorText, CodecError } from './errors.js';
+export { ipv4ToText, ipv6ToText, prefixToText, parseIpv4, parseIpv6 } from './addr.js';
+export { decodeNlri, encodeNlri } from './nlri.js';
+export { FLAG_OPTIONAL, FLAG_TRANSITIVE, FLAG_PARTIAL, FLAG_EXTENDED_LENGTH } from './attributes.js';
+export { Reader, Truncated, toHex, fromHex } from './reader.js';
+export { Writer } from './writer.js';

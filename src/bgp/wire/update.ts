@@ -1,0 +1,183 @@
+// UPDATE messages (RFC 4271 §4.3) and the path attribute section, with the error handling of
+// RFC 7606: each malformed attribute leads to exactly one of session reset (thrown CodecError),
+// treat-as-withdraw or attribute discard (findings), as its descriptor says.
+
+import type { CodecContext, Nlri, PathAttribute, UpdateFinding, UpdateMessage } from './types.js';
+import { ATTRIBUTES, Bad, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, FLAG_TRANSITIVE, encodeAttribute } from './attributes.js';
+import type { DecodeOptions, MalformedAction } from './attributes.js';
+import { ERR, UPDATE_SUB, fail } from './errors.js';
+import { decodeNlri, encodeNlri } from './nlri.js';
+import { toHex } from './reader.js';
+import type { Writer } from './writer.js';
+
+const MP_REACH = 14;
+const MP_UNREACH = 15;
+
+export interface ParsedAttributes {
+  attributes: PathAttribute[];
+  findings: UpdateFinding[];
+}
+
+/** Subcode for a session reset caused by one attribute (RFC 4271 §6.3). */
+function resetSubcode(code: number, flagsWrong: boolean): number {
+  if (flagsWrong) return UPDATE_SUB.ATTR_FLAGS;
+  if (code === 1) return UPDATE_SUB.INVALID_ORIGIN;
+  if (code === 2) return UPDATE_SUB.MALFORMED_AS_PATH;
+  if (code === MP_REACH || code === MP_UNREACH) return UPDATE_SUB.OPTIONAL_ATTR;
+  return UPDATE_SUB.ATTR_LENGTH;
+}
+
+function malformed(
+  action: MalformedAction,
+  code: number,
+  reason: string,
+  flagsWrong: boolean,
+  attrBytes: Uint8Array,
+  findings: UpdateFinding[],
+): void {
+  if (action === 'session-reset') fail(ERR.UPDATE, resetSubcode(code, flagsWrong), reason, attrBytes);
+  findings.push({ action, attrCode: code, reason });
+}
+
+/**
+ * Parse the path attribute section buf[start, end). Session-reset errors are thrown as CodecError;
+ * the caller (an entry point) turns them into a result.
+ */
+export function parseAttributes(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  ctx: CodecContext,
+  opts: DecodeOptions = {},
+): ParsedAttributes {
+  const attributes: PathAttribute[] = [];
+  const findings: UpdateFinding[] = [];
+  const seen = new Uint8Array(256);
+  let p = start;
+  while (p < end) {
+    // RFC 7606 §4: a header or value running past the section is treat-as-withdraw; the Total
+    // Path Attribute Length still locates the NLRI field.
+    const ext = (b[p]! & FLAG_EXTENDED_LENGTH) !== 0;
+    const headLen = ext ? 4 : 3;
+    if (p + headLen > end) {
+      findings.push({ action: 'treat-as-withdraw', reason: `attribute header truncated at offset ${p}` });
+      break;
+    }
+    const flags = b[p]!;
+    const code = b[p + 1]!;
+    const len = ext ? (b[p + 2]! << 8) | b[p + 3]! : b[p + 2]!;
+    const valueAt = p + headLen;
+    if (valueAt + len > end) {
+      findings.push({ action: 'treat-as-withdraw', attrCode: code, reason: `attribute ${code} length ${len} overruns the section` });
+      break;
+    }
+    const attrBytes = b.subarray(p, valueAt + len);
+    p = valueAt + len;
+    // RFC 7606 §3(g): a repeated MP_REACH/MP_UNREACH is Malformed Attribute List; any other
+    // repeated attribute is discarded after its first occurrence.
+    if (seen[code]) {
+      if (code === MP_REACH || code === MP_UNREACH) {
+        fail(ERR.UPDATE, UPDATE_SUB.MALFORMED_ATTR_LIST, `attribute ${code} appears twice`);
+      }
+      findings.push({ action: 'attribute-discard', attrCode: code, reason: `attribute ${code} repeated` });
+      continue;
+    }
+    seen[code] = 1;
+    const d = ATTRIBUTES[code];
+    if (!d) {
+      // RFC 4271 §6.3: an unrecognised well-known attribute is an error with the attribute as data.
+      if (!(flags & FLAG_OPTIONAL)) {
+        fail(ERR.UPDATE, UPDATE_SUB.UNRECOGNIZED_WELL_KNOWN, `unrecognised well-known attribute ${code}`, attrBytes);
+      }
+      attributes.push({ code, name: 'UNKNOWN', flags, value: toHex(b.subarray(valueAt, valueAt + len)) });
+      continue;
+    }
+    // RFC 7606 §3(c): Optional/Transitive bits in conflict with the type code make the attribute
+    // malformed, handled as that attribute's own errors are.
+    if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== d.flags) {
+      malformed(d.onMalformed, code, `${d.name} flags 0x${flags.toString(16)} wrong`, true, attrBytes, findings);
+      continue;
+    }
+    const value = d.decode(b, valueAt, len, ctx, opts);
+    if (value instanceof Bad) {
+      malformed(d.onMalformed, code, value.reason, false, attrBytes, findings);
+      continue;
+    }
+    attributes.push({ code, name: d.name, flags, value } as PathAttribute);
+  }
+  return { attributes, findings };
+}
+
+export function findAttr<N extends PathAttribute['name']>(
+  attrs: readonly PathAttribute[],
+  name: N,
+): Extract<PathAttribute, { name: N }> | undefined {
+  for (const a of attrs) if (a.name === name) return a as Extract<PathAttribute, { name: N }>;
+  return undefined;
+}
+
+/** Decode an UPDATE body; `start` is just past the header, `end` the message end. */
+export function decodeUpdateBody(b: Uint8Array, start: number, end: number, ctx: CodecContext): {
+  msg: UpdateMessage;
+  findings: UpdateFinding[];
+} {
+  const v4AddPath = ctx.addPath.has('1/1');
+  const withdrawnLen = (b[start]! << 8) | b[start + 1]!;
+  const withdrawnEnd = start + 2 + withdrawnLen;
+  // RFC 4271 §6.3: lengths that do not fit the message are Malformed Attribute List.
+  if (withdrawnEnd + 2 > end) fail(ERR.UPDATE, UPDATE_SUB.MALFORMED_ATTR_LIST, 'withdrawn routes length overruns the message');
+  const attrLen = (b[withdrawnEnd]! << 8) | b[withdrawnEnd + 1]!;
+  const attrStart = withdrawnEnd + 2;
+  const attrEnd = attrStart + attrLen;
+  if (attrEnd > end) fail(ERR.UPDATE, UPDATE_SUB.MALFORMED_ATTR_LIST, 'total path attribute length overruns the message');
+  // RFC 7606 §3(i) and §5.3: an unparseable Withdrawn Routes or NLRI field is a session reset.
+  const withdrawn = decodeNlri(b, start + 2, withdrawnEnd, 1, v4AddPath);
+  if (typeof withdrawn === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `withdrawn routes: ${withdrawn}`);
+  const { attributes, findings } = parseAttributes(b, attrStart, attrEnd, ctx);
+  const nlri = decodeNlri(b, attrEnd, end, 1, v4AddPath);
+  if (typeof nlri === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `NLRI: ${nlri}`);
+  checkMandatory(attributes, nlri, findings);
+  return { msg: { type: 'UPDATE', withdrawn, attributes, nlri }, findings };
+}
+
+/** RFC 7606 §3(d) with RFC 4760 §4: missing well-known mandatory attributes are treat-as-withdraw. */
+function checkMandatory(attrs: PathAttribute[], nlri: Nlri[], findings: UpdateFinding[]): void {
+  const reach = findAttr(attrs, 'MP_REACH_NLRI');
+  const announces = nlri.length > 0 || (reach !== undefined && (reach.value.nlri.length > 0 || reach.value.nlriHex));
+  if (!announces) return;
+  // An attribute already reported malformed is not reported missing again.
+  const reported = new Set(findings.map((f) => f.attrCode));
+  const missing: string[] = [];
+  if (!findAttr(attrs, 'ORIGIN') && !reported.has(1)) missing.push('ORIGIN');
+  if (!findAttr(attrs, 'AS_PATH') && !reported.has(2)) missing.push('AS_PATH');
+  if (nlri.length > 0 && !findAttr(attrs, 'NEXT_HOP') && !reported.has(3)) missing.push('NEXT_HOP');
+  if (missing.length) findings.push({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
+  // IPv4 unicast both in the NLRI field and in MP_REACH_NLRI leaves two next hops for one family:
+  // ambiguous, so neither set is trusted (RFC 7606 §5.1 guidance on locating NLRI).
+  if (nlri.length > 0 && reach && reach.value.afi === 1 && reach.value.safi === 1) {
+    findings.push({ action: 'treat-as-withdraw', attrCode: MP_REACH, reason: 'IPv4 unicast NLRI both in the NLRI field and in MP_REACH_NLRI' });
+  }
+}
+
+export function encodeUpdateBody(w: Writer, msg: UpdateMessage, ctx: CodecContext): void {
+  const addPath = ctx.addPath.has('1/1');
+  const wAt = w.reserve(2);
+  encodeNlri(w, 1, msg.withdrawn, addPath);
+  w.putU16(wAt, w.pos - wAt - 2);
+  const aAt = w.reserve(2);
+  for (const attr of msg.attributes) encodeAttribute(w, attr, ctx);
+  w.putU16(aAt, w.pos - aAt - 2);
+  encodeNlri(w, 1, msg.nlri, addPath);
+}
+
+/** End-of-RIB (RFC 4724 §2): the family it marks, or undefined if the UPDATE is not one. */
+export function endOfRib(msg: UpdateMessage): { afi: number; safi: number } | undefined {
+  if (msg.withdrawn.length || msg.nlri.length) return undefined;
+  if (msg.attributes.length === 0) return { afi: 1, safi: 1 };
+  const only = msg.attributes[0];
+  if (msg.attributes.length === 1 && only && only.name === 'MP_UNREACH_NLRI') {
+    const v = only.value;
+    if (v.withdrawn.length === 0 && !v.nlriHex) return { afi: v.afi, safi: v.safi };
+  }
+  return undefined;
+}
