@@ -1,0 +1,108 @@
+// `routectl mrt dump FILE [--json]`: one line per announced/withdrawn prefix, state change or RIB
+// entry, in the format of `bgpdump -m` (see src/mrt/bgpdump.ts), or one JSON object per line
+// with the same fields plus the codec's decoded path attributes. Output goes through a buffered
+// writer; malformed framing prints everything before it, then an error naming the byte offset on
+// stderr, exit status 1.
+
+import { writeSync } from 'node:fs';
+import { BgpdumpFormatter, type BgpdumpLine } from '../mrt/bgpdump.js';
+import { loadMrtFile } from '../mrt/input.js';
+import { readMrt } from '../mrt/reader.js';
+import { MrtFramingError, type MrtRecord } from '../mrt/types.js';
+import type { Command } from './routectl.js';
+
+/** Collects output and writes it to a file descriptor in large blocks. */
+export class BufferedWriter {
+  private chunks: string[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly limit = 1 << 16,
+  ) {}
+
+  line(s: string): void {
+    this.chunks.push(s, '\n');
+    this.size += s.length + 1;
+    if (this.size >= this.limit) this.flush();
+  }
+
+  flush(): void {
+    if (this.size === 0) return;
+    const buf = Buffer.from(this.chunks.join(''), 'utf8');
+    this.chunks = [];
+    this.size = 0;
+    let off = 0;
+    while (off < buf.length) {
+      try {
+        off += writeSync(this.fd, buf, off);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw e;
+      }
+    }
+  }
+}
+
+function jsonFor(rec: MrtRecord, line: BgpdumpLine): Record<string, unknown> {
+  const obj: Record<string, unknown> = { ...line.fields };
+  if (rec.kind === 'message') {
+    if (rec.decoded.ok && rec.decoded.msg.type === 'UPDATE') {
+      obj.attributes = rec.decoded.msg.attributes;
+      if (rec.decoded.findings.length > 0) obj.findings = rec.decoded.findings;
+    } else if (!rec.decoded.ok) {
+      obj.decodeError = rec.decoded.reason;
+    }
+  } else if (rec.kind === 'rib' && line.entryIndex !== undefined) {
+    const entry = rec.entries[line.entryIndex];
+    if (entry) {
+      if (entry.attributes.ok) {
+        obj.attributes = entry.attributes.attributes;
+        if (entry.attributes.findings.length > 0) obj.findings = entry.attributes.findings;
+      } else {
+        obj.decodeError = entry.attributes.reason;
+      }
+    }
+  }
+  return obj;
+}
+
+export function mrtDump(file: string, json: boolean, out: BufferedWriter, err: (s: string) => void): number {
+  let buf: Uint8Array;
+  try {
+    buf = loadMrtFile(file);
+  } catch (e) {
+    err(`routectl mrt dump: ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const fmt = new BgpdumpFormatter();
+  try {
+    for (const rec of readMrt(buf)) {
+      for (const line of fmt.lines(rec)) out.line(json ? JSON.stringify(jsonFor(rec, line)) : line.text);
+    }
+  } catch (e) {
+    out.flush();
+    if (e instanceof MrtFramingError) {
+      err(`routectl mrt dump: ${file}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  out.flush();
+  return 0;
+}
+
+export const mrtDumpCommand: Command = {
+  words: ['mrt', 'dump'],
+  usage: 'mrt dump FILE [--json]   print an MRT file (plain, gzip or bzip2) like bgpdump -m',
+  run(args: string[]): number {
+    const json = args.includes('--json');
+    const files = args.filter((a) => a !== '--json');
+    if (files.length !== 1 || files[0]!.startsWith('-')) {
+      process.stderr.write(`usage: routectl ${mrtDumpCommand.usage}\n`);
+      return 2;
+    }
+    const out = new BufferedWriter(1);
+    return mrtDump(files[0]!, json, out, (s) => process.stderr.write(s + '\n'));
+  },
+};

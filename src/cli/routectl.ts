@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// routectl: the operator's command-line tool. Subcommands are dispatched through a small table
+// keyed by their words ("mrt dump"); each handler gets the remaining arguments and returns the
+// exit status.
+
+import { mrtDumpCommand } from './mrt-dump.js';
+
+export interface Command {
+  /** The words that select the command, e.g. ['mrt', 'dump']. */
+  words: string[];
+  usage: string;
+  run(args: string[]): Promise<number> | number;
+}
+
+const commands: Command[] = [mrtDumpCommand];
+
+function usage(): string {
+  return ['usage: routectl <command> [args]', '', 'commands:', ...commands.map((c) => `  routectl ${c.usage}`)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') {
+    process.stdout.write(usage() + '\n');
+    return argv.length === 0 ? 2 : 0;
+  }
+  const cmd = commands.find((c) => c.words.every((w, i) => argv[i] === w));
+  if (!cmd) {
+    process.stderr.write(`routectl: unknown command: ${argv.join(' ')}\n${usage()}\n`);
+    return 2;
+  }
+  return cmd.run(argv.slice(cmd.words.length));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`routectl: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
