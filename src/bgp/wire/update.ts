@@ -32,12 +32,20 @@ function malformed(
   code: number,
   reason: string,
   flagsWrong: boolean,
-  attrBytes: Uint8Array,
+  attrBytes: () => Uint8Array,
   findings: UpdateFinding[],
 ): void {
-  if (action === 'session-reset') fail(ERR.UPDATE, resetSubcode(code, flagsWrong), reason, attrBytes);
+  if (action === 'session-reset') fail(ERR.UPDATE, resetSubcode(code, flagsWrong), reason, attrBytes());
   findings.push({ action, attrCode: code, reason });
 }
+
+/** Shared result for the common case of no findings; never pushed to (see addFinding). */
+export const NO_FINDINGS: readonly UpdateFinding[] = Object.freeze([]);
+
+// Which attribute codes the current parse has seen: an epoch per parse avoids clearing 256 bytes
+// (or allocating them) for every UPDATE. Decoding is synchronous, so one table serves all.
+const seenEpoch = new Uint32Array(256);
+let epoch = 0;
 
 /**
  * Parse the path attribute section buf[start, end). Session-reset errors are thrown as CodecError;
@@ -52,7 +60,10 @@ export function parseAttributes(
 ): ParsedAttributes {
   const attributes: PathAttribute[] = [];
   const findings: UpdateFinding[] = [];
-  const seen = new Uint8Array(256);
+  if (++epoch === 0xffffffff) {
+    seenEpoch.fill(0);
+    epoch = 1;
+  }
   let p = start;
   while (p < end) {
     // RFC 7606 §4: a header or value running past the section is treat-as-withdraw; the Total
@@ -71,23 +82,24 @@ export function parseAttributes(
       findings.push({ action: 'treat-as-withdraw', attrCode: code, reason: `attribute ${code} length ${len} overruns the section` });
       break;
     }
-    const attrBytes = b.subarray(p, valueAt + len);
+    const attrStart = p;
+    const attrBytes = (): Uint8Array => b.subarray(attrStart, valueAt + len);
     p = valueAt + len;
     // RFC 7606 §3(g): a repeated MP_REACH/MP_UNREACH is Malformed Attribute List; any other
     // repeated attribute is discarded after its first occurrence.
-    if (seen[code]) {
+    if (seenEpoch[code] === epoch) {
       if (code === MP_REACH || code === MP_UNREACH) {
         fail(ERR.UPDATE, UPDATE_SUB.MALFORMED_ATTR_LIST, `attribute ${code} appears twice`);
       }
       findings.push({ action: 'attribute-discard', attrCode: code, reason: `attribute ${code} repeated` });
       continue;
     }
-    seen[code] = 1;
+    seenEpoch[code] = epoch;
     const d = ATTRIBUTES[code];
     if (!d) {
       // RFC 4271 §6.3: an unrecognised well-known attribute is an error with the attribute as data.
       if (!(flags & FLAG_OPTIONAL)) {
-        fail(ERR.UPDATE, UPDATE_SUB.UNRECOGNIZED_WELL_KNOWN, `unrecognised well-known attribute ${code}`, attrBytes);
+        fail(ERR.UPDATE, UPDATE_SUB.UNRECOGNIZED_WELL_KNOWN, `unrecognised well-known attribute ${code}`, attrBytes());
       }
       attributes.push({ code, name: 'UNKNOWN', flags, value: toHex(b.subarray(valueAt, valueAt + len)) });
       continue;
@@ -146,11 +158,11 @@ function checkMandatory(attrs: PathAttribute[], nlri: Nlri[], findings: UpdateFi
   const announces = nlri.length > 0 || (reach !== undefined && (reach.value.nlri.length > 0 || reach.value.nlriHex));
   if (!announces) return;
   // An attribute already reported malformed is not reported missing again.
-  const reported = new Set(findings.map((f) => f.attrCode));
+  const reported = (code: number): boolean => findings.some((f) => f.attrCode === code);
   const missing: string[] = [];
-  if (!findAttr(attrs, 'ORIGIN') && !reported.has(1)) missing.push('ORIGIN');
-  if (!findAttr(attrs, 'AS_PATH') && !reported.has(2)) missing.push('AS_PATH');
-  if (nlri.length > 0 && !findAttr(attrs, 'NEXT_HOP') && !reported.has(3)) missing.push('NEXT_HOP');
+  if (!findAttr(attrs, 'ORIGIN') && !reported(1)) missing.push('ORIGIN');
+  if (!findAttr(attrs, 'AS_PATH') && !reported(2)) missing.push('AS_PATH');
+  if (nlri.length > 0 && !findAttr(attrs, 'NEXT_HOP') && !reported(3)) missing.push('NEXT_HOP');
   if (missing.length) findings.push({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
   // IPv4 unicast both in the NLRI field and in MP_REACH_NLRI leaves two next hops for one family:
   // ambiguous, so neither set is trusted (RFC 7606 §5.1 guidance on locating NLRI).
