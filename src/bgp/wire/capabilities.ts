@@ -65,7 +65,11 @@ const CAPABILITIES: CapDescriptor[] = [
     },
     encode: (w, v: Extract<Capability, { code: 64 }>['value']) => {
       w.u16((v.restarting ? 0x8000 : 0) | (v.notification ? 0x4000 : 0) | (v.restartTime & 0x0fff));
-      for (const f of v.families) (w.u16(f.afi), w.u8(f.safi), w.u8(f.forwardingPreserved ? 0x80 : 0));
+      for (const f of v.families) {
+        w.u16(f.afi);
+        w.u8(f.safi);
+        w.u8(f.forwardingPreserved ? 0x80 : 0);
+      }
     },
   },
   {
