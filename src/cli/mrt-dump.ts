@@ -47,6 +47,7 @@ export class BufferedWriter {
 function jsonFor(rec: MrtRecord, line: BgpdumpLine): Record<string, unknown> {
   const obj: Record<string, unknown> = { ...line.fields };
   if (rec.kind === 'message') {
+    if (rec.addPathInferred) obj.addPathInferred = true;
     if (rec.decoded.ok && rec.decoded.msg.type === 'UPDATE') {
       obj.attributes = rec.decoded.msg.attributes;
       if (rec.decoded.findings.length > 0) obj.findings = rec.decoded.findings;

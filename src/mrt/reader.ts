@@ -141,8 +141,18 @@ function parseBgp4mp(header: MrtHeader, r: Reader, bytes: Uint8Array): MrtRecord
     if (!p.ok) return { kind: 'skipped', header, body: bytes, reason: `BGP4MP address family ${p.afi} not supported` };
     const message = r.bytes(r.remaining);
     const ctx: CodecContext = makeContext({ as4, addPath: addPath ? ADDPATH_BOTH : new Set(), extendedMessage: true });
-    const decoded = decodeMessage(message, ctx);
+    let decoded = decodeMessage(message, ctx);
     const { ok: _ok, ...peer } = p;
+    if (!decoded.ok && !addPath && message[18] === 2) {
+      // Some BIRD versions wrote ADD-PATH NLRI under the plain MESSAGE/MESSAGE_AS4 subtypes
+      // (before RFC 8050 assigned ADD-PATH subtypes). If the UPDATE only makes sense with path
+      // identifiers, take it that way and say so.
+      const withPathIds = decodeMessage(message, makeContext({ as4, addPath: ADDPATH_BOTH, extendedMessage: true }));
+      if (withPathIds.ok) {
+        decoded = withPathIds;
+        return { kind: 'message', header, body: bytes, ...peer, as4, local, addPath: true, addPathInferred: true, message, decoded };
+      }
+    }
     return { kind: 'message', header, body: bytes, ...peer, as4, local, addPath, message, decoded };
   }
   return { kind: 'skipped', header, body: bytes, reason: `BGP4MP subtype ${st} not supported` };
@@ -189,8 +199,19 @@ function parseTableDumpV2(header: MrtHeader, r: Reader, bytes: Uint8Array, state
         const originatedTime = r.u32();
         const pathId = addPath ? r.u32() : undefined;
         const attributeBytes = r.bytes(r.u16());
-        const attributes = decodePathAttributes(attributeBytes, ctx, { mrtRib: true, afi, safi });
+        let attributes = decodePathAttributes(attributeBytes, ctx, { mrtRib: true, afi, safi });
+        let mpReachFullForm = false;
+        if (!attributes.ok) {
+          // Quagga writes the whole RFC 4760 MP_REACH_NLRI (AFI, SAFI, next hop, reserved, NLRI)
+          // into RIB entries instead of RFC 6396's abbreviated form (bgpdump accepts both too).
+          const full = decodePathAttributes(attributeBytes, ctx);
+          if (full.ok) {
+            attributes = full;
+            mpReachFullForm = true;
+          }
+        }
         const entry: RibEntry = { peerIndex, originatedTime, attributeBytes, attributes };
+        if (mpReachFullForm) entry.mpReachFullForm = true;
         const peer = state.peers?.[peerIndex];
         if (peer) entry.peer = peer;
         if (pathId !== undefined) entry.pathId = pathId;

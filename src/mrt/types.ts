@@ -70,7 +70,13 @@ export interface Bgp4mpMessage extends RecordBase, Bgp4mpPeer {
   as4: boolean;
   /** MESSAGE_LOCAL variants: a message sent by the local side. */
   local: boolean;
+  /** Path identifiers in the NLRI: an ADD-PATH subtype, or inferred (see addPathInferred). */
   addPath: boolean;
+  /**
+   * The subtype says no ADD-PATH but the UPDATE only decodes with path identifiers (captures
+   * from BIRD versions that predate RFC 8050's subtypes); it was decoded with them.
+   */
+  addPathInferred?: boolean;
   /** The whole BGP message, marker included. */
   message: Uint8Array;
   decoded: DecodeResult;
@@ -102,6 +108,8 @@ export interface RibEntry {
   pathId?: number;
   attributeBytes: Uint8Array;
   attributes: RibAttributes;
+  /** MP_REACH_NLRI was in the full RFC 4760 form (Quagga) rather than RFC 6396's abbreviated one. */
+  mpReachFullForm?: boolean;
 }
 
 export interface RibRecord extends RecordBase {

@@ -1,0 +1,290 @@
+// MRT reader and `routectl mrt dump`: output identical to Debian's `bgpdump -m` for every shared
+// capture (and for records rewritten from them: BGP4MP_ET, LOCAL subtypes, unknown types,
+// truncated files), every BGP message decodes and re-encodes to the same bytes, malformed
+// framing is reported with its byte offset, compressed inputs give the same output.
+
+import test from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { encodeMessage, makeContext } from '../src/bgp/wire/index.js';
+import { detectCompression, loadMrtFile } from '../src/mrt/input.js';
+import { readMrt } from '../src/mrt/reader.js';
+import { MrtFramingError, type MrtRecord } from '../src/mrt/types.js';
+import { fmtIpv6 } from '../src/mrt/bgpdump-text.js';
+
+const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
+const dataDir = path.resolve(root, '../shared/data/mrt');
+const routectl = path.join(root, 'dist/src/cli/routectl.js');
+const captures = readdirSync(dataDir).sort();
+const tmp = mkdtempSync(path.join(tmpdir(), 'mrt-test-'));
+
+/** bgpdump -m output. Throws (failing the test) when bgpdump is not installed. */
+function bgpdump(file: string): string {
+  const r = spawnSync('bgpdump', ['-m', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.error) throw new Error(`bgpdump could not be run (install the Debian package bgpdump): ${r.error.message}`);
+  return r.stdout;
+}
+
+function dump(file: string, ...extra: string[]): { stdout: string; stderr: string; status: number | null } {
+  const r = spawnSync(process.execPath, [routectl, 'mrt', 'dump', file, ...extra], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+function records(buf: Uint8Array): MrtRecord[] {
+  return [...readMrt(buf)];
+}
+
+function write(name: string, data: Uint8Array): string {
+  const p = path.join(tmp, name);
+  writeFileSync(p, data);
+  return p;
+}
+
+/** Rebuild a file from records, letting `edit` replace a record's header/body bytes. */
+function rebuild(buf: Uint8Array, edit: (rec: MrtRecord, raw: Buffer) => Buffer | Buffer[]): Buffer {
+  const out: Buffer[] = [];
+  const recs = records(buf);
+  recs.forEach((rec, i) => {
+    const start = rec.header.offset;
+    const end = i + 1 < recs.length ? recs[i + 1]!.header.offset : buf.length;
+    const r = edit(rec, Buffer.from(buf.subarray(start, end)));
+    out.push(...(Array.isArray(r) ? r : [r]));
+  });
+  return Buffer.concat(out);
+}
+
+for (const name of captures) {
+  test(`mrt dump ${name} equals bgpdump -m`, (t) => {
+    const file = path.join(dataDir, name);
+    const expected = bgpdump(file);
+    const got = dump(file);
+    t.is(got.status, 0, got.stderr);
+    t.is(got.stderr, '');
+    t.true(expected.length > 0);
+    t.deepEqual(got.stdout.split('\n'), expected.split('\n'));
+  });
+
+  test(`every BGP message and RIB entry in ${name} decodes, and messages re-encode to the same bytes`, (t) => {
+    let messages = 0;
+    for (const rec of records(loadMrtFile(path.join(dataDir, name)))) {
+      if (rec.kind === 'message') {
+        messages++;
+        const where = `${name} record at offset ${rec.header.offset}`;
+        if (!rec.decoded.ok) {
+          t.fail(`${where}: ${rec.decoded.reason}`);
+          continue;
+        }
+        const ctx = makeContext({
+          as4: rec.as4,
+          addPath: rec.addPath ? new Set(['1/1', '2/1']) : new Set(),
+          extendedMessage: true,
+        });
+        const again = encodeMessage(rec.decoded.msg, ctx);
+        t.is(Buffer.from(again).toString('hex'), Buffer.from(rec.message).toString('hex'), where);
+      } else if (rec.kind === 'rib') {
+        for (const e of rec.entries) t.true(e.attributes.ok, `${name} RIB ${rec.prefix}: ${e.attributes.ok ? '' : e.attributes.reason}`);
+      }
+    }
+    if (!name.includes('rib')) t.true(messages > 0);
+    else t.pass();
+  });
+}
+
+test('captures written with ADD-PATH NLRI under plain subtypes are decoded with path ids and flagged', (t) => {
+  const recs = records(loadMrtFile(path.join(dataDir, 'bird_bgp')));
+  const inferred = recs.filter((r) => r.kind === 'message' && r.addPathInferred);
+  t.is(inferred.length, 6);
+  const first = inferred[0]!;
+  if (first.kind !== 'message' || !first.decoded.ok || first.decoded.msg.type !== 'UPDATE') return t.fail();
+  t.deepEqual(first.decoded.msg.nlri[0], { prefix: '172.17.0.0/24', pathId: 2 });
+});
+
+test('typed records: state change, peer index table, RIB entries', (t) => {
+  const bird = records(loadMrtFile(path.join(dataDir, 'bird_bgp')));
+  const sc = bird[1]!;
+  t.is(sc.kind, 'state-change');
+  if (sc.kind === 'state-change') {
+    t.like(sc, { peerAs: 65000, localAs: 65000, afi: 1, peerIp: '192.168.0.10', oldState: 3, newState: 2 });
+    t.is(sc.header.offset, 36);
+  }
+  const rib = records(loadMrtFile(path.join(dataDir, 'quagga_rib')));
+  t.is(rib[0]!.kind, 'peer-index-table');
+  const v6 = rib.find((r) => r.kind === 'rib' && r.afi === 2);
+  if (v6?.kind !== 'rib') return t.fail();
+  t.is(v6.prefix, 'fd01:1::/64');
+  t.is(v6.entries.length, 2);
+  t.is(v6.entries[0]!.peer?.ip, 'fd02::10');
+  const generic = records(loadMrtFile(path.join(dataDir, 'openbgpd_rib_table-v2'))).filter((r) => r.kind === 'skipped');
+  t.is(generic.length, 2);
+  t.regex(generic[0]!.kind === 'skipped' ? generic[0]!.reason : '', /subtype 6/);
+});
+
+test('BGP4MP_ET records: microsecond field framed, timestamp printed as sec.usec like bgpdump', (t) => {
+  const buf = loadMrtFile(path.join(dataDir, 'quagga_bgp'));
+  let us = 0;
+  const et = rebuild(buf, (rec, raw) => {
+    const h = Buffer.alloc(16);
+    raw.copy(h, 0, 0, 12);
+    h.writeUInt16BE(17, 4);
+    h.writeUInt32BE(rec.header.length + 4, 8);
+    h.writeUInt32BE((us = (us * 7919 + 1234) % 1000000), 12);
+    return Buffer.concat([h, raw.subarray(12)]);
+  });
+  const file = write('quagga_bgp.et', et);
+  const got = dump(file);
+  t.is(got.status, 0, got.stderr);
+  const expected = bgpdump(file);
+  t.regex(expected, /^BGP4MP_ET\|1486802163\.\d{6}\|STATE\|/m);
+  t.deepEqual(got.stdout.split('\n'), expected.split('\n'));
+  const first = records(et)[0]!;
+  t.is(first.header.microseconds, 1234);
+  t.is(first.kind, 'state-change');
+});
+
+test('MESSAGE_LOCAL variants and unknown record types print like bgpdump', (t) => {
+  const buf = loadMrtFile(path.join(dataDir, 'openbgpd_bgp'));
+  const out = rebuild(buf, (rec, raw) => {
+    const b = Buffer.from(raw);
+    if (rec.kind === 'message') b.writeUInt16BE(rec.header.subtype === 4 ? 7 : 6, 6);
+    // an unknown record type before every state change: skipped, not an error
+    if (rec.kind === 'state-change') {
+      const unknown = Buffer.from('5e000000006300010000000401020304', 'hex');
+      return [unknown, b];
+    }
+    return b;
+  });
+  const file = write('openbgpd_local', out);
+  const recs = records(out);
+  t.true(recs.some((r) => r.kind === 'skipped' && /type 99/.test(r.reason)));
+  t.true(recs.some((r) => r.kind === 'message' && r.local));
+  const expected = bgpdump(file);
+  t.regex(expected, /^BGP4MP_LOCAL\|/m);
+  const got = dump(file);
+  t.is(got.status, 0, got.stderr);
+  t.deepEqual(got.stdout.split('\n'), expected.split('\n'));
+});
+
+test('truncated file (cut mid-record): earlier lines printed, error names the record offset, exit 1', (t) => {
+  const buf = loadMrtFile(path.join(dataDir, 'quagga_bgp'));
+  const recs = records(buf);
+  for (const [k, cutInto] of [
+    [10, 20],
+    [12, 5],
+  ] as const) {
+    const rec = recs[k]!;
+    const cut = buf.subarray(0, rec.header.offset + cutInto);
+    const file = write(`quagga_cut_${k}_${cutInto}`, cut);
+    const got = dump(file);
+    t.is(got.status, 1);
+    t.regex(got.stderr, new RegExp(`byte offset ${rec.header.offset}\\b`));
+    t.true(got.stdout.length > 0);
+    // bgpdump stops at the same place (it prints what came before, then gives up).
+    t.deepEqual(got.stdout.split('\n'), bgpdump(file).split('\n'));
+    const err = t.throws(() => records(cut), { instanceOf: MrtFramingError });
+    t.is(err?.offset, rec.header.offset);
+  }
+});
+
+test('record length larger than the file: error with that record offset, exit 1, earlier lines printed', (t) => {
+  const buf = Buffer.from(loadMrtFile(path.join(dataDir, 'openbgpd_rib_table-v2')));
+  const recs = records(buf);
+  const victim = recs[5]!;
+  buf.writeUInt32BE(buf.length * 2, victim.header.offset + 8);
+  const file = write('rib_bad_length', buf);
+  const got = dump(file);
+  t.is(got.status, 1);
+  t.regex(got.stderr, new RegExp(`byte offset ${victim.header.offset}:.*runs past the end`));
+  const lines = got.stdout.split('\n').filter((l) => l !== '');
+  // records 1..4 are RIB records before the broken one
+  const before = recs.slice(0, 5).reduce((n, r) => n + (r.kind === 'rib' ? r.entries.length : 0), 0);
+  t.is(lines.length, before);
+  t.deepEqual(got.stdout.split('\n'), bgpdump(file).split('\n'));
+  // the generator yields everything before the error
+  const seen: number[] = [];
+  t.throws(() => {
+    for (const r of readMrt(buf)) seen.push(r.header.offset);
+  });
+  t.deepEqual(seen, recs.slice(0, 5).map((r) => r.header.offset));
+});
+
+test('truncated common header at the end of the input', (t) => {
+  const buf = loadMrtFile(path.join(dataDir, 'bird_bgp'));
+  const extended = Buffer.concat([buf, Buffer.from('589eda39001000', 'hex')]);
+  const err = t.throws(() => records(extended), { instanceOf: MrtFramingError });
+  t.is(err?.offset, buf.length);
+  t.regex(err?.message ?? '', /truncated MRT header/);
+});
+
+test('gzip and bzip2 inputs give output identical to the plain file', (t) => {
+  const plain = loadMrtFile(path.join(dataDir, 'ris-rrc15-updates.20100227.1600.gz'));
+  const plainFile = write('ris.plain', plain);
+  const expected = dump(plainFile);
+  t.is(expected.status, 0);
+  t.true(expected.stdout.split('\n').length > 50000);
+  t.is(detectCompression(plain), 'none');
+  const gz = write('ris.gzip', gzipSync(plain));
+  t.is(detectCompression(readFileSync(gz)), 'gzip');
+  t.is(dump(gz).stdout, expected.stdout);
+  const bz = path.join(tmp, 'ris.plain.bz2');
+  writeFileSync(bz, execFileSync('bzip2', ['-c', plainFile], { maxBuffer: 1 << 28 }));
+  t.is(detectCompression(readFileSync(bz)), 'bzip2');
+  t.is(dump(bz).stdout, expected.stdout);
+  // and JSON from the compressed file equals JSON from the plain one
+  const small = path.join(dataDir, 'quagga_rib');
+  const smallBz = path.join(tmp, 'quagga_rib.bz2');
+  writeFileSync(smallBz, execFileSync('bzip2', ['-c', small]));
+  t.is(dump(smallBz, '--json').stdout, dump(small, '--json').stdout);
+});
+
+test('--json: one object per line with the line fields and decoded attributes', (t) => {
+  const file = path.join(dataDir, 'quagga_bgp');
+  const text = dump(file).stdout.trim().split('\n');
+  const json = dump(file, '--json').stdout.trim().split('\n');
+  t.is(json.length, text.length);
+  const objs = json.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const a = objs.find((o) => o.type === 'A' && o.prefix === 'fd01:1::/64')!;
+  t.like(a, {
+    format: 'BGP4MP',
+    peerIp: '192.168.0.10',
+    peerAs: 65000,
+    nextHop: '::ffff:192.168.0.10',
+    localPref: 100,
+    med: 10,
+    communities: '65000:100 65000:200 65000:300',
+    atomicAggregate: 'NAG',
+  });
+  const attrs = a.attributes as { name: string }[];
+  t.true(attrs.some((x) => x.name === 'MP_REACH_NLRI'));
+  const st = objs.find((o) => o.type === 'STATE')!;
+  t.like(st, { oldState: 1, newState: 2, peerAs: 65000 });
+  const rib = dump(path.join(dataDir, 'openbgpd_rib_table-v2'), '--json').stdout.trim().split('\n');
+  const b = JSON.parse(rib[0]!) as Record<string, unknown>;
+  t.like(b, { format: 'TABLE_DUMP2', type: 'B', prefix: '192.168.0.0/16', aggregator: '65000 192.168.0.15' });
+  t.true(Array.isArray(b.attributes));
+});
+
+test('usage errors and unreadable files', (t) => {
+  const r = spawnSync(process.execPath, [routectl, 'mrt', 'dump'], { encoding: 'utf8' });
+  t.is(r.status, 2);
+  t.regex(r.stderr, /usage: routectl mrt dump FILE/);
+  const u = spawnSync(process.execPath, [routectl, 'nonsense'], { encoding: 'utf8' });
+  t.is(u.status, 2);
+  const m = dump(path.join(tmp, 'does-not-exist'));
+  t.is(m.status, 1);
+  t.regex(m.stderr, /does-not-exist/);
+});
+
+test('bgpdump address text: single zero words compressed, mapped and compatible IPv4', (t) => {
+  const v6 = (hex: string): string => fmtIpv6(Buffer.from(hex, 'hex'));
+  t.is(v6('20010db8000000010001000100010001'), '2001:db8::1:1:1:1:1');
+  t.is(v6('00000000000000000000ffffc0000201'), '::ffff:192.0.2.1');
+  t.is(v6('000000000000000000000000c0000201'), '::192.0.2.1');
+  t.is(v6('00000000000000000000000000000001'), '::1');
+  t.is(v6('00000000000000000000000000000000'), '::');
+  t.is(v6('fe800000000000000000000000000000'), 'fe80::');
+  t.is(v6('20010db8000000000001000000000000'), '2001:db8:0:0:1::');
+});
