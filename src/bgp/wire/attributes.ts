@@ -163,6 +163,8 @@ function decodeAggregator(b: Uint8Array, s: number, len: number, asSize: 2 | 4):
   const bad = fixedLength(len, asSize + 4, 'AGGREGATOR');
   if (bad) return bad;
   const asn = asSize === 4 ? u32(b, s) : (b[s]! << 8) | b[s + 1]!;
+  // RFC 7607 §2: AS 0 in AGGREGATOR / AS4_AGGREGATOR makes the attribute malformed.
+  if (asn === 0) return new Bad('aggregator AS 0');
   return { asn, address: ipv4ToText(b, s + asSize) };
 }
 
@@ -171,6 +173,13 @@ function u32List(b: Uint8Array, s: number, len: number, unit: number, name: stri
   const out = new Array<number>(len / 4);
   for (let i = 0; i < out.length; i++) out[i] = u32(b, s + 4 * i);
   return out;
+}
+
+/** RFC 7607 §2: AS 0 anywhere in AS_PATH / AS4_PATH makes the attribute malformed. */
+function asPathValue(v: ReturnType<typeof decodeAsPath>): ReturnType<typeof decodeAsPath> | Bad {
+  if (typeof v === 'string') return new Bad(v);
+  for (const seg of v) if (seg.asns.includes(0)) return new Bad('AS 0 in the path');
+  return v;
 }
 
 const asSize = (ctx: CodecContext): 2 | 4 => (ctx.as4 ? 4 : 2);
@@ -183,7 +192,7 @@ const DESCRIPTORS: Descriptor[] = [
   },
   {
     code: 2, name: 'AS_PATH', flags: WELL_KNOWN, onMalformed: 'treat-as-withdraw', // RFC 7606 §7.2
-    decode: (b, s, len, ctx) => lift(decodeAsPath(b, s, s + len, asSize(ctx))),
+    decode: (b, s, len, ctx) => asPathValue(decodeAsPath(b, s, s + len, asSize(ctx))),
     encode: (w, v: Parameters<typeof encodeAsPath>[1], ctx) => encodeAsPath(w, v, asSize(ctx)),
   },
   {
@@ -254,7 +263,7 @@ const DESCRIPTORS: Descriptor[] = [
   },
   {
     code: 17, name: 'AS4_PATH', flags: OPT_TRANS, onMalformed: 'attribute-discard', // RFC 6793 §6
-    decode: (b, s, len) => lift(decodeAsPath(b, s, s + len, 4)),
+    decode: (b, s, len) => asPathValue(decodeAsPath(b, s, s + len, 4)),
     encode: (w, v: Parameters<typeof encodeAsPath>[1]) => encodeAsPath(w, v, 4),
   },
   {

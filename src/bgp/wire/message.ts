@@ -167,6 +167,9 @@ function decodeOpen(buf: Uint8Array, end: number): OpenMessage {
     fail(ERR.HEADER, HEADER_SUB.BAD_LENGTH, `optional parameters length ${paramsLen} != ${r.remaining}`, buf.subarray(16, 18));
   }
   while (r.remaining > 0) open.params.push(decodeParam(r, extended));
+  // RFC 7607 §2: AS 0 as the peer's AS (2-octet field or 4-octet capability) is Bad Peer AS.
+  const as4 = open.params.flatMap((p) => ('capabilities' in p ? p.capabilities : [])).find((c) => c.name === 'FOUR_OCTET_AS');
+  if (f.myAs === 0 || (as4 && as4.value === 0)) fail(ERR.OPEN, OPEN_SUB.BAD_PEER_AS, 'peer AS 0');
   return open;
 }
 
