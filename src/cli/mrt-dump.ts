@@ -15,6 +15,8 @@ import type { Command } from './routectl.js';
 export class BufferedWriter {
   private chunks: string[] = [];
   private size = 0;
+  /** The reader went away (EPIPE, e.g. `| head`): further output is dropped. */
+  closed = false;
 
   constructor(
     private readonly fd: number,
@@ -29,6 +31,11 @@ export class BufferedWriter {
 
   flush(): void {
     if (this.size === 0) return;
+    if (this.closed) {
+      this.chunks = [];
+      this.size = 0;
+      return;
+    }
     const buf = Buffer.from(this.chunks.join(''), 'utf8');
     this.chunks = [];
     this.size = 0;
@@ -37,7 +44,12 @@ export class BufferedWriter {
       try {
         off += writeSync(this.fd, buf, off);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') continue;
+        if (code === 'EPIPE') {
+          this.closed = true;
+          return;
+        }
         throw e;
       }
     }
@@ -79,6 +91,7 @@ export function mrtDump(file: string, json: boolean, out: BufferedWriter, err: (
   const fmt = new BgpdumpFormatter();
   try {
     for (const rec of readMrt(buf)) {
+      if (out.closed) return 0;
       for (const line of fmt.lines(rec)) out.line(json ? JSON.stringify(jsonFor(rec, line)) : line.text);
     }
   } catch (e) {
