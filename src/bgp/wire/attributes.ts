@@ -84,7 +84,10 @@ function decodeNextHops(afi: number, b: Uint8Array, p: number, nhLen: number): s
 
 function decodeMpReach(b: Uint8Array, start: number, len: number, ctx: CodecContext, opts: DecodeOptions): MpReach | string {
   const end = start + len;
-  if (opts.mrtRib) {
+  // RFC 6396 §4.3.4: TABLE_DUMP_V2 entries abbreviate MP_REACH_NLRI to next-hop length and next
+  // hop. Some writers (Quagga) store the full RFC 4760 form instead; its first octet is the AFI's
+  // high byte, 0, which is never a valid abbreviated next-hop length, so the two are told apart.
+  if (opts.mrtRib && !(len >= 5 && b[start] === 0)) {
     if (len < 1) return 'MP_REACH_NLRI (MRT) empty';
     const nhLen = b[start]!;
     if (1 + nhLen > len) return 'MP_REACH_NLRI (MRT) next hop overruns';
