@@ -14,7 +14,7 @@ type Expect =
   | { action: 'session-reset'; code: number; subcode: number; data: string }
   | { action: 'treat-as-withdraw' }
   /** `keep`: occurrences of the attribute left after the discard (duplicates keep the first). */
-  | { action: 'attribute-discard'; attrCode: number; keep?: number };
+  | { action: 'attribute-discard'; attrCode: number; keep?: number; keptValue?: unknown };
 
 interface MalformedFile {
   description: string;
@@ -83,6 +83,8 @@ for (const file of files) {
         }
         const left = r.msg.attributes.filter((a) => a.code === e.attrCode);
         t.is(left.length, e.keep ?? 0, `attributes ${e.attrCode} left: ${JSON.stringify(left)}`);
+        // RFC 7606 §3(g): of repeated attributes the first occurrence is the one kept.
+        if (e.keptValue !== undefined) t.deepEqual(left[0]?.value, e.keptValue);
         return;
       }
     }

@@ -133,10 +133,12 @@ def reset(code, subcode, data=b''):
 TWA = {'action': 'treat-as-withdraw'}
 
 
-def discard(code, keep=0):
+def discard(code, keep=0, kept_value=None):
     e = {'action': 'attribute-discard', 'attrCode': code}
     if keep:
         e['keep'] = keep
+    if kept_value is not None:
+        e['keptValue'] = kept_value
     return e
 
 
@@ -654,10 +656,10 @@ def gen_malformed(big_update):
               update(attrs=mpu_ok + mpu_ok), reset(3, 1))
     malformed('update-duplicate-origin',
               'ORIGIN twice (IGP then EGP): all occurrences but the first are discarded and processing continues',
-              'RFC 7606 §3(g)', ctx(), update(attrs=BASE2 + attr(0x40, 1, u8(1)), nlri=NLRI1), discard(1, keep=1))
+              'RFC 7606 §3(g)', ctx(), update(attrs=BASE2 + attr(0x40, 1, u8(1)), nlri=NLRI1), discard(1, keep=1, kept_value='IGP'))
     malformed('update-duplicate-med', 'MULTI_EXIT_DISC twice: the second is discarded',
               'RFC 7606 §3(g)', ctx(), update(attrs=BASE2 + attr(0x80, 4, u32(1)) + attr(0x80, 4, u32(2)), nlri=NLRI1),
-              discard(4, keep=1))
+              discard(4, keep=1, kept_value=1))
     malformed('update-missing-origin', 'NLRI present, ORIGIN missing', 'RFC 7606 §3(d) (treat-as-withdraw)', ctx(),
               update(attrs=ASP2 + NH, nlri=NLRI1), TWA)
     malformed('update-missing-as-path', 'NLRI present, AS_PATH missing', 'RFC 7606 §3(d) (treat-as-withdraw)', ctx(),
