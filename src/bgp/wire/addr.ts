@@ -51,12 +51,12 @@ function hexWord(w: number): string {
   return s;
 }
 
-/** Parse a dotted quad into out[off..off+4). Returns false if it is not one. */
-export function parseIpv4(text: string, out: Uint8Array, off = 0): boolean {
+/** Parse a dotted quad text[from, to) into out[off..off+4). Returns false if it is not one. */
+export function parseIpv4(text: string, out: Uint8Array, off = 0, from = 0, to = text.length): boolean {
   let part = 0;
   let value = 0;
   let digits = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || part > 2) return false;
@@ -75,43 +75,72 @@ export function parseIpv4(text: string, out: Uint8Array, off = 0): boolean {
   return true;
 }
 
-/** Parse IPv6 text (with optional embedded dotted quad) into out[off..off+16). */
-export function parseIpv6(text: string, out: Uint8Array, off = 0): boolean {
-  const halves = text.split('::');
-  if (halves.length > 2) return false;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const words: number[] = [];
-  const pushGroups = (groups: string[], into: number[]): boolean => {
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i]!;
-      if (g.includes('.')) {
-        if (i !== groups.length - 1) return false;
-        const q = new Uint8Array(4);
-        if (!parseIpv4(g, q)) return false;
-        into.push((q[0]! << 8) | q[1]!, (q[2]! << 8) | q[3]!);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return false;
-        into.push(parseInt(g, 16));
-      }
-    }
-    return true;
-  };
-  const tailWords: number[] = [];
-  if (!pushGroups(head, words) || !pushGroups(tail, tailWords)) return false;
-  if (halves.length === 2) {
-    const zeros = 8 - words.length - tailWords.length;
-    if (zeros < 1) return false;
-    for (let i = 0; i < zeros; i++) words.push(0);
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+const groups = new Uint16Array(8);
+
+/**
+ * Parse IPv6 text[from, to) (RFC 4291 §2.2, with "::" and an optional trailing dotted quad) into
+ * out[off..off+16). A single pass over the characters: it runs once per IPv6 prefix encoded.
+ */
+export function parseIpv6(text: string, out: Uint8Array, off = 0, from = 0, to = text.length): boolean {
+  let n = 0; // groups parsed
+  let gap = -1; // group index where "::" stands
+  let i = from;
+  if (to - from >= 2 && text.charCodeAt(i) === 58) {
+    if (text.charCodeAt(i + 1) !== 58) return false;
+    gap = 0;
+    i += 2;
   }
-  words.push(...tailWords);
-  if (words.length !== 8) return false;
-  for (let i = 0; i < 8; i++) {
-    out[off + 2 * i] = words[i]! >>> 8;
-    out[off + 2 * i + 1] = words[i]! & 0xff;
+  while (i < to) {
+    if (n === 8) return false;
+    let value = 0;
+    let digits = 0;
+    const groupStart = i;
+    while (i < to) {
+      const d = hexDigit(text.charCodeAt(i));
+      if (d < 0) break;
+      value = (value << 4) | d;
+      if (++digits > 4) return false;
+      i++;
+    }
+    if (i < to && text.charCodeAt(i) === 46) {
+      // Embedded IPv4 in the last 32 bits (RFC 4291 §2.2 form 3).
+      if (n > 6 || !parseIpv4(text, scratch4, 0, groupStart, to)) return false;
+      groups[n++] = (scratch4[0]! << 8) | scratch4[1]!;
+      groups[n++] = (scratch4[2]! << 8) | scratch4[3]!;
+      i = to;
+      break;
+    }
+    if (digits === 0) return false;
+    groups[n++] = value;
+    if (i === to) break;
+    if (text.charCodeAt(i) !== 58) return false;
+    i++;
+    if (i < to && text.charCodeAt(i) === 58) {
+      if (gap >= 0) return false;
+      gap = n;
+      i++;
+    } else if (i === to) {
+      return false;
+    }
+  }
+  if (gap < 0 ? n !== 8 : n > 7) return false;
+  const zeros = 8 - n;
+  for (let g = 0, src = 0; g < 8; g++) {
+    const w = gap >= 0 && g >= gap && g < gap + zeros ? 0 : groups[src++]!;
+    out[off + 2 * g] = w >>> 8;
+    out[off + 2 * g + 1] = w & 0xff;
   }
   return true;
 }
+
+const scratch4 = new Uint8Array(4);
 
 /** Text of a prefix whose significant bytes are b[off..off+ceil(len/8)). Host bits are kept. */
 export function prefixToText(afi: number, b: Uint8Array, off: number, len: number): string {
@@ -134,17 +163,17 @@ export function prefixToText(afi: number, b: Uint8Array, off: number, len: numbe
  */
 export function writePrefix(afi: number, text: string, out: Uint8Array, off: number): number {
   const slash = text.indexOf('/');
-  if (slash < 0) return -1;
-  const len = Number(text.slice(slash + 1));
-  const max = afi === 1 ? 32 : 128;
-  if (!Number.isInteger(len) || len < 0 || len > max) return -1;
-  const addr = text.slice(0, slash);
-  const n = (len + 7) >> 3;
-  if (afi === 1) {
-    if (!parseIpv4(addr, scratch)) return -1;
-  } else if (!parseIpv6(addr, scratch)) {
-    return -1;
+  if (slash < 0 || slash + 1 >= text.length || text.length - slash > 4) return -1;
+  let len = 0;
+  for (let i = slash + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    len = len * 10 + c;
   }
+  if (len > (afi === 1 ? 32 : 128)) return -1;
+  const ok = afi === 1 ? parseIpv4(text, scratch, 0, 0, slash) : parseIpv6(text, scratch, 0, 0, slash);
+  if (!ok) return -1;
+  const n = (len + 7) >> 3;
   out[off] = len;
   for (let i = 0; i < n; i++) out[off + 1 + i] = scratch[i]!;
   return 1 + n;

@@ -47,17 +47,20 @@ export function decodeAsPath(buf: Uint8Array, start: number, end: number, asSize
 
 export function encodeAsPath(w: Writer, segments: readonly AsPathSegment[], asSize: 2 | 4): void {
   for (const seg of segments) {
-    // A segment holds at most 255 ASNs; longer lists are split into consecutive segments.
-    for (let from = 0; from < seg.asns.length || from === 0; from += 255) {
-      const part = seg.asns.slice(from, from + 255);
+    const asns = seg.asns;
+    // A segment holds at most 255 ASNs; longer lists go out as consecutive segments.
+    let from = 0;
+    do {
+      const to = Math.min(asns.length, from + 255);
       w.u8(SEGMENT_CODES[seg.type]);
-      w.u8(part.length);
-      for (const asn of part) {
+      w.u8(to - from);
+      for (let i = from; i < to; i++) {
+        const asn = asns[i]!;
         if (asSize === 4) w.u32(asn);
         else w.u16(asn > 0xffff ? AS_TRANS : asn);
       }
-      if (seg.asns.length === 0) break;
-    }
+      from = to;
+    } while (from < asns.length);
   }
 }
 

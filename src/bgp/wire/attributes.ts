@@ -27,8 +27,13 @@ interface Descriptor {
   name: PathAttribute['name'];
   /** Expected Optional and Transitive bits (RFC 4271 §5). */
   flags: number;
-  /** RFC 7606: what a malformed value (or wrong flags, §3(c)) leads to. */
+  /** RFC 7606 §7: what a malformed value leads to. */
   onMalformed: MalformedAction;
+  /**
+   * RFC 7606 §3(c): Optional/Transitive bits in conflict with the type code are treat-as-withdraw
+   * "unless the specification for the attribute mandates different handling"; absent = that.
+   */
+  onBadFlags?: MalformedAction;
   /** Decoded value, or Bad saying why the value is malformed. */
   decode(b: Uint8Array, start: number, len: number, ctx: CodecContext, opts: DecodeOptions): unknown;
   encode(w: Writer, value: never, ctx: CodecContext): void;
@@ -247,12 +252,13 @@ const DESCRIPTORS: Descriptor[] = [
   },
   {
     // RFC 7606 §7.11 and §5.3: when the NLRI cannot be located, the session is reset.
-    code: 14, name: 'MP_REACH_NLRI', flags: OPT_NON_TRANS, onMalformed: 'session-reset',
+    code: 14, name: 'MP_REACH_NLRI', flags: OPT_NON_TRANS, onMalformed: 'session-reset', onBadFlags: 'session-reset',
     decode: (b, s, len, ctx, opts) => lift(decodeMpReach(b, s, len, ctx, opts)),
     encode: (w, v: MpReach, ctx) => encodeMpReach(w, v, ctx),
   },
   {
-    code: 15, name: 'MP_UNREACH_NLRI', flags: OPT_NON_TRANS, onMalformed: 'session-reset', // RFC 7606 §7.12
+    // RFC 7606 §7.12, and §3(j): without the MP attributes parsed, treat-as-withdraw is impossible.
+    code: 15, name: 'MP_UNREACH_NLRI', flags: OPT_NON_TRANS, onMalformed: 'session-reset', onBadFlags: 'session-reset',
     decode: (b, s, len, ctx) => lift(decodeMpUnreach(b, s, len, ctx)),
     encode: (w, v: MpUnreach, ctx) => encodeMpUnreach(w, v, ctx),
   },
@@ -265,12 +271,13 @@ const DESCRIPTORS: Descriptor[] = [
     encode: (w, v: string[]) => v.forEach((c) => w.bytes(fromHex(c))),
   },
   {
-    code: 17, name: 'AS4_PATH', flags: OPT_TRANS, onMalformed: 'attribute-discard', // RFC 6793 §6
+    // RFC 6793 §6: a malformed AS4_PATH (flags included) is discarded.
+    code: 17, name: 'AS4_PATH', flags: OPT_TRANS, onMalformed: 'attribute-discard', onBadFlags: 'attribute-discard',
     decode: (b, s, len) => asPathValue(decodeAsPath(b, s, s + len, 4)),
     encode: (w, v: Parameters<typeof encodeAsPath>[1]) => encodeAsPath(w, v, 4),
   },
   {
-    code: 18, name: 'AS4_AGGREGATOR', flags: OPT_TRANS, onMalformed: 'attribute-discard', // RFC 6793 §6
+    code: 18, name: 'AS4_AGGREGATOR', flags: OPT_TRANS, onMalformed: 'attribute-discard', onBadFlags: 'attribute-discard', // RFC 6793 §6
     decode: (b, s, len) => decodeAggregator(b, s, len, 4),
     encode: (w, v: { asn: number; address: string }) => {
       w.u32(v.asn);

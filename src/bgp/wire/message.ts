@@ -39,8 +39,9 @@ const openLayout = new Parser()
   .uint8('optLen');
 
 /** Smallest and largest valid length per type (RFC 4271 §6.1; RFC 2918 §3). */
+/** RFC 8654 §4: extended messages cover every type but OPEN and KEEPALIVE. */
 const LENGTH_LIMITS: Record<number, [number, number]> = {
-  1: [29, MAX_EXTENDED_MESSAGE],
+  1: [29, MAX_MESSAGE],
   2: [23, MAX_EXTENDED_MESSAGE],
   3: [21, MAX_EXTENDED_MESSAGE],
   4: [19, 19],
@@ -162,10 +163,9 @@ function decodeOpen(buf: Uint8Array, end: number): OpenMessage {
     extended = true;
     open.extendedParams = true;
   }
-  // RFC 4271 §6.1: the optional parameters must exactly fill the message.
-  if (paramsLen !== r.remaining) {
-    fail(ERR.HEADER, HEADER_SUB.BAD_LENGTH, `optional parameters length ${paramsLen} != ${r.remaining}`, buf.subarray(16, 18));
-  }
+  // RFC 4271 §6.2: optional parameters that do not exactly fill the OPEN are malformed; no
+  // subcode names the case, so it is OPEN Message Error / unspecific (0), as BIRD and FRR send.
+  if (paramsLen !== r.remaining) fail(ERR.OPEN, 0, `optional parameters length ${paramsLen} != ${r.remaining}`);
   while (r.remaining > 0) open.params.push(decodeParam(r, extended));
   // RFC 7607 §2: AS 0 as the peer's AS (2-octet field or 4-octet capability) is Bad Peer AS.
   const as4 = open.params.flatMap((p) => ('capabilities' in p ? p.capabilities : [])).find((c) => c.name === 'FOUR_OCTET_AS');

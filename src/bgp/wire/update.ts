@@ -105,9 +105,9 @@ export function parseAttributes(
       continue;
     }
     // RFC 7606 §3(c): Optional/Transitive bits in conflict with the type code make the attribute
-    // malformed, handled as that attribute's own errors are.
+    // malformed: treat-as-withdraw unless its own specification says otherwise.
     if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== d.flags) {
-      malformed(d.onMalformed, code, `${d.name} flags 0x${flags.toString(16)} wrong`, true, attrBytes, findings);
+      malformed(d.onBadFlags ?? 'treat-as-withdraw', code, `${d.name} flags 0x${flags.toString(16)} wrong`, true, attrBytes, findings);
       continue;
     }
     const value = d.decode(b, valueAt, len, ctx, opts);
@@ -164,11 +164,6 @@ function checkMandatory(attrs: PathAttribute[], nlri: Nlri[], findings: UpdateFi
   if (!findAttr(attrs, 'AS_PATH') && !reported(2)) missing.push('AS_PATH');
   if (nlri.length > 0 && !findAttr(attrs, 'NEXT_HOP') && !reported(3)) missing.push('NEXT_HOP');
   if (missing.length) findings.push({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
-  // IPv4 unicast both in the NLRI field and in MP_REACH_NLRI leaves two next hops for one family:
-  // ambiguous, so neither set is trusted (RFC 7606 §5.1 guidance on locating NLRI).
-  if (nlri.length > 0 && reach && reach.value.afi === 1 && reach.value.safi === 1) {
-    findings.push({ action: 'treat-as-withdraw', attrCode: MP_REACH, reason: 'IPv4 unicast NLRI both in the NLRI field and in MP_REACH_NLRI' });
-  }
 }
 
 export function encodeUpdateBody(w: Writer, msg: UpdateMessage, ctx: CodecContext): void {
