@@ -17,9 +17,11 @@
 //
 // --only runs one part (for profiling: node --cpu-prof dist/tools/bench/codec/bench.js --only decode).
 
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -112,30 +114,57 @@ interface Timing {
   ms: number;
   min: number;
   max: number;
+  /** GC pause ms per pass, in the run whose time is the median (from perf_hooks 'gc' entries). */
+  gcMs: number;
   /** Whatever the pass returned (checked to be the same every run). */
   result: number;
+}
+
+// GC pauses, as perf_hooks reports them. The entries arrive asynchronously, so `time` is async
+// and lets the event loop turn before it reads them.
+const gcPauses: { start: number; duration: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, duration: e.duration });
+}).observe({ entryTypes: ['gc'] });
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+function gcWithin(t0: number, t1: number): number {
+  let ms = 0;
+  for (const g of gcPauses) if (g.start >= t0 && g.start < t1) ms += g.duration;
+  return ms;
 }
 
 /**
  * One warm-up run, then `runs` timed runs of `reps` passes each (reps chosen so that a run lasts
  * at least minRunMs, for small inputs). Figures are per pass.
  */
-function time(fn: () => number, runs: number, minRunMs = 200): Timing {
+async function time(fn: () => number, runs: number, minRunMs = 200): Promise<Timing> {
   gc();
   let t0 = performance.now();
   const result = fn();
   const once = Math.max(performance.now() - t0, 0.001);
   const reps = Math.max(1, Math.ceil(minRunMs / once));
-  const samples: number[] = [];
+  const samples: { ms: number; t0: number; t1: number }[] = [];
   for (let r = 0; r < runs; r++) {
     gc();
     t0 = performance.now();
     for (let i = 0; i < reps; i++) {
       if (fn() !== result) throw new Error('benchmark pass gave a different result');
     }
-    samples.push((performance.now() - t0) / reps);
+    const t1 = performance.now();
+    samples.push({ ms: (t1 - t0) / reps, t0, t1 });
   }
-  return { ms: median(samples), min: Math.min(...samples), max: Math.max(...samples), result };
+  await settle();
+  const sorted = samples.slice().sort((x, y) => x.ms - y.ms);
+  const mid = sorted[sorted.length >> 1]!;
+  return {
+    ms: median(samples.map((x) => x.ms)),
+    min: sorted[0]!.ms,
+    max: sorted[sorted.length - 1]!.ms,
+    gcMs: gcWithin(mid.t0, mid.t1) / reps,
+    result,
+  };
 }
 
 // ---- the measured loops ----
@@ -190,14 +219,14 @@ const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
 function report(title: string, rows: [string, Timing][], floor: Timing, prefixes: number, updates: number, bytes: number): void {
   console.log(`\n${title}`);
   console.log(
-    `  ${'pass'.padEnd(8)} ${'median ms'.padStart(10)} ${'(min..max)'.padStart(17)} ${'prefixes/s'.padStart(11)} ${'UPDATEs/s'.padStart(10)} ${'MB/s'.padStart(8)} ${'x floor'.padStart(8)}`,
+    `  ${'pass'.padEnd(10)} ${'median ms'.padStart(10)} ${'(min..max)'.padStart(17)} ${'prefixes/s'.padStart(11)} ${'UPDATEs/s'.padStart(10)} ${'MB/s'.padStart(8)} ${'x floor'.padStart(8)} ${'GC %'.padStart(5)}`,
   );
   for (const [name, t] of [['floor', floor] as [string, Timing], ...rows]) {
     const s = t.ms / 1000;
     console.log(
-      `  ${name.padEnd(8)} ${t.ms.toFixed(2).padStart(10)} ${`(${t.min.toFixed(1)}..${t.max.toFixed(1)})`.padStart(17)} ` +
+      `  ${name.padEnd(10)} ${t.ms.toFixed(2).padStart(10)} ${`(${t.min.toFixed(1)}..${t.max.toFixed(1)})`.padStart(17)} ` +
         `${fmtRate(prefixes / s).padStart(11)} ${fmtRate(updates / s).padStart(10)} ${(bytes / 1e6 / s).toFixed(0).padStart(8)} ` +
-        `${(t.ms / floor.ms).toFixed(1).padStart(8)}`,
+        `${(t.ms / floor.ms).toFixed(1).padStart(8)} ${((100 * t.gcMs) / t.ms).toFixed(0).padStart(5)}`,
     );
   }
 }
@@ -208,8 +237,15 @@ function verdict(name: string, prefixesPerSec: number): string {
 
 // ---- parts ----
 
-function fullTable(o: Options): void {
-  const part = o.only;
+interface Prepared {
+  stream: WireStream;
+  /** The packed UPDATEs (input of the encode pass); dropped before the decode pass. */
+  msgs: UpdateMessage[] | undefined;
+  prefixes: number;
+}
+
+/** Generate, pack and encode once. The generator's own structures go out of scope on return. */
+function prepare(o: Options, ctx: CodecContext): Prepared {
   let t0 = performance.now();
   const table = generateFullTable({ v4: o.prefixes, ...(o.v6 !== undefined ? { v6: o.v6 } : {}), seed: o.seed });
   const genMs = performance.now() - t0;
@@ -218,9 +254,7 @@ function fullTable(o: Options): void {
 
   t0 = performance.now();
   const packed = packUpdates([...table.v4, ...table.v6]);
-  const ctx = makeContext({ as4: true });
   const stream = encodeStream(packed, (m) => encodeMessage(m, ctx));
-  const msgs: UpdateMessage[] = packed.map((p) => p.msg);
   const prefixes = table.v4Prefixes + table.v6Prefixes;
   const v4Updates = packed.findIndex((p) => p.msg.nlri.length === 0);
   console.log(
@@ -229,18 +263,58 @@ function fullTable(o: Options): void {
       `${(prefixes / stream.count).toFixed(2)} prefixes/UPDATE; packed and encoded in ${((performance.now() - t0) / 1000).toFixed(1)} s` +
       (stream.sizeMismatches > 0 ? `; WARNING ${stream.sizeMismatches} messages differ in size from the packer's estimate` : ''),
   );
+  return { stream, msgs: packed.map((p) => p.msg), prefixes };
+}
 
+function liveHeap(): string {
+  gc();
+  return mb(process.memoryUsage().heapUsed);
+}
+
+/** In a function of its own, so that no frame of the caller keeps the messages alive after. */
+function timeEncode(prep: Prepared, ctxOf: (i: number) => CodecContext, runs: number): Promise<Timing> {
+  const msgs = prep.msgs;
+  if (msgs === undefined) throw new Error('messages already released');
+  prep.msgs = undefined;
+  return time(() => encodePass(msgs, ctxOf), runs);
+}
+
+async function fullTable(o: Options): Promise<void> {
+  const part = o.only;
+  const ctx = makeContext({ as4: true });
   const ctxOf = (): CodecContext => ctx;
+  const prep = prepare(o, ctx);
+  const { stream, prefixes } = prep;
+
   // Correctness of the setup, untimed: every message decodes and the prefixes all come back.
   const decodedPrefixes = decodePass(stream, ctxOf);
   if (decodedPrefixes !== prefixes) throw new Error(`decoded ${decodedPrefixes} prefixes, packed ${prefixes}`);
 
-  const floor = time(() => floorPass(stream), o.runs);
+  const floor = await time(() => floorPass(stream), o.runs);
   const rows: [string, Timing][] = [];
-  if (part === undefined || part === 'decode' || part === 'table') rows.push(['decode', time(() => decodePass(stream, ctxOf), o.runs)]);
-  if (part === undefined || part === 'encode' || part === 'table') rows.push(['encode', time(() => encodePass(msgs, ctxOf), o.runs)]);
+  const notes: string[] = [];
+  // Encode first: its input (the UpdateMessage objects) must be alive. Then drop it, so that the
+  // decode pass runs with only the wire stream live (a large live heap makes every major GC that
+  // falls inside a timed pass cost hundreds of ms, which is noise here, not codec cost).
+  const live = liveHeap();
+  if (part === undefined || part === 'table') {
+    // The same decode while the packed messages are still alive: a live heap of a few hundred MB,
+    // as a daemon holding a full RIB has; shows what major GCs add.
+    notes.push(`decode+LH timed with ${live} live heap`);
+    rows.push(['decode+LH', await time(() => decodePass(stream, ctxOf), o.runs)]);
+  }
+  if (part === undefined || part === 'encode' || part === 'table') {
+    notes.push(`encode timed with ${live} live heap`);
+    rows.push(['encode', await timeEncode(prep, ctxOf, o.runs)]);
+  }
+  prep.msgs = undefined;
+  if (part === undefined || part === 'decode' || part === 'table') {
+    notes.push(`decode timed with ${liveHeap()} live heap`);
+    rows.push(['decode', await time(() => decodePass(stream, ctxOf), o.runs)]);
+  }
   report(`full table, ${o.runs} runs (median per pass; x floor = time / floor time)`, rows, floor, prefixes, stream.count, stream.wire.length);
   for (const [name, t] of rows) console.log(`  ${verdict(name, prefixes / (t.ms / 1000))}`);
+  console.log(`  (${notes.join('; ')})`);
 
   if (part === undefined || part === 'table') {
     // Retained size of the whole decoded table: everything else alive stays alive across both
@@ -256,14 +330,14 @@ function fullTable(o: Options): void {
     const after = process.memoryUsage();
     const heap = after.heapUsed - before.heapUsed;
     console.log(
-      `\nmemory: decoded full table retains ${mb(heap)} of heap (${(heap / prefixes).toFixed(0)} B/prefix, ${kept.length} messages); ` +
-        `heap used ${mb(after.heapUsed)}, RSS ${mb(after.rss)}; process peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} ` +
-        `(peak includes generator, packed messages and stream)`,
+      `\nmemory: the decoded full table (${fmtInt(kept.length)} UpdateMessage objects) retains ${mb(heap)} of heap, ` +
+        `${(heap / prefixes).toFixed(0)} B/prefix; heap used ${mb(after.heapUsed)}, RSS ${mb(after.rss)}; ` +
+        `process peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} (the peak includes the generator and packer)`,
     );
   }
 }
 
-function risCapture(o: Options): void {
+async function risCapture(o: Options): Promise<void> {
   if (!existsSync(o.mrt)) {
     console.log(`\nRIS capture: ${o.mrt} not found, skipped`);
     return;
@@ -325,17 +399,29 @@ function risCapture(o: Options): void {
     Object.assign(stream, concatMessages(good));
     ctxs.splice(0, ctxs.length, ...goodCtx);
   }
-  const floor = time(() => floorPass(stream), o.runs);
-  const decode = time(() => decodePass(stream, ctxOf), o.runs);
-  const encode = time(() => encodePass(msgs, ctxOf), o.runs);
+  const floor = await time(() => floorPass(stream), o.runs);
+  const decode = await time(() => decodePass(stream, ctxOf), o.runs);
+  const encode = await time(() => encodePass(msgs, ctxOf), o.runs);
   report(`RIS capture, ${o.runs} runs (prefixes = announced + withdrawn, both families)`, [['decode', decode], ['encode', encode]], floor, prefixes, updates, stream.wire.length);
 }
 
-function main(): void {
-  const o = parseArgs(process.argv.slice(2));
-  console.log(`codec bench: node ${process.version}, ${process.arch}, single thread; runs ${o.runs} after one warm-up`);
-  if (o.only !== 'ris') fullTable(o);
-  if (o.only === undefined || o.only === 'ris') risCapture(o);
+/** The commit the codec was built from, and whether src/bgp/wire had uncommitted changes. */
+function codecVersion(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', 'src/bgp/wire') !== '';
+    return `at ${head}${dirty ? ' + uncommitted changes in src/bgp/wire' : ''}`;
+  } catch {
+    return 'version unknown (no git)';
+  }
 }
 
-main();
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  console.log(`codec bench: node ${process.version}, ${process.arch}, single thread; runs ${o.runs} after one warm-up; codec ${codecVersion()}`);
+  if (o.only !== 'ris') await fullTable(o);
+  if (o.only === undefined || o.only === 'ris') await risCapture(o);
+}
+
+await main();
