@@ -1,0 +1,91 @@
+// Routes as the RIB holds them. Pure data; path attributes are interned (one frozen object per
+// distinct set, shared by every route that carries it: a full table has about a quarter as many
+// distinct sets as prefixes).
+
+import type { AsPathSegment, Aggregator, Origin } from '../bgp/wire/types.js';
+import type { Family } from '../config/types.js';
+
+export type { Family };
+
+/** The attributes a route carries after import: decoded, 4-octet AS_PATH already merged. */
+export interface PathAttrs {
+  origin: Origin;
+  asPath: readonly AsPathSegment[];
+  /** IPv4 or IPv6 global next hop; '' for routes without one (blackhole, unreachable). */
+  nextHop: string;
+  /** IPv6 link-local next hop (RFC 2545), when the peer sent one. */
+  nextHopLinkLocal?: string;
+  med?: number;
+  localPref?: number;
+  atomicAggregate: boolean;
+  aggregator?: Aggregator;
+  communities: readonly number[];
+  /** 8-byte extended communities as 16 hex digits. */
+  extCommunities: readonly string[];
+  largeCommunities: readonly (readonly [number, number, number])[];
+  originatorId?: string;
+  clusterList: readonly string[];
+  /** RFC 9234 Only-to-Customer. */
+  otc?: number;
+  /** Unrecognised optional transitive attributes, passed on with the Partial bit (RFC 4271 §5). */
+  unknown: readonly { code: number; flags: number; value: string }[];
+}
+
+/** Who a BGP route came from: what the decision process and export rules need. */
+export interface PeerInfo {
+  /** Neighbour address: the peer's name. */
+  address: string;
+  asn: number;
+  /** The peer's BGP identifier from its OPEN. */
+  routerId: string;
+  ibgp: boolean;
+  routeReflectorClient: boolean;
+}
+
+export type RouteSource =
+  | { kind: 'bgp'; peer: PeerInfo }
+  | { kind: 'static' }
+  | { kind: 'connected'; interface: string }
+  | { kind: 'kernel' };
+
+/** What forwarding does with a route that has no next hop to use. */
+export type RouteType = 'unicast' | 'blackhole' | 'unreachable';
+
+export interface Route {
+  family: Family;
+  /** Canonical prefix text, as the codec produces it. */
+  prefix: string;
+  /** RFC 7911 path id as received (0 without ADD-PATH). */
+  pathId: number;
+  source: RouteSource;
+  type: RouteType;
+  /** Outgoing interface, for connected and interface static routes. */
+  interface?: string;
+  /** Interned; compare by identity. */
+  attrs: PathAttrs;
+  /** Graceful restart: kept from a restarting peer until End-of-RIB or the restart time. */
+  stale: boolean;
+}
+
+/** Best-path steps in order (RFC 4271 §9.1.2.2, with the common extensions). */
+export type DecisionStep =
+  | 'only-path'
+  | 'preference'
+  | 'local-pref'
+  | 'as-path-length'
+  | 'origin'
+  | 'med'
+  | 'ebgp-over-ibgp'
+  | 'igp-cost'
+  | 'router-id'
+  | 'cluster-list-length'
+  | 'peer-address'
+  | 'path-id';
+
+/** A change of the best path(s) of one prefix: what the FIB and Adj-RIB-Out consume. */
+export interface BestChange {
+  family: Family;
+  prefix: string;
+  /** The new best route (first) and its ECMP siblings; empty when the prefix is gone. */
+  best: readonly Route[];
+}
