@@ -420,7 +420,7 @@ function codecVersion(): string {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   console.log(`codec bench: node ${process.version}, ${process.arch}, single thread; runs ${o.runs} after one warm-up; codec ${codecVersion()}`);
-  if (o.only !== 'ris') await fullTable(o);
+  if (o.only !== 'ris' && o.prefixes + (o.v6 ?? 0) > 0) await fullTable(o);
   if (o.only === undefined || o.only === 'ris') await risCapture(o);
 }
 
