@@ -235,7 +235,9 @@ const DESCRIPTORS: Descriptor[] = [
   {
     code: 8, name: 'COMMUNITIES', flags: OPT_TRANS, onMalformed: 'treat-as-withdraw', // RFC 7606 §7.8
     decode: (b, s, len) => lift(len === 0 ? 'COMMUNITIES length 0' : u32List(b, s, len, 4, 'COMMUNITIES')),
-    encode: (w, v: number[]) => v.forEach((c) => w.u32(c)),
+    encode: (w, v: number[]) => {
+      for (let i = 0; i < v.length; i++) w.u32(v[i]!);
+    },
   },
   {
     code: 9, name: 'ORIGINATOR_ID', flags: OPT_NON_TRANS, onMalformed: 'treat-as-withdraw', // RFC 7606 §7.9
@@ -246,7 +248,9 @@ const DESCRIPTORS: Descriptor[] = [
     code: 10, name: 'CLUSTER_LIST', flags: OPT_NON_TRANS, onMalformed: 'treat-as-withdraw', // RFC 7606 §7.10
     decode: (b, s, len) => {
       if (len === 0 || len % 4 !== 0) return new Bad(`CLUSTER_LIST length ${len} not a positive multiple of 4`);
-      return Array.from({ length: len / 4 }, (_, i) => ipv4ToText(b, s + 4 * i));
+      const ids = new Array<string>(len / 4);
+      for (let i = 0; i < ids.length; i++) ids[i] = ipv4ToText(b, s + 4 * i);
+      return ids;
     },
     encode: (w, v: string[]) => v.forEach((id) => encodeIpv4(w, id)),
   },
@@ -266,7 +270,9 @@ const DESCRIPTORS: Descriptor[] = [
     code: 16, name: 'EXTENDED_COMMUNITIES', flags: OPT_TRANS, onMalformed: 'treat-as-withdraw', // RFC 7606 §7.14
     decode: (b, s, len) => {
       if (len === 0 || len % 8 !== 0) return new Bad(`EXTENDED_COMMUNITIES length ${len} not a positive multiple of 8`);
-      return Array.from({ length: len / 8 }, (_, i) => toHex(b.subarray(s + 8 * i, s + 8 * i + 8)));
+      const list = new Array<string>(len / 8);
+      for (let i = 0; i < list.length; i++) list[i] = toHex(b.subarray(s + 8 * i, s + 8 * i + 8));
+      return list;
     },
     encode: (w, v: string[]) => v.forEach((c) => w.bytes(fromHex(c))),
   },
@@ -288,7 +294,9 @@ const DESCRIPTORS: Descriptor[] = [
     code: 32, name: 'LARGE_COMMUNITY', flags: OPT_TRANS, onMalformed: 'treat-as-withdraw', // RFC 8092 §5
     decode: (b, s, len) => {
       if (len === 0 || len % 12 !== 0) return new Bad(`LARGE_COMMUNITY length ${len} not a positive multiple of 12`);
-      return Array.from({ length: len / 12 }, (_, i) => [u32(b, s + 12 * i), u32(b, s + 12 * i + 4), u32(b, s + 12 * i + 8)]);
+      const list = new Array<[number, number, number]>(len / 12);
+      for (let i = 0, p = s; i < list.length; i++, p += 12) list[i] = [u32(b, p), u32(b, p + 4), u32(b, p + 8)];
+      return list;
     },
     encode: (w, v: [number, number, number][]) => v.forEach(([g, l1, l2]) => (w.u32(g), w.u32(l1), w.u32(l2))),
   },

@@ -219,7 +219,8 @@ const sharedWriter = new Writer(8192);
 /** Encode a message. Throws RangeError on values that cannot be encoded (a caller's bug). */
 export function encodeMessage(msg: BgpMessage, ctx: CodecContext, w: Writer = sharedWriter): Buffer {
   w.pos = 0;
-  for (let i = 0; i < 16; i++) w.u8(0xff);
+  w.buf.fill(0xff, 0, 16);
+  w.pos = 16;
   const lenAt = w.reserve(2);
   w.u8(TYPE_CODES[msg.type]);
   switch (msg.type) {

@@ -32,10 +32,10 @@ function malformed(
   code: number,
   reason: string,
   flagsWrong: boolean,
-  attrBytes: () => Uint8Array,
+  attrBytes: Uint8Array,
   findings: UpdateFinding[],
 ): void {
-  if (action === 'session-reset') fail(ERR.UPDATE, resetSubcode(code, flagsWrong), reason, attrBytes());
+  if (action === 'session-reset') fail(ERR.UPDATE, resetSubcode(code, flagsWrong), reason, attrBytes);
   findings.push({ action, attrCode: code, reason });
 }
 
@@ -83,7 +83,6 @@ export function parseAttributes(
       break;
     }
     const attrStart = p;
-    const attrBytes = (): Uint8Array => b.subarray(attrStart, valueAt + len);
     p = valueAt + len;
     // RFC 7606 §3(g): a repeated MP_REACH/MP_UNREACH is Malformed Attribute List; any other
     // repeated attribute is discarded after its first occurrence.
@@ -99,7 +98,7 @@ export function parseAttributes(
     if (!d) {
       // RFC 4271 §6.3: an unrecognised well-known attribute is an error with the attribute as data.
       if (!(flags & FLAG_OPTIONAL)) {
-        fail(ERR.UPDATE, UPDATE_SUB.UNRECOGNIZED_WELL_KNOWN, `unrecognised well-known attribute ${code}`, attrBytes());
+        fail(ERR.UPDATE, UPDATE_SUB.UNRECOGNIZED_WELL_KNOWN, `unrecognised well-known attribute ${code}`, b.subarray(attrStart, p));
       }
       attributes.push({ code, name: 'UNKNOWN', flags, value: toHex(b.subarray(valueAt, valueAt + len)) });
       continue;
@@ -107,12 +106,12 @@ export function parseAttributes(
     // RFC 7606 §3(c): Optional/Transitive bits in conflict with the type code make the attribute
     // malformed: treat-as-withdraw unless its own specification says otherwise.
     if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== d.flags) {
-      malformed(d.onBadFlags ?? 'treat-as-withdraw', code, `${d.name} flags 0x${flags.toString(16)} wrong`, true, attrBytes, findings);
+      malformed(d.onBadFlags ?? 'treat-as-withdraw', code, `${d.name} flags 0x${flags.toString(16)} wrong`, true, b.subarray(attrStart, p), findings);
       continue;
     }
     const value = d.decode(b, valueAt, len, ctx, opts);
     if (value instanceof Bad) {
-      malformed(d.onMalformed, code, value.reason, false, attrBytes, findings);
+      malformed(d.onMalformed, code, value.reason, false, b.subarray(attrStart, p), findings);
       continue;
     }
     attributes.push({ code, name: d.name, flags, value } as PathAttribute);
