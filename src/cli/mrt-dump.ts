@@ -1,8 +1,10 @@
 // `routectl mrt dump FILE [--json]`: one line per announced/withdrawn prefix, state change or RIB
 // entry, in the format of `bgpdump -m` (see src/mrt/bgpdump.ts), or one JSON object per line
-// with the same fields plus the codec's decoded path attributes. Output goes through a buffered
-// writer; malformed framing prints everything before it, then an error naming the byte offset on
-// stderr, exit status 1.
+// with the same fields plus the codec's decoded path attributes and findings. Output goes through
+// a buffered writer. Malformed framing prints everything before it, then an error naming the byte
+// offset on stderr, exit status 1. An UPDATE or RIB entry the codec rejects prints no line but a
+// warning with the record's byte offset and the codec's reason (--json: an object with
+// decodeError); the exit status stays 0.
 
 import { writeSync } from 'node:fs';
 import { BgpdumpFormatter, type BgpdumpLine } from '../mrt/bgpdump.js';
@@ -58,26 +60,32 @@ export class BufferedWriter {
 
 function jsonFor(rec: MrtRecord, line: BgpdumpLine): Record<string, unknown> {
   const obj: Record<string, unknown> = { ...line.fields };
+  if (line.error !== undefined) {
+    obj.offset = rec.header.offset;
+    if (line.entryIndex !== undefined) obj.entryIndex = line.entryIndex;
+    obj.decodeError = line.error;
+    return obj;
+  }
   if (rec.kind === 'message') {
     if (rec.addPathInferred) obj.addPathInferred = true;
+    if (rec.addPathFromSession) obj.addPathFromSession = true;
     if (rec.decoded.ok && rec.decoded.msg.type === 'UPDATE') {
       obj.attributes = rec.decoded.msg.attributes;
       if (rec.decoded.findings.length > 0) obj.findings = rec.decoded.findings;
-    } else if (!rec.decoded.ok) {
-      obj.decodeError = rec.decoded.reason;
     }
   } else if (rec.kind === 'rib' && line.entryIndex !== undefined) {
     const entry = rec.entries[line.entryIndex];
-    if (entry) {
-      if (entry.attributes.ok) {
-        obj.attributes = entry.attributes.attributes;
-        if (entry.attributes.findings.length > 0) obj.findings = entry.attributes.findings;
-      } else {
-        obj.decodeError = entry.attributes.reason;
-      }
+    if (entry?.attributes.ok) {
+      obj.attributes = entry.attributes.attributes;
+      if (entry.attributes.findings.length > 0) obj.findings = entry.attributes.findings;
     }
   }
   return obj;
+}
+
+function warning(file: string, rec: MrtRecord, line: BgpdumpLine): string {
+  const what = line.entryIndex === undefined ? 'UPDATE' : `RIB entry ${line.entryIndex} (${line.fields.prefix ?? ''})`;
+  return `routectl mrt dump: ${file}: warning: record at byte offset ${rec.header.offset}: ${what} does not decode, not printed: ${line.error ?? ''}`;
 }
 
 export function mrtDump(file: string, json: boolean, out: BufferedWriter, err: (s: string) => void): number {
@@ -92,7 +100,11 @@ export function mrtDump(file: string, json: boolean, out: BufferedWriter, err: (
   try {
     for (const rec of readMrt(buf)) {
       if (out.closed) return 0;
-      for (const line of fmt.lines(rec)) out.line(json ? JSON.stringify(jsonFor(rec, line)) : line.text);
+      for (const line of fmt.lines(rec)) {
+        if (json) out.line(JSON.stringify(jsonFor(rec, line)));
+        else if (line.error === undefined) out.line(line.text);
+        else err(warning(file, rec, line));
+      }
     }
   } catch (e) {
     out.flush();

@@ -3,6 +3,8 @@
 // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d, last word pair > 1) addresses
 // keep a dotted quad.
 
+import { parseIpv6 } from '../bgp/wire/addr.js';
+
 export function fmtIpv4(b: Uint8Array, off = 0): string {
   return `${b[off] ?? 0}.${b[off + 1] ?? 0}.${b[off + 2] ?? 0}.${b[off + 3] ?? 0}`;
 }
@@ -45,4 +47,18 @@ export function fmtIpv6(b: Uint8Array, off = 0): string {
     if (i !== 7) out += ':';
   }
   return out;
+}
+
+/** bgpdump's text for an address given as canonical text (dotted quad or RFC 5952). */
+export function fmtAddr(text: string): string {
+  if (!text.includes(':')) return text;
+  const b = new Uint8Array(16);
+  if (!parseIpv6(text, b)) return text;
+  return fmtIpv6(b);
+}
+
+/** bgpdump's text for a prefix given as canonical text ("2001:db8::/32"). */
+export function fmtPrefix(text: string): string {
+  const slash = text.indexOf('/');
+  return slash < 0 ? fmtAddr(text) : fmtAddr(text.slice(0, slash)) + text.slice(slash);
 }

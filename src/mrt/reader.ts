@@ -8,12 +8,13 @@ import { Parser } from 'binary-parser';
 import { Reader, Truncated } from '../bgp/wire/reader.js';
 import { ipv4ToText, ipv6ToText, prefixToText } from '../bgp/wire/addr.js';
 import { decodeMessage, decodePathAttributes, makeContext } from '../bgp/wire/index.js';
-import type { CodecContext } from '../bgp/wire/types.js';
+import type { DecodeResult, OpenMessage } from '../bgp/wire/types.js';
 import {
   BGP4MP_SUBTYPE,
   MRT_TYPE,
   MrtFramingError,
   TABLE_DUMP_V2_SUBTYPE,
+  type Bgp4mpMessage,
   type Bgp4mpPeer,
   type MrtHeader,
   type MrtPeer,
@@ -46,11 +47,55 @@ interface PeerHeaderFixed {
 const peerHeaderAs2 = new Parser().uint16be('peerAs').uint16be('localAs').uint16be('ifIndex').uint16be('afi');
 const peerHeaderAs4 = new Parser().uint32be('peerAs').uint32be('localAs').uint16be('ifIndex').uint16be('afi');
 
-const ADDPATH_BOTH = new Set(['1/1', '2/1']);
+const ADDPATH_BOTH: ReadonlySet<string> = new Set(['1/1', '2/1']);
+const NO_ADDPATH: ReadonlySet<string> = new Set();
 
-/** Per-file state: TABLE_DUMP_V2 RIB entries refer to the last PEER_INDEX_TABLE. */
+/** The ADD-PATH capability (RFC 7911) of one OPEN: "afi/safi" -> Send/Receive field. */
+type AddPathCaps = Map<string, number>;
+
+/** The OPENs seen for one (peer ip, local ip) pair since its last transition to Idle. */
+interface Session {
+  peer?: AddPathCaps;
+  local?: AddPathCaps;
+}
+
+/**
+ * Per-file state: TABLE_DUMP_V2 RIB entries refer to the last PEER_INDEX_TABLE; BGP4MP messages
+ * are decoded with what the session's OPENs negotiated.
+ */
 interface ReaderState {
   peers: MrtPeer[] | undefined;
+  sessions: Map<string, Session>;
+}
+
+const IDLE = 1;
+
+function sessionKey(p: Bgp4mpPeer): string {
+  return `${p.peerIp} ${p.localIp}`;
+}
+
+function addPathCaps(open: OpenMessage): AddPathCaps {
+  const caps: AddPathCaps = new Map();
+  for (const param of open.params) {
+    if (!('capabilities' in param)) continue;
+    for (const c of param.capabilities) {
+      if (c.name !== 'ADD_PATH') continue;
+      for (const f of c.value) caps.set(`${f.afi}/${f.safi}`, f.sendReceive);
+    }
+  }
+  return caps;
+}
+
+/**
+ * RFC 7911 §4: path identifiers are carried from A to B for a family when A's OPEN says Send
+ * (2 or 3) and B's says Receive (1 or 3). Undefined until both OPENs of the session are seen.
+ */
+function negotiatedAddPath(s: Session | undefined, local: boolean): Set<string> | undefined {
+  if (!s?.peer || !s.local) return undefined;
+  const [sender, receiver] = local ? [s.local, s.peer] : [s.peer, s.local];
+  const out = new Set<string>();
+  for (const [family, sr] of sender) if (sr & 2 && (receiver.get(family) ?? 0) & 1) out.add(family);
+  return out;
 }
 
 /**
@@ -59,7 +104,7 @@ interface ReaderState {
  */
 export function* readMrt(buf: Uint8Array): Generator<MrtRecord, void, undefined> {
   const r = new Reader(buf);
-  const state: ReaderState = { peers: undefined };
+  const state: ReaderState = { peers: undefined, sessions: new Map() };
   while (r.remaining > 0) {
     const offset = r.pos;
     if (r.remaining < COMMON_HEADER_SIZE) {
@@ -91,7 +136,7 @@ function parseRecord(header: MrtHeader, body: Reader, state: ReaderState): MrtRe
     switch (header.type) {
       case MRT_TYPE.BGP4MP:
       case MRT_TYPE.BGP4MP_ET:
-        return parseBgp4mp(header, body, bytes);
+        return parseBgp4mp(header, body, bytes, state);
       case MRT_TYPE.TABLE_DUMP_V2:
         return parseTableDumpV2(header, body, bytes, state);
       default:
@@ -122,7 +167,7 @@ function readPeerHeader(r: Reader, as4: boolean): (Bgp4mpPeer & { ok: true }) | 
   return { ok: true, peerAs: f.peerAs, localAs: f.localAs, ifIndex: f.ifIndex, afi: f.afi, peerIp, localIp };
 }
 
-function parseBgp4mp(header: MrtHeader, r: Reader, bytes: Uint8Array): MrtRecord {
+function parseBgp4mp(header: MrtHeader, r: Reader, bytes: Uint8Array, state: ReaderState): MrtRecord {
   const st = header.subtype;
   const S = BGP4MP_SUBTYPE;
   if (st === S.STATE_CHANGE || st === S.STATE_CHANGE_AS4) {
@@ -131,29 +176,52 @@ function parseBgp4mp(header: MrtHeader, r: Reader, bytes: Uint8Array): MrtRecord
     const oldState = r.u16();
     const newState = r.u16();
     const { ok: _ok, ...peer } = p;
+    if (newState === IDLE) state.sessions.delete(sessionKey(peer));
     return { kind: 'state-change', header, body: bytes, ...peer, oldState, newState };
   }
   if (st === 1 || st === 4 || (st >= 6 && st <= 11)) {
     const as4 = st === S.MESSAGE_AS4 || st === S.MESSAGE_AS4_LOCAL || st === S.MESSAGE_AS4_ADDPATH || st === S.MESSAGE_AS4_LOCAL_ADDPATH;
     const local = st === S.MESSAGE_LOCAL || st === S.MESSAGE_AS4_LOCAL || st === S.MESSAGE_LOCAL_ADDPATH || st === S.MESSAGE_AS4_LOCAL_ADDPATH;
-    const addPath = st >= 8;
     const p = readPeerHeader(r, as4);
     if (!p.ok) return { kind: 'skipped', header, body: bytes, reason: `BGP4MP address family ${p.afi} not supported` };
-    const message = r.bytes(r.remaining);
-    const ctx: CodecContext = makeContext({ as4, addPath: addPath ? ADDPATH_BOTH : new Set(), extendedMessage: true });
-    let decoded = decodeMessage(message, ctx);
     const { ok: _ok, ...peer } = p;
-    if (!decoded.ok && !addPath && message[18] === 2) {
-      // Some BIRD versions wrote ADD-PATH NLRI under the plain MESSAGE/MESSAGE_AS4 subtypes
-      // (before RFC 8050 assigned ADD-PATH subtypes). If the UPDATE only makes sense with path
-      // identifiers, take it that way and say so.
-      const withPathIds = decodeMessage(message, makeContext({ as4, addPath: ADDPATH_BOTH, extendedMessage: true }));
+    const message = r.bytes(r.remaining);
+    const key = sessionKey(peer);
+    // RFC 8050 subtypes say so; otherwise the session's OPENs, when both are in the file.
+    const negotiated = st >= 8 ? ADDPATH_BOTH : negotiatedAddPath(state.sessions.get(key), local);
+    const decode = (addPath: ReadonlySet<string>): DecodeResult =>
+      decodeMessage(message, makeContext({ as4, addPath, extendedMessage: true }));
+    let addPath = negotiated ?? NO_ADDPATH;
+    let decoded = decode(addPath);
+    let addPathInferred = false;
+    if (!decoded.ok && !negotiated && message[18] === 2) {
+      // Fallback: BIRD versions before RFC 8050 wrote ADD-PATH NLRI under the plain subtypes.
+      // If the UPDATE only makes sense with path identifiers, take it that way and say so.
+      const withPathIds = decode(ADDPATH_BOTH);
       if (withPathIds.ok) {
-        decoded = withPathIds;
-        return { kind: 'message', header, body: bytes, ...peer, as4, local, addPath: true, addPathInferred: true, message, decoded };
+        [decoded, addPath, addPathInferred] = [withPathIds, ADDPATH_BOTH, true];
       }
     }
-    return { kind: 'message', header, body: bytes, ...peer, as4, local, addPath, message, decoded };
+    if (decoded.ok && decoded.msg.type === 'OPEN') {
+      const session = state.sessions.get(key) ?? {};
+      session[local ? 'local' : 'peer'] = addPathCaps(decoded.msg);
+      state.sessions.set(key, session);
+    }
+    const rec: Bgp4mpMessage = {
+      kind: 'message',
+      header,
+      body: bytes,
+      ...peer,
+      as4,
+      local,
+      addPath: addPath.size > 0,
+      addPathFamilies: [...addPath],
+      message,
+      decoded,
+    };
+    if (addPathInferred) rec.addPathInferred = true;
+    else if (st < 8 && addPath.size > 0) rec.addPathFromSession = true;
+    return rec;
   }
   return { kind: 'skipped', header, body: bytes, reason: `BGP4MP subtype ${st} not supported` };
 }
@@ -199,19 +267,9 @@ function parseTableDumpV2(header: MrtHeader, r: Reader, bytes: Uint8Array, state
         const originatedTime = r.u32();
         const pathId = addPath ? r.u32() : undefined;
         const attributeBytes = r.bytes(r.u16());
-        let attributes = decodePathAttributes(attributeBytes, ctx, { mrtRib: true, afi, safi });
-        let mpReachFullForm = false;
-        if (!attributes.ok) {
-          // Quagga writes the whole RFC 4760 MP_REACH_NLRI (AFI, SAFI, next hop, reserved, NLRI)
-          // into RIB entries instead of RFC 6396's abbreviated form (bgpdump accepts both too).
-          const full = decodePathAttributes(attributeBytes, ctx);
-          if (full.ok) {
-            attributes = full;
-            mpReachFullForm = true;
-          }
-        }
+        // The codec reads RFC 6396's abbreviated MP_REACH_NLRI and Quagga's full RFC 4760 form.
+        const attributes = decodePathAttributes(attributeBytes, ctx, { mrtRib: true, afi, safi });
         const entry: RibEntry = { peerIndex, originatedTime, attributeBytes, attributes };
-        if (mpReachFullForm) entry.mpReachFullForm = true;
         const peer = state.peers?.[peerIndex];
         if (peer) entry.peer = peer;
         if (pathId !== undefined) entry.pathId = pathId;

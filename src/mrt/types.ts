@@ -1,5 +1,5 @@
-// Typed MRT records (RFC 6396, RFC 8050). Raw bytes are kept as views into the file buffer so
-// that formatters which must re-read them (the bgpdump compatible text output) can.
+// Typed MRT records (RFC 6396, RFC 8050). Raw bytes are kept as views into the file buffer (for
+// tests and tools that re-encode or rewrite records); formatters use the decoded fields.
 
 import type { DecodeResult, PathAttribute, UpdateFinding, NotifyError } from '../bgp/wire/types.js';
 
@@ -70,11 +70,22 @@ export interface Bgp4mpMessage extends RecordBase, Bgp4mpPeer {
   as4: boolean;
   /** MESSAGE_LOCAL variants: a message sent by the local side. */
   local: boolean;
-  /** Path identifiers in the NLRI: an ADD-PATH subtype, or inferred (see addPathInferred). */
-  addPath: boolean;
   /**
-   * The subtype says no ADD-PATH but the UPDATE only decodes with path identifiers (captures
-   * from BIRD versions that predate RFC 8050's subtypes); it was decoded with them.
+   * Path identifiers in the NLRI of some family: an ADD-PATH subtype (RFC 8050), the session's
+   * OPENs (addPathFromSession), or inferred (addPathInferred).
+   */
+  addPath: boolean;
+  /** The families ("afi/safi") the message was decoded with path identifiers for. */
+  addPathFamilies: string[];
+  /**
+   * Plain subtype, but both OPENs of this (peer ip, local ip) session earlier in the file
+   * negotiated ADD-PATH (RFC 7911) in this message's direction for the families above.
+   */
+  addPathFromSession?: boolean;
+  /**
+   * Plain subtype and no OPENs of the session in the file, but the UPDATE only decodes with path
+   * identifiers (captures from BIRD versions that predate RFC 8050's subtypes): it was decoded
+   * with them for IPv4 and IPv6 unicast.
    */
   addPathInferred?: boolean;
   /** The whole BGP message, marker included. */
@@ -108,8 +119,6 @@ export interface RibEntry {
   pathId?: number;
   attributeBytes: Uint8Array;
   attributes: RibAttributes;
-  /** MP_REACH_NLRI was in the full RFC 4760 form (Quagga) rather than RFC 6396's abbreviated one. */
-  mpReachFullForm?: boolean;
 }
 
 export interface RibRecord extends RecordBase {
