@@ -311,6 +311,123 @@ test('UPDATE with an RFC 7606 finding prints like bgpdump; the finding is in --j
   t.true(withFindings.every((o) => o.origin === 'INCOMPLETE'));
 });
 
+/** A BGP4MP message record (IPv4 peer header, 2- or 4-octet ASes by subtype) around `msg`. */
+function bgp4mpRecord(subtype: number, msg: Buffer, ts = 1700000000): Buffer {
+  const as4 = subtype === 4 || subtype === 7;
+  const peer = Buffer.alloc(as4 ? 20 : 16);
+  let p = 0;
+  p = as4 ? peer.writeUInt32BE(65001, p) : peer.writeUInt16BE(65001, p);
+  p = as4 ? peer.writeUInt32BE(65000, p) : peer.writeUInt16BE(65000, p);
+  p = peer.writeUInt16BE(0, p);
+  p = peer.writeUInt16BE(1, p);
+  Buffer.from([192, 0, 2, 1, 192, 0, 2, 2]).copy(peer, p);
+  const h = Buffer.alloc(12);
+  h.writeUInt32BE(ts, 0);
+  h.writeUInt16BE(16, 4);
+  h.writeUInt16BE(subtype, 6);
+  h.writeUInt32BE(peer.length + msg.length, 8);
+  return Buffer.concat([h, peer, msg]);
+}
+
+test('formatting rules on synthetic UPDATEs agree with bgpdump', (t) => {
+  const W = 0x40; // well-known transitive
+  const OT = 0xc0; // optional transitive
+  const ON = 0x80; // optional non-transitive
+  const update = (subtype: number, attributes: PathAttribute[], nlri: string[] = [], withdrawn: string[] = []): Buffer => {
+    const ctx = makeContext({ as4: subtype === 4 || subtype === 7 });
+    const msg = encodeMessage(
+      { type: 'UPDATE', withdrawn: withdrawn.map((prefix) => ({ prefix })), attributes, nlri: nlri.map((prefix) => ({ prefix })) },
+      ctx,
+    );
+    return bgp4mpRecord(subtype, Buffer.from(msg));
+  };
+  const base: PathAttribute[] = [
+    { code: 1, name: 'ORIGIN', flags: W, value: 'EGP' },
+    { code: 3, name: 'NEXT_HOP', flags: W, value: '192.0.2.1' },
+  ];
+  const file = write(
+    'synthetic-updates',
+    Buffer.concat([
+      // 2-octet session: AS4_PATH merged, AS4_AGGREGATOR taken for AGGREGATOR AS_TRANS; named communities
+      update(
+        1,
+        [
+          ...base,
+          { code: 2, name: 'AS_PATH', flags: W, value: [{ type: 'AS_SEQUENCE', asns: [100, 23456, 300] }] },
+          { code: 4, name: 'MULTI_EXIT_DISC', flags: ON, value: 5 },
+          { code: 5, name: 'LOCAL_PREF', flags: W, value: 100 },
+          { code: 6, name: 'ATOMIC_AGGREGATE', flags: W, value: true },
+          { code: 7, name: 'AGGREGATOR', flags: OT, value: { asn: 23456, address: '10.0.0.1' } },
+          { code: 8, name: 'COMMUNITIES', flags: OT, value: [0xffffff01, 0xffffff02, 0xffffff03, (65000 << 16) | 1] },
+          { code: 17, name: 'AS4_PATH', flags: OT, value: [{ type: 'AS_SEQUENCE', asns: [70000, 300] }] },
+          { code: 18, name: 'AS4_AGGREGATOR', flags: OT, value: { asn: 70000, address: '10.0.0.2' } },
+        ],
+        ['10.1.0.0/16', '10.4.0.0/24'],
+        ['10.9.0.0/16'],
+      ),
+      // AGGREGATOR other than AS_TRANS: AS4_PATH and AS4_AGGREGATOR ignored (RFC 6793 §4.2.3)
+      update(
+        1,
+        [
+          ...base,
+          { code: 2, name: 'AS_PATH', flags: W, value: [{ type: 'AS_SEQUENCE', asns: [100, 23456, 300] }] },
+          { code: 7, name: 'AGGREGATOR', flags: OT, value: { asn: 65010, address: '10.0.0.1' } },
+          { code: 17, name: 'AS4_PATH', flags: OT, value: [{ type: 'AS_SEQUENCE', asns: [70000, 300] }] },
+          { code: 18, name: 'AS4_AGGREGATOR', flags: OT, value: { asn: 70000, address: '10.0.0.2' } },
+        ],
+        ['10.2.0.0/16'],
+      ),
+      // segment kinds, 4-octet session
+      update(
+        4,
+        [
+          ...base,
+          {
+            code: 2,
+            name: 'AS_PATH',
+            flags: W,
+            value: [
+              { type: 'AS_CONFED_SEQUENCE', asns: [1, 2] },
+              { type: 'AS_CONFED_SET', asns: [3, 4] },
+              { type: 'AS_SEQUENCE', asns: [5, 4200000000] },
+              { type: 'AS_SET', asns: [7, 8] },
+            ],
+          },
+        ],
+        ['10.3.0.0/16'],
+      ),
+      // MP_REACH IPv4: LOCAL_PREF and MED printed signed; no ORIGIN, no NEXT_HOP
+      update(4, [
+        { code: 2, name: 'AS_PATH', flags: W, value: [{ type: 'AS_SEQUENCE', asns: [65001] }] },
+        { code: 4, name: 'MULTI_EXIT_DISC', flags: ON, value: 4000000000 },
+        { code: 5, name: 'LOCAL_PREF', flags: W, value: 3000000000 },
+        { code: 14, name: 'MP_REACH_NLRI', flags: ON, value: { afi: 1, safi: 1, nextHops: ['192.0.2.9'], nlri: [{ prefix: '10.5.0.0/16' }] } },
+      ]),
+      // MESSAGE_LOCAL: IPv6 withdrawals from an IPv4 peer header, IPv6 multicast with link-local next hop
+      update(
+        6,
+        [
+          ...base,
+          { code: 2, name: 'AS_PATH', flags: W, value: [] },
+          { code: 14, name: 'MP_REACH_NLRI', flags: ON, value: { afi: 2, safi: 2, nextHops: ['2001:db8::1', 'fe80::1'], nlri: [{ prefix: '2001:db8:1::/48' }] } },
+          { code: 15, name: 'MP_UNREACH_NLRI', flags: ON, value: { afi: 2, safi: 1, withdrawn: [{ prefix: '2001:db8:0:1::/64' }] } },
+        ],
+        [],
+        ['10.6.0.0/16'],
+      ),
+      // the same from the peer
+      update(1, [
+        { code: 15, name: 'MP_UNREACH_NLRI', flags: ON, value: { afi: 2, safi: 1, withdrawn: [{ prefix: '2001:db8:0:1::/64' }] } },
+      ]),
+    ]),
+  );
+  const expected = bgpdump(file);
+  t.is(expected.split('\n').length, 11);
+  const got = dump(file);
+  t.is(got.stderr, '');
+  t.deepEqual(got.stdout.split('\n'), expected.split('\n'));
+});
+
 test('typed records: state change, peer index table, RIB entries', (t) => {
   const bird = records(loadMrtFile(path.join(dataDir, 'bird_bgp')));
   const sc = bird[1]!;
