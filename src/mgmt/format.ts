@@ -1,0 +1,84 @@
+// Text tables for people (routectl without --json). Pure: views in, lines out. Streaming
+// commands format row by row, so column widths are fixed rather than measured over the table.
+
+import type { AdjRibView, NeighborView, RibEntryView, RibPathView } from './views.js';
+
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86400);
+  const hms = [Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join(':');
+  return d > 0 ? `${d}d${hms}` : hms;
+}
+
+function row(cells: (string | number | undefined)[], widths: number[]): string {
+  return cells
+    .map((c, i) => {
+      const text = c === undefined ? '' : String(c);
+      const w = widths[i];
+      return w === undefined ? text : text.padEnd(w);
+    })
+    .join(' ')
+    .trimEnd();
+}
+
+const NEIGHBOR_WIDTHS = [39, 10, 12, 10, 9, 9, 9];
+
+export function neighborsHeader(): string {
+  return row(['Neighbor', 'AS', 'State', 'Up/Down', 'Received', 'Accepted', 'Advertised', 'Description'], NEIGHBOR_WIDTHS);
+}
+
+export function neighborRow(n: NeighborView): string {
+  const state = n.adminDown ? 'Idle(Admin)' : n.state;
+  return row([n.address, n.remoteAs, state, duration(n.sinceSeconds), n.received, n.accepted, n.advertised, n.description], NEIGHBOR_WIDTHS);
+}
+
+/** `show neighbors NEIGHBOUR`: the long form. */
+export function neighborDetail(n: NeighborView): string[] {
+  const lines = [
+    `BGP neighbor ${n.address}, remote AS ${n.remoteAs}, local AS ${n.localAs}${n.description ? `, "${n.description}"` : ''}`,
+    `  State: ${n.adminDown ? 'Idle (administratively down)' : n.state}, for ${duration(n.sinceSeconds)}`,
+  ];
+  if (n.routerId) lines.push(`  Router ID: ${n.routerId}`);
+  if (n.holdTime !== undefined) lines.push(`  Hold time: ${n.holdTime} s, keepalive: ${n.keepalive ?? 0} s`);
+  lines.push(`  Families: ${n.families.join(', ') || '-'}`);
+  lines.push(`  Capabilities: ${n.capabilities.join(', ') || '-'}`);
+  lines.push(`  Prefixes: received ${n.received}, accepted ${n.accepted}, advertised ${n.advertised}`);
+  if (n.lastError) lines.push(`  Last error: ${n.lastError}`);
+  return lines;
+}
+
+const RIB_WIDTHS = [3, 43, 39, 16, 7, 10];
+
+export function ribHeader(): string {
+  return row(['', 'Prefix', 'Next hop', 'From', 'LocPrf', 'MED', 'Path / origin / decided by'], RIB_WIDTHS);
+}
+
+function originCode(origin: string): string {
+  return origin === 'IGP' ? 'i' : origin === 'EGP' ? 'e' : '?';
+}
+
+/** Flags like FRR's: '*' usable, '>' best, '=' multipath, 'S' stale, 'u' unresolved next hop. */
+function flags(p: RibPathView): string {
+  return `${p.resolved ? '*' : 'u'}${p.best ? '>' : p.multipath ? '=' : ' '}${p.stale ? 'S' : ''}`;
+}
+
+export function ribRows(e: RibEntryView): string[] {
+  return e.paths.map((p, i) => {
+    const from = p.neighbor ?? p.source;
+    const tail = [p.asPath, originCode(p.origin)].filter(Boolean).join(' ');
+    const decided = p.decidedBy ? ` [${p.decidedBy}]` : '';
+    return row([flags(p), i === 0 ? e.prefix : '', p.nextHop || p.type, from, p.localPref, p.med, `${tail}${decided}`], RIB_WIDTHS);
+  });
+}
+
+const ADJ_WIDTHS = [43, 39, 7, 10];
+
+export function adjRibHeader(): string {
+  return row(['Prefix', 'Next hop', 'LocPrf', 'MED', 'Path / origin'], ADJ_WIDTHS);
+}
+
+export function adjRibRow(r: AdjRibView): string {
+  const prefix = r.pathId ? `${r.prefix} id ${r.pathId}` : r.prefix;
+  const status = r.accepted === false ? ' (filtered)' : '';
+  return row([prefix, r.nextHop, r.localPref, r.med, `${[r.asPath, originCode(r.origin)].filter(Boolean).join(' ')}${status}`], ADJ_WIDTHS);
+}
