@@ -4,6 +4,7 @@
 // exit status.
 
 import { mrtDumpCommand } from './mrt-dump.js';
+import { daemonCommands } from './ctl-daemon.js';
 
 export interface Command {
   /** The words that select the command, e.g. ['mrt', 'dump']. */
@@ -12,7 +13,7 @@ export interface Command {
   run(args: string[]): Promise<number> | number;
 }
 
-const commands: Command[] = [mrtDumpCommand];
+const commands: Command[] = [mrtDumpCommand, ...daemonCommands];
 
 function usage(): string {
   return ['usage: routectl <command> [args]', '', 'commands:', ...commands.map((c) => `  routectl ${c.usage}`)].join('\n');
