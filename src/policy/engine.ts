@@ -1,0 +1,132 @@
+// compilePolicies: every policy and prefix list compiled once, every error reported with its
+// location; evaluate: the per-route filter the RIB runs on import and export.
+
+import type { Config, PolicyConfig, PolicyTerm } from '../config/types.js';
+import type { Route } from '../rib/types.js';
+import { compileSet, type Setter } from './actions.js';
+import { defaultPolicyFor, isConfigured } from './defaults.js';
+import { compileMatch, type Matcher, type TermCompiler } from './match.js';
+import { compilePrefixEntries, PrefixSet } from './prefix-trie.js';
+import type { ConfigPath, EvalContext, PolicyEngine, PolicyError, PolicyResult } from './types.js';
+
+interface CompiledTerm {
+  /** "policy/term": the decidedBy of this term. */
+  label: string;
+  matchers: Matcher[];
+  setters: Setter[];
+  action: PolicyTerm['action'];
+}
+
+interface CompiledPolicy {
+  terms: CompiledTerm[];
+  accept: boolean;
+  defaultLabel: string;
+}
+
+const ACTIONS: readonly PolicyTerm['action'][] = ['accept', 'reject', 'next'];
+
+export function compilePolicies(cfg: Pick<Config, 'policies' | 'prefixLists' | 'localAs'>): PolicyEngine | PolicyError[] {
+  const errors: PolicyError[] = [];
+  const prefixLists = compilePrefixLists(cfg.prefixLists, errors);
+  const policies = new Map<string, CompiledPolicy>();
+  for (const [name, policy] of Object.entries(cfg.policies)) {
+    policies.set(name, compilePolicy(name, policy, prefixLists, errors));
+  }
+  return errors.length > 0 ? errors : new Engine(policies);
+}
+
+function compilePrefixLists(lists: Config['prefixLists'], errors: PolicyError[]): Map<string, PrefixSet> {
+  const sets = new Map<string, PrefixSet>();
+  for (const [name, entries] of Object.entries(lists)) {
+    const { set, errors: entryErrors } = compilePrefixEntries(entries);
+    for (const e of entryErrors) {
+      errors.push({ path: ['prefixLists', name, e.index, e.field], prefixList: name, field: `[${e.index}].${e.field}`, message: e.message });
+    }
+    // Registered even with bad entries, so that terms naming it are not also reported as unknown.
+    sets.set(name, set);
+  }
+  return sets;
+}
+
+function compilePolicy(name: string, policy: PolicyConfig, prefixLists: ReadonlyMap<string, PrefixSet>, errors: PolicyError[]): CompiledPolicy {
+  if (policy.defaultAction !== 'accept' && policy.defaultAction !== 'reject') {
+    errors.push({ path: ['policies', name, 'defaultAction'], policy: name, field: 'defaultAction', message: `defaultAction "${String(policy.defaultAction)}" must be accept or reject` });
+  }
+  const seen = new Set<string>();
+  const terms = policy.terms.map((term, index) => {
+    const label = term.name || `#${index}`;
+    const c = termCompiler(name, label, ['policies', name, 'terms', index], prefixLists, errors);
+    if (seen.has(label)) c.error(['name'], `duplicate term name "${label}" in policy ${name}`);
+    seen.add(label);
+    if (!ACTIONS.includes(term.action)) c.error(['action'], `action "${String(term.action)}" must be accept, reject or next`);
+    return { label: `${name}/${label}`, matchers: compileMatch(term.match, c), setters: compileSet(term.set, c), action: term.action };
+  });
+  return { terms, accept: policy.defaultAction === 'accept', defaultLabel: `${name}/default` };
+}
+
+function termCompiler(
+  policy: string, term: string, at: ConfigPath, prefixLists: ReadonlyMap<string, PrefixSet>, errors: PolicyError[],
+): TermCompiler {
+  return {
+    prefixLists,
+    error: (rel, message) => errors.push({ path: [...at, ...rel], policy, term, field: fieldText(rel), message }),
+  };
+}
+
+/** ['match', 'community', 1] → "match.community[1]". */
+function fieldText(rel: readonly (string | number)[]): string {
+  return rel.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+}
+
+class Engine implements PolicyEngine {
+  constructor(private readonly policies: ReadonlyMap<string, CompiledPolicy>) {}
+
+  has(name: string): boolean {
+    return this.policies.has(name);
+  }
+
+  /**
+   * Every policy decides: a term's accept or reject, or else its default action (BIRD's filters
+   * end the same way, FRR's route-maps with their implicit deny). So the first policy of the
+   * list decides; later names are never reached.
+   */
+  evaluate(policyNames: readonly string[] | undefined, route: Route, ctx: EvalContext): PolicyResult {
+    if (!isConfigured(policyNames)) return withoutPolicy(route, ctx);
+    const name = policyNames[0]!;
+    const policy = this.policies.get(name);
+    // A reference to a missing policy is a configuration error the loader reports; fail closed.
+    if (!policy) return { accept: false, attrs: route.attrs, decidedBy: `unknown-policy/${name}` };
+    return runPolicy(policy, route, ctx);
+  }
+}
+
+function runPolicy(policy: CompiledPolicy, route: Route, ctx: EvalContext): PolicyResult {
+  const base = route.attrs;
+  let attrs = base;
+  for (const term of policy.terms) {
+    if (!allMatch(term.matchers, route, attrs, ctx)) continue;
+    for (const set of term.setters) attrs = set(attrs, base, ctx);
+    // 'next' keeps the changes and goes on to the following term.
+    if (term.action === 'next') continue;
+    return decided(term.action === 'accept', attrs, route, term.label);
+  }
+  return decided(policy.accept, attrs, route, policy.defaultLabel);
+}
+
+function allMatch(matchers: readonly Matcher[], route: Route, attrs: Route['attrs'], ctx: EvalContext): boolean {
+  for (const m of matchers) if (!m(route, attrs, ctx)) return false;
+  return true;
+}
+
+/** A rejected route keeps its own attrs: the RIB has nothing to intern. */
+function decided(accept: boolean, attrs: Route['attrs'], route: Route, decidedBy: string): PolicyResult {
+  return { accept, attrs: accept ? attrs : route.attrs, decidedBy };
+}
+
+/** No policy configured: RFC 8212 for eBGP neighbours; iBGP and local routes pass. */
+function withoutPolicy(route: Route, ctx: EvalContext): PolicyResult {
+  const mode = ctx.neighbor ? defaultPolicyFor(ctx.neighbor, ctx.direction, undefined) : 'accept-all';
+  return mode === 'reject-all'
+    ? { accept: false, attrs: route.attrs, decidedBy: 'rfc8212' }
+    : { accept: true, attrs: route.attrs, decidedBy: 'no-policy' };
+}
