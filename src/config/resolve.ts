@@ -1,0 +1,225 @@
+// From the validated file (kebab-case, optional keys) to the resolved Config every module reads:
+// neighbours merged with their group, every default filled in, names in camelCase.
+
+import type { ConfigPath } from './errors.js';
+import { parseAddress } from './net.js';
+import type { RawConfig, RawGroup, RawNeighbor, RawPolicy, RawPrefixEntry, RawStaticRoute } from './schema.js';
+import type {
+  Config,
+  Family,
+  NeighborConfig,
+  PolicyConfig,
+  PolicyMatch,
+  PolicySet,
+  PolicyTerm,
+  PrefixListEntry,
+  StaticRouteConfig,
+} from './types.js';
+
+/** Every default, in one place; config/routed.example.yaml documents the same values. */
+export const DEFAULTS = {
+  /** IPv4 and IPv6 wildcards (the transport binds "::" IPv6-only so both can be bound). */
+  listenAddresses: ['0.0.0.0', '::'],
+  port: 179,
+  controlSocket: '/run/routed/routed.sock',
+  logLevel: 'info',
+  bestPath: { alwaysCompareMed: false, deterministicMed: false, maxPaths: 1, maxPathsIbgp: 1 },
+  /** Lower wins across sources, FRR's administrative distances; kernel routes lose to all. */
+  preference: { connected: 0, static: 1, ebgp: 20, ibgp: 200, kernel: 250 },
+  /** RFC 4271 §10 suggests 90 s hold time and a keepalive of a third of it. */
+  holdTime: 90,
+  /** RFC 4271 §10 suggests 120 s ConnectRetryTime (BIRD uses the same). */
+  connectRetry: 120,
+  /** RFC 4724 §3 restart time (FRR and BIRD use 120 s). */
+  restartTime: 120,
+  maxPrefixAction: 'reset',
+  policyDefaultAction: 'reject',
+  termAction: 'next',
+} as const;
+
+/** Neighbour settings that are mappings: a neighbour overrides its group's key by key. */
+const nestedSettings = new Set<string>(['add-path', 'graceful-restart', 'max-prefix']);
+
+export interface MergedNeighbor {
+  settings: RawNeighbor;
+  /** Where a setting was written: the neighbour, else its group; the neighbour when nowhere. */
+  originOf(key: keyof RawGroup): ConfigPath;
+}
+
+/** A neighbour's settings over its group's. */
+export function mergeWithGroup(
+  neighbor: RawNeighbor,
+  neighborPath: ConfigPath,
+  group?: { settings: RawGroup; path: ConfigPath },
+): MergedNeighbor {
+  const merged: Record<string, unknown> = { ...group?.settings };
+  for (const [key, value] of Object.entries(neighbor)) {
+    if (value === undefined) continue;
+    const inherited = merged[key];
+    merged[key] = nestedSettings.has(key) && inherited !== undefined ? { ...(inherited as object), ...(value as object) } : value;
+  }
+  return {
+    settings: merged as RawNeighbor,
+    originOf: (key) => (neighbor[key] === undefined && group?.settings[key] !== undefined ? [...group.path, key] : [...neighborPath, key]),
+  };
+}
+
+const familyOrder: Family[] = ['ipv4', 'ipv6'];
+
+/** Families in one order, once each, so that configs compare equal whatever order was written. */
+export function canonicalFamilies(families: readonly Family[]): Family[] {
+  return familyOrder.filter((f) => families.includes(f));
+}
+
+/** Resolve one merged neighbour. remote-as must be set (the checks guarantee it). */
+export function resolveNeighbor(settings: RawNeighbor): NeighborConfig {
+  const remoteAs = settings['remote-as'];
+  if (remoteAs === undefined) throw new Error(`neighbor ${settings.address}: resolved without remote-as`);
+  const holdTime = settings['hold-time'] ?? DEFAULTS.holdTime;
+  const addressFamily = parseAddress(settings.address)?.family ?? 'ipv4';
+  const maxPrefix = settings['max-prefix'];
+  const resolved: NeighborConfig = {
+    address: settings.address,
+    remoteAs,
+    description: settings.description ?? '',
+    passive: settings.passive ?? false,
+    holdTime,
+    keepalive: settings.keepalive ?? Math.floor(holdTime / 3),
+    connectRetry: settings['connect-retry'] ?? DEFAULTS.connectRetry,
+    families: canonicalFamilies(settings.families ?? [addressFamily]),
+    addPath: {
+      receive: canonicalFamilies(settings['add-path']?.receive ?? []),
+      send: canonicalFamilies(settings['add-path']?.send ?? []),
+    },
+    gracefulRestart: {
+      enabled: settings['graceful-restart']?.enabled ?? false,
+      restartTime: settings['graceful-restart']?.['restart-time'] ?? DEFAULTS.restartTime,
+    },
+    routeReflectorClient: settings['route-reflector-client'] ?? false,
+    nextHopSelf: settings['next-hop-self'] ?? false,
+    shutdown: settings.shutdown ?? false,
+  };
+  if (settings['local-address'] !== undefined) resolved.localAddress = settings['local-address'];
+  if (settings.import !== undefined) resolved.importPolicy = settings.import;
+  if (settings.export !== undefined) resolved.exportPolicy = settings.export;
+  if (maxPrefix?.limit !== undefined) {
+    resolved.maxPrefix = { limit: maxPrefix.limit, action: maxPrefix.action ?? DEFAULTS.maxPrefixAction };
+    if (maxPrefix['restart-after'] !== undefined) resolved.maxPrefix.restartAfter = maxPrefix['restart-after'];
+  }
+  if (settings.password !== undefined) resolved.password = settings.password;
+  if (settings['ttl-security'] !== undefined) resolved.ttlSecurity = { hops: settings['ttl-security'] };
+  if (settings.group !== undefined) resolved.group = settings.group;
+  return resolved;
+}
+
+/** The resolved configuration of a file that passed every check. */
+export function resolveConfig(raw: RawConfig): Config {
+  const groups = raw['neighbor-groups'] ?? {};
+  return {
+    routerId: raw['router-id'],
+    localAs: raw['local-as'],
+    listen: {
+      addresses: raw.listen?.addresses ?? [...DEFAULTS.listenAddresses],
+      port: raw.listen?.port ?? DEFAULTS.port,
+    },
+    neighbors: (raw.neighbors ?? []).map((n, i) => {
+      const group = n.group === undefined ? undefined : groups[n.group];
+      const groupRef = group && { settings: group, path: ['neighbor-groups', n.group!] };
+      return resolveNeighbor(mergeWithGroup(n, ['neighbors', i], groupRef).settings);
+    }),
+    policies: mapValues(raw.policies ?? {}, resolvePolicy),
+    prefixLists: mapValues(raw['prefix-lists'] ?? {}, (entries) => entries.map(resolvePrefixEntry)),
+    staticRoutes: (raw['static-routes'] ?? []).map(resolveStaticRoute),
+    preference: { ...DEFAULTS.preference, ...raw.preference },
+    bestPath: {
+      alwaysCompareMed: raw['best-path']?.['always-compare-med'] ?? DEFAULTS.bestPath.alwaysCompareMed,
+      deterministicMed: raw['best-path']?.['deterministic-med'] ?? DEFAULTS.bestPath.deterministicMed,
+      maxPaths: raw['best-path']?.['max-paths'] ?? DEFAULTS.bestPath.maxPaths,
+      maxPathsIbgp: raw['best-path']?.['max-paths-ibgp'] ?? DEFAULTS.bestPath.maxPathsIbgp,
+    },
+    // RFC 4456 §7: the cluster id defaults to the router id.
+    clusterId: raw['cluster-id'] ?? raw['router-id'],
+    controlSocket: raw['control-socket'] ?? DEFAULTS.controlSocket,
+    log: { level: raw.log?.level ?? DEFAULTS.logLevel },
+  };
+}
+
+function mapValues<A, B>(record: Record<string, A>, f: (value: A) => B): Record<string, B> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
+}
+
+function resolvePrefixEntry(entry: RawPrefixEntry): PrefixListEntry {
+  const out: PrefixListEntry = { prefix: entry.prefix };
+  if (entry.ge !== undefined) out.ge = entry.ge;
+  if (entry.le !== undefined) out.le = entry.le;
+  return out;
+}
+
+function resolvePolicy(policy: RawPolicy): PolicyConfig {
+  return {
+    terms: (policy.terms ?? []).map((term, i): PolicyTerm => ({
+      name: term.name ?? `term-${i + 1}`,
+      match: resolveMatch(term.match ?? {}),
+      set: resolveSet(term.set ?? {}),
+      action: term.action ?? DEFAULTS.termAction,
+    })),
+    defaultAction: policy['default-action'] ?? DEFAULTS.policyDefaultAction,
+  };
+}
+
+type RawTerm = NonNullable<RawPolicy['terms']>[number];
+
+/** kebab-case key in the file → camelCase key in Config; only keys that are set are copied. */
+function renamed<T>(raw: Record<string, unknown>, names: Record<string, keyof T>): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const target = names[key];
+    if (value !== undefined && target !== undefined) out[target as string] = value;
+  }
+  return out as T;
+}
+
+const matchNames: Record<keyof NonNullable<RawTerm['match']>, keyof PolicyMatch> = {
+  'prefix-list': 'prefixList',
+  prefix: 'prefix',
+  'as-path-regex': 'asPathRegex',
+  'origin-as': 'originAs',
+  'contains-as': 'containsAs',
+  'as-path-length': 'asPathLength',
+  community: 'community',
+  'ext-community': 'extCommunity',
+  'large-community': 'largeCommunity',
+  'next-hop': 'nextHop',
+  neighbor: 'neighbor',
+  family: 'family',
+};
+
+const setNames: Record<keyof NonNullable<RawTerm['set']>, keyof PolicySet> = {
+  'local-pref': 'localPref',
+  med: 'med',
+  prepend: 'prepend',
+  'community-add': 'communityAdd',
+  'community-remove': 'communityRemove',
+  'community-replace': 'communityReplace',
+  'large-community-add': 'largeCommunityAdd',
+  'large-community-remove': 'largeCommunityRemove',
+  'ext-community-add': 'extCommunityAdd',
+  'ext-community-remove': 'extCommunityRemove',
+  'next-hop': 'nextHop',
+};
+
+function resolveMatch(match: NonNullable<RawTerm['match']>): PolicyMatch {
+  const out = renamed<PolicyMatch>(match, matchNames);
+  if (match.prefix !== undefined) out.prefix = match.prefix.map(resolvePrefixEntry);
+  return out;
+}
+
+function resolveSet(set: NonNullable<RawTerm['set']>): PolicySet {
+  return renamed<PolicySet>(set, setNames);
+}
+
+function resolveStaticRoute(route: RawStaticRoute): StaticRouteConfig {
+  if (route.via !== undefined) return { prefix: route.prefix, type: 'via', via: route.via };
+  if (route.interface !== undefined) return { prefix: route.prefix, type: 'interface', interface: route.interface };
+  return { prefix: route.prefix, type: route.blackhole ? 'blackhole' : 'unreachable' };
+}

@@ -1,0 +1,289 @@
+// The YAML file's schema (zod): kebab-case keys exactly as written in the file, every mapping
+// strict so that a misspelt key is an error rather than a silently ignored setting. Checks that
+// need one value only (address syntax, ranges) live here, next to the key; checks across keys and
+// sections (references, duplicates, inheritance) are in checks.ts. Addresses and prefixes come
+// out in canonical text. config/routed.example.yaml documents every key.
+
+import { z } from 'zod';
+import { parseAddress, parsePrefix, familyMaxLength } from './net.js';
+
+type Check = (value: string) => string | undefined;
+
+/** A string that passes `check` (which returns a message when it does not). */
+function text(check: Check): z.ZodString {
+  return z.string().superRefine((value, ctx) => {
+    const message = check(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
+  });
+}
+
+/** Accept one value where a list is expected: `import: peer-in` = `import: [peer-in]`. */
+function oneOrMany<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => (v === undefined || v === null || Array.isArray(v) ? v : [v]), z.array(item));
+}
+
+const uint = (max: number) => z.number().int().min(0).max(max);
+const UINT32_MAX = 4294967295;
+
+const checkAddress: Check = (v) => (parseAddress(v) ? undefined : `"${v}" is not an IPv4 or IPv6 address`);
+const canonicalAddress = (v: string) => parseAddress(v)?.text ?? v;
+const address = text(checkAddress).transform(canonicalAddress);
+
+/** RFC 6286 §2.1: the BGP Identifier is a non-zero 32-bit value, written as an IPv4 address. */
+const bgpIdentifier = text((v) => {
+  const parsed = parseAddress(v);
+  if (parsed?.family !== 'ipv4') return `"${v}" is not an IPv4 address (a BGP identifier is 32 bits, RFC 6286)`;
+  return parsed.text === '0.0.0.0' ? 'must not be 0.0.0.0 (RFC 6286 §2.1: the BGP Identifier is non-zero)' : undefined;
+}).transform(canonicalAddress);
+
+const prefixText = text((v) => {
+  const parsed = parsePrefix(v);
+  return typeof parsed === 'string' ? parsed : undefined;
+}).transform((v) => {
+  const parsed = parsePrefix(v);
+  return typeof parsed === 'string' ? v : parsed.text;
+});
+
+/** RFC 6793: four-octet AS numbers; RFC 7607: AS 0 is reserved and never configured. */
+const asn = z
+  .number()
+  .int()
+  .min(1, { error: 'AS numbers are 1..4294967295 (AS 0 is reserved, RFC 7607)' })
+  .max(UINT32_MAX, { error: 'AS numbers are 1..4294967295 (RFC 6793)' });
+
+const family = z.enum(['ipv4', 'ipv6']);
+const name = z.string().min(1);
+
+/** RFC 4271 §4.2: "Hold Time MUST be either zero or at least three seconds." */
+const holdTime = uint(65535).refine((v) => v === 0 || v >= 3, {
+  error: 'must be 0 or at least 3 seconds (RFC 4271 §4.2)',
+});
+
+/** Linux TCP-MD5 keys are at most 80 bytes (TCP_MD5SIG_MAXKEYLEN). */
+const password = text((v) => {
+  const bytes = new TextEncoder().encode(v).length;
+  if (bytes === 0) return 'must not be empty';
+  return bytes > 80 ? `is ${bytes} bytes; TCP-MD5 keys are at most 80 (RFC 2385, Linux)` : undefined;
+});
+
+/** Everything a neighbour may set, and so everything a group may give it. */
+const neighborSettings = {
+  'remote-as': asn.optional(),
+  description: z.string().optional(),
+  'local-address': address.optional(),
+  passive: z.boolean().optional(),
+  'hold-time': holdTime.optional(),
+  keepalive: uint(65535).optional(),
+  'connect-retry': z.number().int().min(1).max(65535).optional(),
+  families: z.array(family).min(1).optional(),
+  'add-path': z.strictObject({ receive: z.array(family).optional(), send: z.array(family).optional() }).optional(),
+  'graceful-restart': z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      // RFC 4724 §3: Restart Time is a 12-bit field.
+      'restart-time': uint(4095).optional(),
+    })
+    .optional(),
+  'route-reflector-client': z.boolean().optional(),
+  'next-hop-self': z.boolean().optional(),
+  import: oneOrMany(name).optional(),
+  export: oneOrMany(name).optional(),
+  'max-prefix': z
+    .strictObject({
+      limit: z.number().int().min(1).max(UINT32_MAX).optional(),
+      action: z.enum(['warn', 'reset', 'drop']).optional(),
+      'restart-after': z.number().int().min(1).max(UINT32_MAX).optional(),
+    })
+    .optional(),
+  password: password.optional(),
+  // RFC 5082 §3: the TTL sent is 255; hops 1..254 gives a minimum accepted TTL of 255..2.
+  'ttl-security': z.number().int().min(1).max(254).optional(),
+  shutdown: z.boolean().optional(),
+};
+
+export const groupSchema = z.strictObject(neighborSettings);
+export const neighborSchema = z.strictObject({ address, group: name.optional(), ...neighborSettings });
+
+/** A prefix-list entry: "10.0.0.0/8" (exact) or {prefix, ge, le}. */
+export const prefixEntrySchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { prefix: v } : v),
+  z
+    .strictObject({ prefix: prefixText, ge: uint(128).optional(), le: uint(128).optional() })
+    .superRefine((entry, ctx) => {
+      for (const problem of geLeProblems(entry)) ctx.addIssue({ code: 'custom', ...problem, input: entry });
+    }),
+);
+
+/** ge/le must lie between the prefix length and the family's maximum, ge before le. */
+function geLeProblems(entry: { prefix: string; ge?: number; le?: number }): { message: string; path: string[] }[] {
+  const parsed = parsePrefix(entry.prefix);
+  if (typeof parsed === 'string') return [];
+  const max = familyMaxLength(parsed.family);
+  const out: { message: string; path: string[] }[] = [];
+  for (const key of ['ge', 'le'] as const) {
+    const value = entry[key];
+    if (value === undefined) continue;
+    if (value < parsed.length) out.push({ path: [key], message: `${key} ${value} is shorter than the prefix length ${parsed.length}` });
+    else if (value > max) out.push({ path: [key], message: `${key} ${value} is longer than ${max}, the longest ${parsed.family} prefix` });
+  }
+  if (entry.ge !== undefined && entry.le !== undefined && entry.ge > entry.le) {
+    out.push({ path: ['le'], message: `le ${entry.le} is less than ge ${entry.ge}` });
+  }
+  return out;
+}
+
+/** RFC 1997 and the IANA registry of well-known communities, by the names BIRD and FRR use. */
+export const WELL_KNOWN_COMMUNITIES: Record<string, number> = {
+  'graceful-shutdown': 0xffff0000,
+  'accept-own': 0xffff0001,
+  'llgr-stale': 0xffff0006,
+  'no-llgr': 0xffff0007,
+  blackhole: 0xffff029a,
+  'no-export': 0xffffff01,
+  'no-advertise': 0xffffff02,
+  'no-export-subconfed': 0xffffff03,
+  'no-peer': 0xffffff04,
+};
+
+const community = text((v) => {
+  if (v in WELL_KNOWN_COMMUNITIES) return undefined;
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(v);
+  if (m && Number(m[1]) <= 65535 && Number(m[2]) <= 65535) return undefined;
+  return `"${v}" is not a community (ASN:value, each 0..65535, or a well-known name)`;
+});
+
+const largeCommunity = text((v) => {
+  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(v);
+  if (m && m.slice(1).every((part) => Number(part) <= UINT32_MAX)) return undefined;
+  return `"${v}" is not a large community (three numbers 0..4294967295, RFC 8092)`;
+});
+
+/** RFC 4360 §4 route target / route origin: 2-octet AS:32-bit, IPv4:16-bit or 4-octet AS:16-bit. */
+const extCommunity = text((v) => {
+  if (/^[0-9a-fA-F]{16}$/.test(v)) return undefined;
+  const m = /^(rt|soo):(.+):(\d{1,10})$/.exec(v);
+  const global = m?.[2] ?? '';
+  const local = Number(m?.[3]);
+  const asNumber = /^\d{1,10}$/.test(global) ? Number(global) : NaN;
+  if (m && parseAddress(global)?.family === 'ipv4' && local <= 65535) return undefined;
+  if (m && asNumber <= 65535 && local <= UINT32_MAX) return undefined;
+  if (m && asNumber <= UINT32_MAX && local <= 65535) return undefined;
+  return `"${v}" is not an extended community (rt:ASN:n, soo:ASN:n, rt:IPv4:n, or 16 hex digits)`;
+});
+
+const asPathRegex = text((v) => {
+  try {
+    new RegExp(v);
+    return undefined;
+  } catch (e) {
+    return `is not a regular expression: ${(e as Error).message}`;
+  }
+});
+
+const matchSchema = z.strictObject({
+  'prefix-list': name.optional(),
+  prefix: oneOrMany(prefixEntrySchema).optional(),
+  'as-path-regex': asPathRegex.optional(),
+  'origin-as': oneOrMany(asn).optional(),
+  'contains-as': oneOrMany(asn).optional(),
+  'as-path-length': z.strictObject({ min: uint(65535).optional(), max: uint(65535).optional() }).optional(),
+  community: oneOrMany(community).optional(),
+  'ext-community': oneOrMany(extCommunity).optional(),
+  'large-community': oneOrMany(largeCommunity).optional(),
+  'next-hop': oneOrMany(address).optional(),
+  neighbor: oneOrMany(address).optional(),
+  family: family.optional(),
+});
+
+const setSchema = z.strictObject({
+  'local-pref': uint(UINT32_MAX).optional(),
+  med: uint(UINT32_MAX).optional(),
+  prepend: z.strictObject({ asn: asn.optional(), count: z.number().int().min(1).max(64) }).optional(),
+  'community-add': oneOrMany(community).optional(),
+  'community-remove': oneOrMany(community).optional(),
+  'community-replace': oneOrMany(community).optional(),
+  'large-community-add': oneOrMany(largeCommunity).optional(),
+  'large-community-remove': oneOrMany(largeCommunity).optional(),
+  'ext-community-add': oneOrMany(extCommunity).optional(),
+  'ext-community-remove': oneOrMany(extCommunity).optional(),
+  'next-hop': text((v) => (v === 'self' ? undefined : checkAddress(v)))
+    .transform((v) => (v === 'self' ? v : canonicalAddress(v)))
+    .optional(),
+});
+
+const termSchema = z.strictObject({
+  name: name.optional(),
+  match: matchSchema.optional(),
+  set: setSchema.optional(),
+  action: z.enum(['accept', 'reject', 'next']).optional(),
+});
+
+export const policySchema = z.strictObject({
+  terms: z.array(termSchema).optional(),
+  'default-action': z.enum(['accept', 'reject']).optional(),
+});
+
+const staticKinds = ['via', 'interface', 'blackhole', 'unreachable'] as const;
+
+export const staticRouteSchema = z
+  .strictObject({
+    prefix: prefixText,
+    via: oneOrMany(address).optional(),
+    interface: name.optional(),
+    blackhole: z.literal(true).optional(),
+    unreachable: z.literal(true).optional(),
+  })
+  .superRefine((route, ctx) => {
+    const given = staticKinds.filter((kind) => route[kind] !== undefined);
+    if (given.length !== 1) {
+      const what = given.length === 0 ? 'none is set' : `${given.join(' and ')} are set`;
+      ctx.addIssue({ code: 'custom', message: `a static route needs exactly one of via, interface, blackhole, unreachable; ${what}`, input: route });
+    }
+    const prefixFamily = parseAddress(route.prefix.split('/')[0] ?? '')?.family;
+    // An IPv4 prefix may use an IPv6 next hop (RFC 8950, Linux "via inet6"); the reverse cannot work.
+    route.via?.forEach((hop, i) => {
+      if (prefixFamily === 'ipv6' && parseAddress(hop)?.family === 'ipv4') {
+        ctx.addIssue({ code: 'custom', path: ['via', i], message: `IPv6 prefix ${route.prefix} cannot use the IPv4 next hop ${hop}`, input: hop });
+      }
+    });
+  });
+
+const preference = uint(255);
+
+export const configSchema = z.strictObject({
+  'router-id': bgpIdentifier,
+  'local-as': asn,
+  'cluster-id': bgpIdentifier.optional(),
+  listen: z.strictObject({ addresses: z.array(address).optional(), port: z.number().int().min(1).max(65535).optional() }).optional(),
+  'control-socket': text((v) => (v.startsWith('/') ? undefined : `"${v}" is not an absolute path`)).optional(),
+  log: z.strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).optional() }).optional(),
+  'best-path': z
+    .strictObject({
+      'always-compare-med': z.boolean().optional(),
+      'deterministic-med': z.boolean().optional(),
+      'max-paths': z.number().int().min(1).max(256).optional(),
+      'max-paths-ibgp': z.number().int().min(1).max(256).optional(),
+    })
+    .optional(),
+  preference: z
+    .strictObject({
+      connected: preference.optional(),
+      static: preference.optional(),
+      ebgp: preference.optional(),
+      ibgp: preference.optional(),
+      kernel: preference.optional(),
+    })
+    .optional(),
+  'neighbor-groups': z.record(z.string(), groupSchema).optional(),
+  neighbors: z.array(neighborSchema).optional(),
+  'prefix-lists': z.record(z.string(), z.array(prefixEntrySchema)).optional(),
+  policies: z.record(z.string(), policySchema).optional(),
+  'static-routes': z.array(staticRouteSchema).optional(),
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+export type RawGroup = z.output<typeof groupSchema>;
+export type RawNeighbor = z.output<typeof neighborSchema>;
+export type RawPolicy = z.output<typeof policySchema>;
+export type RawPrefixEntry = z.output<typeof prefixEntrySchema>;
+export type RawStaticRoute = z.output<typeof staticRouteSchema>;
