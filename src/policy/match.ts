@@ -158,6 +158,8 @@ function canonicalMemo(address: string): string {
   let c = peerCanonical.get(address);
   if (c === undefined) {
     c = canonicalAddress(address) ?? address;
+    // A bound, in case next hops turn out not to be few after all.
+    if (peerCanonical.size >= 4096) peerCanonical.clear();
     peerCanonical.set(address, c);
   }
   return c;

@@ -59,12 +59,27 @@ function bitAt(bytes: Uint8Array, bit: number): number {
 }
 
 const routeScratch = new Uint8Array(16);
+// The last prefix parsed into routeScratch: a policy with several prefix conditions (or a chain
+// of terms each with one) parses the route's prefix once.
+let scratchText = '';
+let scratchFamily: Family = 'ipv4';
+let scratchLen = -1;
 
 /**
  * Parse a route's canonical prefix text into a shared scratch buffer (the hot path: no
  * allocation). Returns the length, or -1. The buffer is valid until the next call.
  */
 export function parseRoutePrefix(family: Family, text: string): number {
+  if (text === scratchText && family === scratchFamily) return scratchLen;
+  scratchText = '';
+  const len = parseIntoScratch(family, text);
+  scratchText = text;
+  scratchFamily = family;
+  scratchLen = len;
+  return len;
+}
+
+function parseIntoScratch(family: Family, text: string): number {
   const slash = text.indexOf('/');
   if (slash < 0) return -1;
   const ok = family === 'ipv4' ? parseIpv4(text, routeScratch, 0, 0, slash) : parseIpv6(text, routeScratch, 0, 0, slash);
@@ -76,10 +91,6 @@ export function parseRoutePrefix(family: Family, text: string): number {
     len = len * 10 + d;
   }
   return slash + 1 < text.length && len <= MAX_LEN[family] ? len : -1;
-}
-
-export function routeScratchBytes(): Uint8Array {
-  return routeScratch;
 }
 
 /** One family's binary trie. Each node may carry length ranges [ge, le] of the entries ending there. */
