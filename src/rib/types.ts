@@ -65,6 +65,40 @@ export interface Route {
   attrs: PathAttrs;
   /** Graceful restart: kept from a restarting peer until End-of-RIB or the restart time. */
   stale: boolean;
+  /** Kernel and static routes: the route's metric, the IGP cost of next hops resolved through it. */
+  metric?: number;
+  /**
+   * BGP routes and static routes with a next hop: whether the next hop resolves through a
+   * connected, static or kernel route (an unresolved route stays in the RIB, never selected).
+   * Absent for routes that need no resolution.
+   */
+  resolved?: boolean;
+  /**
+   * With `resolved`: the IGP cost to the next hop and the directly reachable gateway it is
+   * forwarded to (`interface` then holds the outgoing interface when one is known).
+   */
+  igpCost?: number;
+  gateway?: string;
+}
+
+/** Filters the daemon plugs the policy engine into: attributes to use (new or same), or null to reject. */
+export type ImportFilter = (route: Route, peer: PeerInfo) => PathAttrs | null;
+export type ExportFilter = (route: Route, peer: PeerInfo) => PathAttrs | null;
+
+/** A kernel route read from netlink (routes of other protocols, not our own). */
+export interface KernelRoute {
+  prefix: string;
+  /** Gateway address; absent for device routes. */
+  gateway?: string;
+  interface?: string;
+  metric?: number;
+  type?: RouteType;
+}
+
+/** A connected prefix (an interface address with its prefix length, host bits allowed). */
+export interface ConnectedRoute {
+  prefix: string;
+  interface: string;
 }
 
 /** Best-path steps in order (RFC 4271 §9.1.2.2, with the common extensions). */
@@ -88,4 +122,6 @@ export interface BestChange {
   prefix: string;
   /** The new best route (first) and its ECMP siblings; empty when the prefix is gone. */
   best: readonly Route[];
+  /** The step that made best[0] win over the closest contender. */
+  step?: DecisionStep;
 }

@@ -1,0 +1,288 @@
+// Adj-RIB-Out for one session: what was last sent per prefix, and the pending work as a set of
+// dirty prefixes with the attributes they should have (interned), indexed by attribute set.
+// The session pulls encoded UPDATEs with nextBatch() when its socket can take more, so output is
+// paced by backpressure and nothing is pre-built: a change that supersedes an unsent one simply
+// replaces it, and a withdrawal of a never-sent announcement cancels it.
+
+import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL } from '../bgp/wire/index.js';
+import type { CodecContext, Nlri, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
+import { toWire } from './attrs.js';
+import type { AttrStore } from './attrs.js';
+import { exportAttrs } from './export.js';
+import type { ExportContext } from './export.js';
+import { prefixLength } from './prefix.js';
+import type { BestChange, Family, PathAttrs } from './types.js';
+
+export interface AdjRibOutOptions extends ExportContext {
+  /** The session's send context: 4-octet ASNs, ADD-PATH send families ("1/1", "2/1"), extended messages. */
+  codec: CodecContext;
+  /** Families negotiated with the peer. */
+  families: readonly Family[];
+  store: AttrStore;
+}
+
+interface FamilyOut {
+  family: Family;
+  afi: 1 | 2;
+  addPath: boolean;
+  /** key (prefix, or prefix#pathId with ADD-PATH) → attributes last sent. */
+  sent: Map<string, PathAttrs>;
+  /** key → attributes to send (null: withdraw). Each non-null value holds a store reference. */
+  pending: Map<string, PathAttrs | null>;
+  /** The pending keys per attribute set (null: withdrawals): one group, few UPDATEs. */
+  groups: Map<PathAttrs | null, Set<string>>;
+  /** The initial dump was queued and its End-of-RIB is not sent yet. */
+  eorDue: boolean;
+}
+
+const HEADER_AND_LENGTHS = 19 + 2 + 2;
+/** MP_UNREACH_NLRI with a 2-octet length: flags, type, length, AFI, SAFI. */
+const MP_UNREACH_OVERHEAD = 4 + 3;
+const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
+
+function nlriSize(prefix: string, addPath: boolean): number {
+  return 1 + ((prefixLength(prefix) + 7) >> 3) + (addPath ? 4 : 0);
+}
+
+function nlriOf(key: string, addPath: boolean): Nlri {
+  if (!addPath) return { prefix: key };
+  const i = key.lastIndexOf('#');
+  return { prefix: key.slice(0, i), pathId: Number(key.slice(i + 1)) };
+}
+
+export class AdjRibOut {
+  private readonly fams = new Map<Family, FamilyOut>();
+  private readonly max: number;
+
+  constructor(private readonly opts: AdjRibOutOptions) {
+    this.max = opts.codec.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
+    for (const family of opts.families) {
+      const afi = family === 'ipv4' ? 1 : 2;
+      this.fams.set(family, {
+        family,
+        afi,
+        addPath: opts.codec.addPath.has(`${afi}/1`),
+        sent: new Map(),
+        pending: new Map(),
+        groups: new Map(),
+        eorDue: false,
+      });
+    }
+  }
+
+  /** The session came up: queue every best route, End-of-RIB per family once they are out. */
+  initialDump(source: { bestRoutes(family: Family): Iterable<BestChange> }): void {
+    for (const fo of this.fams.values()) {
+      this.enqueue(source.bestRoutes(fo.family));
+      fo.eorDue = true;
+    }
+  }
+
+  /** Best-path changes (from Rib.drainChanges) to reflect towards this peer. */
+  enqueue(changes: Iterable<BestChange>): void {
+    for (const change of changes) {
+      const fo = this.fams.get(change.family);
+      if (fo) this.exportPrefix(fo, change);
+    }
+  }
+
+  /**
+   * Route refresh (RFC 2918): send the whole Adj-RIB-Out of a family again. Export policy
+   * changes instead call enqueue() with every best route (Rib.bestRoutes).
+   */
+  refresh(family: Family): void {
+    const fo = this.fams.get(family);
+    if (!fo) return;
+    const sent = [...fo.sent];
+    fo.sent.clear();
+    for (const [key, attrs] of sent) this.want(fo, key, attrs);
+  }
+
+  private exportPrefix(fo: FamilyOut, change: BestChange): void {
+    const { store } = this.opts;
+    if (!fo.addPath) {
+      const route = change.best[0];
+      const out = route ? exportAttrs(route, this.opts) : null;
+      this.want(fo, change.prefix, out ? store.intern(out) : null);
+      return;
+    }
+    // RFC 7911: with ADD-PATH the multipath set goes out, path ids 1..n by rank; ids beyond the
+    // new set are withdrawn (a replaced id is an implicit withdrawal of what it carried).
+    let id = 1;
+    for (const route of change.best) {
+      const out = exportAttrs(route, this.opts);
+      if (out) this.want(fo, `${change.prefix}#${id++}`, store.intern(out));
+    }
+    for (; ; id++) {
+      const key = `${change.prefix}#${id}`;
+      if (!fo.sent.has(key) && !fo.pending.has(key)) break;
+      this.want(fo, key, null);
+    }
+  }
+
+  /** Record what a key should become; `attrs` carries a reference that this takes over. */
+  private want(fo: FamilyOut, key: string, attrs: PathAttrs | null): void {
+    const prev = fo.pending.get(key);
+    if (prev !== undefined) {
+      this.ungroup(fo, prev, key);
+      if (prev) this.opts.store.release(prev);
+      fo.pending.delete(key);
+    }
+    // Already what the peer has (this also cancels an unsent announcement that is withdrawn).
+    if (attrs === (fo.sent.get(key) ?? null)) {
+      if (attrs) this.opts.store.release(attrs);
+      return;
+    }
+    fo.pending.set(key, attrs);
+    let group = fo.groups.get(attrs);
+    if (!group) fo.groups.set(attrs, (group = new Set()));
+    group.add(key);
+  }
+
+  private ungroup(fo: FamilyOut, attrs: PathAttrs | null, key: string): void {
+    const group = fo.groups.get(attrs);
+    if (!group) return;
+    group.delete(key);
+    if (group.size === 0) fo.groups.delete(attrs);
+  }
+
+  /**
+   * Encoded UPDATEs for the pending work: withdrawals first, then announcements packed per
+   * attribute set, then End-of-RIB of a family whose initial dump is out. Stops once the total
+   * reaches `maxBytes` (so it may pass it by less than one message); [] when nothing is pending.
+   */
+  nextBatch(maxBytes: number): Buffer[] {
+    const out: Buffer[] = [];
+    let total = 0;
+    const room = (): boolean => total < maxBytes;
+    const push = (b: Buffer | undefined): void => {
+      if (!b) return;
+      out.push(b);
+      total += b.length;
+    };
+    for (const fo of this.fams.values()) {
+      const withdrawals = fo.groups.get(null);
+      while (withdrawals && withdrawals.size && room()) push(this.withdrawMessage(fo, withdrawals));
+    }
+    for (const fo of this.fams.values()) {
+      for (const [attrs, keys] of fo.groups) {
+        if (attrs === null) continue;
+        while (keys.size && room()) push(this.announceMessage(fo, attrs, keys));
+        if (!room()) break;
+      }
+    }
+    for (const fo of this.fams.values()) {
+      if (fo.eorDue && fo.pending.size === 0 && room()) {
+        push(encodeMessage(this.endOfRib(fo), this.opts.codec));
+        fo.eorDue = false;
+      }
+    }
+    return out;
+  }
+
+  private withdrawMessage(fo: FamilyOut, keys: Set<string>): Buffer {
+    const nlri: Nlri[] = [];
+    let size = HEADER_AND_LENGTHS + (fo.afi === 2 ? MP_UNREACH_OVERHEAD : 0);
+    for (const key of keys) {
+      const n = nlriOf(key, fo.addPath);
+      const len = nlriSize(n.prefix, fo.addPath);
+      if (size + len > this.max) break;
+      size += len;
+      nlri.push(n);
+      keys.delete(key);
+      fo.pending.delete(key);
+      const sent = fo.sent.get(key);
+      if (sent) this.opts.store.release(sent);
+      fo.sent.delete(key);
+    }
+    if (keys.size === 0) fo.groups.delete(null);
+    const msg: UpdateMessage =
+      fo.afi === 1
+        ? { type: 'UPDATE', withdrawn: nlri, attributes: [], nlri: [] }
+        : { type: 'UPDATE', withdrawn: [], attributes: [mpUnreach(nlri, MP_FLAGS)], nlri: [] };
+    return encodeMessage(msg, this.opts.codec);
+  }
+
+  private announceMessage(fo: FamilyOut, attrs: PathAttrs, keys: Set<string>): Buffer | undefined {
+    const attributes = toWire(attrs, { as4: this.opts.codec.as4, family: fo.family });
+    const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
+    const base = encodeMessage(empty, this.opts.codec).length;
+    const nlri: Nlri[] = [];
+    let size = base;
+    for (const key of keys) {
+      const n = nlriOf(key, fo.addPath);
+      const len = nlriSize(n.prefix, fo.addPath);
+      if (size + len > this.max) break;
+      size += len;
+      nlri.push(n);
+    }
+    if (nlri.length === 0) {
+      // Attributes too large for any message: these prefixes cannot be announced; the peer
+      // must not keep an older announcement either.
+      for (const key of [...keys]) this.want(fo, key, null);
+      return undefined;
+    }
+    for (const n of nlri) {
+      const key = fo.addPath ? `${n.prefix}#${n.pathId}` : n.prefix;
+      keys.delete(key);
+      fo.pending.delete(key);
+      const sent = fo.sent.get(key);
+      if (sent) this.opts.store.release(sent);
+      fo.sent.set(key, attrs);
+    }
+    if (keys.size === 0) fo.groups.delete(attrs);
+    if (fo.afi === 1) return encodeMessage({ ...empty, nlri }, this.opts.codec);
+    for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
+    return encodeMessage(empty, this.opts.codec);
+  }
+
+  /** RFC 4724 §2: an UPDATE with nothing in it (IPv4) or an empty MP_UNREACH_NLRI. */
+  private endOfRib(fo: FamilyOut): UpdateMessage {
+    if (fo.afi === 1) return { type: 'UPDATE', withdrawn: [], attributes: [], nlri: [] };
+    return { type: 'UPDATE', withdrawn: [], attributes: [mpUnreach([], FLAG_OPTIONAL)], nlri: [] };
+  }
+
+  /** Prefixes (keys) waiting to be sent or withdrawn. */
+  pendingCount(): number {
+    let n = 0;
+    for (const fo of this.fams.values()) n += fo.pending.size;
+    return n;
+  }
+
+  /** Whether nextBatch() has anything to give (pending prefixes or an End-of-RIB). */
+  hasPending(): boolean {
+    for (const fo of this.fams.values()) if (fo.pending.size || fo.eorDue) return true;
+    return false;
+  }
+
+  sentCount(family: Family): number {
+    return this.fams.get(family)?.sent.size ?? 0;
+  }
+
+  /** What the peer was last sent (routectl's adj-rib-out). */
+  *sentRoutes(family: Family): IterableIterator<{ prefix: string; pathId: number; attrs: PathAttrs }> {
+    const fo = this.fams.get(family);
+    if (!fo) return;
+    for (const [key, attrs] of fo.sent) {
+      const n = nlriOf(key, fo.addPath);
+      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs };
+    }
+  }
+
+  /** The session is gone: give back every attribute reference held. */
+  close(): void {
+    const { store } = this.opts;
+    for (const fo of this.fams.values()) {
+      for (const a of fo.sent.values()) store.release(a);
+      for (const a of fo.pending.values()) if (a) store.release(a);
+      fo.sent.clear();
+      fo.pending.clear();
+      fo.groups.clear();
+      fo.eorDue = false;
+    }
+  }
+}
+
+function mpUnreach(withdrawn: Nlri[], flags: number): PathAttribute {
+  return { code: 15, name: 'MP_UNREACH_NLRI', flags, value: { afi: 2, safi: 1, withdrawn } };
+}

@@ -1,0 +1,110 @@
+// Export: whether a best route may go to a peer (split horizon, iBGP and route-reflection rules,
+// well-known communities), the export filter, then the attribute changes BGP makes on the way
+// out (AS prepend and next hop self towards eBGP, LOCAL_PREF, MED, reflection attributes).
+
+import type { AsPathSegment } from '../bgp/wire/index.js';
+import type { ExportFilter, PathAttrs, PeerInfo, Route } from './types.js';
+
+/** RFC 1997 well-known communities. */
+const NO_EXPORT = 0xffffff01;
+const NO_ADVERTISE = 0xffffff02;
+const NO_EXPORT_SUBCONFED = 0xffffff03;
+const DEFAULT_LOCAL_PREF = 100;
+
+export interface ExportContext {
+  local: { asn: number; routerId: string; clusterId: string };
+  /** The peer routes are exported to. */
+  target: PeerInfo;
+  /** This session's own addresses, for next hop self. */
+  localAddress: { ipv4?: string; ipv6?: string; ipv6LinkLocal?: string };
+  /** Next hop self towards an iBGP peer (always so towards eBGP). */
+  nextHopSelf: boolean;
+  /** Absent: BGP-learned routes pass, the RIB's own routes (static, connected, kernel) do not. */
+  filter?: ExportFilter;
+}
+
+/** The routing rules before any policy: may `route` be advertised to `target` at all? */
+export function mayAdvertise(route: Route, target: PeerInfo): boolean {
+  const s = route.source;
+  if (s.kind !== 'bgp') return true;
+  // Split horizon: never back to the peer it came from.
+  if (s.peer.address === target.address) return false;
+  if (!s.peer.ibgp || !target.ibgp) return true;
+  // RFC 4271 §9.2: iBGP-learned routes are not advertised to iBGP peers, except by a route
+  // reflector (RFC 4456 §8): from a client to all peers, from a non-client to clients only.
+  return s.peer.routeReflectorClient || target.routeReflectorClient;
+}
+
+/** RFC 1997: NO_ADVERTISE stops a route at every peer, NO_EXPORT(_SUBCONFED) at eBGP peers. */
+function communitiesAllow(attrs: PathAttrs, target: PeerInfo): boolean {
+  const c = attrs.communities;
+  if (c.length === 0) return true;
+  if (c.includes(NO_ADVERTISE)) return false;
+  return target.ibgp || (!c.includes(NO_EXPORT) && !c.includes(NO_EXPORT_SUBCONFED));
+}
+
+/** Prepend our AS to the path, joining the leading AS_SEQUENCE while it has room (255 ASNs). */
+export function prependAs(path: readonly AsPathSegment[], asn: number): AsPathSegment[] {
+  // RFC 5065 §5.3: confederation segments are removed before the path leaves the confederation.
+  const rest = path.filter((s) => s.type === 'AS_SEQUENCE' || s.type === 'AS_SET');
+  const first = rest[0];
+  if (first && first.type === 'AS_SEQUENCE' && first.asns.length < 255) {
+    return [{ type: 'AS_SEQUENCE', asns: [asn, ...first.asns] }, ...rest.slice(1)];
+  }
+  return [{ type: 'AS_SEQUENCE', asns: [asn] }, ...rest];
+}
+
+/** This session's address for a route of the given family; IPv6 routes over IPv4 use the mapped form. */
+function selfAddress(cx: ExportContext, ipv6: boolean): string | undefined {
+  if (!ipv6) return cx.localAddress.ipv4;
+  return cx.localAddress.ipv6 ?? (cx.localAddress.ipv4 ? `::ffff:${cx.localAddress.ipv4}` : undefined);
+}
+
+/**
+ * The attributes to send `route` to `cx.target` with (not interned), or null when it is not
+ * sent. A next hop the export filter changed is kept; the value "self" means this session's address.
+ */
+export function exportAttrs(route: Route, cx: ExportContext): PathAttrs | null {
+  const target = cx.target;
+  if (!mayAdvertise(route, target)) return null;
+  const fromBgp = route.source.kind === 'bgp';
+  const given = route.attrs;
+  const filtered = cx.filter ? cx.filter(route, target) : fromBgp ? given : null;
+  if (!filtered || !communitiesAllow(filtered, target)) return null;
+  const out: PathAttrs = { ...filtered };
+  const ipv6 = route.family === 'ipv6';
+  const policyNextHop = filtered.nextHop !== given.nextHop && filtered.nextHop !== 'self' ? filtered.nextHop : undefined;
+  const self = selfAddress(cx, ipv6);
+  let nextHop: string | undefined;
+  if (!target.ibgp) {
+    out.asPath = prependAs(filtered.asPath, cx.local.asn);
+    // RFC 4271 §5.1.5: LOCAL_PREF is never sent to an external peer.
+    delete out.localPref;
+    // RFC 4271 §5.1.4: a MED learned from a neighbouring AS is not passed to another one; as BIRD,
+    // only a MED the export policy set goes out.
+    if (fromBgp && filtered.med === given.med) delete out.med;
+    // RFC 4456 §8: ORIGINATOR_ID and CLUSTER_LIST stay inside the AS.
+    delete out.originatorId;
+    out.clusterList = [];
+    nextHop = policyNextHop ?? self;
+    delete out.nextHopLinkLocal;
+    if (ipv6 && nextHop === self && cx.localAddress.ipv6LinkLocal) out.nextHopLinkLocal = cx.localAddress.ipv6LinkLocal;
+  } else {
+    // RFC 4271 §5.1.5: LOCAL_PREF is always sent to internal peers.
+    out.localPref = filtered.localPref ?? DEFAULT_LOCAL_PREF;
+    const reflected = route.source.kind === 'bgp' && route.source.peer.ibgp;
+    if (reflected && route.source.kind === 'bgp') {
+      // RFC 4456 §8: the reflector sets ORIGINATOR_ID when absent and prepends its CLUSTER_ID.
+      out.originatorId = filtered.originatorId ?? route.source.peer.routerId;
+      out.clusterList = [cx.local.clusterId, ...filtered.clusterList];
+    }
+    // A reflector leaves the next hop alone (RFC 4456 §10); next-hop-self applies to routes this
+    // router brings into the AS, and the RIB's own routes always carry our address.
+    const useSelf = filtered.nextHop === 'self' || !fromBgp || (cx.nextHopSelf && !reflected);
+    nextHop = policyNextHop ?? (useSelf ? self : filtered.nextHop);
+    delete out.nextHopLinkLocal;
+  }
+  if (!nextHop) return null;
+  out.nextHop = nextHop;
+  return out;
+}

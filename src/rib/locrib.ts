@@ -1,0 +1,213 @@
+// The Loc-RIB: per family, prefix text → the routes of every source for that prefix and the
+// selected best set. It keeps next hops resolved (through NextHopResolver, re-evaluating only
+// the prefixes whose next hops an IGP change touches) and collects best-path changes,
+// coalesced per prefix, until the daemon drains them once per tick.
+
+import type { AttrStore } from './attrs.js';
+import { compareRoutes, selectBest } from './decision.js';
+import type { DecisionConfig } from './decision.js';
+import { addressSortKey } from './prefix.js';
+import { NextHopResolver } from './nexthop.js';
+import type { Resolution } from './nexthop.js';
+import type { BestChange, DecisionStep, Family, Route } from './types.js';
+
+export interface PrefixEntry {
+  family: Family;
+  prefix: string;
+  /** Every source's routes, kept in a fixed source order so selection never depends on arrival. */
+  candidates: Route[];
+  best: readonly Route[];
+  step?: DecisionStep;
+}
+
+const KIND_ORDER = { connected: 0, static: 1, kernel: 2, bgp: 3 } as const;
+
+function sourceKey(r: Route): string {
+  const s = r.source;
+  if (s.kind === 'bgp') return addressSortKey(s.peer.address);
+  return s.kind === 'connected' ? s.interface : '';
+}
+
+/** Candidate order: by source, then path id. Two routes at 0 come from the same source and path. */
+function candidateOrder(a: Route, b: Route): number {
+  const k = KIND_ORDER[a.source.kind] - KIND_ORDER[b.source.kind];
+  if (k !== 0) return k;
+  const ka = sourceKey(a);
+  const kb = sourceKey(b);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return a.pathId - b.pathId;
+}
+
+function sameList(a: readonly Route[], b: readonly Route[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Routes whose usability depends on a next hop the resolver tracks. */
+const needsTracking = (r: Route): boolean => r.source.kind === 'bgp' && r.attrs.nextHop !== '';
+/** Static routes with a next hop: resolved through the other IGP routes, never through themselves. */
+const isStaticVia = (r: Route): boolean => r.source.kind === 'static' && r.type === 'unicast' && r.attrs.nextHop !== '';
+
+function applyResolution(r: Route, res: Resolution): void {
+  r.resolved = res.resolved;
+  r.igpCost = res.igpCost;
+  if (res.gateway !== undefined) r.gateway = res.gateway;
+  else delete r.gateway;
+  if (r.source.kind === 'bgp') {
+    if (res.interface !== undefined) r.interface = res.interface;
+    else delete r.interface;
+  }
+}
+
+export class LocRib {
+  private readonly tables: Record<Family, Map<string, PrefixEntry>> = { ipv4: new Map(), ipv6: new Map() };
+  private readonly dirty: Record<Family, Map<string, PrefixEntry>> = { ipv4: new Map(), ipv6: new Map() };
+  readonly resolver = new NextHopResolver<PrefixEntry>();
+  /** Entries holding static routes with next hops: re-resolved whenever IGP routes change. */
+  private readonly staticVia = new Set<PrefixEntry>();
+  private igpChanged = false;
+
+  constructor(
+    private cfg: DecisionConfig,
+    private readonly store: AttrStore,
+  ) {}
+
+  setDecisionConfig(cfg: DecisionConfig): void {
+    this.cfg = cfg;
+    for (const family of ['ipv4', 'ipv6'] as const) for (const e of this.tables[family].values()) this.reselect(e);
+  }
+
+  get(family: Family, prefix: string): PrefixEntry | undefined {
+    return this.tables[family].get(prefix);
+  }
+
+  entries(family: Family): IterableIterator<PrefixEntry> {
+    return this.tables[family].values();
+  }
+
+  size(family: Family): number {
+    return this.tables[family].size;
+  }
+
+  /** Add a route, replacing the one from the same source with the same path id. Takes over its attrs reference. */
+  upsert(route: Route): void {
+    const table = this.tables[route.family];
+    let entry = table.get(route.prefix);
+    if (!entry) {
+      entry = { family: route.family, prefix: route.prefix, candidates: [], best: [] };
+      table.set(route.prefix, entry);
+    }
+    const list = entry.candidates;
+    let i = 0;
+    while (i < list.length && candidateOrder(list[i]!, route) < 0) i++;
+    const old = list[i];
+    if (old && candidateOrder(old, route) === 0) {
+      this.detach(old, entry);
+      list[i] = route;
+    } else {
+      list.splice(i, 0, route);
+    }
+    this.attach(route, entry);
+    this.reselect(entry);
+  }
+
+  /** Remove a route (the candidate from its source and path id); releases its attrs reference. */
+  remove(route: Route): void {
+    const entry = this.tables[route.family].get(route.prefix);
+    if (!entry) return;
+    const i = entry.candidates.findIndex((c) => candidateOrder(c, route) === 0);
+    if (i < 0) return;
+    this.detach(entry.candidates[i]!, entry);
+    entry.candidates.splice(i, 1);
+    this.reselect(entry);
+  }
+
+  private attach(route: Route, entry: PrefixEntry): void {
+    if (needsTracking(route)) applyResolution(route, this.resolver.track(route.attrs.nextHop, entry));
+    if (route.source.kind === 'bgp') return;
+    if (isStaticVia(route)) {
+      applyResolution(route, this.resolver.resolve(route.attrs.nextHop, route.prefix));
+      this.staticVia.add(entry);
+    }
+    this.igpRouteChanged(entry);
+  }
+
+  private detach(route: Route, entry: PrefixEntry): void {
+    if (needsTracking(route)) this.resolver.untrack(route.attrs.nextHop, entry);
+    this.store.release(route.attrs);
+    if (route.source.kind === 'bgp') return;
+    // The entry's IGP route is re-derived from the candidates left (called before removal,
+    // so the departing route is skipped explicitly).
+    this.igpRouteChanged(entry, route);
+  }
+
+  /** The route next hops resolve through at this prefix: the preferred non-BGP candidate. */
+  private igpRouteChanged(entry: PrefixEntry, leaving?: Route): void {
+    let igp: Route | undefined;
+    for (const c of entry.candidates) {
+      if (c.source.kind === 'bgp' || c === leaving) continue;
+      if (!igp || compareRoutes(c, igp, this.cfg).order < 0) igp = c;
+    }
+    this.resolver.setIgpRoute(entry.family, entry.prefix, igp);
+    if (!entry.candidates.some((c) => c !== leaving && isStaticVia(c))) this.staticVia.delete(entry);
+    this.igpChanged = true;
+  }
+
+  /** Re-run selection for one prefix; record a change when the best set differs. */
+  private reselect(entry: PrefixEntry, force = false): void {
+    const sel = selectBest(entry.candidates, this.cfg);
+    entry.step = sel.step;
+    if (force || !sameList(sel.best, entry.best)) {
+      entry.best = sel.best;
+      this.dirty[entry.family].set(entry.prefix, entry);
+    }
+    if (entry.candidates.length === 0) this.tables[entry.family].delete(entry.prefix);
+  }
+
+  /**
+   * After IGP routes changed: re-resolve static next hops, then every tracked next hop, and
+   * re-evaluate the prefixes that depend on those whose resolution changed.
+   */
+  settle(): void {
+    if (!this.igpChanged) return;
+    this.igpChanged = false;
+    for (const entry of this.staticVia) {
+      let bestTouched = false;
+      for (const r of entry.candidates) {
+        if (!isStaticVia(r)) continue;
+        applyResolution(r, this.resolver.resolve(r.attrs.nextHop, r.prefix));
+        bestTouched ||= entry.best.includes(r);
+      }
+      this.reselect(entry, bestTouched);
+    }
+    for (const { addr, resolution, deps } of this.resolver.refresh()) {
+      for (const entry of deps) {
+        let bestTouched = false;
+        for (const r of entry.candidates) {
+          if (!needsTracking(r) || r.attrs.nextHop !== addr) continue;
+          applyResolution(r, resolution);
+          bestTouched ||= entry.best.includes(r);
+        }
+        // A best route whose gateway or cost changed is a change for the FIB even if it stays best.
+        this.reselect(entry, bestTouched);
+      }
+    }
+  }
+
+  /** The best-path changes since the last drain, one per prefix, in the state they ended in. */
+  drain(): BestChange[] {
+    const out: BestChange[] = [];
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      for (const e of this.dirty[family].values()) {
+        out.push(e.step === undefined ? { family, prefix: e.prefix, best: e.best } : { family, prefix: e.prefix, best: e.best, step: e.step });
+      }
+      this.dirty[family].clear();
+    }
+    return out;
+  }
+
+  pendingChanges(): number {
+    return this.dirty.ipv4.size + this.dirty.ipv6.size;
+  }
+}
