@@ -3,15 +3,17 @@
 //
 // Order: YAML syntax first (a document that does not parse has no structure to check, so only
 // its syntax errors are reported); then the schema and the cross-section checks, all of them, so
-// one run shows every problem in the file.
+// one run shows every problem in the file. Last, the policy engine compiles the resolved policies
+// (it is the authority on what it runs); its errors come only for a file that passed the rest.
 
 import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { checkDuplicates, checkNeighbors, checkReferences } from './checks.js';
-import { ConfigError, sortErrors } from './errors.js';
+import { compilePolicies } from '../policy/engine.js';
+import { ConfigError, pathText, sortErrors } from './errors.js';
 import type { Problem } from './errors.js';
 import { locate, unresolvedAliases, validate } from './locate.js';
-import { resolveConfig } from './resolve.js';
+import { filePath, resolveConfig } from './resolve.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
 
@@ -49,7 +51,14 @@ export function parseConfig(text: string, file: string): ConfigResult {
   if (problems.length > 0 || schema.value === undefined) {
     return { ok: false, errors: sortErrors(problems.map(place)), warnings };
   }
-  return { ok: true, config: resolveConfig(schema.value), warnings };
+  const config = resolveConfig(schema.value);
+  // The policy engine compiles what it will run: anything it refuses is an error in the file too.
+  const compiled = compilePolicies(config);
+  if (Array.isArray(compiled)) {
+    const policyProblems = compiled.map((e) => ({ path: filePath(e.path), message: `${pathText(filePath(e.path))}: ${e.message}` }));
+    return { ok: false, errors: sortErrors(policyProblems.map(place)), warnings };
+  }
+  return { ok: true, config, warnings };
 }
 
 /** The document as plain data; an empty file is an empty mapping (then: missing router-id…). */

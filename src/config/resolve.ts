@@ -223,3 +223,17 @@ function resolveStaticRoute(route: RawStaticRoute): StaticRouteConfig {
   if (route.interface !== undefined) return { prefix: route.prefix, type: 'interface', interface: route.interface };
   return { prefix: route.prefix, type: route.blackhole ? 'blackhole' : 'unreachable' };
 }
+
+/** Config key → key in the file, for the keys of the sections the policy engine reports on. */
+const fileKeys: Record<string, string> = {
+  prefixLists: 'prefix-lists',
+  defaultAction: 'default-action',
+  ...Object.fromEntries(Object.entries(matchNames).map(([file, config]) => [config, file])),
+  ...Object.fromEntries(Object.entries(setNames).map(([file, config]) => [config, file])),
+};
+
+/** A path into the resolved Config ("prefixLists", "localPref") as a path into the file. */
+export function filePath(configPath: readonly (string | number)[]): (string | number)[] {
+  // The second element is a policy or prefix-list name: the user's, never renamed.
+  return configPath.map((seg, i) => (typeof seg === 'string' && i !== 1 ? (fileKeys[seg] ?? seg) : seg));
+}

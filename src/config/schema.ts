@@ -5,6 +5,9 @@
 // out in canonical text. config/routed.example.yaml documents every key.
 
 import { z } from 'zod';
+import { compileAsPathRegex } from '../policy/aspath.js';
+import { isWildcardLarge, isWildcardStandard, parseExtended, parseLarge, parseStandard } from '../policy/community.js';
+import type { Parsed } from '../policy/community.js';
 import { parseAddress, parsePrefix, familyMaxLength } from './net.js';
 
 type Check = (value: string) => string | undefined;
@@ -132,53 +135,29 @@ function geLeProblems(entry: { prefix: string; ge?: number; le?: number }): { me
   return out;
 }
 
-/** RFC 1997 and the IANA registry of well-known communities, by the names BIRD and FRR use. */
-export const WELL_KNOWN_COMMUNITIES: Record<string, number> = {
-  'graceful-shutdown': 0xffff0000,
-  'accept-own': 0xffff0001,
-  'llgr-stale': 0xffff0006,
-  'no-llgr': 0xffff0007,
-  blackhole: 0xffff029a,
-  'no-export': 0xffffff01,
-  'no-advertise': 0xffffff02,
-  'no-export-subconfed': 0xffffff03,
-  'no-peer': 0xffffff04,
-};
+/**
+ * Community, extended and large community and AS path regex syntax is the policy engine's: its
+ * own parsers check the text here, so the file is refused for exactly what the engine refuses.
+ * '*' fields are patterns: allowed where communities are matched or removed, not where added.
+ */
+function policyText(parse: (v: string) => Parsed<unknown> | RegExp | string): z.ZodString {
+  return text((v) => {
+    const parsed = parse(v);
+    if (typeof parsed === 'string') return parsed;
+    return parsed instanceof RegExp || 'value' in parsed ? undefined : parsed.error;
+  });
+}
 
-const community = text((v) => {
-  if (v in WELL_KNOWN_COMMUNITIES) return undefined;
-  const m = /^(\d{1,5}):(\d{1,5})$/.exec(v);
-  if (m && Number(m[1]) <= 65535 && Number(m[2]) <= 65535) return undefined;
-  return `"${v}" is not a community (ASN:value, each 0..65535, or a well-known name)`;
-});
+const communityPattern = policyText((v) => parseStandard(v, true));
+const community = policyText((v) => concrete(parseStandard(v, true), isWildcardStandard, v));
+const largeCommunityPattern = policyText((v) => parseLarge(v, true));
+const largeCommunity = policyText((v) => concrete(parseLarge(v, true), isWildcardLarge, v));
+const extCommunity = policyText(parseExtended);
+const asPathRegex = policyText(compileAsPathRegex);
 
-const largeCommunity = text((v) => {
-  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(v);
-  if (m && m.slice(1).every((part) => Number(part) <= UINT32_MAX)) return undefined;
-  return `"${v}" is not a large community (three numbers 0..4294967295, RFC 8092)`;
-});
-
-/** RFC 4360 §4 route target / route origin: 2-octet AS:32-bit, IPv4:16-bit or 4-octet AS:16-bit. */
-const extCommunity = text((v) => {
-  if (/^[0-9a-fA-F]{16}$/.test(v)) return undefined;
-  const m = /^(rt|soo):(.+):(\d{1,10})$/.exec(v);
-  const global = m?.[2] ?? '';
-  const local = Number(m?.[3]);
-  const asNumber = /^\d{1,10}$/.test(global) ? Number(global) : NaN;
-  if (m && parseAddress(global)?.family === 'ipv4' && local <= 65535) return undefined;
-  if (m && asNumber <= 65535 && local <= UINT32_MAX) return undefined;
-  if (m && asNumber <= UINT32_MAX && local <= 65535) return undefined;
-  return `"${v}" is not an extended community (rt:ASN:n, soo:ASN:n, rt:IPv4:n, or 16 hex digits)`;
-});
-
-const asPathRegex = text((v) => {
-  try {
-    new RegExp(v);
-    return undefined;
-  } catch (e) {
-    return `is not a regular expression: ${(e as Error).message}`;
-  }
-});
+function concrete<T>(parsed: Parsed<T>, isWildcard: (v: T) => boolean, v: string): Parsed<T> {
+  return 'value' in parsed && isWildcard(parsed.value) ? { error: `"${v}": '*' matches communities, it cannot be added` } : parsed;
+}
 
 const matchSchema = z.strictObject({
   'prefix-list': name.optional(),
@@ -187,9 +166,9 @@ const matchSchema = z.strictObject({
   'origin-as': oneOrMany(asn).optional(),
   'contains-as': oneOrMany(asn).optional(),
   'as-path-length': z.strictObject({ min: uint(65535).optional(), max: uint(65535).optional() }).optional(),
-  community: oneOrMany(community).optional(),
+  community: oneOrMany(communityPattern).optional(),
   'ext-community': oneOrMany(extCommunity).optional(),
-  'large-community': oneOrMany(largeCommunity).optional(),
+  'large-community': oneOrMany(largeCommunityPattern).optional(),
   'next-hop': oneOrMany(address).optional(),
   neighbor: oneOrMany(address).optional(),
   family: family.optional(),
@@ -200,10 +179,10 @@ const setSchema = z.strictObject({
   med: uint(UINT32_MAX).optional(),
   prepend: z.strictObject({ asn: asn.optional(), count: z.number().int().min(1).max(64) }).optional(),
   'community-add': oneOrMany(community).optional(),
-  'community-remove': oneOrMany(community).optional(),
+  'community-remove': oneOrMany(communityPattern).optional(),
   'community-replace': oneOrMany(community).optional(),
   'large-community-add': oneOrMany(largeCommunity).optional(),
-  'large-community-remove': oneOrMany(largeCommunity).optional(),
+  'large-community-remove': oneOrMany(largeCommunityPattern).optional(),
   'ext-community-add': oneOrMany(extCommunity).optional(),
   'ext-community-remove': oneOrMany(extCommunity).optional(),
   'next-hop': text((v) => (v === 'self' ? undefined : checkAddress(v)))
