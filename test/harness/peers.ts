@@ -30,6 +30,11 @@ export interface PeerSpec {
   neighbors: NeighborSpec[];
   /** Prefixes the daemon originates itself (next hop: itself). */
   originate?: string[];
+  /**
+   * Next hop of originated IPv6 prefixes where the daemon cannot find one itself: ExaBGP's
+   * `next-hop self` on an IPv4 session puts the IPv4 address into MP_REACH_NLRI.
+   */
+  nextHopV6?: string;
 }
 
 export interface PeerDaemon {
@@ -377,7 +382,8 @@ export function exabgpConfig(spec: PeerSpec, apiScript: string): string {
     out.push('  capability { route-refresh; }');
     out.push('  api { processes [ watch ]; neighbor-changes; receive { parsed; update; } }');
     const mine = (spec.originate ?? []).filter((p) => families(n).includes(isV6(p) ? 'ipv6' : 'ipv4'));
-    if (mine.length) out.push(`  static { ${mine.map((p) => `route ${p} next-hop self;`).join(' ')} }`);
+    const hop = (p: string): string => (isV6(p) && spec.nextHopV6 ? spec.nextHopV6 : 'self');
+    if (mine.length) out.push(`  static { ${mine.map((p) => `route ${p} next-hop ${hop(p)};`).join(' ')} }`);
     out.push('}');
   }
   return out.join('\n') + '\n';
@@ -402,7 +408,9 @@ export class ExaBgp extends DaemonBase {
     this.config = path.join(this.dir, 'exabgp.conf');
     this.received = path.join(this.dir, 'received.jsonl');
     const script = path.join(this.dir, 'api.sh');
-    writeFileSync(script, `#!/bin/sh\nexec cat >> ${this.received}\n`);
+    // The shell stays, holding the pipe back to ExaBGP open: ExaBGP treats a closed pipe as the
+    // process's death and stops after five restarts.
+    writeFileSync(script, `#!/bin/sh\ncat >> ${this.received}\n`);
     chmodSync(script, 0o755);
     writeFileSync(this.config, exabgpConfig(spec, script));
   }

@@ -28,15 +28,19 @@ export class Collector {
   withdrawn = 0;
   updates = 0;
   endOfRib = 0;
+  /** Our AS: routes whose AS_PATH holds it are loops, not held (set by attach). */
+  localAs: number | undefined;
   private readonly keepAttributes: boolean;
   private waiters: Waiter[] = [];
 
-  constructor(opts: { keepAttributes?: boolean } = {}) {
+  constructor(opts: { keepAttributes?: boolean; localAs?: number } = {}) {
     this.keepAttributes = opts.keepAttributes ?? false;
+    this.localAs = opts.localAs;
   }
 
   /** Count the session's UPDATEs from now on. */
   attach(session: LiteSession): void {
+    this.localAs = session.opts.localAs;
     session.onUpdate = (m) => this.add(m);
   }
 
@@ -44,7 +48,8 @@ export class Collector {
     this.updates++;
     for (const w of msg.withdrawn) this.drop(this.v4, w.prefix);
     const attrs = this.keepAttributes ? msg.attributes : null;
-    for (const n of msg.nlri) this.put(this.v4, n.prefix, attrs);
+    const loop = this.isLoop(msg);
+    for (const n of msg.nlri) this.reach(this.v4, n.prefix, attrs, loop);
     let families = 0;
     for (const a of msg.attributes) {
       if (a.name === 'MP_UNREACH_NLRI') {
@@ -54,7 +59,7 @@ export class Collector {
       } else if (a.name === 'MP_REACH_NLRI') {
         families++;
         const into = a.value.afi === 1 ? this.v4 : this.v6;
-        for (const n of a.value.nlri) this.put(into, n.prefix, attrs);
+        for (const n of a.value.nlri) this.reach(into, n.prefix, attrs, loop);
       }
     }
     // RFC 4724 §2: an UPDATE with nothing in it (or an empty MP_UNREACH_NLRI) is End-of-RIB.
@@ -102,9 +107,20 @@ export class Collector {
     this.waiters = still;
   }
 
-  private put(into: Map<string, PathAttribute[] | null>, prefix: string, attrs: PathAttribute[] | null): void {
+  /** RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is a loop and is excluded. */
+  private isLoop(msg: UpdateMessage): boolean {
+    if (this.localAs === undefined) return false;
+    for (const a of msg.attributes) {
+      if (a.name === 'AS_PATH') return a.value.some((seg) => seg.asns.includes(this.localAs!));
+    }
+    return false;
+  }
+
+  private reach(into: Map<string, PathAttribute[] | null>, prefix: string, attrs: PathAttribute[] | null, loop: boolean): void {
     this.announced++;
-    into.set(prefix, attrs);
+    // A looped announcement still replaces (so withdraws) an earlier route for the prefix.
+    if (loop) into.delete(prefix);
+    else into.set(prefix, attrs);
   }
 
   private drop(from: Map<string, PathAttribute[] | null>, prefix: string): void {
