@@ -1,0 +1,225 @@
+// TCP sockets with the options BGP needs before the first SYN: TCP-MD5 (RFC 2385) and GTSM
+// (RFC 5082). Node has no setsockopt, so the file descriptor is made here through libc (koffi)
+// and handed to Node:
+// - outbound: socket() + setsockopt() here, then `new net.Socket({ fd })` and Node's own
+//   `socket.connect()`, which reuses the descriptor it was given (libuv's uv_tcp_connect on an
+//   opened handle), so connect errors, 'connect' and timeouts are Node's as usual;
+// - listening: socket() + SO_REUSEADDR + bind() + listen() here, then `server.listen({ fd })`;
+//   MD5 keys are added to (and removed from) the listening descriptor per peer at any time, since
+//   the kernel checks them only when a SYN arrives; accepted sockets inherit them.
+// GTSM on an accepted socket is set after accept (the handshake has already passed the listener;
+// the minimum TTL then guards every later segment), through the descriptor Node keeps in
+// `socket._handle.fd`, the one place an undocumented field is read.
+
+import koffi from 'koffi';
+import net from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { parseIpv4, parseIpv6 } from '../wire/index.js';
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_STREAM = 1;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_REUSEADDR = 2;
+const IPPROTO_IP = 0;
+const IPPROTO_TCP = 6;
+const IPPROTO_IPV6 = 41;
+const IP_TTL = 2;
+const IP_MINTTL = 21;
+const IPV6_UNICAST_HOPS = 16;
+const IPV6_V6ONLY = 26;
+const IPV6_MINHOPCOUNT = 73;
+const TCP_MD5SIG = 14;
+/** linux/tcp.h: struct tcp_md5sig is a sockaddr_storage (128), flags, prefixlen, keylen (u16), ifindex (i32), key[80]. */
+const MD5SIG_SIZE = 216;
+const MD5_KEYLEN_AT = 130;
+const MD5_KEY_AT = 136;
+const TCP_MD5SIG_MAXKEYLEN = 80;
+const ENOENT = 2;
+
+/** Security options for one neighbour's sockets. */
+export interface SocketSecurity {
+  /** TCP-MD5 key (RFC 2385); at most 80 bytes. */
+  password?: string;
+  /** GTSM (RFC 5082): hops to the peer; TTL 255 is sent and at least 256 - hops accepted. */
+  ttlSecurityHops?: number;
+}
+
+interface Libc {
+  socket: (domain: number, type: number, protocol: number) => number;
+  setsockopt: (fd: number, level: number, name: number, value: Buffer, len: number) => number;
+  bind: (fd: number, addr: Buffer, len: number) => number;
+  listen: (fd: number, backlog: number) => number;
+  close: (fd: number) => number;
+}
+
+let libc: Libc | undefined;
+
+function lib(): Libc {
+  if (libc) return libc;
+  const so = koffi.load('libc.so.6');
+  libc = {
+    socket: so.func('int socket(int, int, int)'),
+    setsockopt: so.func('int setsockopt(int, int, int, const void *, uint32_t)'),
+    bind: so.func('int bind(int, const void *, uint32_t)'),
+    listen: so.func('int listen(int, int)'),
+    close: so.func('int close(int)'),
+  };
+  return libc;
+}
+
+function errnoError(call: string): Error {
+  const errno = koffi.errno();
+  const name = Object.entries(osConstants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
+  return Object.assign(new Error(`${call}: ${name}`), { errno, code: name });
+}
+
+function check(result: number, call: string): number {
+  if (result < 0) throw errnoError(call);
+  return result;
+}
+
+/**
+ * A struct sockaddr_in / sockaddr_in6 for `address`. A v6 socket talking to a v4 peer sees it
+ * as the mapped address ::ffff:a.b.c.d, so that form is used when `family` is 6.
+ */
+export function sockaddr(address: string, port: number, family: 4 | 6 = net.isIPv6(address) ? 6 : 4): Buffer {
+  if (family === 4) {
+    const b = Buffer.alloc(16);
+    b.writeUInt16LE(AF_INET, 0); // sa_family is host order (little-endian on the targets routed runs on)
+    b.writeUInt16BE(port, 2);
+    if (!parseIpv4(address, b, 4)) throw new RangeError(`bad IPv4 address ${address}`);
+    return b;
+  }
+  const b = Buffer.alloc(28);
+  b.writeUInt16LE(AF_INET6, 0);
+  b.writeUInt16BE(port, 2);
+  const text = net.isIPv4(address) ? `::ffff:${address}` : address.replace(/%.*$/, '');
+  if (!parseIpv6(text, b, 8)) throw new RangeError(`bad IPv6 address ${address}`);
+  return b;
+}
+
+function intValue(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(v, 0);
+  return b;
+}
+
+/** Add (or with an empty key, remove) the TCP-MD5 key for `peer` on a socket (RFC 2385). */
+export function setMd5Key(fd: number, peer: string, password: string | undefined, socketFamily: 4 | 6 = net.isIPv6(peer) ? 6 : 4): void {
+  const key = Buffer.from(password ?? '', 'utf8');
+  if (key.length > TCP_MD5SIG_MAXKEYLEN) throw new RangeError(`TCP-MD5 key longer than ${TCP_MD5SIG_MAXKEYLEN} bytes`);
+  const sig = Buffer.alloc(MD5SIG_SIZE);
+  sockaddr(peer, 0, socketFamily).copy(sig, 0);
+  sig.writeUInt16LE(key.length, MD5_KEYLEN_AT);
+  key.copy(sig, MD5_KEY_AT);
+  const r = lib().setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, sig, MD5SIG_SIZE);
+  // Removing a key that is not there is not an error for us.
+  if (r < 0 && !(key.length === 0 && koffi.errno() === ENOENT)) throw errnoError('setsockopt(TCP_MD5SIG)');
+}
+
+/** GTSM (RFC 5082 §3): send with TTL 255, accept only TTL ≥ 256 - hops. */
+export function setTtlSecurity(fd: number, hops: number, socketFamily: 4 | 6): void {
+  const minTtl = Math.max(1, Math.min(255, 256 - hops));
+  const { setsockopt } = lib();
+  if (socketFamily === 4) {
+    check(setsockopt(fd, IPPROTO_IP, IP_TTL, intValue(255), 4), 'setsockopt(IP_TTL)');
+    check(setsockopt(fd, IPPROTO_IP, IP_MINTTL, intValue(minTtl), 4), 'setsockopt(IP_MINTTL)');
+  } else {
+    check(setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, intValue(255), 4), 'setsockopt(IPV6_UNICAST_HOPS)');
+    check(setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, intValue(minTtl), 4), 'setsockopt(IPV6_MINHOPCOUNT)');
+  }
+}
+
+function newFd(family: 4 | 6): number {
+  return check(lib().socket(family === 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), 'socket');
+}
+
+/** Run `setup` on a fresh descriptor; close it if setup throws. */
+function withFd<T>(family: 4 | 6, setup: (fd: number) => T): T {
+  const fd = newFd(family);
+  try {
+    return setup(fd);
+  } catch (e) {
+    lib().close(fd);
+    throw e;
+  }
+}
+
+/**
+ * An unconnected Node socket for a connection to `peer`, with MD5 and GTSM already set. The
+ * caller calls `socket.connect({ host: peer, port, localAddress })`. Throws when the kernel
+ * refuses an option (a kernel built without TCP-MD5, for one).
+ */
+export function createConnectSocket(peer: string, security: SocketSecurity, opts: { writableHighWaterMark?: number } = {}): net.Socket {
+  const family = net.isIPv6(peer) ? 6 : 4;
+  return withFd(family, (fd) => {
+    if (security.password) setMd5Key(fd, peer, security.password, family);
+    if (security.ttlSecurityHops !== undefined) setTtlSecurity(fd, security.ttlSecurityHops, family);
+    return new net.Socket({ fd, readable: true, writable: true, ...opts });
+  });
+}
+
+/** The descriptor under a Node socket (accepted sockets), or undefined. */
+export function socketFd(socket: net.Socket): number | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+/** GTSM on an accepted socket. */
+export function secureAccepted(socket: net.Socket, security: SocketSecurity): void {
+  if (security.ttlSecurityHops === undefined) return;
+  const fd = socketFd(socket);
+  if (fd === undefined) throw new Error('accepted socket has no file descriptor');
+  setTtlSecurity(fd, security.ttlSecurityHops, socket.remoteFamily === 'IPv6' ? 6 : 4);
+}
+
+/** A listening TCP socket whose descriptor routed made, so MD5 keys can be set per peer. */
+export class Listener {
+  private constructor(
+    readonly server: net.Server,
+    private readonly fd: number,
+    readonly family: 4 | 6,
+  ) {}
+
+  /** Bind and listen on address:port (port 0 picks a free one). 'connection' events come from `server`. */
+  static async open(address: string, port: number, opts: { backlog?: number; highWaterMark?: number } = {}): Promise<Listener> {
+    const family = net.isIPv6(address) ? 6 : 4;
+    const fd = withFd(family, (fd) => {
+      const { setsockopt, bind, listen } = lib();
+      check(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, intValue(1), 4), 'setsockopt(SO_REUSEADDR)');
+      // "::" listens for IPv4 peers too (as mapped addresses), unless the system says otherwise.
+      if (family === 6 && address === '::') check(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, intValue(0), 4), 'setsockopt(IPV6_V6ONLY)');
+      const sa = sockaddr(address, port, family);
+      check(bind(fd, sa, sa.length), `bind(${address}:${port})`);
+      check(listen(fd, opts.backlog ?? 128), 'listen');
+      return fd;
+    });
+    const server = net.createServer({ highWaterMark: opts.highWaterMark ?? 64 * 1024 });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ fd }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new Listener(server, fd, family);
+  }
+
+  get port(): number {
+    const a = this.server.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
+  /** Set the TCP-MD5 key for connections from `peer`; undefined or '' removes it. */
+  setPeerKey(peer: string, password: string | undefined): void {
+    if (this.family === 4 && net.isIPv6(peer)) throw new RangeError(`IPv6 peer ${peer} on an IPv4 listener`);
+    setMd5Key(this.fd, peer, password, this.family);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
