@@ -57,34 +57,38 @@ function sourceKeyOf(r: Route): string {
   return s.kind === 'connected' ? s.interface : '';
 }
 
-type Step = [DecisionStep, (a: Route, b: Route, cfg: DecisionConfig) => number, bgpOnly: boolean];
+/** Which pairs a step compares: BGP routes only, routes of different protocols only, or any. */
+type Applies = 'bgp' | 'cross' | 'any';
+type Step = [DecisionStep, (a: Route, b: Route, cfg: DecisionConfig) => number, Applies];
 
 /** Negative: a is better; positive: b is better; 0: this step cannot tell them apart. */
 const STEPS: Step[] = [
-  ['preference', (a, b, cfg) => cmp(preferenceOf(a, cfg), preferenceOf(b, cfg)) || cmp(KIND_RANK[a.source.kind], KIND_RANK[b.source.kind]), false],
+  // Admin preference between protocols (as FRR's distance): two BGP routes are compared by the
+  // BGP process alone, whatever the eBGP and iBGP preferences are.
+  ['preference', (a, b, cfg) => cmp(preferenceOf(a, cfg), preferenceOf(b, cfg)) || cmp(KIND_RANK[a.source.kind], KIND_RANK[b.source.kind]), 'cross'],
   // §9.1.2.2 (the degree of preference): highest LOCAL_PREF.
-  ['local-pref', (a, b) => cmp(b.attrs.localPref ?? DEFAULT_LOCAL_PREF, a.attrs.localPref ?? DEFAULT_LOCAL_PREF), true],
+  ['local-pref', (a, b) => cmp(b.attrs.localPref ?? DEFAULT_LOCAL_PREF, a.attrs.localPref ?? DEFAULT_LOCAL_PREF), 'bgp'],
   // §9.1.2.2 a: shortest AS_PATH (an AS_SET counts 1, confederation segments 0).
-  ['as-path-length', (a, b) => cmp(asPathLength(a.attrs.asPath), asPathLength(b.attrs.asPath)), true],
+  ['as-path-length', (a, b) => cmp(asPathLength(a.attrs.asPath), asPathLength(b.attrs.asPath)), 'bgp'],
   // §9.1.2.2 b: lowest ORIGIN.
-  ['origin', (a, b) => cmp(ORIGIN_RANK[a.attrs.origin], ORIGIN_RANK[b.attrs.origin]), true],
+  ['origin', (a, b) => cmp(ORIGIN_RANK[a.attrs.origin], ORIGIN_RANK[b.attrs.origin]), 'bgp'],
   // §9.1.2.2 c: lowest MED among routes from the same neighbouring AS; a missing MED is 0.
   ['med', (a, b, cfg) => {
     if (!cfg.bestPath.alwaysCompareMed && neighborAs(a.attrs) !== neighborAs(b.attrs)) return 0;
     return cmp(a.attrs.med ?? 0, b.attrs.med ?? 0);
-  }, true],
+  }, 'bgp'],
   // §9.1.2.2 d: routes learned over eBGP before those learned over iBGP.
-  ['ebgp-over-ibgp', (a, b) => cmp(isEbgp(a) ? 0 : 1, isEbgp(b) ? 0 : 1), true],
+  ['ebgp-over-ibgp', (a, b) => cmp(isEbgp(a) ? 0 : 1, isEbgp(b) ? 0 : 1), 'bgp'],
   // §9.1.2.2 e: lowest interior cost to the next hop; the metric for the RIB's own routes.
-  ['igp-cost', (a, b) => cmp(costOf(a), costOf(b)), false],
+  ['igp-cost', (a, b) => cmp(costOf(a), costOf(b)), 'any'],
   // §9.1.2.2 f with RFC 4456 §9: lowest ORIGINATOR_ID or BGP identifier.
-  ['router-id', (a, b) => cmpText(addressSortKey(routerIdOf(a)), addressSortKey(routerIdOf(b))), true],
+  ['router-id', (a, b) => cmpText(addressSortKey(routerIdOf(a)), addressSortKey(routerIdOf(b))), 'bgp'],
   // RFC 4456 §9: shortest CLUSTER_LIST.
-  ['cluster-list-length', (a, b) => cmp(a.attrs.clusterList.length, b.attrs.clusterList.length), true],
+  ['cluster-list-length', (a, b) => cmp(a.attrs.clusterList.length, b.attrs.clusterList.length), 'bgp'],
   // §9.1.2.2 g: lowest peer address (for the RIB's own routes: the interface name).
-  ['peer-address', (a, b) => cmpText(sourceKeyOf(a), sourceKeyOf(b)), false],
+  ['peer-address', (a, b) => cmpText(sourceKeyOf(a), sourceKeyOf(b)), 'any'],
   // RFC 7911: several paths from one peer: lowest path id.
-  ['path-id', (a, b) => cmp(a.pathId, b.pathId), false],
+  ['path-id', (a, b) => cmp(a.pathId, b.pathId), 'any'],
 ];
 
 const STEP_INDEX = new Map<DecisionStep, number>(STEPS.map(([name], i) => [name, i + 1]));
@@ -104,8 +108,8 @@ export interface Comparison {
 /** Compare two routes for one prefix. */
 export function compareRoutes(a: Route, b: Route, cfg: DecisionConfig): Comparison {
   const bothBgp = a.source.kind === 'bgp' && b.source.kind === 'bgp';
-  for (const [step, compare, bgpOnly] of STEPS) {
-    if (bgpOnly && !bothBgp) continue;
+  for (const [step, compare, applies] of STEPS) {
+    if (applies !== 'any' && (applies === 'bgp') !== bothBgp) continue;
     const order = compare(a, b, cfg);
     if (order !== 0) return { order, step };
   }
@@ -132,9 +136,9 @@ function bestOf(routes: readonly Route[], cfg: DecisionConfig): Route {
  * then the best among those. The outcome no longer depends on the order routes are compared in.
  */
 function bestByNeighborAs(routes: readonly Route[], cfg: DecisionConfig): Route {
-  const groups = new Map<string, Route[]>();
+  const groups = new Map<number, Route[]>();
   for (const r of routes) {
-    const key = r.source.kind === 'bgp' ? `as${neighborAs(r.attrs)}` : `${r.source.kind}:${sourceKeyOf(r)}:${r.pathId}`;
+    const key = neighborAs(r.attrs);
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
@@ -160,8 +164,13 @@ export function selectBest(candidates: readonly Route[], cfg: DecisionConfig): S
   const usable = candidates.filter(isUsable);
   if (usable.length === 0) return { best: [] };
   if (usable.length === 1) return { best: [usable[0]!], step: 'only-path' };
-  const best = cfg.bestPath.deterministicMed ? bestByNeighborAs(usable, cfg) : bestOf(usable, cfg);
-  let step: DecisionStep = 'preference';
+  // The BGP process picks the BGP winner; admin preference then decides between it and the
+  // other protocols' routes (comparing BGP routes by preference directly would not be transitive).
+  const bgp = usable.filter((r) => r.source.kind === 'bgp');
+  const finalists = usable.filter((r) => r.source.kind !== 'bgp');
+  if (bgp.length) finalists.push(cfg.bestPath.deterministicMed ? bestByNeighborAs(bgp, cfg) : bestOf(bgp, cfg));
+  const best = bestOf(finalists, cfg);
+  let step: DecisionStep = 'only-path';
   const siblings: Route[] = [];
   for (const r of usable) {
     if (r === best) continue;
