@@ -1,0 +1,153 @@
+// Attribute interning and the conversions between the codec's wire attributes and the RIB's.
+import test from 'ava';
+import { decodeMessage, encodeMessage, makeContext } from '../src/bgp/wire/index.js';
+import type { PathAttribute, UpdateMessage } from '../src/bgp/wire/index.js';
+import { AttrStore, attrsFromWire, baseAttrs, toWire, updateRoutes } from '../src/rib/index.js';
+import type { PathAttrs } from '../src/rib/index.js';
+
+const attrs = (extra: Partial<PathAttrs> = {}): PathAttrs => ({
+  ...baseAttrs('192.0.2.1'),
+  asPath: [{ type: 'AS_SEQUENCE', asns: [65001, 65002] }],
+  communities: [0xfde80001],
+  ...extra,
+});
+
+test('interning: equal sets give the same frozen object, different sets do not', (t) => {
+  const store = new AttrStore();
+  const a = store.intern(attrs());
+  const b = store.intern(attrs());
+  t.is(a, b);
+  t.true(Object.isFrozen(a));
+  t.true(Object.isFrozen(a.asPath));
+  t.true(Object.isFrozen(a.asPath[0]!.asns));
+  t.not(store.intern(attrs({ med: 1 })), a);
+  t.is(store.intern(a), a);
+  t.is(store.size, 2);
+  t.is(store.refs(a), 3);
+});
+
+test('interning: an absent member and an undefined one are the same set', (t) => {
+  const store = new AttrStore();
+  t.is(store.intern(attrs({ med: undefined })), store.intern(attrs()));
+  t.false('med' in store.intern(attrs({ med: undefined })));
+});
+
+test('interning: the set is freed with its last reference, and a new one made afterwards', (t) => {
+  const store = new AttrStore();
+  const a = store.intern(attrs());
+  store.intern(attrs());
+  store.release(a);
+  t.is(store.size, 1);
+  store.release(a);
+  t.is(store.size, 0);
+  t.is(store.refs(a), 0);
+  t.throws(() => store.release(a));
+  const again = store.intern(attrs());
+  t.not(again, a);
+  t.deepEqual(again, a);
+});
+
+test('interning: the caller mutating its input afterwards does not change the interned set', (t) => {
+  const store = new AttrStore();
+  const input = attrs();
+  const a = store.intern(input);
+  input.asPath[0]!.asns.push(9);
+  t.deepEqual(a.asPath, [{ type: 'AS_SEQUENCE', asns: [65001, 65002] }]);
+});
+
+const ORIGIN: PathAttribute = { code: 1, name: 'ORIGIN', flags: 0x40, value: 'IGP' };
+
+test('fromWire: 2-octet session merges AS4_PATH and takes AS4_AGGREGATOR for AS_TRANS (RFC 6793 §4.2.3)', (t) => {
+  const list: PathAttribute[] = [
+    ORIGIN,
+    { code: 2, name: 'AS_PATH', flags: 0x40, value: [{ type: 'AS_SEQUENCE', asns: [65001, 23456, 23456] }] },
+    { code: 7, name: 'AGGREGATOR', flags: 0xc0, value: { asn: 23456, address: '10.0.0.9' } },
+    { code: 17, name: 'AS4_PATH', flags: 0xc0, value: [{ type: 'AS_SEQUENCE', asns: [4200000001, 4200000002] }] },
+    { code: 18, name: 'AS4_AGGREGATOR', flags: 0xc0, value: { asn: 4200000002, address: '10.0.0.9' } },
+  ];
+  const a = attrsFromWire(list, false);
+  t.deepEqual(a.asPath, [{ type: 'AS_SEQUENCE', asns: [65001, 4200000001, 4200000002] }]);
+  t.deepEqual(a.aggregator, { asn: 4200000002, address: '10.0.0.9' });
+});
+
+test('fromWire: a real 2-octet AGGREGATOR makes AS4_PATH and AS4_AGGREGATOR ignored; 4-octet sessions ignore them', (t) => {
+  const list: PathAttribute[] = [
+    ORIGIN,
+    { code: 2, name: 'AS_PATH', flags: 0x40, value: [{ type: 'AS_SEQUENCE', asns: [65001, 23456] }] },
+    { code: 7, name: 'AGGREGATOR', flags: 0xc0, value: { asn: 65001, address: '10.0.0.9' } },
+    { code: 17, name: 'AS4_PATH', flags: 0xc0, value: [{ type: 'AS_SEQUENCE', asns: [4200000001] }] },
+    { code: 18, name: 'AS4_AGGREGATOR', flags: 0xc0, value: { asn: 4200000002, address: '10.0.0.9' } },
+  ];
+  t.deepEqual(attrsFromWire(list, false).asPath, [{ type: 'AS_SEQUENCE', asns: [65001, 23456] }]);
+  t.deepEqual(attrsFromWire(list, false).aggregator, { asn: 65001, address: '10.0.0.9' });
+  t.deepEqual(attrsFromWire(list, true).asPath, [{ type: 'AS_SEQUENCE', asns: [65001, 23456] }]);
+});
+
+test('fromWire: unknown optional transitive attributes are kept, non-transitive ones dropped (RFC 4271 §5)', (t) => {
+  const list: PathAttribute[] = [
+    ORIGIN,
+    { code: 99, name: 'UNKNOWN', flags: 0xc0, value: 'abcd' },
+    { code: 98, name: 'UNKNOWN', flags: 0x80, value: '01' },
+  ];
+  t.deepEqual(attrsFromWire(list, true).unknown, [{ code: 99, flags: 0xc0, value: 'abcd' }]);
+});
+
+test('updateRoutes: IPv4 NLRI with NEXT_HOP, IPv6 from MP_REACH with link-local, withdrawals per family', (t) => {
+  const msg: UpdateMessage = {
+    type: 'UPDATE',
+    withdrawn: [{ prefix: '198.51.100.0/24' }],
+    attributes: [
+      { code: 15, name: 'MP_UNREACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, withdrawn: [{ prefix: '2001:db8:9::/48' }] } },
+      ORIGIN,
+      { code: 2, name: 'AS_PATH', flags: 0x40, value: [{ type: 'AS_SEQUENCE', asns: [65001] }] },
+      { code: 3, name: 'NEXT_HOP', flags: 0x40, value: '192.0.2.1' },
+      {
+        code: 14, name: 'MP_REACH_NLRI', flags: 0x90,
+        value: { afi: 2, safi: 1, nextHops: ['2001:db8::1', 'fe80::1'], nlri: [{ prefix: '2001:db8:1::/48' }] },
+      },
+    ],
+    nlri: [{ prefix: '203.0.113.0/24' }],
+  };
+  const r = updateRoutes(msg, true);
+  t.deepEqual(r.withdraw.map((w) => [w.family, w.nlri]), [
+    ['ipv4', [{ prefix: '198.51.100.0/24' }]],
+    ['ipv6', [{ prefix: '2001:db8:9::/48' }]],
+  ]);
+  const v6 = r.announce.find((a) => a.family === 'ipv6')!;
+  const v4 = r.announce.find((a) => a.family === 'ipv4')!;
+  t.is(v6.attrs.nextHop, '2001:db8::1');
+  t.is(v6.attrs.nextHopLinkLocal, 'fe80::1');
+  t.is(v4.attrs.nextHop, '192.0.2.1');
+  t.is(v4.attrs.nextHopLinkLocal, undefined);
+});
+
+test('toWire: canonical order, AS4_PATH/AS4_AGGREGATOR only to 2-octet peers with 4-octet ASNs, Partial on unknowns', (t) => {
+  const a = attrs({
+    asPath: [{ type: 'AS_SEQUENCE', asns: [65000, 4200000001] }],
+    med: 5, localPref: 200, atomicAggregate: true, aggregator: { asn: 4200000001, address: '10.0.0.9' },
+    originatorId: '10.0.0.5', clusterList: ['10.0.0.1'], extCommunities: ['0002fde800000001'],
+    largeCommunities: [[65000, 1, 2]], otc: 65001, unknown: [{ code: 99, flags: 0xd0, value: 'ab' }],
+  });
+  const two = toWire(a, { as4: false, family: 'ipv4' });
+  t.deepEqual(two.map((x) => x.code), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 17, 18, 32, 35, 99]);
+  t.is(two.find((x) => x.code === 99)!.flags, 0xe0);
+  const four = toWire(a, { as4: true, family: 'ipv6', nlri: [{ prefix: '2001:db8::/32' }] });
+  t.deepEqual(four.map((x) => x.code), [1, 2, 4, 5, 6, 7, 8, 9, 10, 14, 16, 32, 35, 99]);
+  const small = toWire(attrs(), { as4: false, family: 'ipv4' });
+  t.false(small.some((x) => x.code === 17 || x.code === 18));
+});
+
+test('toWire then the codec then fromWire gives the same attributes (2-octet and 4-octet sessions)', (t) => {
+  const a = attrs({
+    asPath: [{ type: 'AS_SEQUENCE', asns: [65000, 4200000001, 7] }, { type: 'AS_SET', asns: [1, 2] }],
+    med: 5, aggregator: { asn: 4200000001, address: '10.0.0.9' }, largeCommunities: [[65000, 1, 2]],
+    unknown: [{ code: 99, flags: 0xe0, value: 'ab' }],
+  });
+  for (const as4 of [false, true]) {
+    const ctx = makeContext({ as4 });
+    const msg: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes: toWire(a, { as4, family: 'ipv4' }), nlri: [{ prefix: '203.0.113.0/24' }] };
+    const decoded = decodeMessage(encodeMessage(msg, ctx), ctx);
+    if (!decoded.ok || decoded.msg.type !== 'UPDATE') return t.fail('did not decode');
+    t.deepEqual(updateRoutes(decoded.msg, as4).announce[0]!.attrs, a);
+  }
+});
