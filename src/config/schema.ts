@@ -21,14 +21,18 @@ function text(check: Check): z.ZodString {
 }
 
 /** Accept one value where a list is expected: `import: peer-in` = `import: [peer-in]`. */
-function oneOrMany<T extends z.ZodType>(item: T) {
-  return z.preprocess((v) => (v === undefined || v === null || Array.isArray(v) ? v : [v]), z.array(item));
+function oneOrMany<T extends z.ZodType>(item: T, min = 0) {
+  return z.preprocess((v) => (v === undefined || v === null || Array.isArray(v) ? v : [v]), z.array(item).min(min));
 }
 
 const uint = (max: number) => z.number().int().min(0).max(max);
 const UINT32_MAX = 4294967295;
 
-const checkAddress: Check = (v) => (parseAddress(v) ? undefined : `"${v}" is not an IPv4 or IPv6 address`);
+const checkAddress: Check = (v) => {
+  if (parseAddress(v)) return undefined;
+  const hint = /(^|\.)0\d/.test(v) && !v.includes(':') ? ' (no leading zeros: they read as octal elsewhere)' : '';
+  return `"${v}" is not an IPv4 or IPv6 address${hint}`;
+};
 const canonicalAddress = (v: string) => parseAddress(v)?.text ?? v;
 const address = text(checkAddress).transform(canonicalAddress);
 
@@ -78,8 +82,8 @@ const neighborSettings = {
   'hold-time': holdTime.optional(),
   keepalive: uint(65535).optional(),
   'connect-retry': z.number().int().min(1).max(65535).optional(),
-  families: z.array(family).min(1).optional(),
-  'add-path': z.strictObject({ receive: z.array(family).optional(), send: z.array(family).optional() }).optional(),
+  families: oneOrMany(family, 1).optional(),
+  'add-path': z.strictObject({ receive: oneOrMany(family).optional(), send: oneOrMany(family).optional() }).optional(),
   'graceful-restart': z
     .strictObject({
       enabled: z.boolean().optional(),
@@ -233,7 +237,7 @@ export const configSchema = z.strictObject({
   'router-id': bgpIdentifier,
   'local-as': asn,
   'cluster-id': bgpIdentifier.optional(),
-  listen: z.strictObject({ addresses: z.array(address).optional(), port: z.number().int().min(1).max(65535).optional() }).optional(),
+  listen: z.strictObject({ addresses: oneOrMany(address).optional(), port: z.number().int().min(1).max(65535).optional() }).optional(),
   'control-socket': text((v) => (v.startsWith('/') ? undefined : `"${v}" is not an absolute path`)).optional(),
   log: z.strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).optional() }).optional(),
   'best-path': z
@@ -255,7 +259,7 @@ export const configSchema = z.strictObject({
     .optional(),
   'neighbor-groups': z.record(z.string(), groupSchema).optional(),
   neighbors: z.array(neighborSchema).optional(),
-  'prefix-lists': z.record(z.string(), z.array(prefixEntrySchema)).optional(),
+  'prefix-lists': z.record(z.string(), oneOrMany(prefixEntrySchema)).optional(),
   policies: z.record(z.string(), policySchema).optional(),
   'static-routes': z.array(staticRouteSchema).optional(),
 });
