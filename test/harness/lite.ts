@@ -128,8 +128,8 @@ export class LiteAgent {
     return { peerMyAs: r.peerMyAs as number, peerRouterId: r.peerRouterId as string, holdTime: r.holdTime as number };
   }
 
-  /** Generate the feeder's table (see tools/bench/lib/feeder.ts buildFeed) inside the agent. */
-  async build(o: { v4: number; v6: number; seed?: number; nextHopV4: string; nextHopV6: string }, timeoutMs = 120_000): Promise<{ v4: number; v6: number; updates: number; bytes: number }> {
+  /** Generate the feeder's table (see tools/bench/lib/feeder.ts buildFeed) inside the agent; localAs defaults to the connected session's. */
+  async build(o: { v4: number; v6: number; seed?: number; nextHopV4: string; nextHopV6: string; localAs?: number }, timeoutMs = 120_000): Promise<{ v4: number; v6: number; updates: number; bytes: number }> {
     const r = await this.request('build', o, timeoutMs);
     return { v4: r.v4 as number, v6: r.v6 as number, updates: r.updates as number, bytes: r.bytes as number };
   }

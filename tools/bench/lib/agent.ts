@@ -9,7 +9,8 @@
 //             → {peerMyAs, peerRouterId, holdTime} once Established
 //   listen    {host, port?, localAs, peerAs?, routerId, holdTime?, families?} → {} once bound
 //   accept    {}                                      → as connect, once the accepted session is Established
-//   build     {v4, v6, seed?, nextHopV4, nextHopV6}   → {v4, v6, updates, bytes}  (the feeder table)
+//   build     {v4, v6, seed?, nextHopV4, nextHopV6, localAs?} → {v4, v6, updates, bytes}  (the feeder
+//             table; localAs defaults to the session's)
 //   send      {}                                      → {firstNs, lastNs, bytes, messages}
 //   announce  {routes: SimpleRoute[]}                 → {firstNs, lastNs, ...}
 //   withdraw  {v4: string[], v6: string[]}            → {firstNs, lastNs, ...}
@@ -88,7 +89,7 @@ const ops: Record<string, (r: Req) => Promise<Reply>> = {
       v4: Number(r.v4),
       v6: Number(r.v6),
       seed: r.seed === undefined ? undefined : Number(r.seed),
-      localAs: need(session, 'connect').opts.localAs,
+      localAs: r.localAs === undefined ? need(session, 'connect (or localAs)').opts.localAs : Number(r.localAs),
       nextHopV4: String(r.nextHopV4),
       nextHopV6: String(r.nextHopV6),
     });

@@ -1,0 +1,230 @@
+// Convergence benchmark: how long a device under test takes to pass a full table through.
+//
+//   node dist/tools/bench/convergence/bench.js [--dut bird|routed] [--prefixes N] [--v6 N]
+//                                              [--seed S] [--timeout-s S] [--runs K]
+//
+// Topology: three network namespaces in a chain, feeder ↔ dut ↔ collector, on veth pairs
+// (198.18.0.0/24 and 198.18.1.0/24, 2001:db8:0:0::/64 and 2001:db8:0:1::/64). The feeder and the
+// collector are lite BGP speakers (tools/bench/lib/agent.ts), each its own Node process in its own
+// namespace; the DUT holds one eBGP session to each (feeder AS 65001, DUT 65002, collector 65003),
+// both carrying IPv4 and IPv6 unicast. The DUT runs with no kernel/FIB synchronisation.
+//
+// The feeder builds its table first (tools/bench/lib/fulltable.ts: N IPv4 and --v6 IPv6
+// prefixes, its own AS prepended and its address as next hop), both sessions come up, then it
+// streams every UPDATE as fast as TCP takes them. Reported:
+//   T        first UPDATE byte handed to the feeder's socket → the collector holds every prefix
+//            (both timestamps CLOCK_MONOTONIC, shared by the processes);
+//   feed     first → last byte accepted by the feeder's socket (the DUT's reading pace);
+//   peak RSS VmHWM of the DUT process (/proc/PID/status) at the end;
+//   CPU      utime+stime of the DUT (/proc/PID/stat) spent between the start of the feed and
+//            convergence, and in all since it started.
+// --dut routed starts `node dist/src/cli/routed.js --config FILE` in the DUT namespace with a
+// configuration generated for this topology (tools/bench/convergence/routed-config.ts).
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { LiteAgent } from '../../../test/harness/lite.js';
+import { createTopology, stopProcess, type Topology } from '../../../test/harness/netns.js';
+import { Bird, pollUntil } from '../../../test/harness/peers.js';
+import { routedConfig } from './routed-config.js';
+
+const FEEDER_AS = 65001;
+const DUT_AS = 65002;
+const COLLECTOR_AS = 65003;
+const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../../..');
+
+interface Options {
+  dut: 'bird' | 'routed';
+  prefixes: number;
+  v6: number;
+  seed: number;
+  timeoutS: number;
+  runs: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = argv[++i];
+    const num = (): number => {
+      const n = Number(v);
+      if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${a} wants a number`);
+      return Math.floor(n);
+    };
+    if (a === '--dut') {
+      if (v !== 'bird' && v !== 'routed') throw new Error('--dut bird|routed');
+      o.dut = v;
+    } else if (a === '--prefixes') o.prefixes = num();
+    else if (a === '--v6') o.v6 = num();
+    else if (a === '--seed') o.seed = num();
+    else if (a === '--timeout-s') o.timeoutS = num();
+    else if (a === '--runs') o.runs = Math.max(1, num());
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** utime + stime of a process, seconds (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ", fields[0] is field 3 (state): utime is field 14, stime field 15.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Peak resident set size, MiB (VmHWM). */
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+interface Dut {
+  pid: number;
+  describe: string;
+  logTail(): string;
+  /** Prefixes in the DUT's table, when it can say. */
+  count(): Promise<{ v4: number; v6: number } | undefined>;
+  stop(): Promise<void>;
+}
+
+async function startBird(topo: Topology): Promise<Dut> {
+  const bird = new Bird(topo, 'dut', {
+    routerId: '198.18.255.2',
+    localAs: DUT_AS,
+    neighbors: [
+      { address: topo.addr('feeder', 'dut'), remoteAs: FEEDER_AS, localAddress: topo.addr('dut', 'feeder'), passive: true },
+      { address: topo.addr('collector', 'dut'), remoteAs: COLLECTOR_AS, localAddress: topo.addr('dut', 'collector'), passive: true },
+    ],
+  });
+  await bird.start();
+  const version = (await bird.birdc('show status')).split('\n').find((l) => l.startsWith('BIRD')) ?? 'BIRD';
+  return { pid: bird.pid!, describe: version.trim(), logTail: () => bird.logTail(20), count: () => bird.routeCount(), stop: () => bird.stop() };
+}
+
+async function startRouted(topo: Topology, dir: string): Promise<Dut> {
+  const file = path.join(dir, 'routed.yaml');
+  writeFileSync(
+    file,
+    routedConfig({
+      routerId: '198.18.255.2',
+      localAs: DUT_AS,
+      controlSocket: path.join(dir, 'routed.sock'),
+      neighbors: [
+        { address: topo.addr('feeder', 'dut'), remoteAs: FEEDER_AS, localAddress: topo.addr('dut', 'feeder'), description: 'feeder' },
+        { address: topo.addr('collector', 'dut'), remoteAs: COLLECTOR_AS, localAddress: topo.addr('dut', 'collector'), description: 'collector' },
+      ],
+    }),
+  );
+  const child = topo.spawn('dut', process.execPath, ['--max-old-space-size=8192', path.join(repoRoot, 'dist/src/cli/routed.js'), '--config', file]);
+  let out = '';
+  const keep = (d: Buffer): void => void (out = (out + d.toString()).slice(-8000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const tail = (): string => out.split('\n').slice(-20).join('\n');
+  await new Promise((r) => setTimeout(r, 300));
+  if (child.exitCode !== null) throw new Error(`routed exited at once (${child.exitCode}):\n${tail()}`);
+  return { pid: child.pid!, describe: `routed (${file})`, logTail: tail, count: async () => undefined, stop: () => stopProcess(child, 5000) };
+}
+
+/** Connect, retrying while the DUT is not listening yet. */
+async function connectWithRetry(agent: LiteAgent, c: Parameters<LiteAgent['connect']>[0], timeoutMs: number, tail: () => string): Promise<void> {
+  let last: Error | undefined;
+  await pollUntil(
+    async () => {
+      try {
+        await agent.connect(c, 15_000);
+        return true;
+      } catch (e) {
+        last = e as Error;
+        if (!/ECONNREFUSED/.test(last.message)) throw last;
+        return false;
+      }
+    },
+    timeoutMs,
+    `connect to the DUT at ${c.host} (${last?.message ?? ''})`,
+    tail,
+  );
+}
+
+interface RunResult {
+  seconds: number;
+  feedSeconds: number;
+  peakRssMiB: number;
+  cpuDuring: number;
+  cpuTotal: number;
+  updates: number;
+  bytes: number;
+  dutCount: string;
+}
+
+async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResult & { dut: string }> {
+  const feeder = await LiteAgent.start(topo, 'feeder');
+  const collector = await LiteAgent.start(topo, 'collector');
+  const dut = o.dut === 'bird' ? await startBird(topo) : await startRouted(topo, dir);
+  try {
+    const built = await feeder.build({ v4: o.prefixes, v6: o.v6, seed: o.seed, localAs: FEEDER_AS, nextHopV4: topo.addr('feeder', 'dut'), nextHopV6: topo.addr('feeder', 'dut', 'ipv6') }, 300_000);
+    await connectWithRetry(collector, { host: topo.addr('dut', 'collector'), localAddress: topo.addr('collector', 'dut'), localAs: COLLECTOR_AS, peerAs: DUT_AS, routerId: '198.18.255.3' }, 20_000, dut.logTail);
+    await connectWithRetry(feeder, { host: topo.addr('dut', 'feeder'), localAddress: topo.addr('feeder', 'dut'), localAs: FEEDER_AS, peerAs: DUT_AS, routerId: '198.18.255.1' }, 20_000, dut.logTail);
+
+    const cpuBefore = cpuSeconds(dut.pid);
+    const [sent, held] = await Promise.all([feeder.send(o.timeoutS * 1000), collector.waitFor(built.v4, built.v6, o.timeoutS * 1000)]);
+    const cpuAfter = cpuSeconds(dut.pid);
+    const count = await dut.count();
+    return {
+      dut: dut.describe,
+      seconds: Number(held.atNs - sent.firstNs) / 1e9,
+      feedSeconds: Number(sent.lastNs - sent.firstNs) / 1e9,
+      peakRssMiB: peakRssMiB(dut.pid),
+      cpuDuring: cpuAfter - cpuBefore,
+      cpuTotal: cpuAfter,
+      updates: built.updates,
+      bytes: built.bytes,
+      dutCount: count ? `${count.v4} + ${count.v6}` : 'n/a',
+    };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- DUT log tail ---\n${dut.logTail()}`);
+  } finally {
+    await feeder.stop();
+    await collector.stop();
+    await dut.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const topo = await createTopology({ nodes: ['feeder', 'dut', 'collector'], links: [{ a: 'feeder', b: 'dut' }, { a: 'dut', b: 'collector' }] }, 'convergence');
+  const stop = (): void => {
+    topo.destroySync();
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const dir = mkdtempSync('/tmp/routed-convergence-');
+  try {
+    console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
+    console.log('run | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | DUT table');
+    const results: RunResult[] = [];
+    for (let r = 1; r <= o.runs; r++) {
+      const res = await runOnce(o, topo, dir);
+      results.push(res);
+      const total = o.prefixes + o.v6;
+      console.log(
+        `${r} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.dutCount}`,
+      );
+      if (r === 1) console.log(`  DUT: ${res.dut}; feed ${res.updates} UPDATEs, ${(res.bytes / 1048576).toFixed(1)} MiB`);
+    }
+    const sorted = results.map((r) => r.seconds).sort((a, b) => a - b);
+    console.log(JSON.stringify({ dut: o.dut, prefixes: o.prefixes, v6: o.v6, medianSeconds: sorted[sorted.length >> 1], runs: results }));
+  } finally {
+    await topo.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).stack ?? String(e));
+  process.exitCode = 1;
+});

@@ -1,0 +1,50 @@
+// The routed configuration for the convergence topology (config/routed.example.yaml): the device
+// under test listens on its two link addresses, both neighbours are passive eBGP with every
+// family and an accept-all policy each way (without one, RFC 8212 would block eBGP routes).
+
+export interface DutNeighbor {
+  address: string;
+  remoteAs: number;
+  localAddress: string;
+  description: string;
+}
+
+export interface DutConfig {
+  routerId: string;
+  localAs: number;
+  neighbors: DutNeighbor[];
+  controlSocket: string;
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+/** YAML text: every value is an address, a number or a fixed word, so no quoting is needed beyond IPv6. */
+export function routedConfig(c: DutConfig): string {
+  const q = (s: string): string => JSON.stringify(s);
+  const lines = [
+    `router-id: ${c.routerId}`,
+    `local-as: ${c.localAs}`,
+    'listen:',
+    `  addresses: [${c.neighbors.map((n) => q(n.localAddress)).join(', ')}]`,
+    '  port: 179',
+    `control-socket: ${q(c.controlSocket)}`,
+    'log:',
+    `  level: ${c.logLevel ?? 'warn'}`,
+    'policies:',
+    '  accept-all:',
+    '    default-action: accept',
+    'neighbors:',
+  ];
+  for (const n of c.neighbors) {
+    lines.push(
+      `  - address: ${q(n.address)}`,
+      `    remote-as: ${n.remoteAs}`,
+      `    local-address: ${q(n.localAddress)}`,
+      `    description: ${q(n.description)}`,
+      '    passive: true',
+      '    families: [ipv4, ipv6]',
+      '    import: accept-all',
+      '    export: accept-all',
+    );
+  }
+  return lines.join('\n') + '\n';
+}
