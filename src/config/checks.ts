@@ -177,7 +177,7 @@ function maxPrefixComplete(n: MergedNeighbor): Found {
   return { errors };
 }
 
-// RFC 4456 §8: route reflection is between iBGP peers; an eBGP neighbour cannot be a client.
+// RFC 4456 §6: route reflection is between iBGP peers; an eBGP neighbour cannot be a client.
 function reflectorClientIsInternal(n: MergedNeighbor, ctx: NeighborContext): Found {
   const remoteAs = n.settings['remote-as'];
   if (!n.settings['route-reflector-client'] || remoteAs === undefined || ctx.localAs === undefined || remoteAs === ctx.localAs) return {};

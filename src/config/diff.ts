@@ -29,7 +29,7 @@ export const NEIGHBOR_FIELD_EFFECTS: { readonly [K in keyof NeighborConfig]-?: r
   families: ['reset'],
   addPath: ['reset'],
   gracefulRestart: ['reset'],
-  // A client's routes are reflected to every iBGP peer and others' routes to it (RFC 4456 §8):
+  // A client's routes are reflected to every iBGP peer and others' routes to it (RFC 4456 §6):
   // re-importing its routes re-runs their export to everyone.
   routeReflectorClient: ['import', 'export'],
   nextHopSelf: ['export'],

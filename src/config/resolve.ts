@@ -137,7 +137,7 @@ export function resolveConfig(raw: RawConfig): Config {
       maxPaths: raw['best-path']?.['max-paths'] ?? DEFAULTS.bestPath.maxPaths,
       maxPathsIbgp: raw['best-path']?.['max-paths-ibgp'] ?? DEFAULTS.bestPath.maxPathsIbgp,
     },
-    // RFC 4456 §7: the cluster id defaults to the router id.
+    // RFC 4456: a reflector alone in its cluster is identified by its BGP Identifier.
     clusterId: raw['cluster-id'] ?? raw['router-id'],
     controlSocket: raw['control-socket'] ?? DEFAULTS.controlSocket,
     log: { level: raw.log?.level ?? DEFAULTS.logLevel },

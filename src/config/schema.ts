@@ -36,7 +36,10 @@ const checkAddress: Check = (v) => {
 const canonicalAddress = (v: string) => parseAddress(v)?.text ?? v;
 const address = text(checkAddress).transform(canonicalAddress);
 
-/** RFC 6286 §2.1: the BGP Identifier is a non-zero 32-bit value, written as an IPv4 address. */
+/**
+ * RFC 6286 §2.1: "The BGP Identifier is a 4-octet, unsigned, non-zero integer that should be
+ * unique within an AS." Written as an IPv4 address.
+ */
 const bgpIdentifier = text((v) => {
   const parsed = parseAddress(v);
   if (parsed?.family !== 'ipv4') return `"${v}" is not an IPv4 address (a BGP identifier is 32 bits, RFC 6286)`;
