@@ -8,10 +8,10 @@ import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, FLAG_EXTENDED_LENGTH,
 import type { CodecContext, Nlri, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
 import { toWire } from './attrs.js';
 import type { AttrStore } from './attrs.js';
-import { exportAttrs } from './export.js';
+import { exportFilter, rewriteForPeer } from './export.js';
 import type { ExportContext } from './export.js';
 import { prefixLength } from './prefix.js';
-import type { BestChange, Family, PathAttrs } from './types.js';
+import type { BestChange, Family, PathAttrs, Route, RouteSource } from './types.js';
 
 export interface AdjRibOutOptions extends ExportContext {
   /** The session's send context: 4-octet ASNs, ADD-PATH send families ("1/1", "2/1"), extended messages. */
@@ -52,6 +52,12 @@ function nlriOf(key: string, addPath: boolean): Nlri {
 
 export class AdjRibOut {
   private readonly fams = new Map<Family, FamilyOut>();
+  /**
+   * Export results for routes whose filter left the attributes as they were: the rewrite then
+   * depends only on (attributes, source, family), shared by many prefixes. Weak, and holding no
+   * store reference: a result freed meanwhile is simply interned again.
+   */
+  private readonly rewritten = new WeakMap<PathAttrs, { source: RouteSource; family: Family; out: PathAttrs | null }>();
   private readonly max: number;
 
   constructor(private readonly opts: AdjRibOutOptions) {
@@ -99,25 +105,43 @@ export class AdjRibOut {
   }
 
   private exportPrefix(fo: FamilyOut, change: BestChange): void {
-    const { store } = this.opts;
     if (!fo.addPath) {
       const route = change.best[0];
-      const out = route ? exportAttrs(route, this.opts) : null;
-      this.want(fo, change.prefix, out ? store.intern(out) : null);
+      this.want(fo, change.prefix, route ? this.exported(route) : null);
       return;
     }
     // RFC 7911: with ADD-PATH the multipath set goes out, path ids 1..n by rank; ids beyond the
     // new set are withdrawn (a replaced id is an implicit withdrawal of what it carried).
     let id = 1;
     for (const route of change.best) {
-      const out = exportAttrs(route, this.opts);
-      if (out) this.want(fo, `${change.prefix}#${id++}`, store.intern(out));
+      const out = this.exported(route);
+      if (out) this.want(fo, `${change.prefix}#${id++}`, out);
     }
     for (; ; id++) {
       const key = `${change.prefix}#${id}`;
       if (!fo.sent.has(key) && !fo.pending.has(key)) break;
       this.want(fo, key, null);
     }
+  }
+
+  /** The interned attributes to send a route with (a reference taken), or null. */
+  private exported(route: Route): PathAttrs | null {
+    const { store } = this.opts;
+    const filtered = exportFilter(route, this.opts);
+    if (!filtered) return null;
+    if (filtered !== route.attrs) {
+      const out = rewriteForPeer(route, filtered, this.opts);
+      return out && store.intern(out);
+    }
+    const hit = this.rewritten.get(filtered);
+    if (hit && hit.source === route.source && hit.family === route.family) {
+      if (hit.out) hit.out = store.intern(hit.out);
+      return hit.out;
+    }
+    const raw = rewriteForPeer(route, filtered, this.opts);
+    const out = raw && store.intern(raw);
+    this.rewritten.set(filtered, { source: route.source, family: route.family, out });
+    return out;
   }
 
   /** Record what a key should become; `attrs` carries a reference that this takes over. */

@@ -65,12 +65,26 @@ function selfAddress(cx: ExportContext, ipv6: boolean): string | undefined {
  * sent. A next hop the export filter changed is kept; the value "self" means this session's address.
  */
 export function exportAttrs(route: Route, cx: ExportContext): PathAttrs | null {
+  const filtered = exportFilter(route, cx);
+  return filtered && rewriteForPeer(route, filtered, cx);
+}
+
+/** The routing rules and the export filter: the attributes the policy gives, or null. */
+export function exportFilter(route: Route, cx: ExportContext): PathAttrs | null {
   const target = cx.target;
   if (!mayAdvertise(route, target)) return null;
+  const filtered = cx.filter ? cx.filter(route, target) : route.source.kind === 'bgp' ? route.attrs : null;
+  return filtered && communitiesAllow(filtered, target) ? filtered : null;
+}
+
+/**
+ * BGP's own changes on the way out. Depends only on the route's source, family and attributes
+ * and the filtered attributes, so the Adj-RIB-Out may reuse a result for routes sharing them.
+ */
+export function rewriteForPeer(route: Route, filtered: PathAttrs, cx: ExportContext): PathAttrs | null {
+  const target = cx.target;
   const fromBgp = route.source.kind === 'bgp';
   const given = route.attrs;
-  const filtered = cx.filter ? cx.filter(route, target) : fromBgp ? given : null;
-  if (!filtered || !communitiesAllow(filtered, target)) return null;
   const out: PathAttrs = { ...filtered };
   const ipv6 = route.family === 'ipv6';
   const policyNextHop = filtered.nextHop !== given.nextHop && filtered.nextHop !== 'self' ? filtered.nextHop : undefined;
