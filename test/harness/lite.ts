@@ -42,6 +42,7 @@ export class LiteAgent {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private stderr = '';
+  private onReady: () => void = () => {};
 
   private constructor(node: string, child: ChildProcess) {
     this.node = node;
@@ -66,18 +67,16 @@ export class LiteAgent {
   private ready(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`lite agent on ${this.node} not ready in ${timeoutMs} ms: ${this.stderr}`)), timeoutMs);
-      const check = setInterval(() => {
-        if (this.events.some((e) => e.event === 'ready')) {
-          clearTimeout(timer);
-          clearInterval(check);
-          resolve();
-        }
-      }, 20);
-      this.child.once('exit', () => {
+      const onExit = (): void => {
         clearTimeout(timer);
-        clearInterval(check);
         reject(new Error(`lite agent on ${this.node} exited: ${this.stderr}`));
-      });
+      };
+      this.onReady = () => {
+        clearTimeout(timer);
+        this.child.off('exit', onExit);
+        resolve();
+      };
+      this.child.once('exit', onExit);
     });
   }
 
@@ -86,6 +85,7 @@ export class LiteAgent {
     const id = msg.id as number | undefined;
     if (id === undefined) {
       this.events.push(msg);
+      if (msg.event === 'ready') this.onReady();
       return;
     }
     const p = this.pending.get(id);

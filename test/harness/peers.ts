@@ -382,7 +382,8 @@ export function exabgpConfig(spec: PeerSpec, apiScript: string): string {
     out.push('  capability { route-refresh; }');
     out.push('  api { processes [ watch ]; neighbor-changes; receive { parsed; update; } }');
     const mine = (spec.originate ?? []).filter((p) => families(n).includes(isV6(p) ? 'ipv6' : 'ipv4'));
-    const hop = (p: string): string => (isV6(p) && spec.nextHopV6 ? spec.nextHopV6 : 'self');
+    // Explicit next hops where known (see PeerSpec.nextHopV6 for why IPv6 needs one).
+    const hop = (p: string): string => (isV6(p) ? spec.nextHopV6 : n.localAddress) ?? 'self';
     if (mine.length) out.push(`  static { ${mine.map((p) => `route ${p} next-hop ${hop(p)};`).join(' ')} }`);
     out.push('}');
   }
@@ -415,8 +416,12 @@ export class ExaBgp extends DaemonBase {
     writeFileSync(this.config, exabgpConfig(spec, script));
   }
 
+  protected override logFile(): string {
+    return this.received;
+  }
+
   async start(timeoutMs = 10_000): Promise<void> {
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       'exabgp.daemon.user': 'root',
       'exabgp.daemon.drop': 'false',
@@ -425,6 +430,8 @@ export class ExaBgp extends DaemonBase {
       'exabgp.log.destination': 'stdout',
       'exabgp.log.level': 'INFO',
       'exabgp.tcp.bind': '',
+      // exabgp.* settings in our environment win (e.g. exabgp.log.packets=true when debugging).
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('exabgp.'))),
     };
     this.launch('exabgp', [this.config], env);
     await pollUntil(async () => !this.exited() && existsSync(this.received), timeoutMs, `exabgp on ${this.node} start`, () => this.logTail());

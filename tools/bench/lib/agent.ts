@@ -57,10 +57,14 @@ function liteOptions(r: Req): LiteOptions {
   };
 }
 
-async function established(s: LiteSession): Promise<Reply> {
+/** Count the session's UPDATEs from its first message on. */
+function adopt(s: LiteSession): void {
   session = s;
   collector.attach(s);
   void s.closed.then((e) => out({ event: 'closed', reason: e?.message ?? 'closed' }));
+}
+
+async function established(s: LiteSession): Promise<Reply> {
   await s.established;
   const open = s.peerOpen!;
   return { peerMyAs: open.myAs, peerRouterId: open.bgpId, holdTime: open.holdTime };
@@ -70,12 +74,14 @@ async function connect(r: Req): Promise<Reply> {
   if (session || accepting) throw new Error('already connected');
   const port = r.port === undefined ? 179 : Number(r.port);
   const localAddress = r.localAddress === undefined ? undefined : String(r.localAddress);
-  return established(await connectLite({ ...liteOptions(r), host: String(r.host), port, localAddress }));
+  const s = await connectLite({ ...liteOptions(r), host: String(r.host), port, localAddress });
+  adopt(s);
+  return established(s);
 }
 
 async function listen(r: Req): Promise<Reply> {
   if (session || accepting) throw new Error('already connected');
-  const { session: s } = await listenLite({ ...liteOptions(r), host: String(r.host), port: r.port === undefined ? 179 : Number(r.port) });
+  const { session: s } = await listenLite({ ...liteOptions(r), host: String(r.host), port: r.port === undefined ? 179 : Number(r.port) }, adopt);
   accepting = s;
   return {};
 }

@@ -257,13 +257,19 @@ export interface ListenOptions extends LiteOptions {
  * Listen, and start a session on the first connection accepted. Resolves with the listening
  * server (already bound) and a promise of the session; later connections are refused.
  */
-export async function listenLite(o: ListenOptions): Promise<{ server: net.Server; session: Promise<LiteSession> }> {
+export async function listenLite(
+  o: ListenOptions,
+  /** Called as the session is made, before any of its messages is handled (to set onUpdate). */
+  onSession: (s: LiteSession) => void = () => {},
+): Promise<{ server: net.Server; session: Promise<LiteSession> }> {
   const server = net.createServer();
   const session = new Promise<LiteSession>((resolve) => {
     server.on('connection', (socket) => {
       if (server.listening) server.close();
       else return socket.destroy();
-      resolve(new LiteSession(socket, o));
+      const s = new LiteSession(socket, o);
+      onSession(s);
+      resolve(s);
     });
   });
   await new Promise<void>((resolve, reject) => {
