@@ -385,6 +385,11 @@ export class Rib {
     for (const e of this.loc.entries(family)) if (e.best.length) yield { family, prefix: e.prefix, best: e.best };
   }
 
+  /** Every prefix of a family with all its candidates (routectl show rib). */
+  entries(family: Family): IterableIterator<Readonly<PrefixEntry>> {
+    return this.loc.entries(family);
+  }
+
   lookup(family: Family, prefix: string): Readonly<PrefixEntry> | undefined {
     return this.loc.get(family, prefix);
   }
