@@ -192,6 +192,10 @@ export class Listener {
       check(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, intValue(1), 4), 'setsockopt(SO_REUSEADDR)');
       // "::" listens for IPv4 peers too (as mapped addresses), unless the system says otherwise.
       if (family === 6 && address === '::') check(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, intValue(0), 4), 'setsockopt(IPV6_V6ONLY)');
+      // RFC 5082 §3: a GTSM peer drops our SYN-ACK unless it leaves with TTL 255, and the
+      // listener cannot tell which peer a SYN is from before answering; 255 harms no other peer.
+      check(setsockopt(fd, IPPROTO_IP, IP_TTL, intValue(255), 4), 'setsockopt(IP_TTL)');
+      if (family === 6) check(setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, intValue(255), 4), 'setsockopt(IPV6_UNICAST_HOPS)');
       const sa = sockaddr(address, port, family);
       check(bind(fd, sa, sa.length), `bind(${address}:${port})`);
       check(listen(fd, opts.backlog ?? 128), 'listen');

@@ -209,9 +209,11 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /**
    * A connection the daemon's listener accepted from this neighbour's address. RFC 4271 §8.2.2:
-   * Idle refuses connections; Connect and Active take it; OpenSent and OpenConfirm track it for
-   * collision detection; Established refuses it, unless the peer is graceful-restart capable, in
-   * which case a new connection means the peer restarted (RFC 4724 §4.2).
+   * Idle refuses connections; Active takes it; Connect (our own attempt under way), OpenSent and
+   * OpenConfirm track it for collision detection, so that two speakers connecting at once settle
+   * on one connection instead of each dropping its own; Established refuses it, unless the peer
+   * is graceful-restart capable, in which case a new connection means the peer restarted
+   * (RFC 4724 §4.2).
    */
   acceptInbound(socket: net.Socket): void {
     try {
@@ -223,7 +225,7 @@ export class Session extends EventEmitter<SessionEvents> {
     const name = this.state;
     if (this.disabled || name === 'Idle') {
       socket.destroy();
-    } else if (name === 'Connect' || name === 'Active') {
+    } else if (name === 'Active') {
       this.adopt(this.primary, socket);
     } else if (name === 'Established') {
       if (!this.primary.state.negotiated?.gracefulRestart) {
@@ -251,9 +253,11 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private startCandidate(socket: net.Socket): void {
     const passiveCfg: FsmConfig = { ...this.cfg, peer: { ...this.cfg.peer, passive: true } };
-    const fsm: Fsm = { state: initialState(passiveCfg, this.primary.state.rng ^ 0x5bd1e995), timers: new Map() };
+    // Straight to Active (the passive start's only action stops an idle-hold timer it has not
+    // got), then the accepted connection takes it to OpenSent.
+    const idle = initialState(passiveCfg, this.primary.state.rng ^ 0x5bd1e995);
+    const fsm: Fsm = { state: step(idle, { type: 'ManualStart_with_PassiveTcpEstablishment' }).state, timers: new Map() };
     this.candidate = fsm;
-    this.run(fsm, { type: 'ManualStart_with_PassiveTcpEstablishment' });
     this.adopt(fsm, socket);
   }
 
@@ -348,18 +352,22 @@ export class Session extends EventEmitter<SessionEvents> {
     for (const emit of outbox) emit();
   }
 
-  /** After a step: a failed candidate is forgotten; a failed primary yields to a live candidate; Established dumps a candidate. */
+  /**
+   * After a step: a failed candidate is forgotten; a primary without a BGP connection yields to
+   * a live candidate (while our own connect is still under way, only once the candidate has the
+   * peer's OPEN); an Established primary closes the candidate (RFC 4271 §6.8).
+   */
   private settle(fsm: Fsm): void {
     const c = this.candidate;
     if (!c) return;
+    const primary = this.primary.state.name;
     if (fsm === c && !WITH_CONNECTION.has(c.state.name)) {
       this.clearTimers(c);
       c.conn?.close();
       this.candidate = undefined;
-    } else if (fsm === this.primary && !WITH_CONNECTION.has(fsm.state.name) && !this.disabled) {
-      this.promote('primary connection failed; kept the inbound connection');
-    } else if (fsm === this.primary && fsm.state.name === 'Established') {
-      // RFC 4271 §6.8: a collision with an Established connection closes the new one.
+    } else if (!WITH_CONNECTION.has(primary) && !this.disabled && (primary !== 'Connect' || c.state.name === 'OpenConfirm')) {
+      this.promote(primary === 'Connect' ? 'peer connected first; kept its connection' : 'primary connection failed; kept the inbound connection');
+    } else if (primary === 'Established') {
       this.discard(c, { type: 'OpenCollisionDump' });
     }
   }
