@@ -90,6 +90,38 @@ test('two sessions establish, exchange UPDATE and ROUTE-REFRESH, and shut down w
   }
 });
 
+test('send() reports backpressure and the session emits drain; every UPDATE arrives', async (t) => {
+  const a = new Session({ peer: sideA({ passive: true }) });
+  const listener = await listen(A, B, () => a);
+  const b = new Session({ peer: sideB(), port: listener.port, writableHighWaterMark: 16 * 1024 });
+  try {
+    const established = Promise.all([once(a, 'established'), once(b, 'established')]);
+    a.start();
+    b.start();
+    const [, [nB]] = await established;
+    const batch = Array.from({ length: 500 }, () => encodeMessage(UPDATE, nB.sendCtx));
+    let received = 0;
+    a.on('update', () => received++);
+    // Write in one go until the socket says stop: the loopback's buffers fill within a few MB.
+    let sent = 0;
+    let accepted = true;
+    while (accepted) {
+      accepted = b.send(batch);
+      sent += batch.length;
+      if (sent > 2_000_000) throw new Error('no backpressure after 2 million UPDATEs');
+    }
+    t.false(b.writable);
+    await once(b, 'drain');
+    t.true(b.writable);
+    while (received < sent) await once(a, 'update');
+    t.is(received, sent);
+  } finally {
+    a.stop();
+    b.stop();
+    await listener.close();
+  }
+});
+
 /** Messages from a raw socket, as they arrive. */
 function messages(socket: net.Socket, onMessage: (m: BgpMessage) => void): void {
   let buf = Buffer.alloc(0);
