@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// routed: the daemon's entry point. This build carries the wire codec and the MRT tools; the
-// speaker (sessions, RIB, policy, config) is wired in src/daemon by the next milestone, and until
-// then this entry answers --version and --help and refuses to start rather than pretend to run.
+// routed: the daemon's entry point. `routed --config FILE` runs in the foreground and logs to
+// stdout; `routed --check --config FILE` validates and exits 0, or 1 listing every error as
+// file:line:col. SIGTERM/SIGINT stop it cleanly (Cease with a shutdown message to every peer).
 
 import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
+import { Daemon } from '../daemon/daemon.js';
+import { createLogger } from '../daemon/log.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -11,17 +14,76 @@ const usage = `usage: routed --config FILE        run the daemon in the foregrou
        routed --check --config FILE validate a configuration and exit
        routed --version`;
 
-function main(argv: string[]): number {
-  if (argv.includes('--version')) {
+function parseArgs(argv: string[]): { config?: string; check: boolean; version: boolean; help: boolean; port?: number } | string {
+  const out: { config?: string; check: boolean; version: boolean; help: boolean; port?: number } = { check: false, version: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--config' || a === '-c') {
+      const v = argv[++i];
+      if (!v) return '--config needs a file';
+      out.config = v;
+    } else if (a === '--check') out.check = true;
+    else if (a === '--version') out.version = true;
+    else if (a === '--help' || a === '-h') out.help = true;
+    else return `unknown argument: ${a}`;
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    process.stderr.write(`routed: ${args}\n${usage}\n`);
+    return 2;
+  }
+  if (args.version) {
     process.stdout.write(`routed ${pkg.version}\n`);
     return 0;
   }
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+  if (args.help || !args.config) {
     process.stdout.write(usage + '\n');
-    return argv.length === 0 ? 2 : 0;
+    return args.help ? 0 : 2;
   }
-  process.stderr.write('routed: this build has no BGP speaker yet (see README, Status); use routectl mrt dump\n');
-  return 2;
+  const result = await loadConfig(args.config);
+  for (const w of result.warnings) process.stderr.write(`warning: ${w.toString()}\n`);
+  if (!result.ok) {
+    for (const e of result.errors) process.stderr.write(`${e.toString()}\n`);
+    return 1;
+  }
+  if (args.check) {
+    process.stdout.write(`${args.config}: configuration OK (${result.config.neighbors.length} neighbors)\n`);
+    return 0;
+  }
+  const log = createLogger(result.config.log.level);
+  const daemon = new Daemon(result.config, log);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, stopping`, { event: 'signal' });
+    daemon.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await daemon.start();
+  } catch (e) {
+    log.error(`cannot start: ${(e as Error).message}`, { event: 'start' });
+    await daemon.stop().catch(() => undefined);
+    return 1;
+  }
+  return new Promise<number>(() => undefined);
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`routed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

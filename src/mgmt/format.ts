@@ -21,7 +21,7 @@ function row(cells: (string | number | undefined)[], widths: number[]): string {
     .trimEnd();
 }
 
-const NEIGHBOR_WIDTHS = [39, 10, 12, 10, 9, 9, 9];
+const NEIGHBOR_WIDTHS = [26, 10, 12, 10, 9, 9, 10];
 
 export function neighborsHeader(): string {
   return row(['Neighbor', 'AS', 'State', 'Up/Down', 'Received', 'Accepted', 'Advertised', 'Description'], NEIGHBOR_WIDTHS);
@@ -47,7 +47,7 @@ export function neighborDetail(n: NeighborView): string[] {
   return lines;
 }
 
-const RIB_WIDTHS = [3, 43, 39, 16, 7, 10];
+const RIB_WIDTHS = [3, 24, 26, 15, 6, 6];
 
 export function ribHeader(): string {
   return row(['', 'Prefix', 'Next hop', 'From', 'LocPrf', 'MED', 'Path / origin / decided by'], RIB_WIDTHS);
@@ -65,13 +65,14 @@ function flags(p: RibPathView): string {
 export function ribRows(e: RibEntryView): string[] {
   return e.paths.map((p, i) => {
     const from = p.neighbor ?? p.source;
-    const tail = [p.asPath, originCode(p.origin)].filter(Boolean).join(' ');
+    const tail = p.source === 'bgp' ? [p.asPath, originCode(p.origin)].filter(Boolean).join(' ') : p.source;
     const decided = p.decidedBy ? ` [${p.decidedBy}]` : '';
-    return row([flags(p), i === 0 ? e.prefix : '', p.nextHop || p.type, from, p.localPref, p.med, `${tail}${decided}`], RIB_WIDTHS);
+    const via = p.nextHop || (p.interface ? `dev ${p.interface}` : p.type);
+    return row([flags(p), i === 0 ? e.prefix : '', via, from, p.localPref, p.med, `${tail}${decided}`], RIB_WIDTHS);
   });
 }
 
-const ADJ_WIDTHS = [43, 39, 7, 10];
+const ADJ_WIDTHS = [30, 26, 6, 6];
 
 export function adjRibHeader(): string {
   return row(['Prefix', 'Next hop', 'LocPrf', 'MED', 'Path / origin'], ADJ_WIDTHS);

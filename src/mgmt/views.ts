@@ -31,6 +31,8 @@ export interface RibPathView {
   source: string;
   neighbor?: string;
   nextHop: string;
+  /** Outgoing interface, for connected routes and resolved next hops. */
+  interface?: string;
   asPath: string;
   origin: string;
   localPref?: number;

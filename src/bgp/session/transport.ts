@@ -119,7 +119,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private primary: Fsm;
   private candidate: Fsm | undefined;
   /** Administratively down (neighbour `shutdown`, or stop()): start() does nothing until enable(). */
-  private disabled: boolean;
+  private adminDown: boolean;
   /** Owner-facing events of the step being run: emitted after its actions, so handlers see settled state. */
   private outbox: (() => void)[] = [];
 
@@ -134,7 +134,7 @@ export class Session extends EventEmitter<SessionEvents> {
       ...(peer.ttlSecurity && { ttlSecurityHops: peer.ttlSecurity.hops }),
     };
     this.highWaterMark = opts.writableHighWaterMark ?? 64 * 1024;
-    this.disabled = peer.shutdown;
+    this.adminDown = peer.shutdown;
     const seed = opts.seed ?? (Math.random() * 0x100000000) >>> 0;
     this.primary = { state: initialState(this.cfg, seed), timers: new Map() };
   }
@@ -153,25 +153,35 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /** True when established and the socket is below its high-water mark. */
+  /** Administratively down (configured shutdown, or stop() until enable()). */
+  get disabled(): boolean {
+    return this.adminDown;
+  }
+
+  /** Our address on the current connection (next hop self), when there is one. */
+  get localAddress(): string | undefined {
+    return this.primary.conn?.socket.localAddress;
+  }
+
   get writable(): boolean {
     return this.state === 'Established' && !!this.primary.conn?.open && !this.primary.conn.needsDrain;
   }
 
   /** Begin (ManualStart, passive when configured) unless administratively down. */
   start(): void {
-    if (this.disabled || this.state !== 'Idle') return;
+    if (this.adminDown || this.state !== 'Idle') return;
     this.run(this.primary, { type: this.cfg.peer.passive ? 'ManualStart_with_PassiveTcpEstablishment' : 'ManualStart' });
   }
 
   /** Clear the administrative shutdown and start. */
   enable(): void {
-    this.disabled = false;
+    this.adminDown = false;
     this.start();
   }
 
   /** ManualStop: Cease (default Administrative Shutdown, RFC 9003 message), and stay down until enable(). */
   stop(notice: ShutdownNotice = {}): void {
-    this.disabled = true;
+    this.adminDown = true;
     const notification = ceaseWith(notice, CEASE_SUB.ADMIN_SHUTDOWN);
     if (this.candidate) this.discard(this.candidate, { type: 'ManualStop', notification });
     this.run(this.primary, { type: 'ManualStop', notification });
@@ -223,7 +233,7 @@ export class Session extends EventEmitter<SessionEvents> {
       return;
     }
     const name = this.state;
-    if (this.disabled || name === 'Idle') {
+    if (this.adminDown || name === 'Idle') {
       socket.destroy();
     } else if (name === 'Active') {
       this.adopt(this.primary, socket);
@@ -365,7 +375,7 @@ export class Session extends EventEmitter<SessionEvents> {
       this.clearTimers(c);
       c.conn?.close();
       this.candidate = undefined;
-    } else if (!WITH_CONNECTION.has(primary) && !this.disabled && (primary !== 'Connect' || c.state.name === 'OpenConfirm')) {
+    } else if (!WITH_CONNECTION.has(primary) && !this.adminDown && (primary !== 'Connect' || c.state.name === 'OpenConfirm')) {
       this.promote(primary === 'Connect' ? 'peer connected first; kept its connection' : 'primary connection failed; kept the inbound connection');
     } else if (primary === 'Established') {
       this.discard(c, { type: 'OpenCollisionDump' });

@@ -1,0 +1,198 @@
+// The one place that wires routed together: configuration, the RIB, the policy engine, one Peer
+// per neighbour, the BGP listeners, the kernel view (connected and kernel routes), and the
+// control socket. The route path (decode → RIB → Adj-RIB-Out) runs to completion per event;
+// the RIB's changes are drained and distributed once per tick.
+
+import net from 'node:net';
+import os from 'node:os';
+import { Listener } from '../bgp/session/socket.js';
+import type { Config, NeighborConfig } from '../config/types.js';
+import { compilePolicies, formatPolicyError } from '../policy/index.js';
+import type { PolicyEngine } from '../policy/index.js';
+import { Rib } from '../rib/index.js';
+import { MgmtServer } from '../mgmt/server.js';
+import type { Logger } from './log.js';
+import { KernelWatcher } from './kernel.js';
+import type { KernelView } from './kernel.js';
+import { Peer } from './peer.js';
+import type { PeerHost } from './peer.js';
+import { mgmtCommands } from './commands.js';
+
+/** rtm_protocol for routed's kernel routes (the FIB milestone installs them): skipped as a source. */
+export const RTPROT_ROUTED = 186;
+
+export interface DaemonOptions {
+  /** BGP port (179; tests use others). */
+  port?: number;
+  /** Read connected and kernel routes from the kernel (off in pure unit tests). */
+  kernel?: boolean;
+}
+
+/** IPv4-mapped IPv6 text (from a dual-stack listener) to plain IPv4. */
+function unmap(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+export class Daemon implements PeerHost {
+  readonly rib: Rib;
+  readonly peers = new Map<string, Peer>();
+  private engine: PolicyEngine;
+  private listeners: Listener[] = [];
+  private mgmt: MgmtServer | undefined;
+  private kernelWatcher: KernelWatcher | undefined;
+  private kernelView: KernelView = { connected: [], routes: [] };
+  private tickPending = false;
+  readonly startedAt = Date.now();
+  readonly port: number;
+
+  constructor(
+    private cfg: Config,
+    readonly log: Logger,
+    private readonly opts: DaemonOptions = {},
+  ) {
+    this.port = opts.port ?? cfg.listen.port;
+    this.rib = new Rib(cfg);
+    this.engine = Daemon.compile(cfg);
+  }
+
+  private static compile(cfg: Config): PolicyEngine {
+    const engine = compilePolicies(cfg);
+    // The config loader has compiled the same policies already; a failure here is a bug.
+    if (Array.isArray(engine)) throw new Error(`policies do not compile: ${engine.map(formatPolicyError).join('; ')}`);
+    return engine;
+  }
+
+  config(): Config {
+    return this.cfg;
+  }
+
+  policy(): PolicyEngine {
+    return this.engine;
+  }
+
+  /** Coalesce RIB changes: one drain per tick, fanned out to every Adj-RIB-Out. */
+  schedule(): void {
+    if (this.tickPending) return;
+    this.tickPending = true;
+    setImmediate(() => this.tick());
+  }
+
+  private tick(): void {
+    this.tickPending = false;
+    const changes = this.rib.drainChanges();
+    if (changes.length === 0) return;
+    for (const peer of this.peers.values()) {
+      if (!peer.adjOut) continue;
+      peer.adjOut.enqueue(changes);
+      peer.pump();
+    }
+  }
+
+  localAddresses(localAddress: string): { ipv4?: string; ipv6?: string; ipv6LinkLocal?: string } {
+    const local = unmap(localAddress);
+    const out: { ipv4?: string; ipv6?: string } = net.isIPv6(local) ? { ipv6: local } : { ipv4: local };
+    // The other family's address on the same interface: next hop self for the other family
+    // carried over this session (an IPv4 session carrying IPv6 routes, or the reverse).
+    const iface = this.kernelView.connected.find((c) => c.address === local)?.interface;
+    if (iface) {
+      for (const c of this.kernelView.connected) {
+        if (c.interface !== iface) continue;
+        if (c.family === 'ipv4' && !out.ipv4) out.ipv4 = c.address;
+        if (c.family === 'ipv6' && !out.ipv6) out.ipv6 = c.address;
+      }
+    }
+    return out;
+  }
+
+  async start(): Promise<void> {
+    if (this.opts.kernel !== false) {
+      this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED);
+      this.applyKernel(await this.kernelWatcher.watch());
+    }
+    this.rib.setStatic(this.cfg.staticRoutes);
+    for (const n of this.cfg.neighbors) this.addPeer(n);
+    await this.openListeners();
+    this.mgmt = new MgmtServer(this.cfg.controlSocket, mgmtCommands(this), (err) =>
+      this.log.error(`control socket handler failed: ${err.message}`, { event: 'mgmt' }),
+    );
+    await this.mgmt.listen();
+    for (const p of this.peers.values()) if (!p.cfg.shutdown) p.session.start();
+    this.schedule();
+    this.log.info(`routed started`, {
+      event: 'start',
+      routerId: this.cfg.routerId,
+      as: this.cfg.localAs,
+      neighbors: this.peers.size,
+      socket: this.cfg.controlSocket,
+    });
+  }
+
+  private applyKernel(view: KernelView): void {
+    this.kernelView = view;
+    this.rib.setConnected(view.connected.map((c) => ({ prefix: c.prefix, interface: c.interface })));
+    this.rib.setKernel(
+      view.routes.map((r) => ({
+        prefix: r.prefix,
+        ...(r.nextHop && { gateway: r.nextHop }),
+        ...(r.interface && { interface: r.interface }),
+        metric: r.metric,
+      })),
+    );
+    this.schedule();
+  }
+
+  private addPeer(n: NeighborConfig): Peer {
+    const peer = new Peer(n, this);
+    this.peers.set(n.address, peer);
+    for (const l of this.listeners) this.setListenerKey(l, n);
+    return peer;
+  }
+
+  private setListenerKey(l: Listener, n: NeighborConfig): void {
+    if (!n.password) return;
+    if (l.family === 4 && net.isIPv6(n.address)) return;
+    l.setPeerKey(n.address, n.password);
+  }
+
+  /**
+   * Listen on the configured addresses. "::" on Linux also takes IPv4 (mapped) connections, so
+   * with both "0.0.0.0" and "::" configured one dual-stack socket serves both.
+   */
+  private async openListeners(): Promise<void> {
+    const addrs = this.cfg.listen.addresses;
+    const list = addrs.includes('::') ? addrs.filter((a) => a !== '0.0.0.0') : addrs;
+    for (const address of list) {
+      const l = await Listener.open(address, this.port);
+      l.server.on('connection', (sock) => this.accept(sock));
+      for (const n of this.cfg.neighbors) this.setListenerKey(l, n);
+      this.listeners.push(l);
+    }
+  }
+
+  /** Inbound TCP: hand it to the neighbour's session; refuse unconfigured addresses at once. */
+  private accept(sock: net.Socket): void {
+    const remote = unmap(sock.remoteAddress ?? '');
+    const peer = this.peers.get(remote);
+    if (!peer || peer.cfg.shutdown) {
+      this.log.debug('connection refused: not a configured neighbor', { peer: remote, event: 'refused' });
+      sock.destroy();
+      return;
+    }
+    peer.session.acceptInbound(sock);
+  }
+
+  async stop(message = 'routed shutting down'): Promise<void> {
+    for (const p of this.peers.values()) p.close(message);
+    // Give the NOTIFICATIONs a moment to leave before the sockets close with the process.
+    await new Promise((r) => setTimeout(r, 100));
+    for (const l of this.listeners) await l.close();
+    this.listeners = [];
+    await this.mgmt?.close();
+    this.kernelWatcher?.close();
+    this.log.info('routed stopped', { event: 'stop' });
+  }
+
+  hostname(): string {
+    return os.hostname();
+  }
+}

@@ -1,0 +1,229 @@
+// One configured neighbour as the daemon runs it: its session, its Adj-RIB-Out while
+// Established, the policy filters plugged into the RIB, and what routectl shows about it.
+
+import { Session } from '../bgp/session/transport.js';
+import type { DownInfo, Negotiated } from '../bgp/session/types.js';
+import type { StateChange } from '../bgp/session/transport.js';
+import { CEASE_SUB, errorText } from '../bgp/wire/index.js';
+import type { RouteRefreshMessage, UpdateFinding, UpdateMessage } from '../bgp/wire/index.js';
+import type { Config, NeighborConfig } from '../config/types.js';
+import { defaultPolicyMessage } from '../policy/index.js';
+import type { PolicyEngine } from '../policy/index.js';
+import { AdjRibOut } from '../rib/index.js';
+import type { ExportFilter, ImportFilter, PeerInfo, Rib } from '../rib/index.js';
+import type { NeighborView } from '../mgmt/views.js';
+import type { Logger } from './log.js';
+
+/** What a peer needs from the daemon around it. */
+export interface PeerHost {
+  readonly rib: Rib;
+  readonly log: Logger;
+  config(): Config;
+  policy(): PolicyEngine;
+  /** Our addresses on the interface that carries `localAddress` (next hop self for both families). */
+  localAddresses(localAddress: string): { ipv4?: string; ipv6?: string; ipv6LinkLocal?: string };
+  /** The RIB changed: drain and distribute changes on the next tick. */
+  schedule(): void;
+  /** Seconds to wait before restarting a session that max-prefix shut down. */
+  port: number;
+}
+
+export class Peer {
+  readonly session: Session;
+  adjOut: AdjRibOut | undefined;
+  info: PeerInfo | undefined;
+  since = Date.now();
+  lastError: string | undefined;
+  private staleTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private rfc8212Logged = new Set<string>();
+
+  constructor(
+    public cfg: NeighborConfig,
+    private readonly host: PeerHost,
+  ) {
+    const c = host.config();
+    this.session = new Session({ peer: { ...cfg, localAs: c.localAs, routerId: c.routerId }, port: host.port });
+    this.session.on('state', (ch) => this.onState(ch));
+    this.session.on('established', (n, info) => this.onEstablished(n, info));
+    this.session.on('update', (msg, findings) => this.onUpdate(msg, findings));
+    this.session.on('route-refresh', (msg) => this.onRouteRefresh(msg));
+    this.session.on('down', (info) => this.onDown(info));
+    this.session.on('drain', () => this.pump());
+  }
+
+  get address(): string {
+    return this.cfg.address;
+  }
+
+  private onState(ch: StateChange): void {
+    this.since = Date.now();
+    this.host.log.info(`session ${ch.from} -> ${ch.to}`, { peer: this.address, event: 'state', from: ch.from, to: ch.to, reason: ch.reason });
+  }
+
+  private logPolicyDefault(direction: 'import' | 'export', configured: string[] | undefined, ibgp: boolean): void {
+    const msg = defaultPolicyMessage({ address: this.address, ibgp }, direction, configured);
+    if (msg && !this.rfc8212Logged.has(direction)) {
+      this.rfc8212Logged.add(direction);
+      this.host.log.warn(msg, { peer: this.address, event: 'rfc8212' });
+    }
+  }
+
+  /** The import filter: the policy engine over the neighbour's import policies (RFC 8212 inside). */
+  importFilter(): ImportFilter {
+    return (route, peer) => {
+      const r = this.host.policy().evaluate(this.cfg.importPolicy, route, { neighbor: peer, direction: 'import', localAs: this.host.config().localAs });
+      return r.accept ? r.attrs : null;
+    };
+  }
+
+  private exportFilter(localAddress: string | undefined): ExportFilter {
+    return (route, peer) => {
+      // Connected and kernel routes are next-hop resolution sources, not announcements (FRR
+      // needs `redistribute` for them, BIRD a protocol in the table); static routes and BGP
+      // routes go through the export policy.
+      if (route.source.kind === 'connected' || route.source.kind === 'kernel') return null;
+      const ctx = { neighbor: peer, direction: 'export' as const, localAs: this.host.config().localAs, ...(localAddress && { localAddress }) };
+      const r = this.host.policy().evaluate(this.cfg.exportPolicy, route, ctx);
+      return r.accept ? r.attrs : null;
+    };
+  }
+
+  private peerOptions(): Parameters<Rib['peerUp']>[1] {
+    return { importFilter: this.importFilter(), ...(this.cfg.maxPrefix && { maxPrefix: this.cfg.maxPrefix }) };
+  }
+
+  private onEstablished(n: Negotiated, info: PeerInfo): void {
+    this.info = info;
+    this.lastError = undefined;
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    this.staleTimer = undefined;
+    this.logPolicyDefault('import', this.cfg.importPolicy, info.ibgp);
+    this.logPolicyDefault('export', this.cfg.exportPolicy, info.ibgp);
+    const rib = this.host.rib;
+    rib.peerUp(info, this.peerOptions());
+    const c = this.host.config();
+    const local = this.session.localAddress;
+    this.adjOut = new AdjRibOut({
+      local: { asn: c.localAs, routerId: c.routerId, clusterId: c.clusterId },
+      target: info,
+      localAddress: local ? this.host.localAddresses(local) : {},
+      nextHopSelf: this.cfg.nextHopSelf,
+      filter: this.exportFilter(local),
+      codec: n.sendCtx,
+      families: n.families,
+      store: rib.store,
+    });
+    this.adjOut.initialDump(rib);
+    this.host.schedule();
+    this.pump();
+  }
+
+  private onUpdate(msg: UpdateMessage, findings: UpdateFinding[]): void {
+    const n = this.session.negotiated;
+    if (!n) return;
+    for (const f of findings) {
+      this.host.log.warn(`UPDATE ${f.action}: ${f.reason}`, { peer: this.address, event: 'rfc7606', action: f.action, attr: f.attrCode });
+    }
+    const result = this.host.rib.applyUpdate(this.address, msg, findings, n.as4);
+    if (result.maxPrefixExceeded) this.onMaxPrefix(result.maxPrefixExceeded);
+    this.host.schedule();
+  }
+
+  private onMaxPrefix(m: { accepted: number; limit: number; action: 'warn' | 'reset' | 'drop' }): void {
+    this.host.log.warn(`max-prefix ${m.limit} exceeded (${m.accepted} accepted), action ${m.action}`, { peer: this.address, event: 'max-prefix' });
+    if (m.action !== 'reset') return;
+    // RFC 4486 §4: Cease / Maximum Number of Prefixes Reached; the session stays down until the
+    // configured restart timer (or an operator's `neighbor X enable`).
+    this.session.stop({ subcode: CEASE_SUB.MAX_PREFIXES });
+    this.lastError = `max-prefix ${m.limit} exceeded`;
+    const after = this.cfg.maxPrefix?.restartAfter;
+    if (after !== undefined) this.restartTimer = setTimeout(() => this.session.enable(), after * 1000);
+  }
+
+  private onRouteRefresh(msg: RouteRefreshMessage): void {
+    // RFC 2918 §4: re-send the Adj-RIB-Out of that family; subtypes 1/2 (RFC 7313) are the peer's markers.
+    if (msg.subtype !== 0 || !this.adjOut) return;
+    const family = msg.afi === 1 ? 'ipv4' : msg.afi === 2 ? 'ipv6' : undefined;
+    if (family) this.adjOut.refresh(family);
+    this.pump();
+  }
+
+  private onDown(info: DownInfo): void {
+    const n = info.notificationReceived;
+    this.lastError = n ? `received ${errorText(n.code, n.subcode)}${n.shutdownMessage ? `: "${n.shutdownMessage}"` : ''}` : info.reason;
+    if (info.notificationSent) this.lastError = `sent ${errorText(info.notificationSent.code, info.notificationSent.subcode)}: ${info.reason}`;
+    this.host.log.info(`session down: ${this.lastError}`, { peer: this.address, event: 'down', stale: info.keepStale });
+    this.adjOut?.close();
+    this.adjOut = undefined;
+    if (this.info) {
+      this.host.rib.peerDown(this.address, { gracefulRestart: info.keepStale });
+      // RFC 4724 §4.2: stale routes go when the restart time passes without the session returning.
+      if (info.keepStale) {
+        this.staleTimer = setTimeout(() => {
+          const swept = this.host.rib.sweepStale(this.address);
+          this.host.log.info(`graceful restart timer expired, ${swept} stale routes removed`, { peer: this.address, event: 'gr-sweep' });
+          this.host.schedule();
+        }, info.restartTime * 1000);
+      }
+      this.host.schedule();
+    }
+  }
+
+  /** Send what the Adj-RIB-Out has while the socket takes it; 'drain' calls again. */
+  pump(): void {
+    const out = this.adjOut;
+    if (!out) return;
+    while (out.hasPending() && this.session.writable) {
+      const batch = out.nextBatch(64 * 1024);
+      if (batch.length === 0) break;
+      if (!this.session.send(batch)) break;
+    }
+  }
+
+  /** Re-run import from Adj-RIB-In and export from Loc-RIB after a policy change (no reset). */
+  rerunPolicy(dirs: { import: boolean; export: boolean }): void {
+    if (!this.info) return;
+    if (dirs.import) this.host.rib.reimport(this.address, this.peerOptions());
+    if (dirs.export && this.adjOut) for (const f of ['ipv4', 'ipv6'] as const) this.adjOut.enqueue(this.host.rib.bestRoutes(f));
+    this.host.schedule();
+  }
+
+  view(): NeighborView {
+    const n = this.session.negotiated;
+    const stats = this.host.rib.peerStats(this.address);
+    const advertised = this.adjOut ? this.adjOut.sentCount('ipv4') + this.adjOut.sentCount('ipv6') : 0;
+    const caps: string[] = [];
+    if (n) {
+      if (n.as4) caps.push('4-octet-as');
+      if (n.routeRefresh) caps.push('route-refresh');
+      if (n.enhancedRouteRefresh) caps.push('enhanced-route-refresh');
+      if (n.extendedMessage) caps.push('extended-message');
+      if (n.gracefulRestart) caps.push(`graceful-restart(${n.gracefulRestart.restartTime}s)`);
+      for (const f of n.addPath.receive) caps.push(`add-path-rx:${f}`);
+      for (const f of n.addPath.send) caps.push(`add-path-tx:${f}`);
+    }
+    return {
+      address: this.address,
+      description: this.cfg.description,
+      remoteAs: this.cfg.remoteAs,
+      localAs: this.host.config().localAs,
+      state: this.session.state,
+      sinceSeconds: (Date.now() - this.since) / 1000,
+      ...(n && { routerId: n.peerId, holdTime: n.holdTime, keepalive: n.keepalive }),
+      families: n ? n.families : this.cfg.families,
+      capabilities: caps,
+      received: stats?.received ?? 0,
+      accepted: stats?.accepted ?? 0,
+      advertised,
+      ...(this.lastError && { lastError: this.lastError }),
+      adminDown: this.cfg.shutdown || this.session.disabled,
+    };
+  }
+
+  close(message: string): void {
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.session.stop({ subcode: CEASE_SUB.ADMIN_SHUTDOWN, message });
+  }
+}
