@@ -7,10 +7,10 @@ export function ipv4ToText(b: Uint8Array, off = 0): string {
 }
 
 const hexWords: string[] = [];
+const scratchWords = new Array<number>(8);
 
-export function ipv6ToText(b: Uint8Array, off = 0): string {
-  const words = new Array<number>(8);
-  for (let i = 0; i < 8; i++) words[i] = (b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!;
+/** RFC 5952 text of eight 16-bit words (shared by addresses and NLRI prefixes). */
+export function wordsToText(words: ArrayLike<number>): string {
   // RFC 5952 §4.2: compress the longest run (first on a tie) of two or more zero words.
   let bestStart = -1;
   let bestLen = 1;
@@ -19,7 +19,7 @@ export function ipv6ToText(b: Uint8Array, off = 0): string {
       i++;
       continue;
     }
-    let j = i;
+    let j = i + 1;
     while (j < 8 && words[j] === 0) j++;
     if (j - i > bestLen) {
       bestStart = i;
@@ -28,7 +28,11 @@ export function ipv6ToText(b: Uint8Array, off = 0): string {
     i = j;
   }
   // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad.
-  if (bestStart === 0 && bestLen === 5 && words[5] === 0xffff) return `::ffff:${ipv4ToText(b, off + 12)}`;
+  if (bestStart === 0 && bestLen === 5 && words[5] === 0xffff) {
+    const hi = words[6]!;
+    const lo = words[7]!;
+    return `::ffff:${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  }
   let out = '';
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
@@ -42,11 +46,16 @@ export function ipv6ToText(b: Uint8Array, off = 0): string {
   return out;
 }
 
+export function ipv6ToText(b: Uint8Array, off = 0): string {
+  for (let i = 0; i < 8; i++) scratchWords[i] = (b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!;
+  return wordsToText(scratchWords);
+}
+
 function hexWord(w: number): string {
   let s = hexWords[w];
   if (s === undefined) {
     s = w.toString(16);
-    if (w < 4096) hexWords[w] = s;
+    hexWords[w] = s;
   }
   return s;
 }

@@ -2,9 +2,8 @@
 
 import type { Nlri } from './types.js';
 import { Writer } from './writer.js';
-import { writePrefix } from './addr.js';
+import { wordsToText, writePrefix } from './addr.js';
 
-const hexByte: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16));
 
 /**
  * Decode prefixes from buf[start, end). Returns the list, or a string saying why it is malformed:
@@ -57,38 +56,7 @@ function ipv6Prefix(b: Uint8Array, o: number, n: number, len: number): string {
     const lo = 2 * i + 1 < n ? b[o + 2 * i + 1]! : 0;
     words[i] = (hi << 8) | lo;
   }
-  // RFC 5952 §4.2.3: the longest run of zero words (two or more), the first one on a tie.
-  let bestStart = -1;
-  let bestLen = 1;
-  let i = 0;
-  while (i < 8) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestStart === 0 && bestLen === 5 && words[5] === 0xffff) {
-    return `::ffff:${words[6]! >> 8}.${words[6]! & 0xff}.${words[7]! >> 8}.${words[7]! & 0xff}/${len}`;
-  }
-  let s = '';
-  for (let k = 0; k < 8; k++) {
-    if (k === bestStart) {
-      s += k === 0 ? '::' : ':';
-      k += bestLen - 1;
-      continue;
-    }
-    const w = words[k]!;
-    s += w < 256 ? hexByte[w]! : w.toString(16);
-    if (k < 7) s += ':';
-  }
-  return `${s}/${len}`;
+  return `${wordsToText(words)}/${len}`;
 }
 
 /** Encode prefixes (with path identifiers when addPath); throws on text that is not a prefix. */
