@@ -27,7 +27,8 @@ export function parseOptions(args: string[]): { positional: string[]; options: R
     const name = a.slice(2);
     if (VALUE_OPTIONS.has(name)) {
       const v = args[++i];
-      if (v === undefined) return `--${name} needs a value`;
+      // `--family --json` is a missing value, not the family "--json".
+      if (v === undefined || v.startsWith('--')) return `--${name} needs a value`;
       options[name] = v;
     } else {
       options[name] = true;
