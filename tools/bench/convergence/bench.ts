@@ -2,6 +2,12 @@
 //
 //   node dist/tools/bench/convergence/bench.js [--dut bird|routed] [--prefixes N] [--v6 N]
 //                                              [--seed S] [--timeout-s S] [--runs K]
+//                                              [--cpu-prof DIR] [--node-arg ARG]...
+//
+// --cpu-prof DIR (routed only): the daemon runs under `node --cpu-prof --cpu-prof-dir DIR`; the
+// profile is written when it stops (summarise with dist/tools/bench/lib/cpuprofile-top.js).
+// --node-arg ARG (repeatable, routed only): an extra V8/Node flag for the daemon, e.g.
+// `--node-arg --max-semi-space-size=64`, to compare GC settings.
 //
 // Topology: three network namespaces in a chain, feeder ↔ dut ↔ collector, on veth pairs
 // (198.18.0.0/24 and 198.18.1.0/24, 2001:db8:0:0::/64 and 2001:db8:0:1::/64). The feeder and the
@@ -42,10 +48,12 @@ interface Options {
   seed: number;
   timeoutS: number;
   runs: number;
+  cpuProfDir?: string;
+  nodeArgs: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1 };
+  const o: Options = { dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[++i];
@@ -62,6 +70,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--seed') o.seed = num();
     else if (a === '--timeout-s') o.timeoutS = num();
     else if (a === '--runs') o.runs = Math.max(1, num());
+    else if (a === '--cpu-prof' && v) o.cpuProfDir = path.resolve(v);
+    else if (a === '--node-arg' && v) o.nodeArgs.push(v);
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -104,7 +114,7 @@ async function startBird(topo: Topology): Promise<Dut> {
   return { pid: bird.pid!, describe: version.trim(), logTail: () => bird.logTail(20), count: () => bird.routeCount(), stop: () => bird.stop() };
 }
 
-async function startRouted(topo: Topology, dir: string): Promise<Dut> {
+async function startRouted(topo: Topology, dir: string, o: Options): Promise<Dut> {
   const file = path.join(dir, 'routed.yaml');
   writeFileSync(
     file,
@@ -118,7 +128,9 @@ async function startRouted(topo: Topology, dir: string): Promise<Dut> {
       ],
     }),
   );
-  const child = topo.spawn('dut', process.execPath, ['--max-old-space-size=8192', path.join(repoRoot, 'dist/src/cli/routed.js'), '--config', file]);
+  const nodeArgs = ['--max-old-space-size=8192', ...o.nodeArgs];
+  if (o.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
+  const child = topo.spawn('dut', process.execPath, [...nodeArgs, path.join(repoRoot, 'dist/src/cli/routed.js'), '--config', file]);
   let out = '';
   const keep = (d: Buffer): void => void (out = (out + d.toString()).slice(-8000));
   child.stdout!.on('data', keep);
@@ -163,7 +175,7 @@ interface RunResult {
 async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResult & { dut: string }> {
   const feeder = await LiteAgent.start(topo, 'feeder');
   const collector = await LiteAgent.start(topo, 'collector');
-  const dut = o.dut === 'bird' ? await startBird(topo) : await startRouted(topo, dir);
+  const dut = o.dut === 'bird' ? await startBird(topo) : await startRouted(topo, dir, o);
   try {
     const built = await feeder.build({ v4: o.prefixes, v6: o.v6, seed: o.seed, localAs: FEEDER_AS, nextHopV4: topo.addr('feeder', 'dut'), nextHopV6: topo.addr('feeder', 'dut', 'ipv6') }, 300_000);
     await connectWithRetry(collector, { host: topo.addr('dut', 'collector'), localAddress: topo.addr('collector', 'dut'), localAs: COLLECTOR_AS, peerAs: DUT_AS, routerId: '198.18.255.3' }, 20_000, dut.logTail);
