@@ -98,6 +98,7 @@ test.serial('eBGP: Established, statics exported with our AS, shutdown with a me
     t.regex(seen.lastError ?? '', /Administrative Shutdown/);
     t.regex(seen.lastError ?? '', /"maintenance"/);
     t.true((await ra.neighbor(B)).adminDown);
+    t.regex(ra.log(), /info administrative shutdown peer=198\.18\.0\.2 event=admin message=maintenance\n/);
     // B withdrew what A had sent when the session went down.
     t.is((await rb.ctl(['show', 'rib', '198.19.1.0/24'])).code, 1);
 

@@ -30,8 +30,8 @@ export function createLogger(level: Level = 'info', stream: NodeJS.WritableStrea
   // Under systemd the journal adds its own timestamp; elsewhere print one.
   const underJournal = Boolean(process.env.JOURNAL_STREAM);
   const line = winston.format.printf((info) => {
-    const { level: lvl, message, timestamp, ...rest } = info as { level: string; message: string; timestamp?: string } & Fields;
-    const extra = fieldText(rest as Fields);
+    const { level: lvl, message, timestamp, fields } = info as { level: string; message: string; timestamp?: string; fields?: Fields };
+    const extra = fieldText(fields ?? {});
     return `${timestamp ? timestamp + ' ' : ''}${lvl} ${message}${extra ? ' ' + extra : ''}`;
   });
   const w = winston.createLogger({
@@ -39,7 +39,9 @@ export function createLogger(level: Level = 'info', stream: NodeJS.WritableStrea
     format: underJournal ? line : winston.format.combine(winston.format.timestamp(), line),
     transports: [new winston.transports.Stream({ stream })],
   });
-  const at = (lvl: Level) => (msg: string, fields: Fields = {}) => void w.log(lvl, msg, fields);
+  // The fields ride in one property of their own: spread into winston's info object, a field
+  // named `message` (e.g. a shutdown message) would be glued onto the log message by winston.
+  const at = (lvl: Level) => (msg: string, fields: Fields = {}) => void w.log({ level: lvl, message: msg, fields });
   return {
     error: at('error'),
     warn: at('warn'),
