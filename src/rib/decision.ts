@@ -161,6 +161,11 @@ function multipathWith(best: Route, other: Route, cmpStep: DecisionStep): boolea
 
 /** Run the decision process over the routes of one prefix. */
 export function selectBest(candidates: readonly Route[], cfg: DecisionConfig): Selection {
+  // One candidate (most prefixes of a full table): no intermediate arrays.
+  if (candidates.length === 1) {
+    const only = candidates[0]!;
+    return isUsable(only) ? { best: [only], step: 'only-path' } : { best: [] };
+  }
   const usable = candidates.filter(isUsable);
   if (usable.length === 0) return { best: [] };
   if (usable.length === 1) return { best: [usable[0]!], step: 'only-path' };
@@ -180,5 +185,5 @@ export function selectBest(candidates: readonly Route[], cfg: DecisionConfig): S
   }
   const max = best.source.kind !== 'bgp' ? Infinity : best.source.peer.ibgp ? cfg.bestPath.maxPathsIbgp : cfg.bestPath.maxPaths;
   siblings.sort((x, y) => compareRoutes(x, y, cfg).order);
-  return { best: [best, ...siblings.slice(0, Math.max(0, max - 1))], step };
+  return { best: siblings.length && max > 1 ? [best, ...siblings.slice(0, max - 1)] : [best], step };
 }

@@ -20,6 +20,13 @@ export interface PrefixEntry {
   step?: DecisionStep;
 }
 
+/** The Loc-RIB's own record: a prefix entry with its place in the change log. */
+interface Entry extends PrefixEntry {
+  dirty: boolean;
+}
+
+const NO_ROUTES: readonly Route[] = Object.freeze([]);
+
 const KIND_ORDER = { connected: 0, static: 1, kernel: 2, bgp: 3 } as const;
 
 function sourceKey(r: Route): string {
@@ -50,22 +57,30 @@ const needsTracking = (r: Route): boolean => r.source.kind === 'bgp' && r.attrs.
 const isStaticVia = (r: Route): boolean => r.source.kind === 'static' && r.type === 'unicast' && r.attrs.nextHop !== '';
 
 function applyResolution(r: Route, res: Resolution): void {
+  // Assigned, never deleted: a delete turns the route into a slow dictionary object, and
+  // readers test the values, not the keys.
   r.resolved = res.resolved;
   r.igpCost = res.igpCost;
-  if (res.gateway !== undefined) r.gateway = res.gateway;
-  else delete r.gateway;
-  if (r.source.kind === 'bgp') {
-    if (res.interface !== undefined) r.interface = res.interface;
-    else delete r.interface;
-  }
+  if (res.gateway !== undefined || r.gateway !== undefined) r.gateway = res.gateway;
+  if (r.source.kind === 'bgp' && (res.interface !== undefined || r.interface !== undefined)) r.interface = res.interface;
 }
 
 export class LocRib {
-  private readonly tables: Record<Family, Map<string, PrefixEntry>> = { ipv4: new Map(), ipv6: new Map() };
-  private readonly dirty: Record<Family, Map<string, PrefixEntry>> = { ipv4: new Map(), ipv6: new Map() };
-  readonly resolver = new NextHopResolver<PrefixEntry>();
+  private readonly tables: Record<Family, Map<string, Entry>> = { ipv4: new Map(), ipv6: new Map() };
+  /**
+   * Entries whose best set changed since the last drain, in order of first change. A flag on the
+   * entry and an array instead of a Map keyed by prefix: no per-prefix hash entry on the bulk path.
+   */
+  private readonly dirty: Record<Family, Entry[]> = { ipv4: [], ipv6: [] };
+  /**
+   * Dirty entries that lost their last candidate and left the table before the drain: a route
+   * for the same prefix arriving meanwhile revives the same entry, so a drain still reports one
+   * change per prefix.
+   */
+  private readonly gone: Record<Family, Map<string, Entry>> = { ipv4: new Map(), ipv6: new Map() };
+  readonly resolver = new NextHopResolver<Entry>();
   /** Entries holding static routes with next hops: re-resolved whenever IGP routes change. */
-  private readonly staticVia = new Set<PrefixEntry>();
+  private readonly staticVia = new Set<Entry>();
   private igpChanged = false;
 
   constructor(
@@ -95,8 +110,16 @@ export class LocRib {
     const table = this.tables[route.family];
     let entry = table.get(route.prefix);
     if (!entry) {
-      entry = { family: route.family, prefix: route.prefix, candidates: [], best: [] };
+      entry = this.gone[route.family].get(route.prefix);
+      if (entry) this.gone[route.family].delete(route.prefix);
+      else entry = { family: route.family, prefix: route.prefix, candidates: [], best: NO_ROUTES, step: undefined, dirty: false };
       table.set(route.prefix, entry);
+      // The common case, a prefix's first route: an array of exactly one element (push or
+      // splice into [] would reserve room for 17).
+      entry.candidates = [route];
+      this.attach(route, entry);
+      this.reselect(entry);
+      return;
     }
     const list = entry.candidates;
     let i = 0;
@@ -123,7 +146,7 @@ export class LocRib {
     this.reselect(entry);
   }
 
-  private attach(route: Route, entry: PrefixEntry): void {
+  private attach(route: Route, entry: Entry): void {
     if (needsTracking(route)) applyResolution(route, this.resolver.track(route.attrs.nextHop, entry));
     if (route.source.kind === 'bgp') return;
     if (isStaticVia(route)) {
@@ -133,7 +156,7 @@ export class LocRib {
     this.igpRouteChanged(entry);
   }
 
-  private detach(route: Route, entry: PrefixEntry): void {
+  private detach(route: Route, entry: Entry): void {
     if (needsTracking(route)) this.resolver.untrack(route.attrs.nextHop, entry);
     this.store.release(route.attrs);
     if (route.source.kind === 'bgp') return;
@@ -143,7 +166,7 @@ export class LocRib {
   }
 
   /** The route next hops resolve through at this prefix: the preferred non-BGP candidate. */
-  private igpRouteChanged(entry: PrefixEntry, leaving?: Route): void {
+  private igpRouteChanged(entry: Entry, leaving?: Route): void {
     let igp: Route | undefined;
     for (const c of entry.candidates) {
       if (c.source.kind === 'bgp' || c === leaving) continue;
@@ -155,14 +178,20 @@ export class LocRib {
   }
 
   /** Re-run selection for one prefix; record a change when the best set differs. */
-  private reselect(entry: PrefixEntry, force = false): void {
+  private reselect(entry: Entry, force = false): void {
     const sel = selectBest(entry.candidates, this.cfg);
     entry.step = sel.step;
     if (force || !sameList(sel.best, entry.best)) {
       entry.best = sel.best;
-      this.dirty[entry.family].set(entry.prefix, entry);
+      if (!entry.dirty) {
+        entry.dirty = true;
+        this.dirty[entry.family].push(entry);
+      }
     }
-    if (entry.candidates.length === 0) this.tables[entry.family].delete(entry.prefix);
+    if (entry.candidates.length === 0) {
+      this.tables[entry.family].delete(entry.prefix);
+      if (entry.dirty) this.gone[entry.family].set(entry.prefix, entry);
+    }
   }
 
   /**
@@ -199,15 +228,17 @@ export class LocRib {
   drain(): BestChange[] {
     const out: BestChange[] = [];
     for (const family of ['ipv4', 'ipv6'] as const) {
-      for (const e of this.dirty[family].values()) {
+      for (const e of this.dirty[family]) {
+        e.dirty = false;
         out.push(e.step === undefined ? { family, prefix: e.prefix, best: e.best } : { family, prefix: e.prefix, best: e.best, step: e.step });
       }
-      this.dirty[family].clear();
+      this.dirty[family] = [];
+      this.gone[family].clear();
     }
     return out;
   }
 
   pendingChanges(): number {
-    return this.dirty.ipv4.size + this.dirty.ipv6.size;
+    return this.dirty.ipv4.length + this.dirty.ipv6.length;
   }
 }

@@ -288,12 +288,22 @@ export class Rib {
       attrs = { ...raw };
       delete attrs.localPref;
     }
-    const route: Route = { family, prefix, pathId, source: state.source, type: 'unicast', attrs, stale: false };
+    // A route with a next hop gets its resolution fields in the literal: the Loc-RIB sets them
+    // at once, and properties added later would cost each route a separate property store.
+    const route: Route =
+      attrs.nextHop === ''
+        ? { family, prefix, pathId, source: state.source, type: 'unicast', attrs, stale: false }
+        : { family, prefix, pathId, source: state.source, type: 'unicast', attrs, stale: false, resolved: false, igpCost: 0, gateway: undefined, interface: undefined };
     const filter = state.opts.importFilter;
     if (filter) {
       const out = filter(route, peer);
       if (!out) return null;
       route.attrs = out;
+      if (out.nextHop === '' && route.resolved !== undefined) {
+        // A policy that removed the next hop: the route needs no resolution after all.
+        delete route.resolved;
+        delete route.igpCost;
+      }
     }
     route.attrs = this.store.intern(route.attrs);
     return route;
