@@ -23,7 +23,9 @@ function findPeer(d: Daemon, req: MgmtRequest, reply: Reply): Peer | undefined {
     reply.end(EXIT.USAGE, 'which neighbor?');
     return undefined;
   }
-  const peer = d.peers.get(name) ?? [...d.peers.values()].find((p) => p.cfg.description === name);
+  // Neighbours are keyed by canonical address: 2001:DB8:0:0::1 finds 2001:db8::1.
+  const canonical = canonicalPrefix(name)?.prefix.replace(/\/\d+$/, '');
+  const peer = d.peers.get(name) ?? (canonical !== undefined ? d.peers.get(canonical) : undefined) ?? [...d.peers.values()].find((p) => p.cfg.description === name);
   if (!peer) reply.end(EXIT.NOT_FOUND, `no neighbor ${name}`);
   return peer;
 }

@@ -3,7 +3,7 @@
 
 import { Session } from '../bgp/session/transport.js';
 import type { DownInfo, Negotiated } from '../bgp/session/types.js';
-import type { StateChange } from '../bgp/session/transport.js';
+import type { NotificationEvent, StateChange } from '../bgp/session/transport.js';
 import { CEASE_SUB, errorText } from '../bgp/wire/index.js';
 import type { RouteRefreshMessage, UpdateFinding, UpdateMessage } from '../bgp/wire/index.js';
 import type { Config, NeighborConfig } from '../config/types.js';
@@ -49,6 +49,7 @@ export class Peer {
     this.session.on('update', (msg, findings) => this.onUpdate(msg, findings));
     this.session.on('route-refresh', (msg) => this.onRouteRefresh(msg));
     this.session.on('down', (info) => this.onDown(info));
+    this.session.on('notification', (n) => this.onNotification(n));
     this.session.on('drain', () => this.pump());
   }
 
@@ -102,6 +103,7 @@ export class Peer {
     this.logPolicyDefault('export', this.cfg.exportPolicy, info.ibgp);
     const rib = this.host.rib;
     rib.peerUp(info, this.peerOptions());
+    this.sweepUnpreserved(n);
     const c = this.host.config();
     const local = this.session.localAddress;
     this.adjOut = new AdjRibOut({
@@ -119,6 +121,23 @@ export class Peer {
     this.pump();
   }
 
+  /**
+   * RFC 4724 §4.2: "If the Forwarding State bit for a specific address family is not set in the
+   * newly received Graceful Restart Capability, or if a specific address family is not included
+   * in the newly received Graceful Restart Capability, or if the Graceful Restart Capability
+   * isn't received in the re-established session at all, then the Receiving Speaker MUST
+   * immediately remove all the stale routes from the peer that it is retaining for that address
+   * family." The others wait for End-of-RIB.
+   */
+  private sweepUnpreserved(n: Negotiated): void {
+    if (!this.host.rib.peerStats(this.address)?.stale) return;
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      if (n.gracefulRestart?.families.some((f) => f.family === family && f.forwardingPreserved)) continue;
+      const swept = this.host.rib.sweepStale(this.address, family);
+      if (swept) this.host.log.info(`graceful restart: forwarding state of ${family} not preserved, ${swept} stale routes removed`, { peer: this.address, event: 'gr-sweep', family });
+    }
+  }
+
   private onUpdate(msg: UpdateMessage, findings: UpdateFinding[]): void {
     const n = this.session.negotiated;
     if (!n) return;
@@ -127,6 +146,7 @@ export class Peer {
     }
     const result = this.host.rib.applyUpdate(this.address, msg, findings, n.as4);
     if (result.maxPrefixExceeded) this.onMaxPrefix(result.maxPrefixExceeded);
+    if (result.endOfRib) this.host.log.info(`End-of-RIB ${result.endOfRib} received`, { peer: this.address, event: 'end-of-rib', family: result.endOfRib });
     this.host.schedule();
   }
 
@@ -145,8 +165,16 @@ export class Peer {
     // RFC 2918 §4: re-send the Adj-RIB-Out of that family; subtypes 1/2 (RFC 7313) are the peer's markers.
     if (msg.subtype !== 0 || !this.adjOut) return;
     const family = msg.afi === 1 ? 'ipv4' : msg.afi === 2 ? 'ipv6' : undefined;
+    this.host.log.info(`ROUTE-REFRESH received, re-sending the Adj-RIB-Out`, { peer: this.address, event: 'route-refresh', family: family ?? `afi ${msg.afi}` });
     if (family) this.adjOut.refresh(family);
     this.pump();
+  }
+
+  /** Every NOTIFICATION, also before Established (an OPEN refused by either side), is the last error. */
+  private onNotification(n: NotificationEvent): void {
+    const text = errorText(n.code, n.subcode);
+    this.lastError = n.direction === 'sent' ? `sent ${text}: ${n.reason}` : `received ${text}${n.shutdownMessage ? `: "${n.shutdownMessage}"` : ''}`;
+    this.host.log.info(`NOTIFICATION ${n.direction}: ${text}`, { peer: this.address, event: 'notification', direction: n.direction, code: n.code, subcode: n.subcode });
   }
 
   private onDown(info: DownInfo): void {

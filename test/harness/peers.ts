@@ -136,6 +136,16 @@ abstract class DaemonBase implements PeerDaemon {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** SIGKILL the daemon (a crash: no NOTIFICATION) and wait for it to exit; the dir stays for a restart. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || this.exited()) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
   abstract start(timeoutMs?: number): Promise<void>;
   abstract waitEstablished(peerAddr: string, timeoutMs: number): Promise<void>;
   abstract routes(family: PeerFamily): Promise<string[]>;
@@ -193,8 +203,9 @@ export class Bird extends DaemonBase {
     return path.join(this.dir, 'bird.log');
   }
 
-  async start(timeoutMs = 10_000): Promise<void> {
-    this.launch('bird', ['-f', '-c', this.config, '-s', this.socket, '-P', path.join(this.dir, 'bird.pid')]);
+  /** extraArgs: e.g. ['-R'], graceful restart recovery after a restart. */
+  async start(timeoutMs = 10_000, extraArgs: string[] = []): Promise<void> {
+    this.launch('bird', ['-f', '-c', this.config, '-s', this.socket, '-P', path.join(this.dir, 'bird.pid'), ...extraArgs]);
     await pollUntil(async () => !this.exited() && (await this.birdc('show status')).includes('Daemon is up'), timeoutMs, `bird on ${this.node} start`, () => this.logTail());
   }
 
@@ -298,6 +309,46 @@ export class GoBgp extends DaemonBase {
     const j = JSON.parse(await this.gobgp(['global', 'rib', '-a', family, '-j'], 30_000)) as Record<string, unknown> | null;
     return Object.keys(j ?? {}).sort();
   }
+
+  /** The best path of each prefix in the global RIB, with the attributes the tests check. */
+  async paths(family: PeerFamily): Promise<GoBgpPath[]> {
+    const j = JSON.parse(await this.gobgp(['global', 'rib', '-a', family, '-j'], 30_000)) as Record<string, GoBgpJsonPath[]> | null;
+    const out: GoBgpPath[] = [];
+    for (const [prefix, list] of Object.entries(j ?? {})) {
+      const best = list.find((p) => p.best) ?? list[0];
+      if (best) out.push(goBgpPath(prefix, best));
+    }
+    return out.sort((x, y) => (x.prefix < y.prefix ? -1 : 1));
+  }
+}
+
+interface GoBgpJsonPath {
+  best?: boolean;
+  stale?: boolean;
+  attrs?: { type: number; value?: number; nexthop?: string; as_paths?: { asns?: number[] }[]; metric?: number; communities?: number[] }[];
+}
+
+export interface GoBgpPath {
+  prefix: string;
+  asPath: number[];
+  nextHop: string | undefined;
+  origin: number | undefined;
+  med: number | undefined;
+  /** "asn:value" text. */
+  communities: string[];
+}
+
+function goBgpPath(prefix: string, p: GoBgpJsonPath): GoBgpPath {
+  const attr = (type: number): NonNullable<GoBgpJsonPath['attrs']>[number] | undefined => p.attrs?.find((a) => a.type === type);
+  return {
+    prefix,
+    asPath: (attr(2)?.as_paths ?? []).flatMap((s) => s.asns ?? []),
+    // NEXT_HOP (3) for IPv4, MP_REACH_NLRI (14) for IPv6.
+    nextHop: attr(3)?.nexthop ?? attr(14)?.nexthop,
+    origin: attr(1)?.value,
+    med: attr(4)?.metric,
+    communities: (attr(8)?.communities ?? []).map((c) => `${c >>> 16}:${c & 0xffff}`),
+  };
 }
 
 // ---- FRR (bgpd alone, no zebra) ----

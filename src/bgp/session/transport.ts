@@ -66,8 +66,23 @@ export interface SessionEvents {
   'route-refresh': [msg: RouteRefreshMessage];
   down: [info: DownInfo];
   state: [change: StateChange];
+  /**
+   * A NOTIFICATION sent or received on the primary connection in any state, so that errors
+   * before Established (an OPEN refused either way) are seen too; 'down' covers only Established.
+   */
+  notification: [n: NotificationEvent];
   /** The socket took what send() could not: the Adj-RIB-Out may send more. */
   drain: [];
+}
+
+export interface NotificationEvent {
+  direction: 'sent' | 'received';
+  code: number;
+  subcode: number;
+  /** What led to it: the FSM event's description (e.g. the OPEN check that failed). */
+  reason: string;
+  /** RFC 9003 shutdown communication, when received with one. */
+  shutdownMessage?: string;
 }
 
 export interface ShutdownNotice {
@@ -348,12 +363,26 @@ export class Session extends EventEmitter<SessionEvents> {
     const { state, actions } = step(fsm.state, ev);
     fsm.state = state;
     for (const a of actions) this.execute(fsm, a);
+    if (fsm === this.primary) this.reportNotifications(ev, actions);
     if (fsm === this.primary && from !== state.name) {
       const change = { from, to: state.name, reason: describe(ev) };
       this.outbox.push(() => this.emit('state', change));
     }
     this.settle(fsm);
     this.flush();
+  }
+
+  private reportNotifications(ev: SessionEvent, actions: readonly SessionAction[]): void {
+    const reason = describe(ev);
+    if (ev.type === 'NotifMsg' || ev.type === 'NotifMsgVerErr') {
+      const n: NotificationEvent = { direction: 'received', code: ev.msg.code, subcode: ev.msg.subcode, reason, ...(ev.msg.shutdownMessage !== undefined && { shutdownMessage: ev.msg.shutdownMessage }) };
+      this.outbox.push(() => this.emit('notification', n));
+    }
+    for (const a of actions) {
+      if (a.type !== 'send-notification') continue;
+      const n: NotificationEvent = { direction: 'sent', code: a.error.code, subcode: a.error.subcode, reason };
+      this.outbox.push(() => this.emit('notification', n));
+    }
   }
 
   private flush(): void {
