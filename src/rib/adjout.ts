@@ -6,6 +6,7 @@
 
 import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL } from '../bgp/wire/index.js';
 import type { CodecContext, Nlri, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
+import { writePrefix } from '../bgp/wire/addr.js';
 import { toWire } from './attrs.js';
 import type { AttrStore } from './attrs.js';
 import { exportFilter, rewriteForPeer } from './export.js';
@@ -230,7 +231,8 @@ export class AdjRibOut {
   private announceMessage(fo: FamilyOut, attrs: PathAttrs, keys: Set<string>): Buffer | undefined {
     const attributes = toWire(attrs, { as4: this.opts.codec.as4, family: fo.family });
     const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
-    const base = encodeMessage(empty, this.opts.codec).length;
+    const head = encodeMessage(empty, this.opts.codec);
+    const base = head.length;
     const nlri: Nlri[] = [];
     let size = base;
     for (const key of keys) {
@@ -255,7 +257,7 @@ export class AdjRibOut {
       fo.sent.set(key, attrs);
     }
     if (keys.size === 0) fo.groups.delete(attrs);
-    if (fo.afi === 1) return encodeMessage({ ...empty, nlri }, this.opts.codec);
+    if (fo.afi === 1) return withIpv4Nlri(head, nlri, size, fo.addPath);
     for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
     return encodeMessage(empty, this.opts.codec);
   }
@@ -305,6 +307,27 @@ export class AdjRibOut {
       fo.eorDue = false;
     }
   }
+}
+
+/**
+ * An IPv4 UPDATE is its attributes-only encoding followed by the NLRI field (RFC 4271 §4.3), so
+ * the prefixes are appended to the bytes already encoded for sizing instead of encoding the
+ * attributes a second time. `size` is the final length, computed while choosing the prefixes.
+ */
+function withIpv4Nlri(head: Buffer, nlri: readonly Nlri[], size: number, addPath: boolean): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  head.copy(buf, 0);
+  let at = head.length;
+  for (const n of nlri) {
+    if (addPath) at = buf.writeUInt32BE(n.pathId ?? 0, at);
+    const len = writePrefix(1, n.prefix, buf, at);
+    if (len < 0) throw new RangeError(`not an IPv4 prefix: ${n.prefix}`);
+    at += len;
+  }
+  if (at !== size) throw new Error(`UPDATE size ${at} differs from the computed ${size}`);
+  // RFC 4271 §4.1: the header's Length field counts the whole message.
+  buf.writeUInt16BE(size, 16);
+  return buf;
 }
 
 function mpUnreach(withdrawn: Nlri[], flags: number): PathAttribute {
