@@ -18,8 +18,7 @@ import { Peer } from './peer.js';
 import type { PeerHost } from './peer.js';
 import { mgmtCommands } from './commands.js';
 
-/** rtm_protocol for routed's kernel routes (the FIB milestone installs them): skipped as a source. */
-export const RTPROT_ROUTED = 186;
+import { RTPROT_ROUTED } from '../fib/types.js';
 
 export interface DaemonOptions {
   /** BGP port (179; tests use others). */

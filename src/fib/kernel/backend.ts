@@ -1,0 +1,411 @@
+// The kernel FIB backend: routed's routes in the main table over rtnetlink, hundreds of
+// hand-built messages per sendmsg(2). Only the last message of a datagram asks for an ACK; the
+// kernel still answers every failing message with its own NLMSG_ERROR, so errors map back to
+// their routes by sequence number while successes cost no reply at all.
+//
+// Unicast routes point at refcounted nexthop objects (nexthops.ts) when the kernel has them, or
+// carry their gateway/interface (RTA_MULTIPATH for ECMP) otherwise.
+
+import { errnoName, MsgWriter, RT_TABLE_MAIN, familyNumber } from './nlmsg.js';
+import { NexthopTable, gatewayFamily, groupKey, singleKey, writeDelNexthop, writeNexthop } from './nexthops.js';
+import type { NhMember, NhObject } from './nexthops.js';
+import { NetlinkError, NlSocket } from './socket.js';
+import { normMetric, rtnOf, writeDelete, writeReplace } from './routes.js';
+import type { ResolvedHop, RouteTarget } from './routes.js';
+import { dumpLinks, dumpNexthops, dumpRoutes, routeOif } from './lookup.js';
+import type { DumpedNexthop } from './lookup.js';
+import { RTPROT_ROUTED } from '../types.js';
+import type { FibBackend, FibError, FibFamily, FibNextHop, FibOp, FibResult, FibRoute } from '../types.js';
+
+const EINVAL = 22;
+const ENODEV = 19;
+const ESRCH = 3;
+/** Receive-buffer bytes one error reply can take (skb truesize, measured with generous margin). */
+const ERROR_REPLY_COST = 1280;
+
+export interface KernelFibOptions {
+  /** Program this network namespace (/run/netns/NAME) instead of the caller's. */
+  netns?: string;
+  /** Use nexthop objects (default: when the kernel has them). false: gateways in every route. */
+  nexthopObjects?: boolean;
+  /** Messages per sendmsg (default 1024; lowered so every error reply of a batch fits the receive buffer). */
+  batchSize?: number;
+}
+
+export interface KernelFibStats {
+  nexthopObjects: boolean;
+  /** routed's nexthop objects (singles and groups) in the kernel. */
+  nexthops: number;
+  /** Routes known to point at one of them. */
+  routesOnNexthops: number;
+  batchSize: number;
+}
+
+function toErrno(e: unknown): number {
+  if (e instanceof NetlinkError) return e.errno;
+  const errno = (e as { errno?: unknown }).errno;
+  return typeof errno === 'number' ? Math.abs(errno) : EINVAL;
+}
+
+/** Identity of a route in the kernel: prefix (its text tells the family) and metric. */
+function routeKey(r: FibRoute): string {
+  return `${r.prefix}#${normMetric(r)}`;
+}
+
+export class KernelFib implements FibBackend {
+  readonly name = 'kernel';
+  private readonly w = new MsgWriter(1 << 18);
+  private readonly nh = new NexthopTable();
+  /** Route identity → the nexthop object it uses (only routes that use one). */
+  private readonly routeNh = new Map<string, number>();
+  private busy: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly sock: NlSocket,
+    private links: Map<string, number>,
+    readonly nexthopObjects: boolean,
+    readonly batchSize: number,
+  ) {}
+
+  /**
+   * Open the backend. routed's nexthop objects and routes already in the kernel (from a previous
+   * run) are adopted, so replacing them works and objects nothing uses any more are deleted.
+   */
+  static async open(opts: KernelFibOptions = {}): Promise<KernelFib> {
+    const sock = new NlSocket({ netns: opts.netns, recvBufferSize: 8 << 20 });
+    try {
+      let useNh = opts.nexthopObjects ?? true;
+      let nhs: DumpedNexthop[] = [];
+      if (useNh) {
+        try {
+          nhs = await dumpNexthops(sock);
+        } catch (e) {
+          if (opts.nexthopObjects === true) throw e;
+          useNh = false;
+        }
+      }
+      const byBuffer = Math.floor(sock.recvBufferSize() / ERROR_REPLY_COST);
+      const batch = Math.max(16, Math.min(opts.batchSize ?? 1024, byBuffer));
+      const fib = new KernelFib(sock, await dumpLinks(sock), useNh, batch);
+      await fib.adopt(nhs);
+      return fib;
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+  }
+
+  private async adopt(nhs: DumpedNexthop[]): Promise<void> {
+    const mine = nhs.filter((n) => n.protocol === RTPROT_ROUTED && !n.blackhole);
+    for (const n of nhs) if (!mine.includes(n)) this.nh.foreign.add(n.id);
+    // Singles before groups: a group holds references on its members.
+    for (const n of [...mine].sort((a, b) => Number(a.group !== undefined) - Number(b.group !== undefined))) {
+      if (n.group) this.nh.add({ id: n.id, key: groupKey(n.group), family: 0, members: n.group });
+      else this.nh.add({ id: n.id, key: singleKey(n.family, n.gateway, n.ifindex ?? 0), family: n.family, ifindex: n.ifindex ?? 0, ...(n.gateway !== undefined ? { gateway: n.gateway } : {}) });
+    }
+    if (this.nh.size === 0) return;
+    for (const d of await dumpRoutes(this.sock, RTPROT_ROUTED, RT_TABLE_MAIN)) {
+      if (d.nhid === undefined || !this.nh.byId.has(d.nhid)) continue;
+      this.routeNh.set(routeKey(d.route), d.nhid);
+      this.nh.ref(d.nhid);
+    }
+    await this.collect();
+  }
+
+  stats(): KernelFibStats {
+    return { nexthopObjects: this.nexthopObjects, nexthops: this.nh.size, routesOnNexthops: this.routeNh.size, batchSize: this.batchSize };
+  }
+
+  /** Calls run one at a time: each relies on the reference counts the previous one left. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.busy.then(fn, fn);
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  apply(ops: readonly FibOp[]): Promise<FibResult> {
+    return this.serial(() => this.applyNow(ops));
+  }
+
+  private async applyNow(ops: readonly FibOp[]): Promise<FibResult> {
+    const errors: FibError[] = [];
+    const fail = (index: number, errno: number, why?: string): void => {
+      const op = ops[index]!;
+      const message = `${op.op} ${op.route.prefix}: ${why ?? errnoName(errno)}`;
+      errors.push({ index, op, errno, code: errnoName(errno), message });
+    };
+    const targets = await this.targets(ops, fail);
+    const applied = await this.sendRoutes(ops, targets, fail);
+    await this.collect();
+    errors.sort((a, b) => a.index - b.index);
+    return { applied, errors };
+  }
+
+  /** Resolve every replace to what its message carries, creating the nexthop objects it needs. */
+  private async targets(ops: readonly FibOp[], fail: (i: number, errno: number, why?: string) => void): Promise<(RouteTarget | undefined)[]> {
+    await this.refreshLinks(ops);
+    const gwOif = this.nexthopObjects ? await this.gatewayInterfaces(ops) : new Map<string, number | Error>();
+    const created: NhObject[] = [];
+    const targets: (RouteTarget | undefined)[] = new Array(ops.length);
+    // Routes of one RIB path share their next-hop array: resolve each array once.
+    const shared = new Map<FibNextHop[], { family: FibFamily; target: RouteTarget | Error }>();
+    ops.forEach((op, i) => {
+      if (op.op !== 'replace') return;
+      const r = op.route;
+      const hit = r.kind === 'unicast' ? shared.get(r.nextHops) : undefined;
+      let t = hit?.family === r.family ? hit.target : undefined;
+      if (!t) {
+        try {
+          t = this.target(r, gwOif, created);
+        } catch (e) {
+          t = e instanceof Error ? e : new Error(String(e));
+        }
+        if (r.kind === 'unicast') shared.set(r.nextHops, { family: r.family, target: t });
+      }
+      if (t instanceof Error) fail(i, toErrno(t), t.message);
+      else targets[i] = t;
+    });
+    if (created.length === 0) return targets;
+    const failed = await this.createNexthops(created);
+    targets.forEach((t, i) => {
+      if (t?.type !== 'nhid') return;
+      const errno = failed.get(t.id);
+      if (errno === undefined) return;
+      targets[i] = undefined;
+      fail(i, errno, `next hop: ${errnoName(errno)}`);
+    });
+    return targets;
+  }
+
+  private target(r: FibRoute, gwOif: Map<string, number | Error>, created: NhObject[]): RouteTarget {
+    if (r.kind !== 'unicast') return { type: 'reject', rtn: rtnOf(r.kind) };
+    if (r.nextHops.length === 0) throw new NetlinkError(EINVAL, 'unicast route without next hops');
+    const hops = r.nextHops.map((h) => this.resolveHop(h, gwOif));
+    if (!this.nexthopObjects) return { type: 'hops', hops };
+    const members = new Map<number, NhMember>();
+    for (const h of hops) {
+      const o = this.single(r.family, h, created);
+      if (!members.has(o.id)) members.set(o.id, { id: o.id, weight: h.weight });
+    }
+    if (members.size === 1) return { type: 'nhid', id: [...members.keys()][0]! };
+    const list = [...members.values()].sort((a, b) => a.id - b.id);
+    const key = groupKey(list);
+    let g = this.nh.lookup(key);
+    if (!g) {
+      g = this.nh.add({ key, family: 0, members: list });
+      created.push(g);
+    }
+    return { type: 'nhid', id: g.id };
+  }
+
+  private resolveHop(h: FibNextHop, gwOif: Map<string, number | Error>): ResolvedHop {
+    const weight = h.weight ?? 1;
+    if (!Number.isInteger(weight) || weight < 1 || weight > 256) throw new NetlinkError(EINVAL, `weight ${weight}`);
+    let ifindex = h.ifindex;
+    if (ifindex === undefined && h.interface !== undefined) {
+      ifindex = this.links.get(h.interface);
+      if (ifindex === undefined) throw new NetlinkError(ENODEV, `interface ${h.interface}`);
+    }
+    if (ifindex === undefined && h.gateway === undefined) throw new NetlinkError(EINVAL, 'next hop without gateway or interface');
+    if (ifindex === undefined && this.nexthopObjects) {
+      const oif = gwOif.get(h.gateway!);
+      if (oif instanceof Error) throw oif;
+      ifindex = oif;
+    }
+    return { ...(h.gateway !== undefined ? { gateway: h.gateway } : {}), ...(ifindex !== undefined ? { ifindex } : {}), weight };
+  }
+
+  private single(family: FibFamily, h: ResolvedHop, created: NhObject[]): NhObject {
+    const fam = h.gateway !== undefined ? gatewayFamily(h.gateway) : familyNumber(family);
+    const key = singleKey(fam, h.gateway, h.ifindex ?? 0);
+    const found = this.nh.lookup(key);
+    if (found) return found;
+    const o = this.nh.add({ key, family: fam, ifindex: h.ifindex ?? 0, ...(h.gateway !== undefined ? { gateway: h.gateway } : {}) });
+    created.push(o);
+    return o;
+  }
+
+  /** Re-read interface names when an operation names one not seen yet. */
+  private async refreshLinks(ops: readonly FibOp[]): Promise<void> {
+    const unknown = ops.some((op) => op.op === 'replace' && op.route.nextHops.some((h) => h.ifindex === undefined && h.interface !== undefined && !this.links.has(h.interface)));
+    if (unknown) this.links = await dumpLinks(this.sock);
+  }
+
+  /** The interface towards each gateway given without one (a nexthop object needs it). */
+  private async gatewayInterfaces(ops: readonly FibOp[]): Promise<Map<string, number | Error>> {
+    const out = new Map<string, number | Error>();
+    const seen = new Set<FibNextHop[]>();
+    for (const op of ops) {
+      if (op.op !== 'replace' || op.route.kind !== 'unicast' || seen.has(op.route.nextHops)) continue;
+      seen.add(op.route.nextHops);
+      for (const h of op.route.nextHops) {
+        if (h.gateway === undefined || h.ifindex !== undefined || h.interface !== undefined || out.has(h.gateway)) continue;
+        out.set(h.gateway, await routeOif(this.sock, h.gateway).catch((e: Error) => e));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Send messages in datagrams of batchSize, ACK on the last of each; resolves with the errno of
+   * each failing item by its position.
+   */
+  private async sendAll(count: number, write: (w: MsgWriter, seq: number, item: number) => boolean): Promise<Map<number, number>> {
+    const failed = new Map<number, number>();
+    let item = 0;
+    while (item < count) {
+      const first = this.sock.reserve(this.batchSize);
+      const items: number[] = [];
+      this.w.reset();
+      for (; item < count && items.length < this.batchSize; item++) {
+        if (write(this.w, first + items.length, item)) items.push(item);
+      }
+      if (items.length === 0) continue;
+      this.w.ackLast();
+      // Not copied: the buffer is not touched again until this datagram is answered.
+      const errs = await this.sock.batch(this.w.buf.subarray(0, this.w.pos), first, first + items.length - 1);
+      for (const [seq, code] of errs) failed.set(items[seq - first]!, -code);
+    }
+    return failed;
+  }
+
+  /** Create new nexthop objects (singles before the groups using them); failures by id. */
+  private async createNexthops(created: NhObject[]): Promise<Map<number, number>> {
+    const errs = await this.sendAll(created.length, (w, seq, i) => {
+      writeNexthop(w, seq, created[i]!, false);
+      return true;
+    });
+    const failed = new Map<number, number>();
+    for (const [i, errno] of errs) failed.set(created[i]!.id, errno);
+    // A group over a failed member fails too: drop groups first so members are released.
+    for (const id of [...failed.keys()].reverse()) this.nh.drop(id);
+    return failed;
+  }
+
+  private async sendRoutes(ops: readonly FibOp[], targets: (RouteTarget | undefined)[], fail: (i: number, errno: number, why?: string) => void): Promise<number> {
+    const sent: number[] = [];
+    const errs = await this.sendAll(ops.length, (w, seq, i) => {
+      const op = ops[i]!;
+      const t = targets[i];
+      if (op.op === 'replace' && !t) return false;
+      const mark = w.pos;
+      try {
+        if (op.op === 'delete') writeDelete(w, seq, op.route);
+        else writeReplace(w, seq, op.route, t!);
+      } catch (e) {
+        w.pos = mark;
+        fail(i, EINVAL, e instanceof Error ? e.message : undefined);
+        return false;
+      }
+      // Held while in flight so the object cannot be collected under the route.
+      if (t?.type === 'nhid') this.nh.ref(t.id);
+      sent.push(i);
+      return true;
+    });
+    for (const i of sent) this.settle(ops[i]!, targets[i], errs.get(i), fail, i);
+    return sent.length - errs.size;
+  }
+
+  /** Bring the reference counts in line with what the kernel did for one operation. */
+  private settle(op: FibOp, t: RouteTarget | undefined, errno: number | undefined, fail: (i: number, errno: number) => void, i: number): void {
+    const key = routeKey(op.route);
+    if (errno !== undefined) {
+      if (t?.type === 'nhid') this.nh.unref(t.id);
+      fail(i, errno);
+      // A route the kernel does not have is not using anything any more.
+      if (!(op.op === 'delete' && errno === ESRCH)) return;
+    }
+    const old = this.routeNh.get(key);
+    if (op.op === 'replace' && t?.type === 'nhid') this.routeNh.set(key, t.id);
+    else this.routeNh.delete(key);
+    if (old !== undefined) this.nh.unref(old);
+  }
+
+  /** Delete nexthop objects nothing references any more. */
+  private async collect(): Promise<void> {
+    const idle = this.nh.collect();
+    if (idle.length === 0) return;
+    // ENOENT means the kernel already dropped it (its device went away): the goal is met.
+    await this.sendAll(idle.length, (w, seq, i) => {
+      writeDelNexthop(w, seq, idle[i]!.id);
+      return true;
+    });
+  }
+
+  /**
+   * Point every route using the next hop `from` at `to`, in one RTM_NEWNEXTHOP replacing the
+   * object's content. Resolves with how many routes and groups use it (0: nothing used `from`).
+   */
+  moveNextHop(family: FibFamily, from: FibNextHop, to: FibNextHop): Promise<number> {
+    return this.serial(async () => {
+      if (!this.nexthopObjects) throw new Error('moveNextHop needs nexthop objects');
+      const probe: FibOp[] = [{ op: 'replace', route: { family, prefix: '', kind: 'unicast', nextHops: [from, to] } }];
+      await this.refreshLinks(probe);
+      const gw = await this.gatewayInterfaces(probe);
+      const [a, b] = [this.resolveHop(from, gw), this.resolveHop(to, gw)];
+      const famOf = (h: ResolvedHop): number => (h.gateway !== undefined ? gatewayFamily(h.gateway) : familyNumber(family));
+      const o = this.nh.lookup(singleKey(famOf(a), a.gateway, a.ifindex ?? 0));
+      if (!o) return 0;
+      const moved: NhObject = { ...o, family: famOf(b), ifindex: b.ifindex ?? 0 };
+      if (b.gateway !== undefined) moved.gateway = b.gateway;
+      else delete moved.gateway;
+      this.w.reset();
+      const seq = this.sock.reserve(1);
+      writeNexthop(this.w, seq, moved, true);
+      this.w.ackLast();
+      await this.sock.request(this.w.take(), seq, `replace nexthop ${o.id}`);
+      Object.assign(o, { family: moved.family, ifindex: moved.ifindex, gateway: moved.gateway });
+      if (moved.gateway === undefined) delete o.gateway;
+      this.nh.rekey(o, singleKey(moved.family, moved.gateway, moved.ifindex ?? 0));
+      return o.refs;
+    });
+  }
+
+  /** routed's routes in the main table, next hops expanded from nexthop objects. */
+  dump(): Promise<FibRoute[]> {
+    return this.serial(async () => {
+      const nhs = new Map<number, DumpedNexthop>();
+      if (this.nexthopObjects) for (const n of await dumpNexthops(this.sock)) nhs.set(n.id, n);
+      const hop = (n: DumpedNexthop | undefined): FibNextHop => ({
+        ...(n?.gateway !== undefined ? { gateway: n.gateway } : {}),
+        ...(n?.ifindex !== undefined ? { ifindex: n.ifindex } : {}),
+      });
+      return (await dumpRoutes(this.sock, RTPROT_ROUTED, RT_TABLE_MAIN)).map((d) => {
+        if (d.nhid === undefined) return d.route;
+        const n = nhs.get(d.nhid);
+        if (n?.blackhole) return { ...d.route, kind: 'blackhole', nextHops: [] };
+        const nextHops = n?.group ? n.group.map((m) => ({ ...hop(nhs.get(m.id)), weight: m.weight })) : [hop(n)];
+        return { ...d.route, nextHops };
+      });
+    });
+  }
+
+  /**
+   * Remove every route with routed's protocol from the main table. Routes on nexthop objects go
+   * with their objects (iproute2's `ip route flush proto` cannot delete those); the rest one by one.
+   */
+  flush(): Promise<number> {
+    return this.serial(async () => {
+      const routes = await dumpRoutes(this.sock, RTPROT_ROUTED, RT_TABLE_MAIN);
+      const own = this.nexthopObjects ? (await dumpNexthops(this.sock)).filter((n) => n.protocol === RTPROT_ROUTED) : [];
+      own.sort((a, b) => Number(b.group !== undefined) - Number(a.group !== undefined));
+      await this.sendAll(own.length, (w, seq, i) => {
+        writeDelNexthop(w, seq, own[i]!.id);
+        return true;
+      });
+      const rest = routes.filter((d) => d.nhid === undefined);
+      await this.sendAll(rest.length, (w, seq, i) => {
+        writeDelete(w, seq, rest[i]!.route);
+        return true;
+      });
+      for (const id of [...this.nh.byId.keys()]) this.nh.drop(id);
+      this.routeNh.clear();
+      return routes.length;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.busy;
+    this.sock.close();
+  }
+}
