@@ -187,7 +187,7 @@ export class Daemon implements PeerHost {
     for (const l of this.listeners) await l.close();
     this.listeners = [];
     await this.mgmt?.close();
-    this.kernelWatcher?.close();
+    await this.kernelWatcher?.close();
     this.log.info('routed stopped', { event: 'stop' });
   }
 

@@ -46,7 +46,15 @@ function addrText(afi: number, b: Uint8Array): string {
 
 export class KernelWatcher {
   private readonly sock: RtNetlinkSocket;
+  /**
+   * Change notifications arrive on a socket of their own: on the dump socket, an event arriving
+   * in the middle of a multipart dump reply breaks the `netlink` package's reassembly (the dump
+   * fails with "Multipart message not terminated properly").
+   */
+  private events: RtNetlinkSocket | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private dumping: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly onChange: (view: KernelView) => void, private readonly ownProtocol: number) {
     // ref: true, as dataplane-facts.md advises: an unref'd socket lets Node start exiting while
@@ -54,7 +62,17 @@ export class KernelWatcher {
     this.sock = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 20 });
   }
 
-  async read(): Promise<KernelView> {
+  /**
+   * One dump at a time: the kernel answers a second dump request on a socket whose dump is still
+   * running with EBUSY, and the replies interleave (a debounced re-read can overlap another).
+   */
+  read(): Promise<KernelView> {
+    const next = this.dumping.then(() => this.dump());
+    this.dumping = next.catch(() => undefined);
+    return next;
+  }
+
+  private async dump(): Promise<KernelView> {
     const links = await this.sock.getLinks();
     const names = new Map<number, string>();
     for (const l of links) names.set(l.data.index ?? -1, l.attrs.ifname ?? `if${l.data.index}`);
@@ -98,19 +116,25 @@ export class KernelWatcher {
 
   /** Read now, then again after every burst of address/route/link events. */
   async watch(debounceMs = 200): Promise<KernelView> {
-    for (const g of ['IPV4_IFADDR', 'IPV6_IFADDR', 'IPV4_ROUTE', 'IPV6_ROUTE', 'LINK'] as const) this.sock.addMembership(g);
-    this.sock.on('message', () => {
+    const events = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 16 });
+    this.events = events;
+    for (const g of ['IPV4_IFADDR', 'IPV6_IFADDR', 'IPV4_ROUTE', 'IPV6_ROUTE', 'LINK'] as const) events.addMembership(g);
+    events.on('message', () => {
       if (this.timer) return;
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.read().then(this.onChange, () => undefined);
+        if (!this.closed) this.read().then(this.onChange, () => undefined);
       }, debounceMs);
     });
     return this.read();
   }
 
-  close(): void {
+  /** Stop re-reading; the sockets close once a dump in flight has ended (closing under it aborts the native binding). */
+  async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.events?.socket.close();
+    await this.dumping;
     this.sock.socket.close();
   }
 }
