@@ -58,7 +58,10 @@ export class RoutedProcess {
     child.stderr!.on('data', keep);
     child.once('exit', (code, sig) => appendFileSync(this.logFile, `[test] routed exited: ${code ?? sig}\n`));
     this.child = child;
-    await pollUntil(async () => (await this.ctl(['show', 'neighbors', '--json'])).code === 0, timeoutMs, `routed on ${this.node}: control socket`, () => this.logTail());
+    // An exit ends the wait at once (the check "succeeds"), and is reported with the log.
+    const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+    await pollUntil(async () => exited() || (await this.ctl(['show', 'neighbors', '--json'])).code === 0, timeoutMs, `routed on ${this.node}: control socket`, () => this.logTail());
+    if (exited()) throw new Error(`routed on ${this.node} exited at start:\n${this.logTail()}`);
   }
 
   ctl(args: readonly string[]): Promise<RunResult> {
