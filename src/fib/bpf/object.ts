@@ -224,8 +224,10 @@ export class XdpProgram {
    * BPF_PROG_TEST_RUN. The packet is not restored between repeats, and with repeat > 1 a program
    * attached nowhere costs a synchronize_rcu per call: attach it to a spare interface first.
    */
-  testRun(packet: Buffer, o: { repeat?: number; flags?: number; batchSize?: number } = {}): TestRunResult {
+  testRun(packet: Buffer, o: { repeat?: number; flags?: number; batchSize?: number; ctx?: Buffer } = {}): TestRunResult {
     const opts = this.opts;
+    opts.ctx_in = o.ctx ?? null;
+    opts.ctx_size_in = o.ctx?.length ?? 0;
     opts.data_in = packet;
     opts.data_size_in = packet.length;
     const live = ((o.flags ?? 0) & BPF_F_TEST_XDP_LIVE_FRAMES) !== 0;
@@ -239,6 +241,14 @@ export class XdpProgram {
     check(libbpf().testRun(this.fd, opts), `bpf_prog_test_run_opts(${this.name})`);
     return { retval: opts.retval, data: Buffer.from(this.out.subarray(0, live ? 0 : opts.data_size_out)), durationNs: opts.duration };
   }
+}
+
+/** struct xdp_md for testRun's ctx: the interface (current namespace) a live frame comes in on. */
+export function xdpContext(ingressIfindex: number, packetLength: number): Buffer {
+  const ctx = Buffer.alloc(24);
+  ctx.writeUInt32LE(packetLength, 4); // data_end (offsets relative to data)
+  ctx.writeUInt32LE(ingressIfindex, 12);
+  return ctx;
 }
 
 /** Close a raw fd (from bpf_obj_get). */

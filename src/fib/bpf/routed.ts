@@ -8,7 +8,7 @@ import { LpmMap, NextHopMap, EcmpMap, TxPorts, Counters } from './maps.js';
 import { ensurePinDir } from './netns.js';
 
 /** dist/bpf/<name>.o, built by tools/build-bpf. */
-export function bpfObjectPath(name: 'xdp_fwd' | 'xdp_ref_fib'): string {
+export function bpfObjectPath(name: 'xdp_fwd' | 'xdp_ref_fib' | 'xdp_gen'): string {
   return fileURLToPath(new URL(`../../../bpf/${name}.o`, import.meta.url));
 }
 
