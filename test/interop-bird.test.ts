@@ -159,6 +159,8 @@ test.serial('IPv4 and IPv6 sessions come up; BIRD → routed → GoBGP and route
     // Each session carries its own family only.
     t.deepEqual(n.families, [addr.includes(':') ? 'ipv6' : 'ipv4'], addr);
   }
+  // routectl finds a neighbour however its address is written (2001:db8:0:0::1 is 2001:db8::1).
+  t.is((await s.routed.neighbor(s.topo.addr('bird', 'routed', 'ipv6'))).address, s.a.bird.v6);
   // What BIRD originates, as routed holds it: BIRD's export filter set MED, origin and communities.
   for (const [prefix, hop, via] of [[P.v4, s.a.bird.v4, s.a.bird.v4], [P.v6, s.a.bird.v6, s.a.bird.v6]] as const) {
     const r = await s.routed.waitRoute(prefix, WAIT);

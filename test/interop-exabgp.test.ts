@@ -1,0 +1,73 @@
+// routed against a real ExaBGP, in namespaces: exabgp (AS 65050) ── e0 ── routed (AS 65020).
+// ExaBGP connects out (routed is passive for it) over IPv4 and over IPv6, one family per session,
+// and announces its static routes (with MED, origin and a community); routed receives them and
+// sends its own static routes back.
+
+import test from 'ava';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+import { createTopology } from './harness/netns.js';
+import { ExaBgp } from './harness/peers.js';
+import { canonicalAddress as canon, Routed } from './harness/routed.js';
+
+const EXA_AS = 65050;
+const ROUTED_AS = 65020;
+const WAIT = 20_000;
+const P = { v4: '198.19.50.0/24', v6: '2001:db8:50::/48', ours4: '198.19.20.0/24', ours6: '2001:db8:20::/48' };
+
+test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways', async (t) => {
+  const topo = await createTopology({ nodes: ['exa', 'routed'], links: [{ a: 'exa', b: 'routed' }] }, import.meta.url);
+  t.teardown(() => topo.destroy());
+  const e = { v4: topo.addr('exa', 'routed'), v6: canon(topo.addr('exa', 'routed', 'ipv6')) };
+  const r = { v4: topo.addr('routed', 'exa'), v6: canon(topo.addr('routed', 'exa', 'ipv6')) };
+  const exa = new ExaBgp(topo, 'exa', {
+    routerId: '198.18.255.50',
+    localAs: EXA_AS,
+    neighbors: [
+      { address: r.v4, remoteAs: ROUTED_AS, localAddress: e.v4, families: ['ipv4'] },
+      { address: r.v6, remoteAs: ROUTED_AS, localAddress: e.v6, families: ['ipv6'] },
+    ],
+    originate: [P.v4, P.v6],
+    nextHopV6: e.v6,
+  });
+  // The statics with attributes: ExaBGP's `route … med … origin … community […]`.
+  const conf = readFileSync(exa.config, 'utf8').replace(/(route \S+ next-hop \S+);/g, '$1 med 70 origin egp community [65050:5];');
+  writeFileSync(exa.config, conf);
+  const routed = new Routed(topo, 'routed', {
+    routerId: '198.18.255.20',
+    localAs: ROUTED_AS,
+    staticRoutes: [{ prefix: P.ours4 }, { prefix: P.ours6 }],
+    neighbors: [
+      { address: e.v4, remoteAs: EXA_AS, localAddress: r.v4, families: ['ipv4'], passive: true },
+      { address: e.v6, remoteAs: EXA_AS, localAddress: r.v6, families: ['ipv6'], passive: true },
+    ],
+  });
+  t.teardown(async () => {
+    if (!t.passed) t.log(routed.logTail(50), exa.logTail(30));
+    await routed.stop();
+    await exa.stop();
+  });
+  await routed.start();
+  await exa.start();
+  for (const addr of [e.v4, e.v6]) {
+    const n = await routed.waitEstablished(addr, WAIT);
+    t.deepEqual(n.families, [addr.includes(':') ? 'ipv6' : 'ipv4']);
+  }
+  for (const [p, via] of [[P.v4, e.v4], [P.v6, e.v6]] as const) {
+    const best = await routed.waitRoute(p, WAIT);
+    t.like(best, { source: 'bgp', neighbor: via, nextHop: via, asPath: String(EXA_AS), origin: 'EGP', med: 70, communities: ['65050:5'] });
+  }
+  // routed's own routes reach ExaBGP (its API process records the UPDATEs).
+  await exa.waitRoute(P.ours4, WAIT);
+  await exa.waitRoute(P.ours6, WAIT);
+  // … with routed's AS and next hop self: ExaBGP's JSON keys announcements by next hop.
+  for (const [p, fam, hop] of [[P.ours4, 'ipv4 unicast', r.v4], [P.ours6, 'ipv6 unicast', r.v6]] as const) {
+    const update = exa
+      .messages()
+      .map((m) => m.neighbor?.message?.update as { attribute?: { 'as-path'?: number[] }; announce?: Record<string, Record<string, { nlri?: string }[]>> } | undefined)
+      .find((u) => Object.values(u?.announce?.[fam] ?? {}).some((l) => l.some((x) => x.nlri === p)));
+    const hops = Object.entries(update?.announce?.[fam] ?? {}).filter(([, l]) => l.some((x) => x.nlri === p)).map(([h]) => canon(h));
+    t.deepEqual(hops, [hop]);
+    t.deepEqual(update?.attribute?.['as-path'], [ROUTED_AS]);
+  }
+});
