@@ -23,7 +23,7 @@ test('sizes and offsets follow C layout', (t) => {
   t.deepEqual(RoutedNextHopOffsets, { ifindex: 0, flags: 4, dstMac: 8, srcMac: 14, vlanId: 20, mtu: 22, ecmpGroup: 24 });
   t.is(RoutedEcmpGroupSize, 4 + 16 * 4);
   t.is(RoutedStat.FORWARDED, 0);
-  t.is<number>(RoutedStat.MAX, Object.keys(RoutedStat).length - 1);
+  t.is(RoutedStat.MAX as number, Object.keys(RoutedStat).length - 1);
 });
 
 test('next hop encode/decode round trip, little-endian', (t) => {
