@@ -28,6 +28,9 @@ export interface PeerHost {
   port: number;
 }
 
+/** How long stale routes may wait for End-of-RIB after the session is re-established. */
+const STALE_PATH_SECONDS = 360;
+
 export class Peer {
   readonly session: Session;
   adjOut: AdjRibOut | undefined;
@@ -97,8 +100,13 @@ export class Peer {
   private onEstablished(n: Negotiated, info: PeerInfo): void {
     this.info = info;
     this.lastError = undefined;
-    if (this.staleTimer) clearTimeout(this.staleTimer);
-    this.staleTimer = undefined;
+    // The restart timer has done its job once the session is back; what is still stale now waits
+    // for End-of-RIB, bounded by a stale-path timer (FRR's stalepath-time, 360 s) so that a peer
+    // that never sends End-of-RIB cannot keep stale routes for ever (RFC 4724 §4.2).
+    if (this.staleTimer) {
+      clearTimeout(this.staleTimer);
+      this.staleTimer = setTimeout(() => this.sweepStale('stale-path timer expired'), STALE_PATH_SECONDS * 1000);
+    }
     this.logPolicyDefault('import', this.cfg.importPolicy, info.ibgp);
     this.logPolicyDefault('export', this.cfg.exportPolicy, info.ibgp);
     const rib = this.host.rib;
@@ -146,7 +154,14 @@ export class Peer {
     }
     const result = this.host.rib.applyUpdate(this.address, msg, findings, n.as4);
     if (result.maxPrefixExceeded) this.onMaxPrefix(result.maxPrefixExceeded);
-    if (result.endOfRib) this.host.log.info(`End-of-RIB ${result.endOfRib} received`, { peer: this.address, event: 'end-of-rib', family: result.endOfRib });
+    if (result.endOfRib) {
+      this.host.log.info(`End-of-RIB ${result.endOfRib} received`, { peer: this.address, event: 'end-of-rib', family: result.endOfRib });
+      // Every family swept: the stale-path timer has nothing left to do.
+      if (this.staleTimer && (this.host.rib.peerStats(this.address)?.stale ?? 0) === 0) {
+        clearTimeout(this.staleTimer);
+        this.staleTimer = undefined;
+      }
+    }
     this.host.schedule();
   }
 
@@ -177,6 +192,13 @@ export class Peer {
     this.host.log.info(`NOTIFICATION ${n.direction}: ${text}`, { peer: this.address, event: 'notification', direction: n.direction, code: n.code, subcode: n.subcode });
   }
 
+  private sweepStale(why: string): void {
+    this.staleTimer = undefined;
+    const swept = this.host.rib.sweepStale(this.address);
+    this.host.log.info(`${why}, ${swept} stale routes removed`, { peer: this.address, event: 'gr-sweep' });
+    this.host.schedule();
+  }
+
   private onDown(info: DownInfo): void {
     const n = info.notificationReceived;
     this.lastError = n ? `received ${errorText(n.code, n.subcode)}${n.shutdownMessage ? `: "${n.shutdownMessage}"` : ''}` : info.reason;
@@ -188,11 +210,7 @@ export class Peer {
       this.host.rib.peerDown(this.address, { gracefulRestart: info.keepStale });
       // RFC 4724 §4.2: stale routes go when the restart time passes without the session returning.
       if (info.keepStale) {
-        this.staleTimer = setTimeout(() => {
-          const swept = this.host.rib.sweepStale(this.address);
-          this.host.log.info(`graceful restart timer expired, ${swept} stale routes removed`, { peer: this.address, event: 'gr-sweep' });
-          this.host.schedule();
-        }, info.restartTime * 1000);
+        this.staleTimer = setTimeout(() => this.sweepStale('graceful restart timer expired'), info.restartTime * 1000);
       }
       this.host.schedule();
     }
