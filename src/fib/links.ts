@@ -1,0 +1,40 @@
+// Interfaces as the XDP next hops need them: index, name, MAC (the source address of rewritten
+// frames) and MTU (larger packets go to the kernel, which fragments or answers with PTB).
+
+import { IFINFOMSG_LEN, IFLA_IFNAME, MsgWriter, NLM_F_DUMP, NLM_F_REQUEST, RTM_GETLINK, macText, parseAttrs } from './kernel/nlmsg.js';
+import type { NlSocket } from './kernel/socket.js';
+
+const IFLA_ADDRESS = 1;
+const IFLA_MTU = 4;
+
+export interface LinkInfo {
+  ifindex: number;
+  name: string;
+  /** aa:bb:cc:dd:ee:ff; absent on links without a 6-byte hardware address (lo, tunnels). */
+  mac?: string;
+  mtu: number;
+}
+
+/** Every interface of the socket's namespace, by index. */
+export async function dumpLinkInfo(sock: NlSocket): Promise<Map<number, LinkInfo>> {
+  const w = new MsgWriter(256);
+  const seq = sock.reserve(1);
+  w.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq, IFINFOMSG_LEN);
+  w.end();
+  const out = new Map<number, LinkInfo>();
+  await sock.dump(w.take(), seq, 'link dump', (m) => {
+    const b = m.buf;
+    const ifindex = b.readInt32LE(m.off + 4);
+    const attrs = parseAttrs(b, m.off + IFINFOMSG_LEN, m.end);
+    const name = attrs.get(IFLA_IFNAME);
+    const addr = attrs.get(IFLA_ADDRESS);
+    const mtu = attrs.get(IFLA_MTU);
+    out.set(ifindex, {
+      ifindex,
+      name: name ? b.toString('latin1', name[0], name[0] + name[1]).replace(/\0+$/, '') : '',
+      ...(addr && addr[1] === 6 ? { mac: macText(b, addr[0], 6) } : {}),
+      mtu: mtu ? b.readUInt32LE(mtu[0]) : 0,
+    });
+  });
+  return out;
+}

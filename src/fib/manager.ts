@@ -1,0 +1,377 @@
+// The FIB manager: Loc-RIB best-path changes into kernel routes (rtnetlink, proto 186) and the
+// XDP forwarder's maps. Changes are coalesced per prefix and written one batch at a time.
+//
+// Ordering invariant: every XDP trie entry always has a kernel route behind it, so whatever the
+// XDP program passes up is routed by the kernel the same way. Additions and changes go to the
+// kernel first and to the maps after it; removals leave the maps first and the kernel after.
+// Prefixes whose best route is the kernel's own (connected, kernel) get a "pass" entry in the
+// trie, so a shorter BGP prefix can never catch their traffic in XDP.
+
+import { RoutedXdp } from './bpf/routed.js';
+import type { RoutedMapName } from './bpf/routed.js';
+import { withNetns } from './bpf/netns.js';
+import { KernelFib } from './kernel/backend.js';
+import { NlSocket } from './kernel/socket.js';
+import { routeOif } from './kernel/lookup.js';
+import { dumpLinkInfo } from './links.js';
+import type { LinkInfo } from './links.js';
+import { NeighTable } from './neigh.js';
+import { XdpNextHops } from './xdp-nexthops.js';
+import type { XdpHop } from './xdp-nexthops.js';
+import type { FibNextHop, FibOp, FibRoute } from './types.js';
+import type { BestChange, Route } from '../rib/types.js';
+
+export type FibMode = 'xdp+kernel' | 'kernel' | 'xdp' | 'off';
+
+export interface FibLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface FibManagerOptions {
+  mode: Exclude<FibMode, 'off'>;
+  /** Interfaces to attach the XDP forwarder to (XDP modes); none: XDP stays off. */
+  xdpInterfaces: string[];
+  /** bpffs directory to pin the maps in; absent: unpinned (they go with the process). */
+  pinDir?: string;
+  /** Network namespace (/run/netns/NAME) to program instead of the caller's (tests). */
+  netns?: string;
+  /** XDP object file and map sizes (tests load small maps). */
+  objectPath?: string;
+  maxEntries?: Partial<Record<RoutedMapName, number>>;
+  log: FibLog;
+}
+
+/** What one prefix has in the forwarding plane. */
+interface Installed {
+  /** Our kernel route (absent: none, e.g. a connected prefix). */
+  kernel?: FibRoute;
+  /** The XDP next hop the trie entry points at (absent: no trie entry). */
+  hop?: XdpHop;
+}
+
+/** Where a prefix should be: the kernel route to install, and what XDP should do. */
+interface Desired {
+  kernel?: FibRoute;
+  xdp?: { kind: 'pass' | 'blackhole' | 'unreachable' } | { kind: 'forward'; hops: { gateway: string; ifindex?: number; interface?: string }[] };
+}
+
+export interface FibStats {
+  mode: Exclude<FibMode, 'off'>;
+  kernel: boolean;
+  xdp: boolean;
+  xdpInterfaces: string[];
+  prefixes: number;
+  kernelRoutes: number;
+  xdpEntries: number;
+  nextHops: number;
+  errors: number;
+}
+
+const key = (c: { family: string; prefix: string }): string => `${c.family}|${c.prefix}`;
+const hostPrefix = (addr: string): string => (addr.includes(':') ? `${addr}/128` : `${addr}/32`);
+
+/** The desired forwarding state of one prefix from its best set. */
+export function desiredOf(change: BestChange): Desired {
+  const best = change.best[0];
+  if (!best) return {};
+  // The kernel routes these itself (its own connected and foreign routes): nothing to install.
+  if (best.source.kind === 'connected' || best.source.kind === 'kernel') return { xdp: { kind: 'pass' } };
+  const base = { family: change.family, prefix: change.prefix };
+  if (best.type !== 'unicast') return { kernel: { ...base, kind: best.type, nextHops: [] }, xdp: { kind: best.type } };
+  const hops = new Map<string, FibNextHop>();
+  for (const r of change.best) {
+    const h = hopOf(r);
+    if (h) hops.set(`${h.gateway ?? ''}|${h.interface ?? ''}`, h);
+  }
+  if (hops.size === 0) return { xdp: { kind: 'pass' } };
+  const nextHops = [...hops.values()];
+  const kernel: FibRoute = { ...base, kind: 'unicast', nextHops };
+  // A route onto a link without a gateway has a neighbour per destination: the kernel handles it.
+  if (nextHops.some((h) => h.gateway === undefined)) return { kernel, xdp: { kind: 'pass' } };
+  return { kernel, xdp: { kind: 'forward', hops: nextHops.map((h) => ({ gateway: h.gateway!, ...(h.interface !== undefined ? { interface: h.interface } : {}) })) } };
+}
+
+/** The directly reachable gateway (resolved through the IGP) and interface of one route. */
+function hopOf(r: Route): FibNextHop | undefined {
+  const gateway = r.gateway ?? (r.attrs.nextHop || undefined);
+  if (gateway === undefined && r.interface === undefined) return undefined;
+  return { ...(gateway !== undefined ? { gateway } : {}), ...(r.interface !== undefined ? { interface: r.interface } : {}) };
+}
+
+export class FibManager {
+  private readonly installed = new Map<string, Installed>();
+  private readonly pending = new Map<string, BestChange>();
+  private readonly local = new Map<string, XdpHop>();
+  private running: Promise<void> | undefined;
+  private errors = 0;
+  private unsubscribe: (() => void) | undefined;
+
+  private constructor(
+    private readonly opts: FibManagerOptions,
+    private readonly sock: NlSocket,
+    private links: Map<number, LinkInfo>,
+    readonly kernel: KernelFib | undefined,
+    readonly xdp: RoutedXdp | undefined,
+    readonly neigh: NeighTable | undefined,
+    private readonly attached: string[],
+  ) {}
+
+  /** Open the backends the mode asks for. XDP failing (no CAP_BPF, no driver support) leaves kernel-only, with a warning. */
+  static async open(opts: FibManagerOptions): Promise<FibManager> {
+    const sock = new NlSocket({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}) });
+    const links = await dumpLinkInfo(sock);
+    const wantXdp = opts.mode !== 'kernel' && opts.xdpInterfaces.length > 0;
+    if (opts.mode !== 'kernel' && !wantXdp) opts.log.info('fib: no XDP interfaces configured, kernel routes only', { event: 'fib' });
+    const xdpSide = wantXdp ? await FibManager.openXdp(opts, links) : undefined;
+    // The kernel always gets our routes unless XDP alone was asked for and works.
+    const kernel = opts.mode === 'xdp' && xdpSide ? undefined : await KernelFib.open({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}) });
+    const m = new FibManager(opts, sock, links, kernel, xdpSide?.xdp, xdpSide?.neigh, xdpSide?.attached ?? []);
+    if (m.neigh) m.unsubscribe = m.neigh.onChange((cur, prev) => {
+      const n = cur ?? prev!;
+      m.hops?.neighbourChanged(n.ifindex, n.address);
+    });
+    return m;
+  }
+
+  private static async openXdp(opts: FibManagerOptions, links: Map<number, LinkInfo>): Promise<{ xdp: RoutedXdp; neigh: NeighTable; attached: string[] } | undefined> {
+    let xdp: RoutedXdp | undefined;
+    const inNs = <T>(fn: () => T): T => (opts.netns !== undefined ? withNetns(opts.netns, fn) : fn());
+    try {
+      xdp = RoutedXdp.load({ ...(opts.objectPath ? { objectPath: opts.objectPath } : {}), ...(opts.pinDir ? { pinDir: opts.pinDir } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
+      const attached: string[] = [];
+      for (const name of opts.xdpInterfaces) {
+        const link = [...links.values()].find((l) => l.name === name);
+        if (!link) throw new Error(`XDP interface ${name} does not exist`);
+        const mode = inNs(() => xdp!.attach(link.ifindex));
+        attached.push(name);
+        opts.log.info(`fib: XDP forwarder attached to ${name} (${mode})`, { event: 'fib' });
+      }
+      const neigh = await NeighTable.open({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}) });
+      return { xdp, neigh, attached };
+    } catch (e) {
+      try {
+        if (xdp) inNs(() => xdp!.close());
+      } catch {
+        // Already failing: the warning below says why.
+      }
+      opts.log.warn(`fib: XDP unavailable, forwarding with kernel routes only: ${(e as Error).message}`, { event: 'fib' });
+      return undefined;
+    }
+  }
+
+  private hopsTable: XdpNextHops | undefined;
+  private get hops(): XdpNextHops | undefined {
+    if (!this.xdp || !this.neigh) return undefined;
+    const neigh = this.neigh;
+    this.hopsTable ??= new XdpNextHops({
+      nextHops: this.xdp.nextHops,
+      ecmp: this.xdp.ecmp,
+      link: (i) => this.links.get(i),
+      neighbour: (i, a) => neigh.get(i, a),
+      wanted: (i, a) => void neigh.resolve(i, a, { managed: true }).catch((e: Error) => this.opts.log.warn(`fib: resolving ${a}: ${e.message}`, { event: 'fib' })),
+      unwanted: () => undefined,
+    });
+    return this.hopsTable;
+  }
+
+  /** Queue best-path changes; they are written in the next batch (a later change of a prefix wins). */
+  submit(changes: readonly BestChange[]): void {
+    for (const c of changes) this.pending.set(key(c), c);
+    if (this.pending.size > 0) this.kick();
+  }
+
+  /** Resolves once everything submitted so far is written. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = (async () => {
+      while (this.pending.size > 0) {
+        const batch = [...this.pending.values()];
+        this.pending.clear();
+        await this.write(batch).catch((e: Error) => {
+          this.errors++;
+          this.opts.log.warn(`fib: batch of ${batch.length} failed: ${e.message}`, { event: 'fib' });
+        });
+      }
+    })().finally(() => (this.running = undefined));
+  }
+
+  /** The router's own addresses: LOCAL entries in the tries (the kernel answers them). */
+  setLocalAddresses(addresses: readonly string[]): void {
+    const hops = this.hops;
+    if (!hops || !this.xdp) return;
+    const want = new Set(addresses.map(hostPrefix));
+    for (const [p, hop] of this.local) {
+      if (want.has(p)) continue;
+      this.trie(p).delete(p);
+      this.local.delete(p);
+      hops.release(hop);
+      // A RIB prefix at the same place gets its own entry back.
+      const inst = this.installed.get(`${p.includes(':') ? 'ipv6' : 'ipv4'}|${p}`);
+      if (inst?.hop) this.trie(p).set(p, inst.hop.id);
+    }
+    for (const p of want) {
+      if (this.local.has(p)) continue;
+      const hop = hops.special('local');
+      this.local.set(p, hop);
+      this.trie(p).set(p, hop.id);
+    }
+  }
+
+  private trie(prefix: string): RoutedXdp['v4'] {
+    return prefix.includes(':') ? this.xdp!.v6 : this.xdp!.v4;
+  }
+
+  private async write(batch: BestChange[]): Promise<void> {
+    const desired = batch.map((c) => ({ c, k: key(c), want: desiredOf(c), was: this.installed.get(key(c)) ?? {} }));
+    // 1. Maps first for what loses its kernel route or its entry.
+    for (const d of desired) if (d.was.hop && (!d.want.xdp || (d.was.kernel && !d.want.kernel))) this.setEntry(d.k, d.c.prefix, d.was, d.want.xdp && !d.want.kernel ? this.hops!.special('pass') : undefined);
+    // 2. The kernel.
+    const failed = this.kernel ? await this.writeKernel(desired) : new Set<string>();
+    // 3. Maps after the kernel for what was added or changed (not where the kernel refused).
+    const entries: { k: string; prefix: string; inst: Installed; hop: XdpHop }[] = [];
+    for (const d of desired) {
+      const inst = this.installed.get(d.k) ?? {};
+      if (d.want.xdp && this.hops && !failed.has(d.k)) {
+        const hop = await this.acquire(d.want.xdp);
+        if (hop) entries.push({ k: d.k, prefix: d.c.prefix, inst, hop });
+      }
+      this.installed.set(d.k, inst);
+    }
+    for (const e of entries) this.setEntry(e.k, e.prefix, e.inst, e.hop);
+    for (const d of desired) {
+      const inst = this.installed.get(d.k);
+      if (inst && !inst.kernel && !inst.hop) this.installed.delete(d.k);
+    }
+  }
+
+  /** Point (or with no hop, remove) a prefix's trie entry, releasing the next hop it used. */
+  private setEntry(k: string, prefix: string, inst: Installed, hop: XdpHop | undefined): void {
+    const old = inst.hop;
+    if (old === hop) {
+      if (hop) this.hops!.release(hop);
+      return;
+    }
+    if (!this.local.has(prefix)) {
+      if (hop) this.trie(prefix).set(prefix, hop.id);
+      else this.trie(prefix).delete(prefix);
+    }
+    if (hop) inst.hop = hop;
+    else delete inst.hop;
+    if (old) this.hops!.release(old);
+    this.installed.set(k, inst);
+  }
+
+  /** Kernel replaces and deletes for the batch; returns the keys whose replace failed. */
+  private async writeKernel(desired: { c: BestChange; k: string; want: Desired; was: Installed }[]): Promise<Set<string>> {
+    const ops: { op: FibOp; k: string }[] = [];
+    for (const d of desired) {
+      if (d.want.kernel) {
+        if (!d.was.kernel || !sameRoute(d.was.kernel, d.want.kernel)) ops.push({ op: { op: 'replace', route: d.want.kernel }, k: d.k });
+      } else if (d.was.kernel) ops.push({ op: { op: 'delete', route: d.was.kernel }, k: d.k });
+    }
+    const failed = new Set<string>();
+    if (ops.length === 0) return failed;
+    const res = await this.kernel!.apply(ops.map((o) => o.op));
+    const bad = new Set(res.errors.map((e) => e.index));
+    for (const e of res.errors.slice(0, 10)) this.opts.log.warn(`fib: kernel ${e.message}`, { event: 'fib' });
+    this.errors += res.errors.length;
+    ops.forEach((o, i) => {
+      const inst = this.installed.get(o.k) ?? {};
+      if (bad.has(i) && o.op.op === 'replace') {
+        failed.add(o.k);
+        return;
+      }
+      if (o.op.op === 'replace') inst.kernel = o.op.route;
+      else delete inst.kernel;
+      this.installed.set(o.k, inst);
+    });
+    return failed;
+  }
+
+  /** A reference on the XDP next hop for a desired state (undefined: no usable interface). */
+  private async acquire(x: NonNullable<Desired['xdp']>): Promise<XdpHop | undefined> {
+    const hops = this.hops!;
+    if (x.kind !== 'forward') return hops.special(x.kind);
+    const members: XdpHop[] = [];
+    for (const h of x.hops) {
+      const ifindex = h.ifindex ?? this.ifindexOf(h.interface) ?? (await routeOif(this.sock, h.gateway).catch(() => undefined));
+      // The kernel knows no way to the gateway yet: let it route (and fail) the packets itself.
+      if (ifindex === undefined) {
+        for (const m of members) hops.release(m);
+        return hops.special('pass');
+      }
+      members.push(hops.forward(ifindex, h.gateway));
+    }
+    return members.length === 1 ? members[0]! : hops.ecmp(members);
+  }
+
+  private ifindexOf(name: string | undefined): number | undefined {
+    if (name === undefined) return undefined;
+    for (const l of this.links.values()) if (l.name === name) return l.ifindex;
+    return undefined;
+  }
+
+  stats(): FibStats {
+    let kernelRoutes = 0;
+    let xdpEntries = 0;
+    for (const i of this.installed.values()) {
+      if (i.kernel) kernelRoutes++;
+      if (i.hop) xdpEntries++;
+    }
+    return {
+      mode: this.opts.mode,
+      kernel: this.kernel !== undefined,
+      xdp: this.xdp !== undefined,
+      xdpInterfaces: this.attached,
+      prefixes: this.installed.size,
+      kernelRoutes,
+      xdpEntries: xdpEntries + this.local.size,
+      nextHops: this.hopsTable?.size ?? 0,
+      errors: this.errors,
+    };
+  }
+
+  /** The XDP next hops in use (routectl show fib, tests). */
+  nextHops(): XdpHop[] {
+    return this.hopsTable?.all() ?? [];
+  }
+
+  /**
+   * Stop. keepForwarding: leave the kernel routes, the pinned maps and the attached program in
+   * place (a restart adopts them); otherwise withdraw everything, maps before the kernel.
+   */
+  async close(opts: { keepForwarding?: boolean } = {}): Promise<void> {
+    this.pending.clear();
+    await this.idle();
+    this.unsubscribe?.();
+    const inNs = <T>(fn: () => T): T => (this.opts.netns !== undefined ? withNetns(this.opts.netns, fn) : fn());
+    if (this.xdp) {
+      // Pinned maps outlive the process: empty the tries (before the kernel routes go).
+      if (!opts.keepForwarding) this.clearTries();
+      if (opts.keepForwarding) this.xdp.object.close();
+      else inNs(() => this.xdp!.close());
+    }
+    if (this.kernel && !opts.keepForwarding) await this.kernel.flush();
+    await this.kernel?.close();
+    this.neigh?.close();
+    this.sock.close();
+  }
+
+  private clearTries(): void {
+    const v4: string[] = [];
+    const v6: string[] = [];
+    for (const [k, i] of this.installed) if (i.hop) (k.startsWith('ipv6') ? v6 : v4).push(k.slice(5));
+    for (const p of this.local.keys()) (p.includes(':') ? v6 : v4).push(p);
+    this.xdp!.v4.deleteMany(v4);
+    this.xdp!.v6.deleteMany(v6);
+  }
+}
+
+function sameRoute(a: FibRoute, b: FibRoute): boolean {
+  return a.kind === b.kind && a.metric === b.metric && JSON.stringify(a.nextHops) === JSON.stringify(b.nextHops);
+}
