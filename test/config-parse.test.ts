@@ -55,7 +55,7 @@ test('the example documents every key the schema accepts', (t) => {
     'community', 'ext-community', 'large-community', 'next-hop', 'neighbor', 'family', 'set', 'local-pref',
     'med', 'prepend', 'count', 'community-add', 'community-remove', 'community-replace', 'large-community-add',
     'large-community-remove', 'ext-community-add', 'ext-community-remove', 'static-routes', 'via', 'interface',
-    'blackhole', 'unreachable',
+    'blackhole', 'unreachable', 'fib', 'mode', 'xdp-interfaces', 'keep-forwarding-on-stop', 'pin-dir',
   ];
   for (const key of keys) t.regex(text, new RegExp(`(^|[\\s{,])${key}:`, 'm'), key);
 });
@@ -71,6 +71,7 @@ test('defaults fill every unset key', (t) => {
   t.deepEqual(c.policies, {});
   t.deepEqual(c.prefixLists, {});
   t.deepEqual(c.staticRoutes, []);
+  t.deepEqual(c.fib, { mode: 'xdp+kernel', xdpInterfaces: [], keepForwardingOnStop: false, pinDir: '/sys/fs/bpf/routed' });
   t.deepEqual(neighbor(c, '192.0.2.2'), {
     address: '192.0.2.2',
     remoteAs: 65001,
@@ -247,4 +248,12 @@ test('loadConfig names the file in its errors', async (t) => {
   const result = await loadConfig(file);
   if (result.ok) return t.fail('loaded');
   t.deepEqual(result.errors.map(String), [`${file}:3:15: log.level: must be one of error, warn, info, debug; got the string "chatty"`]);
+});
+
+test('fib: the mode and interfaces are read; a pin directory outside /sys/fs/bpf is refused', (t) => {
+  const c = load(`${head}fib:\n  mode: kernel\n  xdp-interfaces: eth1\n  keep-forwarding-on-stop: true\n`);
+  t.deepEqual(c.fib, { mode: 'kernel', xdpInterfaces: ['eth1'], keepForwardingOnStop: true, pinDir: '/sys/fs/bpf/routed' });
+  const bad = parseConfig(`${head}fib:\n  pin-dir: /tmp/x\n`, 'bad.yaml');
+  t.false(bad.ok);
+  if (!bad.ok) t.regex(String(bad.errors[0]), /not a directory directly under \/sys\/fs\/bpf/);
 });

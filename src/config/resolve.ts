@@ -35,6 +35,7 @@ export const DEFAULTS = {
   maxPrefixAction: 'reset',
   policyDefaultAction: 'reject',
   termAction: 'next',
+  fib: { mode: 'xdp+kernel', keepForwardingOnStop: false, pinDir: '/sys/fs/bpf/routed' },
 } as const;
 
 /** Neighbour settings that are mappings: a neighbour overrides its group's key by key. */
@@ -141,6 +142,12 @@ export function resolveConfig(raw: RawConfig): Config {
     clusterId: raw['cluster-id'] ?? raw['router-id'],
     controlSocket: raw['control-socket'] ?? DEFAULTS.controlSocket,
     log: { level: raw.log?.level ?? DEFAULTS.logLevel },
+    fib: {
+      mode: raw.fib?.mode ?? DEFAULTS.fib.mode,
+      xdpInterfaces: raw.fib?.['xdp-interfaces'] ?? [],
+      keepForwardingOnStop: raw.fib?.['keep-forwarding-on-stop'] ?? DEFAULTS.fib.keepForwardingOnStop,
+      pinDir: raw.fib?.['pin-dir'] ?? DEFAULTS.fib.pinDir,
+    },
   };
 }
 

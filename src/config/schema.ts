@@ -265,6 +265,15 @@ export const configSchema = z.strictObject({
   'prefix-lists': z.record(z.string(), oneOrMany(prefixEntrySchema)).optional(),
   policies: z.record(z.string(), policySchema).optional(),
   'static-routes': z.array(staticRouteSchema).optional(),
+  fib: z
+    .strictObject({
+      mode: z.enum(['xdp+kernel', 'kernel', 'xdp', 'off']).optional(),
+      'xdp-interfaces': oneOrMany(name).optional(),
+      'keep-forwarding-on-stop': z.boolean().optional(),
+      // ensurePinDir() refuses anything deeper: Node's recursive mkdir loops on a non-bpffs /sys/fs/bpf.
+      'pin-dir': text((v) => (/^\/sys\/fs\/bpf\/[^/]+$/.test(v) ? undefined : `"${v}" is not a directory directly under /sys/fs/bpf`)).optional(),
+    })
+    .optional(),
 });
 
 export type RawConfig = z.output<typeof configSchema>;

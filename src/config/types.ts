@@ -21,6 +21,21 @@ export interface Config {
   clusterId: string;
   controlSocket: string;
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
+  /** Forwarding: where best routes are programmed. */
+  fib: FibConfig;
+}
+
+export type FibMode = 'xdp+kernel' | 'kernel' | 'xdp' | 'off';
+
+export interface FibConfig {
+  /** xdp+kernel: kernel routes plus the XDP forwarder on xdpInterfaces; off: program nothing. */
+  mode: FibMode;
+  /** Interfaces the XDP forwarder is attached to (none: kernel routes only). */
+  xdpInterfaces: string[];
+  /** On stop, leave routes, pinned maps and the attached program in place. */
+  keepForwardingOnStop: boolean;
+  /** bpffs directory the XDP maps are pinned in (a direct child of /sys/fs/bpf). */
+  pinDir: string;
 }
 
 export interface NeighborConfig {

@@ -19,6 +19,7 @@ import type { PeerHost } from './peer.js';
 import { mgmtCommands } from './commands.js';
 
 import { RTPROT_ROUTED } from '../fib/types.js';
+import { FibManager } from '../fib/manager.js';
 
 export interface DaemonOptions {
   /** BGP port (179; tests use others). */
@@ -39,6 +40,8 @@ export class Daemon implements PeerHost {
   private listeners: Listener[] = [];
   private mgmt: MgmtServer | undefined;
   private kernelWatcher: KernelWatcher | undefined;
+  /** Best routes into kernel routes and XDP maps (absent: fib.mode off, or no kernel access). */
+  fib: FibManager | undefined;
   private kernelView: KernelView = { connected: [], routes: [] };
   private tickPending = false;
   readonly startedAt = Date.now();
@@ -80,6 +83,7 @@ export class Daemon implements PeerHost {
     this.tickPending = false;
     const changes = this.rib.drainChanges();
     if (changes.length === 0) return;
+    this.fib?.submit(changes);
     for (const peer of this.peers.values()) {
       if (!peer.adjOut) continue;
       peer.adjOut.enqueue(changes);
@@ -104,6 +108,10 @@ export class Daemon implements PeerHost {
   }
 
   async start(): Promise<void> {
+    const fib = this.cfg.fib;
+    if (this.opts.kernel !== false && fib.mode !== 'off') {
+      this.fib = await FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, log: this.log });
+    }
     if (this.opts.kernel !== false) {
       this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED);
       this.applyKernel(await this.kernelWatcher.watch());
@@ -128,6 +136,7 @@ export class Daemon implements PeerHost {
 
   private applyKernel(view: KernelView): void {
     this.kernelView = view;
+    this.fib?.setLocalAddresses(view.connected.map((c) => c.address));
     this.rib.setConnected(view.connected.map((c) => ({ prefix: c.prefix, interface: c.interface })));
     this.rib.setKernel(
       view.routes.map((r) => ({
@@ -188,6 +197,7 @@ export class Daemon implements PeerHost {
     this.listeners = [];
     await this.mgmt?.close();
     await this.kernelWatcher?.close();
+    await this.fib?.close({ keepForwarding: this.cfg.fib.keepForwardingOnStop });
     this.log.info('routed stopped', { event: 'stop' });
   }
 

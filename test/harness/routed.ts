@@ -53,6 +53,8 @@ export interface RoutedSpec {
   /** Extra top-level YAML (e.g. prefix-lists) appended verbatim; not `policies`. */
   extraYaml?: string;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** fib.mode (default off: interop tests check routing, not forwarding, and stay light). */
+  fibMode?: 'xdp+kernel' | 'kernel' | 'xdp' | 'off';
 }
 
 /** An address in routed's canonical text (2001:db8:0:0::1 → 2001:db8::1), as its logs and views show it. */
@@ -95,6 +97,8 @@ export function routedYaml(spec: RoutedSpec, socket: string): string {
     `control-socket: ${q(socket)}`,
     'log:',
     `  level: ${spec.logLevel ?? 'debug'}`,
+    'fib:',
+    `  mode: ${q(spec.fibMode ?? 'off')}`,
     'policies:',
     '  accept-all:',
     '    default-action: accept',

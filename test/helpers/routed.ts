@@ -47,7 +47,9 @@ export class RoutedProcess {
     this.socket = path.join(this.dir, 'routed.sock');
     this.configFile = path.join(this.dir, 'routed.yaml');
     this.logFile = path.join(this.dir, 'routed.log');
-    writeFileSync(this.configFile, `control-socket: ${JSON.stringify(this.socket)}\n${configText}`);
+    // No forwarding unless the test asks for it (a `fib:` section of its own).
+    const fib = /^fib:/m.test(configText) ? '' : 'fib: {mode: "off"}\n';
+    writeFileSync(this.configFile, `control-socket: ${JSON.stringify(this.socket)}\n${fib}${configText}`);
   }
 
   /** Start and wait until the control socket answers. */
