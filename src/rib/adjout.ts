@@ -22,14 +22,40 @@ export interface AdjRibOutOptions extends ExportContext {
   store: AttrStore;
 }
 
+/**
+ * The export of every route that shares one interned attribute set (and source and family) and
+ * that the export filter left unchanged: BGP's rewrite then gives the same result for all of
+ * them, so it is computed once per set, and the peer's state holds this shared object instead of
+ * an output attribute set per prefix. The rewritten set is interned (`out`, one store reference)
+ * only while prefixes of the group are pending; once sent it is dropped, and recomputed when
+ * needed again (a comparison, a route refresh, routectl).
+ */
+class Lazy {
+  out: PathAttrs | undefined = undefined;
+  /** Pending keys whose value is this. */
+  n = 0;
+  readonly source: RouteSource;
+  readonly family: Family;
+  readonly attrs: PathAttrs;
+  constructor(route: Route) {
+    // The fields the rewrite reads, copied: the export must not follow later changes to the RIB's route.
+    this.source = route.source;
+    this.family = route.family;
+    this.attrs = route.attrs;
+  }
+}
+
+/** What a key is (to be) announced with: interned attributes holding a store reference, or a Lazy export. */
+type Out = PathAttrs | Lazy;
+
 interface FamilyOut {
   family: Family;
   afi: 1 | 2;
   addPath: boolean;
-  /** key (prefix, or prefix#pathId with ADD-PATH) → attributes last sent. */
-  sent: Map<string, PathAttrs>;
-  /** key → attributes to send (null: withdraw). Each non-null value holds a store reference. */
-  pending: Map<string, PathAttrs | null>;
+  /** key (prefix, or prefix#pathId with ADD-PATH) → what was last sent. */
+  sent: Map<string, Out>;
+  /** key → what to send (null: withdraw). A Lazy value holds its interned `out` while pending. */
+  pending: Map<string, Out | null>;
   /** The pending keys per attribute set (null: withdrawals): one group, few UPDATEs. */
   groups: Map<PathAttrs | null, Set<string>>;
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
@@ -58,7 +84,7 @@ export class AdjRibOut {
    * depends only on (attributes, source, family), shared by many prefixes. Weak, and holding no
    * store reference: a result freed meanwhile is simply interned again.
    */
-  private readonly rewritten = new WeakMap<PathAttrs, { source: RouteSource; family: Family; out: PathAttrs | null }>();
+  private readonly rewritten = new WeakMap<PathAttrs, Lazy>();
   private readonly max: number;
 
   constructor(private readonly opts: AdjRibOutOptions) {
@@ -102,7 +128,7 @@ export class AdjRibOut {
     if (!fo) return;
     const sent = [...fo.sent];
     fo.sent.clear();
-    for (const [key, attrs] of sent) this.want(fo, key, attrs);
+    for (const [key, v] of sent) this.want(fo, key, v instanceof Lazy ? this.hold(v) : v);
   }
 
   private exportPrefix(fo: FamilyOut, change: BestChange): void {
@@ -125,8 +151,8 @@ export class AdjRibOut {
     }
   }
 
-  /** The interned attributes to send a route with (a reference taken), or null. */
-  private exported(route: Route): PathAttrs | null {
+  /** What to send a route with (a reference or a pending count taken), or null. */
+  private exported(route: Route): Out | null {
     const { store } = this.opts;
     const filtered = exportFilter(route, this.opts);
     if (!filtered) return null;
@@ -135,30 +161,76 @@ export class AdjRibOut {
       return out && store.intern(out);
     }
     const hit = this.rewritten.get(filtered);
-    if (hit && hit.source === route.source && hit.family === route.family) {
-      if (hit.out) hit.out = store.intern(hit.out);
-      return hit.out;
-    }
+    if (hit && hit.source === route.source && hit.family === route.family) return this.hold(hit);
+    // Without a next hop the route cannot go out (rare: no address of the family on the session).
     const raw = rewriteForPeer(route, filtered, this.opts);
-    const out = raw && store.intern(raw);
-    this.rewritten.set(filtered, { source: route.source, family: route.family, out });
+    if (!raw) return null;
+    const lazy = new Lazy(route);
+    lazy.out = store.intern(raw);
+    this.rewritten.set(filtered, lazy);
+    return this.hold(lazy);
+  }
+
+  /** One more pending key for `lazy`: its rewritten set interned while any is pending. */
+  private hold(lazy: Lazy): Lazy {
+    if (lazy.n++ === 0 && !lazy.out) lazy.out = this.opts.store.intern(this.rewrite(lazy));
+    return lazy;
+  }
+
+  /** A value leaves pending, or is not kept: give back what it holds. */
+  private drop(v: Out | null): void {
+    if (!v) return;
+    if (!(v instanceof Lazy)) {
+      this.opts.store.release(v);
+      return;
+    }
+    if (--v.n === 0 && v.out) {
+      this.opts.store.release(v.out);
+      v.out = undefined;
+    }
+  }
+
+  /** The rewritten attributes of a Lazy group (not interned). */
+  private rewrite(lazy: Lazy): PathAttrs {
+    const out = rewriteForPeer(lazy, lazy.attrs, this.opts);
+    // exported() only makes a Lazy whose rewrite has a next hop, and the rewrite depends on nothing else.
+    if (!out) throw new Error('export rewrite lost its next hop');
     return out;
   }
 
-  /** Record what a key should become; `attrs` carries a reference that this takes over. */
-  private want(fo: FamilyOut, key: string, attrs: PathAttrs | null): void {
+  /** The interned attributes of a pending value (a Lazy one holds them while pending). */
+  private attrsOf(v: Out): PathAttrs {
+    return v instanceof Lazy ? v.out! : v;
+  }
+
+  /** Whether pending value `v` announces what `sent` did (both interned: identity is equality). */
+  private same(v: Out | null, sent: Out | null): boolean {
+    if (v === sent) return true;
+    if (!v || !sent) return false;
+    if (!(sent instanceof Lazy)) return this.attrsOf(v) === sent;
+    if (sent.out) return this.attrsOf(v) === sent.out;
+    const { store } = this.opts;
+    const was = store.intern(this.rewrite(sent));
+    const equal = this.attrsOf(v) === was;
+    store.release(was);
+    return equal;
+  }
+
+  /** Record what a key should become; `v` carries a reference (or pending count) that this takes over. */
+  private want(fo: FamilyOut, key: string, v: Out | null): void {
     const prev = fo.pending.get(key);
     if (prev !== undefined) {
-      this.ungroup(fo, prev, key);
-      if (prev) this.opts.store.release(prev);
+      this.ungroup(fo, prev && this.attrsOf(prev), key);
+      this.drop(prev);
       fo.pending.delete(key);
     }
     // Already what the peer has (this also cancels an unsent announcement that is withdrawn).
-    if (attrs === (fo.sent.get(key) ?? null)) {
-      if (attrs) this.opts.store.release(attrs);
+    if (this.same(v, fo.sent.get(key) ?? null)) {
+      this.drop(v);
       return;
     }
-    fo.pending.set(key, attrs);
+    fo.pending.set(key, v);
+    const attrs = v && this.attrsOf(v);
     let group = fo.groups.get(attrs);
     if (!group) fo.groups.set(attrs, (group = new Set()));
     group.add(key);
@@ -217,7 +289,7 @@ export class AdjRibOut {
       keys.delete(key);
       fo.pending.delete(key);
       const sent = fo.sent.get(key);
-      if (sent) this.opts.store.release(sent);
+      if (sent && !(sent instanceof Lazy)) this.opts.store.release(sent);
       fo.sent.delete(key);
     }
     if (keys.size === 0) fo.groups.delete(null);
@@ -251,10 +323,13 @@ export class AdjRibOut {
     for (const n of nlri) {
       const key = fo.addPath ? `${n.prefix}#${n.pathId}` : n.prefix;
       keys.delete(key);
+      const v = fo.pending.get(key)!;
       fo.pending.delete(key);
       const sent = fo.sent.get(key);
-      if (sent) this.opts.store.release(sent);
-      fo.sent.set(key, attrs);
+      if (sent && !(sent instanceof Lazy)) this.opts.store.release(sent);
+      // A plain set's reference passes to `sent`; a Lazy one is kept without its rewritten set.
+      fo.sent.set(key, v);
+      if (v instanceof Lazy) this.drop(v);
     }
     if (keys.size === 0) fo.groups.delete(attrs);
     if (fo.afi === 1) return withIpv4Nlri(head, nlri, size, fo.addPath);
@@ -289,9 +364,9 @@ export class AdjRibOut {
   *sentRoutes(family: Family): IterableIterator<{ prefix: string; pathId: number; attrs: PathAttrs }> {
     const fo = this.fams.get(family);
     if (!fo) return;
-    for (const [key, attrs] of fo.sent) {
+    for (const [key, v] of fo.sent) {
       const n = nlriOf(key, fo.addPath);
-      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs };
+      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: v instanceof Lazy ? (v.out ?? this.rewrite(v)) : v };
     }
   }
 
@@ -299,8 +374,8 @@ export class AdjRibOut {
   close(): void {
     const { store } = this.opts;
     for (const fo of this.fams.values()) {
-      for (const a of fo.sent.values()) store.release(a);
-      for (const a of fo.pending.values()) if (a) store.release(a);
+      for (const a of fo.sent.values()) if (!(a instanceof Lazy)) store.release(a);
+      for (const a of fo.pending.values()) this.drop(a);
       fo.sent.clear();
       fo.pending.clear();
       fo.groups.clear();

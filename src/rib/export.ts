@@ -81,7 +81,7 @@ export function exportFilter(route: Route, cx: ExportContext): PathAttrs | null 
  * BGP's own changes on the way out. Depends only on the route's source, family and attributes
  * and the filtered attributes, so the Adj-RIB-Out may reuse a result for routes sharing them.
  */
-export function rewriteForPeer(route: Route, filtered: PathAttrs, cx: ExportContext): PathAttrs | null {
+export function rewriteForPeer(route: Pick<Route, 'source' | 'family' | 'attrs'>, filtered: PathAttrs, cx: ExportContext): PathAttrs | null {
   const target = cx.target;
   const fromBgp = route.source.kind === 'bgp';
   const given = route.attrs;
