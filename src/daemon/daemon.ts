@@ -110,7 +110,11 @@ export class Daemon implements PeerHost {
   async start(): Promise<void> {
     const fib = this.cfg.fib;
     if (this.opts.kernel !== false && fib.mode !== 'off') {
-      this.fib = await FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, log: this.log });
+      // No rtnetlink access (not root) is an operator problem to report, not a reason to stop routing.
+      this.fib = await FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, log: this.log }).catch((e: Error) => {
+        this.log.error(`fib: cannot program forwarding, best routes stay in the RIB only: ${e.message}`, { event: 'fib' });
+        return undefined;
+      });
     }
     if (this.opts.kernel !== false) {
       this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED);

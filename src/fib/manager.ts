@@ -138,14 +138,18 @@ export class FibManager {
     let xdp: RoutedXdp | undefined;
     const inNs = <T>(fn: () => T): T => (opts.netns !== undefined ? withNetns(opts.netns, fn) : fn());
     try {
-      xdp = RoutedXdp.load({ ...(opts.objectPath ? { objectPath: opts.objectPath } : {}), ...(opts.pinDir ? { pinDir: opts.pinDir } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
-      const attached: string[] = [];
-      for (const name of opts.xdpInterfaces) {
+      // Names first: a typo must not leave a loaded (and pinned) object behind.
+      const targets = opts.xdpInterfaces.map((name) => {
         const link = [...links.values()].find((l) => l.name === name);
         if (!link) throw new Error(`XDP interface ${name} does not exist`);
+        return link;
+      });
+      xdp = RoutedXdp.load({ ...(opts.objectPath ? { objectPath: opts.objectPath } : {}), ...(opts.pinDir ? { pinDir: opts.pinDir } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
+      const attached: string[] = [];
+      for (const link of targets) {
         const mode = inNs(() => xdp!.attach(link.ifindex));
-        attached.push(name);
-        opts.log.info(`fib: XDP forwarder attached to ${name} (${mode})`, { event: 'fib' });
+        attached.push(link.name);
+        opts.log.info(`fib: XDP forwarder attached to ${link.name} (${mode})`, { event: 'fib' });
       }
       const neigh = await NeighTable.open({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}) });
       return { xdp, neigh, attached };
