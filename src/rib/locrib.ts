@@ -1,6 +1,6 @@
 // The Loc-RIB: per family, prefix text → the routes of every source for that prefix and the
 // selected best set. It keeps next hops resolved (through NextHopResolver, re-evaluating only
-// the prefixes whose next hops an IGP change touches) and collects best-path changes,
+// the routes whose next hops' resolution an IGP change alters) and collects best-path changes,
 // coalesced per prefix, until the daemon drains them once per tick.
 
 import type { AttrStore } from './attrs.js';
@@ -78,7 +78,7 @@ export class LocRib {
    * change per prefix.
    */
   private readonly gone: Record<Family, Map<string, Entry>> = { ipv4: new Map(), ipv6: new Map() };
-  readonly resolver = new NextHopResolver<Entry>();
+  readonly resolver = new NextHopResolver();
   /** Entries holding static routes with next hops: re-resolved whenever IGP routes change. */
   private readonly staticVia = new Set<Entry>();
   private igpChanged = false;
@@ -121,7 +121,7 @@ export class LocRib {
       this.reselect(entry);
       return;
     }
-    const list = entry.candidates;
+    const list = this.ownCandidates(entry);
     let i = 0;
     while (i < list.length && candidateOrder(list[i]!, route) < 0) i++;
     const old = list[i];
@@ -141,13 +141,24 @@ export class LocRib {
     if (!entry) return;
     const i = entry.candidates.findIndex((c) => candidateOrder(c, route) === 0);
     if (i < 0) return;
-    this.detach(entry.candidates[i]!, entry);
-    entry.candidates.splice(i, 1);
+    const list = this.ownCandidates(entry);
+    this.detach(list[i]!, entry);
+    list.splice(i, 1);
     this.reselect(entry);
   }
 
+  /**
+   * The candidates array, safe to change in place: a prefix with one usable route shares one
+   * array between `candidates` and `best` (drained changes may still hold it), so it is copied
+   * before its first change.
+   */
+  private ownCandidates(entry: Entry): Route[] {
+    if (entry.candidates === entry.best) entry.candidates = entry.candidates.slice();
+    return entry.candidates;
+  }
+
   private attach(route: Route, entry: Entry): void {
-    if (needsTracking(route)) applyResolution(route, this.resolver.track(route.attrs.nextHop, entry));
+    if (needsTracking(route)) applyResolution(route, this.resolver.track(route.attrs.nextHop));
     if (route.source.kind === 'bgp') return;
     if (isStaticVia(route)) {
       applyResolution(route, this.resolver.resolve(route.attrs.nextHop, route.prefix));
@@ -157,7 +168,7 @@ export class LocRib {
   }
 
   private detach(route: Route, entry: Entry): void {
-    if (needsTracking(route)) this.resolver.untrack(route.attrs.nextHop, entry);
+    if (needsTracking(route)) this.resolver.untrack(route.attrs.nextHop);
     this.store.release(route.attrs);
     if (route.source.kind === 'bgp') return;
     // The entry's IGP route is re-derived from the candidates left (called before removal,
@@ -181,12 +192,18 @@ export class LocRib {
   private reselect(entry: Entry, force = false): void {
     const sel = selectBest(entry.candidates, this.cfg);
     entry.step = sel.step;
+    // One candidate that is best (most prefixes of a full table): `best` is the candidates
+    // array itself, not a second one-element array per prefix.
+    const list = entry.candidates;
+    const shared = sel.best.length === 1 && list.length === 1 && sel.best[0] === list[0] ? list : sel.best;
     if (force || !sameList(sel.best, entry.best)) {
-      entry.best = sel.best;
+      entry.best = shared;
       if (!entry.dirty) {
         entry.dirty = true;
         this.dirty[entry.family].push(entry);
       }
+    } else if (shared === list) {
+      entry.best = list;
     }
     if (entry.candidates.length === 0) {
       this.tables[entry.family].delete(entry.prefix);
@@ -210,18 +227,26 @@ export class LocRib {
       }
       this.reselect(entry, bestTouched);
     }
-    for (const { addr, resolution, deps } of this.resolver.refresh()) {
-      for (const entry of deps) {
-        let bestTouched = false;
-        for (const r of entry.candidates) {
-          if (!needsTracking(r) || r.attrs.nextHop !== addr) continue;
-          applyResolution(r, resolution);
-          bestTouched ||= entry.best.includes(r);
-        }
-        // A best route whose gateway or cost changed is a change for the FIB even if it stays best.
-        this.reselect(entry, bestTouched);
-      }
+    const changed = this.resolver.refresh();
+    if (changed.size === 0) return;
+    // The work is one pass over the table per IGP change that alters a next hop's resolution.
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      for (const entry of this.tables[family].values()) this.reresolve(entry, changed);
     }
+  }
+
+  private reresolve(entry: Entry, changed: ReadonlyMap<string, Resolution>): void {
+    let touched = false;
+    let bestTouched = false;
+    for (const r of entry.candidates) {
+      const resolution = needsTracking(r) ? changed.get(r.attrs.nextHop) : undefined;
+      if (!resolution) continue;
+      applyResolution(r, resolution);
+      touched = true;
+      bestTouched ||= entry.best.includes(r);
+    }
+    // A best route whose gateway or cost changed is a change for the FIB even if it stays best.
+    if (touched) this.reselect(entry, bestTouched);
   }
 
   /** The best-path changes since the last drain, one per prefix, in the state they ended in. */

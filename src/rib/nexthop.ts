@@ -1,8 +1,10 @@
 // Next-hop resolution: a BGP route is usable only when its next hop resolves, by longest match,
 // through a connected, static or kernel route (never through BGP routes), recursively through
-// static routes that have next hops. Resolutions are cached per next-hop address with the set of
-// dependents (Loc-RIB prefix entries) that use it, so a change of the IGP routes re-evaluates
-// only the prefixes whose next hops it affects: the work is per distinct next hop, not per route.
+// static routes that have next hops. Resolutions are cached per next-hop address with a count of
+// the routes that use it: a change of the IGP routes re-resolves each distinct next hop once and
+// reports those whose resolution changed. Which prefixes use them is the caller's to find (the
+// Loc-RIB walks its table, as BIRD's next-hop update does): a per-next-hop index of dependents
+// would cost a hash entry per route for an event that is rare next to route churn.
 
 import { addressBytes, familyOfAddress, isLinkLocal, maskedPrefix, prefixLength } from './prefix.js';
 import type { Family, Route } from './types.js';
@@ -22,22 +24,22 @@ const UNRESOLVED: Resolution = Object.freeze({ resolved: false, igpCost: 0 });
 /** Static routes through static routes: deeper chains are taken as loops. */
 const MAX_DEPTH = 8;
 
-interface Tracked<D> {
+interface Tracked {
   resolution: Resolution;
-  deps: Map<D, number>;
+  /** Routes using this next hop. */
+  refs: number;
 }
 
 function sameResolution(a: Resolution, b: Resolution): boolean {
   return a.resolved === b.resolved && a.igpCost === b.igpCost && a.via === b.via && a.gateway === b.gateway && a.interface === b.interface;
 }
 
-/** `D` is whatever the caller re-evaluates when a next hop changes (the RIB: its prefix entries). */
-export class NextHopResolver<D> {
+export class NextHopResolver {
   /** Per family: prefix length → network text → the preferred non-BGP route there. */
   private readonly tables: Record<Family, Map<number, Map<string, Route>>> = { ipv4: new Map(), ipv6: new Map() };
   /** Prefix lengths present per family, longest first. */
   private readonly lengths: Record<Family, number[]> = { ipv4: [], ipv6: [] };
-  private readonly tracked = new Map<string, Tracked<D>>();
+  private readonly tracked = new Map<string, Tracked>();
 
   /** Set (or with undefined, remove) the route that next hops resolve through at `prefix`. */
   setIgpRoute(family: Family, prefix: string, route: Route | undefined): void {
@@ -92,25 +94,22 @@ export class NextHopResolver<D> {
     return { resolved: true, igpCost, via, gateway: inner.gateway, interface: inner.interface };
   }
 
-  /** Record that `dep` uses next hop `addr`; returns its (cached) resolution. */
-  track(addr: string, dep: D): Resolution {
+  /** Record one more route using next hop `addr`; returns its (cached) resolution. */
+  track(addr: string): Resolution {
     let t = this.tracked.get(addr);
     if (!t) {
-      t = { resolution: this.resolve(addr), deps: new Map() };
+      t = { resolution: this.resolve(addr), refs: 0 };
       this.tracked.set(addr, t);
     }
-    t.deps.set(dep, (t.deps.get(dep) ?? 0) + 1);
+    t.refs++;
     return t.resolution;
   }
 
-  /** Undo one `track(addr, dep)`. */
-  untrack(addr: string, dep: D): void {
+  /** Undo one `track(addr)`. */
+  untrack(addr: string): void {
     const t = this.tracked.get(addr);
     if (!t) return;
-    const n = (t.deps.get(dep) ?? 0) - 1;
-    if (n > 0) t.deps.set(dep, n);
-    else t.deps.delete(dep);
-    if (t.deps.size === 0) this.tracked.delete(addr);
+    if (--t.refs <= 0) this.tracked.delete(addr);
   }
 
   /** The cached resolution of a tracked next hop, else a fresh one. */
@@ -120,15 +119,15 @@ export class NextHopResolver<D> {
 
   /**
    * After IGP routes changed: re-resolve every tracked next hop and return those whose resolution
-   * changed, with their dependents, for the caller to re-evaluate.
+   * changed (address → new resolution), for the caller to re-evaluate the routes using them.
    */
-  refresh(): { addr: string; resolution: Resolution; deps: D[] }[] {
-    const changed: { addr: string; resolution: Resolution; deps: D[] }[] = [];
+  refresh(): Map<string, Resolution> {
+    const changed = new Map<string, Resolution>();
     for (const [addr, t] of this.tracked) {
       const now = this.resolve(addr);
       if (sameResolution(now, t.resolution)) continue;
       t.resolution = now;
-      changed.push({ addr, resolution: now, deps: [...t.deps.keys()] });
+      changed.set(addr, now);
     }
     return changed;
   }

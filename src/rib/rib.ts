@@ -35,22 +35,16 @@ export interface UpdateResult {
   maxPrefixExceeded?: { accepted: number; limit: number; action: 'warn' | 'reset' | 'drop' };
 }
 
-/** One Adj-RIB-In entry: the attributes as received (interned) and the route import made of it. */
-interface InEntry {
-  prefix: string;
-  pathId: number;
-  raw: PathAttrs;
-  /** The imported route in the Loc-RIB; null when import rejected it. */
-  route: Route | null;
-  stale: boolean;
-}
-
 interface PeerState {
   info: PeerInfo;
   source: RouteSource;
   opts: PeerOptions;
   up: boolean;
-  adjIn: Record<Family, Map<string, InEntry>>;
+  /**
+   * Adj-RIB-In: prefix (or prefix#path-id with ADD-PATH) → the route, which carries what was
+   * received (`received`) and whether import accepted it (`accepted`: then it is in the Loc-RIB).
+   */
+  adjIn: Record<Family, Map<string, Route>>;
   accepted: number;
   /** Routes a max-prefix `drop` limit refused during the current call. */
   refused: number;
@@ -67,7 +61,18 @@ export interface AdjInView {
 }
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
-const keyOf = (prefix: string, pathId: number): string => (pathId === 0 ? prefix : `${prefix}#${pathId}`);
+const keyOf = (prefix: string, pathId: number): string => (pathId === 0 ? prefix : flat(`${prefix}#${pathId}`));
+let sink = 0;
+/**
+ * The codec builds prefix text with template literals: a cons string of three or four heap
+ * objects. Reading a character flattens it in place and the GC then drops the cons wrappers, so
+ * the text every table shares costs one flat string (the result goes to `sink` so that the
+ * optimiser keeps the read).
+ */
+function flat(s: string): string {
+  sink ^= s.charCodeAt(0);
+  return s;
+}
 const inPath = (attrs: PathAttrs, asn: number): boolean => attrs.asPath.some((s) => s.asns.includes(asn));
 
 export class Rib {
@@ -125,15 +130,12 @@ export class Rib {
     if (!state) return;
     state.up = false;
     if (!opts.gracefulRestart) {
-      for (const family of FAMILIES) for (const e of [...state.adjIn[family].values()]) this.withdrawEntry(state, family, e);
+      for (const family of FAMILIES) for (const r of [...state.adjIn[family].values()]) this.withdrawEntry(state, family, r);
       this.peers.delete(address);
       return;
     }
     for (const family of FAMILIES) {
-      for (const e of state.adjIn[family].values()) {
-        e.stale = true;
-        if (e.route) e.route.stale = true;
-      }
+      for (const r of state.adjIn[family].values()) r.stale = true;
     }
   }
 
@@ -143,9 +145,9 @@ export class Rib {
     if (!state) return 0;
     let swept = 0;
     for (const f of family ? [family] : FAMILIES) {
-      for (const e of [...state.adjIn[f].values()]) {
-        if (!e.stale) continue;
-        this.withdrawEntry(state, f, e);
+      for (const r of [...state.adjIn[f].values()]) {
+        if (!r.stale) continue;
+        this.withdrawEntry(state, f, r);
         swept++;
       }
     }
@@ -177,7 +179,7 @@ export class Rib {
         continue;
       }
       const shared = this.store.intern(a.attrs);
-      for (const n of a.nlri) this.announceOne(state, a.family, n.prefix, n.pathId ?? 0, this.store.intern(shared));
+      for (const n of a.nlri) this.announceOne(state, a.family, flat(n.prefix), n.pathId ?? 0, this.store.intern(shared));
       this.store.release(shared);
       result.announced += a.nlri.length;
     }
@@ -189,7 +191,7 @@ export class Rib {
   /** Announce one route from a peer with attributes as received (e.g. from an MRT dump or a test). */
   announce(address: string, family: Family, nlri: Nlri, attrs: PathAttrs): UpdateResult {
     const state = this.requirePeer(address);
-    this.announceOne(state, family, nlri.prefix, nlri.pathId ?? 0, this.store.intern(attrs));
+    this.announceOne(state, family, flat(nlri.prefix), nlri.pathId ?? 0, this.store.intern(attrs));
     const exceeded = this.checkLimit(state);
     return exceeded ? { announced: 1, withdrawn: 0, maxPrefixExceeded: exceeded } : { announced: 1, withdrawn: 0 };
   }
@@ -203,14 +205,17 @@ export class Rib {
     const state = this.requirePeer(address);
     if (opts) state.opts = opts;
     for (const family of FAMILIES) {
-      for (const e of state.adjIn[family].values()) {
-        const route = this.importRoute(state, family, e.prefix, e.pathId, e.raw);
-        if (route && e.route && route.attrs === e.route.attrs) {
+      for (const old of [...state.adjIn[family].values()]) {
+        const route = this.importRoute(state, family, old.prefix, old.pathId, old.received!);
+        if (route.accepted && old.accepted && route.attrs === old.attrs) {
           // Same outcome: keep the route object, so nothing changes downstream.
           this.store.release(route.attrs);
           continue;
         }
-        this.place(state, e, route);
+        if (!route.accepted && !old.accepted) continue;
+        // The new route takes over the old one's reference on the received attributes.
+        route.stale = old.stale;
+        this.replace(state, family, old, route);
       }
     }
     const exceeded = this.checkLimit(state);
@@ -223,64 +228,62 @@ export class Rib {
     return state;
   }
 
-  /** `raw` carries a reference taken for this entry. */
+  /** `raw` carries a reference taken for this route. */
   private announceOne(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs): void {
-    const map = state.adjIn[family];
-    const key = keyOf(prefix, pathId);
-    let e = map.get(key);
-    if (e) {
-      this.store.release(e.raw);
-      e.raw = raw;
-      e.stale = false;
-    } else {
-      e = { prefix, pathId, raw, route: null, stale: false };
-      map.set(key, e);
-    }
-    this.place(state, e, this.importRoute(state, family, prefix, pathId, raw));
+    const old = state.adjIn[family].get(pathId === 0 ? prefix : keyOf(prefix, pathId));
+    // Sharing the text of the prefix already held keeps one string per prefix, not one per UPDATE.
+    const route = this.importRoute(state, family, old ? old.prefix : prefix, pathId, raw);
+    if (old) this.store.release(old.received!);
+    this.replace(state, family, old, route);
   }
 
-  /** Put an entry's new import outcome into the Loc-RIB, enforcing a max-prefix `drop` limit. */
-  private place(state: PeerState, e: InEntry, route: Route | null): void {
+  /**
+   * Put a route (new, or a new import outcome) in place of `old` in the Adj-RIB-In and the
+   * Loc-RIB, enforcing a max-prefix `drop` limit. Releases `old`'s references except `received`.
+   */
+  private replace(state: PeerState, family: Family, old: Route | undefined, route: Route): void {
     const limit = state.opts.maxPrefix;
-    if (route && !e.route && limit?.action === 'drop' && state.accepted >= limit.limit) {
+    const wasAccepted = old?.accepted === true;
+    if (route.accepted && !wasAccepted && limit?.action === 'drop' && state.accepted >= limit.limit) {
       this.store.release(route.attrs);
-      route = null;
+      route.attrs = route.received!;
+      route.accepted = false;
       state.refused++;
     }
-    const old = e.route;
-    e.route = route;
-    if (route) this.loc.upsert(route);
-    else if (old) this.loc.remove(old);
-    state.accepted += (route ? 1 : 0) - (old ? 1 : 0);
+    state.adjIn[family].set(route.pathId === 0 ? route.prefix : keyOf(route.prefix, route.pathId), route);
+    if (route.accepted) this.loc.upsert(route);
+    else if (old && wasAccepted) this.loc.remove(old);
+    state.accepted += (route.accepted ? 1 : 0) - (wasAccepted ? 1 : 0);
   }
 
   private withdraw(state: PeerState, family: Family, n: Nlri): number {
-    const e = state.adjIn[family].get(keyOf(n.prefix, n.pathId ?? 0));
-    if (!e) return 0;
-    this.withdrawEntry(state, family, e);
+    const r = state.adjIn[family].get(keyOf(n.prefix, n.pathId ?? 0));
+    if (!r) return 0;
+    this.withdrawEntry(state, family, r);
     return 1;
   }
 
-  private withdrawEntry(state: PeerState, family: Family, e: InEntry): void {
-    state.adjIn[family].delete(keyOf(e.prefix, e.pathId));
-    this.store.release(e.raw);
-    if (e.route) {
-      this.loc.remove(e.route);
+  private withdrawEntry(state: PeerState, family: Family, r: Route): void {
+    state.adjIn[family].delete(keyOf(r.prefix, r.pathId));
+    this.store.release(r.received!);
+    if (r.accepted) {
+      this.loc.remove(r);
       state.accepted--;
     }
   }
 
   /**
-   * Import: loop checks, then the import filter. Returns the route with its attributes interned
-   * (one reference taken), or null when it is not accepted.
+   * Import: loop checks, then the import filter. Returns the route carrying `raw` as `received`
+   * (no reference taken for it here); when accepted, its attributes are interned (one reference
+   * taken), else they are `raw`.
    */
-  private importRoute(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs): Route | null {
+  private importRoute(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs): Route {
     const peer = state.info;
     // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is a loop and not accepted.
-    if (inPath(raw, this.cfg.localAs)) return null;
+    if (inPath(raw, this.cfg.localAs)) return rejected(state, family, prefix, pathId, raw);
     if (peer.ibgp) {
       // RFC 4456 §8: a reflected route that carries our ORIGINATOR_ID or our CLUSTER_ID has looped.
-      if (raw.originatorId === this.cfg.routerId || raw.clusterList.includes(this.cfg.clusterId)) return null;
+      if (raw.originatorId === this.cfg.routerId || raw.clusterList.includes(this.cfg.clusterId)) return rejected(state, family, prefix, pathId, raw);
     }
     let attrs = raw;
     if (!peer.ibgp && raw.localPref !== undefined) {
@@ -290,14 +293,11 @@ export class Rib {
     }
     // A route with a next hop gets its resolution fields in the literal: the Loc-RIB sets them
     // at once, and properties added later would cost each route a separate property store.
-    const route: Route =
-      attrs.nextHop === ''
-        ? { family, prefix, pathId, source: state.source, type: 'unicast', attrs, stale: false }
-        : { family, prefix, pathId, source: state.source, type: 'unicast', attrs, stale: false, resolved: false, igpCost: 0, gateway: undefined, interface: undefined };
+    const route = bgpRoute(state, family, prefix, pathId, raw, attrs);
     const filter = state.opts.importFilter;
     if (filter) {
       const out = filter(route, peer);
-      if (!out) return null;
+      if (!out) return rejected(state, family, prefix, pathId, raw);
       route.attrs = out;
       if (out.nextHop === '' && route.resolved !== undefined) {
         // A policy that removed the next hop: the route needs no resolution after all.
@@ -415,8 +415,8 @@ export class Rib {
   *adjRibIn(address: string, family: Family): IterableIterator<AdjInView> {
     const state = this.peers.get(address);
     if (!state) return;
-    for (const e of state.adjIn[family].values()) {
-      yield { prefix: e.prefix, pathId: e.pathId, attrs: e.raw, accepted: e.route !== null, stale: e.stale };
+    for (const r of state.adjIn[family].values()) {
+      yield { prefix: r.prefix, pathId: r.pathId, attrs: r.received!, accepted: r.accepted === true, stale: r.stale };
     }
   }
 
@@ -427,10 +427,28 @@ export class Rib {
     let stale = 0;
     for (const family of FAMILIES) {
       received += state.adjIn[family].size;
-      for (const e of state.adjIn[family].values()) if (e.stale) stale++;
+      for (const r of state.adjIn[family].values()) if (r.stale) stale++;
     }
     return { received, accepted: state.accepted, stale, up: state.up };
   }
+}
+
+/**
+ * A BGP route as import builds it: one literal per shape (with or without next-hop resolution
+ * fields) so that every route of a table shares a hidden class and no property is added later.
+ */
+function bgpRoute(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs, attrs: PathAttrs): Route {
+  const source = state.source;
+  return attrs.nextHop === ''
+    ? { family, prefix, pathId, source, type: 'unicast', attrs, stale: false, received: raw, accepted: true }
+    : { family, prefix, pathId, source, type: 'unicast', attrs, stale: false, resolved: false, igpCost: 0, gateway: undefined, interface: undefined, received: raw, accepted: true };
+}
+
+/** A route import did not accept: in the Adj-RIB-In only, with the attributes as received. */
+function rejected(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs): Route {
+  const route = bgpRoute(state, family, prefix, pathId, raw, raw);
+  route.accepted = false;
+  return route;
 }
 
 function decisionConfig(cfg: RibConfig): DecisionConfig {

@@ -79,6 +79,13 @@ export interface Route {
    */
   igpCost?: number;
   gateway?: string;
+  /**
+   * BGP routes: the attributes as received (interned), before import policy. The route object is
+   * also the peer's Adj-RIB-In entry, so a received path costs one object.
+   */
+  received?: PathAttrs;
+  /** BGP routes: false while import rejects the route (then it is in the Adj-RIB-In only). */
+  accepted?: boolean;
 }
 
 /** Filters the daemon plugs the policy engine into: attributes to use (new or same), or null to reject. */
