@@ -54,20 +54,49 @@ interface Entry {
   refs: number;
 }
 
+/** A frozen copy of a list; every empty list is the one shared EMPTY. */
+function frozenList<T, U>(list: readonly T[], copy: (item: T) => U): readonly U[] {
+  return list.length === 0 ? EMPTY : Object.freeze(list.map(copy));
+}
+
+const same = <T>(x: T): T => x;
+
+/**
+ * The interned copy. Built member by member in one fixed order, optional members added only
+ * when present (absent, not `undefined`, so equal sets look equal everywhere) and nothing
+ * deleted: sets with the same members share one hidden class, where spreading and deleting gave
+ * each set its own.
+ */
 function frozenCopy(a: PathAttrs): PathAttrs {
   const out: PathAttrs = {
-    ...a,
-    asPath: Object.freeze(a.asPath.map((s) => Object.freeze({ type: s.type, asns: Object.freeze(s.asns.slice()) as number[] }))),
-    communities: Object.freeze(a.communities.slice()),
-    extCommunities: Object.freeze(a.extCommunities.slice()),
-    largeCommunities: Object.freeze(a.largeCommunities.map((l) => Object.freeze([l[0], l[1], l[2]] as const))),
-    clusterList: Object.freeze(a.clusterList.slice()),
-    unknown: Object.freeze(a.unknown.map((u) => Object.freeze({ ...u }))),
+    origin: a.origin,
+    asPath: frozenList(a.asPath, (s) => Object.freeze({ type: s.type, asns: Object.freeze(s.asns.slice()) as number[] })),
+    nextHop: a.nextHop,
+    atomicAggregate: a.atomicAggregate,
+    communities: frozenList(a.communities, same),
+    extCommunities: frozenList(a.extCommunities, same),
+    largeCommunities: frozenList(a.largeCommunities, (l) => Object.freeze([l[0], l[1], l[2]] as const)),
+    clusterList: frozenList(a.clusterList, same),
+    unknown: frozenList(a.unknown, (u) => Object.freeze({ code: u.code, flags: u.flags, value: u.value })),
   };
-  if (a.aggregator) out.aggregator = Object.freeze({ ...a.aggregator });
-  // Absent optional members stay absent (not `undefined`) so equal sets look equal everywhere.
-  for (const k of Object.keys(out) as (keyof PathAttrs)[]) if (out[k] === undefined) delete out[k];
+  if (a.nextHopLinkLocal !== undefined) out.nextHopLinkLocal = a.nextHopLinkLocal;
+  if (a.med !== undefined) out.med = a.med;
+  if (a.localPref !== undefined) out.localPref = a.localPref;
+  if (a.aggregator !== undefined) out.aggregator = Object.freeze({ asn: a.aggregator.asn, address: a.aggregator.address });
+  if (a.originatorId !== undefined) out.originatorId = a.originatorId;
+  if (a.otc !== undefined) out.otc = a.otc;
   return Object.freeze(out);
+}
+
+let _sink = 0;
+/**
+ * The key is built by concatenation: a tree of cons strings, a dozen heap objects per set.
+ * Reading a character flattens it in place (the GC then drops the tree); the result goes to
+ * `_sink` so that the optimiser keeps the read.
+ */
+function flat(s: string): string {
+  _sink ^= s.charCodeAt(0);
+  return s;
 }
 
 /**
@@ -85,7 +114,7 @@ export class AttrStore {
       const key = attrsKey(attrs);
       e = this.byKey.get(key);
       if (!e) {
-        e = { key, attrs: frozenCopy(attrs), refs: 0 };
+        e = { key: flat(key), attrs: frozenCopy(attrs), refs: 0 };
         this.byKey.set(key, e);
         this.byObject.set(e.attrs, e);
       }

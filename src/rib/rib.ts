@@ -62,15 +62,15 @@ export interface AdjInView {
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 const keyOf = (prefix: string, pathId: number): string => (pathId === 0 ? prefix : flat(`${prefix}#${pathId}`));
-let sink = 0;
+let _sink = 0;
 /**
  * The codec builds prefix text with template literals: a cons string of three or four heap
  * objects. Reading a character flattens it in place and the GC then drops the cons wrappers, so
- * the text every table shares costs one flat string (the result goes to `sink` so that the
+ * the text every table shares costs one flat string (the result goes to `_sink` so that the
  * optimiser keeps the read).
  */
 function flat(s: string): string {
-  sink ^= s.charCodeAt(0);
+  _sink ^= s.charCodeAt(0);
   return s;
 }
 const inPath = (attrs: PathAttrs, asn: number): boolean => attrs.asPath.some((s) => s.asns.includes(asn));
