@@ -48,6 +48,16 @@ class Lazy {
 /** What a key is (to be) announced with: interned attributes holding a store reference, or a Lazy export. */
 type Out = PathAttrs | Lazy;
 
+/**
+ * Keys queued for one attribute set, sent in order from `at`. A key is not removed when it is
+ * wanted otherwise meanwhile: an entry counts only while the key's pending value still has this
+ * set (an array with such stale entries costs far less than a Set per attribute set).
+ */
+interface Group {
+  keys: string[];
+  at: number;
+}
+
 interface FamilyOut {
   family: Family;
   afi: 1 | 2;
@@ -57,7 +67,7 @@ interface FamilyOut {
   /** key → what to send (null: withdraw). A Lazy value holds its interned `out` while pending. */
   pending: Map<string, Out | null>;
   /** The pending keys per attribute set (null: withdrawals): one group, few UPDATEs. */
-  groups: Map<PathAttrs | null, Set<string>>;
+  groups: Map<PathAttrs | null, Group>;
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
   eorDue: boolean;
 }
@@ -220,9 +230,8 @@ export class AdjRibOut {
   private want(fo: FamilyOut, key: string, v: Out | null): void {
     const prev = fo.pending.get(key);
     if (prev !== undefined) {
-      this.ungroup(fo, prev && this.attrsOf(prev), key);
-      this.drop(prev);
       fo.pending.delete(key);
+      this.drop(prev);
     }
     // Already what the peer has (this also cancels an unsent announcement that is withdrawn).
     if (this.same(v, fo.sent.get(key) ?? null)) {
@@ -231,16 +240,17 @@ export class AdjRibOut {
     }
     fo.pending.set(key, v);
     const attrs = v && this.attrsOf(v);
-    let group = fo.groups.get(attrs);
-    if (!group) fo.groups.set(attrs, (group = new Set()));
-    group.add(key);
+    // Still queued in its group from before: no second entry.
+    if (prev !== undefined && (prev && this.attrsOf(prev)) === attrs && fo.groups.has(attrs)) return;
+    const group = fo.groups.get(attrs);
+    if (group) group.keys.push(key);
+    else fo.groups.set(attrs, { keys: [key], at: 0 });
   }
 
-  private ungroup(fo: FamilyOut, attrs: PathAttrs | null, key: string): void {
-    const group = fo.groups.get(attrs);
-    if (!group) return;
-    group.delete(key);
-    if (group.size === 0) fo.groups.delete(attrs);
+  /** Whether `key` is pending with `attrs` (null: a withdrawal), i.e. its group entry counts. */
+  private queued(fo: FamilyOut, key: string, attrs: PathAttrs | null): boolean {
+    const v = fo.pending.get(key);
+    return v !== undefined && (v && this.attrsOf(v)) === attrs;
   }
 
   /**
@@ -259,12 +269,12 @@ export class AdjRibOut {
     };
     for (const fo of this.fams.values()) {
       const withdrawals = fo.groups.get(null);
-      while (withdrawals && withdrawals.size && room()) push(this.withdrawMessage(fo, withdrawals));
+      while (withdrawals && withdrawals.at < withdrawals.keys.length && room()) push(this.withdrawMessage(fo, withdrawals));
     }
     for (const fo of this.fams.values()) {
       for (const [attrs, keys] of fo.groups) {
         if (attrs === null) continue;
-        while (keys.size && room()) push(this.announceMessage(fo, attrs, keys));
+        while (keys.at < keys.keys.length && room()) push(this.announceMessage(fo, attrs, keys));
         if (!room()) break;
       }
     }
@@ -277,22 +287,24 @@ export class AdjRibOut {
     return out;
   }
 
-  private withdrawMessage(fo: FamilyOut, keys: Set<string>): Buffer {
+  private withdrawMessage(fo: FamilyOut, group: Group): Buffer | undefined {
     const nlri: Nlri[] = [];
     let size = HEADER_AND_LENGTHS + (fo.afi === 2 ? MP_UNREACH_OVERHEAD : 0);
-    for (const key of keys) {
+    for (; group.at < group.keys.length; group.at++) {
+      const key = group.keys[group.at]!;
+      if (!this.queued(fo, key, null)) continue;
       const n = nlriOf(key, fo.addPath);
       const len = nlriSize(n.prefix, fo.addPath);
       if (size + len > this.max) break;
       size += len;
       nlri.push(n);
-      keys.delete(key);
       fo.pending.delete(key);
       const sent = fo.sent.get(key);
       if (sent && !(sent instanceof Lazy)) this.opts.store.release(sent);
       fo.sent.delete(key);
     }
-    if (keys.size === 0) fo.groups.delete(null);
+    if (group.at >= group.keys.length) fo.groups.delete(null);
+    if (nlri.length === 0) return undefined;
     const msg: UpdateMessage =
       fo.afi === 1
         ? { type: 'UPDATE', withdrawn: nlri, attributes: [], nlri: [] }
@@ -300,30 +312,27 @@ export class AdjRibOut {
     return encodeMessage(msg, this.opts.codec);
   }
 
-  private announceMessage(fo: FamilyOut, attrs: PathAttrs, keys: Set<string>): Buffer | undefined {
+  private announceMessage(fo: FamilyOut, attrs: PathAttrs, group: Group): Buffer | undefined {
+    // Skip entries that no longer count, so that an exhausted group encodes nothing.
+    while (group.at < group.keys.length && !this.queued(fo, group.keys[group.at]!, attrs)) group.at++;
+    if (group.at >= group.keys.length) {
+      fo.groups.delete(attrs);
+      return undefined;
+    }
     const attributes = toWire(attrs, { as4: this.opts.codec.as4, family: fo.family });
     const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
     const head = encodeMessage(empty, this.opts.codec);
-    const base = head.length;
     const nlri: Nlri[] = [];
-    let size = base;
-    for (const key of keys) {
+    let size = head.length;
+    for (; group.at < group.keys.length; group.at++) {
+      const key = group.keys[group.at]!;
+      const v = fo.pending.get(key);
+      if (v === undefined || !v || this.attrsOf(v) !== attrs) continue;
       const n = nlriOf(key, fo.addPath);
       const len = nlriSize(n.prefix, fo.addPath);
       if (size + len > this.max) break;
       size += len;
       nlri.push(n);
-    }
-    if (nlri.length === 0) {
-      // Attributes too large for any message: these prefixes cannot be announced; the peer
-      // must not keep an older announcement either.
-      for (const key of [...keys]) this.want(fo, key, null);
-      return undefined;
-    }
-    for (const n of nlri) {
-      const key = fo.addPath ? `${n.prefix}#${n.pathId}` : n.prefix;
-      keys.delete(key);
-      const v = fo.pending.get(key)!;
       fo.pending.delete(key);
       const sent = fo.sent.get(key);
       if (sent && !(sent instanceof Lazy)) this.opts.store.release(sent);
@@ -331,7 +340,15 @@ export class AdjRibOut {
       fo.sent.set(key, v);
       if (v instanceof Lazy) this.drop(v);
     }
-    if (keys.size === 0) fo.groups.delete(attrs);
+    if (nlri.length === 0) {
+      // Attributes too large for any message: these prefixes cannot be announced; the peer
+      // must not keep an older announcement either.
+      fo.groups.delete(attrs);
+      const keys = group.keys.slice(group.at).filter((k) => this.queued(fo, k, attrs));
+      for (const key of keys) this.want(fo, key, null);
+      return undefined;
+    }
+    if (group.at >= group.keys.length) fo.groups.delete(attrs);
     if (fo.afi === 1) return withIpv4Nlri(head, nlri, size, fo.addPath);
     for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
     return encodeMessage(empty, this.opts.codec);
