@@ -33,7 +33,7 @@ interface Env {
   fib: FibManager;
   logs: string[];
   /** Ops the kernel backend received, with the trie state seen at that moment. */
-  kernelCalls: { op: FibOp; inTrie: boolean }[];
+  kernelCalls: { op: FibOp; trie: number | undefined }[];
 }
 
 async function ifindex(topo: Topology, node: string, dev: string): Promise<{ ifindex: number; address: string }> {
@@ -70,7 +70,7 @@ async function withRouter(t: ExecutionContext, fn: (env: Env) => Promise<void>):
     const kernel = fib.kernel!;
     const apply = kernel.apply.bind(kernel);
     kernel.apply = (ops) => {
-      for (const op of ops) env.kernelCalls.push({ op, inTrie: fib.xdp!.v4.get(op.route.prefix) !== undefined });
+      for (const op of ops) env.kernelCalls.push({ op, trie: (op.route.family === 'ipv4' ? fib.xdp!.v4 : fib.xdp!.v6).get(op.route.prefix) });
       return apply(ops);
     };
     env.rib.setConnected([{ prefix: '198.18.0.2/24', interface: 'e0' }, { prefix: '198.18.1.1/24', interface: 'e1' }]);
@@ -105,13 +105,13 @@ test('a static route becomes a proto 186 kernel route and a trie entry whose nex
     await waitFor(() => ((entry(env, '198.18.100.0/24')?.flags ?? 0) & RoutedNhFlag.RESOLVED) !== 0, 10_000, () => `next hop never resolved: ${JSON.stringify(entry(env, '198.18.100.0/24'))} ${env.logs.join('; ')}`);
     t.is(entry(env, '198.18.100.0/24')?.dstMac, bMac);
     // Added to the kernel while the trie did not have it yet.
-    t.deepEqual(env.kernelCalls.map((c) => [c.op.op, c.op.route.prefix, c.inTrie]), [['replace', '198.18.100.0/24', false]]);
+    t.deepEqual(env.kernelCalls.map((c) => [c.op.op, c.op.route.prefix, c.trie]), [['replace', '198.18.100.0/24', undefined]]);
 
     await setStatic(env, []);
     t.false((await kernelRoutes(env.topo)).some((r) => r.dst === '198.18.100.0/24'), 'kernel route withdrawn');
     t.is(entry(env, '198.18.100.0/24'), undefined, 'trie entry withdrawn');
     // Deleted from the kernel only once the trie no longer had it.
-    t.deepEqual(env.kernelCalls.slice(1).map((c) => [c.op.op, c.op.route.prefix, c.inTrie]), [['delete', '198.18.100.0/24', false]]);
+    t.deepEqual(env.kernelCalls.slice(1).map((c) => [c.op.op, c.op.route.prefix, c.trie]), [['delete', '198.18.100.0/24', undefined]]);
     t.is(env.fib.nextHops().filter((h) => h.kind === 'forward').length, 0, 'next hop released');
   });
 });
@@ -153,5 +153,34 @@ test('ECMP, blackhole, connected and local prefixes in the trie; an unresolved n
     t.deepEqual(await kernelRoutes(env.topo), []);
     t.deepEqual(env.fib.xdp!.v4.dump().map(([p]) => p).sort(), ['198.18.0.0/24', '198.18.0.2/32', '198.18.1.0/24', '198.18.1.1/32']);
     t.deepEqual(env.fib.nextHops().map((h) => h.kind).sort(), ['local', 'pass']);
+  });
+});
+
+test('IPv6: a changed next hop moves the trie entry after the kernel route is replaced, and frees the old slot', async (t) => {
+  await withRouter(t, async (env) => {
+    env.rib.setConnected([
+      { prefix: '198.18.0.2/24', interface: 'e0' }, { prefix: '198.18.1.1/24', interface: 'e1' },
+      { prefix: '2001:db8:0:0::2/64', interface: 'e0' }, { prefix: '2001:db8:0:1::1/64', interface: 'e1' },
+    ]);
+    const v6 = (prefix: string): number | undefined => env.fib.xdp!.v6.dump().find(([p]) => p === prefix)?.[1];
+    const kernel6 = async (): Promise<string[]> =>
+      (JSON.parse((await runCommand('ip', ['-n', env.topo.ns('r'), '-6', '-j', 'route', 'show', 'proto', '186'])).stdout || '[]') as { dst: string }[]).map((r) => r.dst);
+    await setStatic(env, [{ prefix: '2001:db8:100::/48', type: 'via', via: ['2001:db8:0:1::2'] }]);
+    t.deepEqual(await kernel6(), ['2001:db8:100::/48']);
+    const first = v6('2001:db8:100::/48');
+    t.truthy(first);
+    t.is(env.fib.xdp!.nextHops.get(first!).ifindex, (await ifindex(env.topo, 'r', 'e1')).ifindex);
+
+    await setStatic(env, [{ prefix: '2001:db8:100::/48', type: 'via', via: ['2001:db8::1'] }]);
+    const second = v6('2001:db8:100::/48');
+    t.not(second, undefined);
+    t.is(env.fib.xdp!.nextHops.get(second!).ifindex, (await ifindex(env.topo, 'r', 'e0')).ifindex);
+    const hop = env.fib.nextHops().find((h) => h.id === second);
+    t.is(hop?.gateway, '2001:db8::1');
+    t.false(env.fib.nextHops().some((h) => h.gateway === '2001:db8:0:1::2'), 'old next hop released');
+    const routes = await env.fib.kernel!.dump();
+    t.deepEqual(routes.find((r) => r.prefix === '2001:db8:100::/48')?.nextHops.map((h) => h.gateway), ['2001:db8::1']);
+    // The replace reached the kernel while the trie still pointed at the old next hop.
+    t.deepEqual(env.kernelCalls.map((c) => [c.op.op, c.op.route.prefix, c.trie]), [['replace', '2001:db8:100::/48', undefined], ['replace', '2001:db8:100::/48', first]]);
   });
 });

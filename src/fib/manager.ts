@@ -303,12 +303,19 @@ export class FibManager {
     if (x.kind !== 'forward') return hops.special(x.kind);
     const members: XdpHop[] = [];
     for (const h of x.hops) {
-      const ifindex = h.ifindex ?? this.ifindexOf(h.interface) ?? (await routeOif(this.sock, h.gateway).catch(() => undefined));
+      let ifindex = h.ifindex ?? this.ifindexOf(h.interface);
+      if (ifindex === undefined && h.interface !== undefined) {
+        this.links = await dumpLinkInfo(this.sock);
+        ifindex = this.ifindexOf(h.interface);
+      }
+      ifindex ??= await routeOif(this.sock, h.gateway).catch(() => undefined);
       // The kernel knows no way to the gateway yet: let it route (and fail) the packets itself.
       if (ifindex === undefined) {
         for (const m of members) hops.release(m);
         return hops.special('pass');
       }
+      // An interface that appeared after the last dump: its MAC and MTU are needed to forward.
+      if (!this.links.has(ifindex)) this.links = await dumpLinkInfo(this.sock);
       members.push(hops.forward(ifindex, h.gateway));
     }
     return members.length === 1 ? members[0]! : hops.ecmp(members);
