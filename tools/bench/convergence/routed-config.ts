@@ -29,6 +29,9 @@ export function routedConfig(c: DutConfig): string {
     `control-socket: ${q(c.controlSocket)}`,
     'log:',
     `  level: ${c.logLevel ?? 'warn'}`,
+    // BIRD runs here with no kernel protocol: routed's FIB is off too, so both do the same work.
+    'fib:',
+    '  mode: off',
     'policies:',
     '  accept-all:',
     '    default-action: accept',
