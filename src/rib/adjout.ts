@@ -229,16 +229,15 @@ export class AdjRibOut {
   /** Record what a key should become; `v` carries a reference (or pending count) that this takes over. */
   private want(fo: FamilyOut, key: string, v: Out | null): void {
     const prev = fo.pending.get(key);
-    if (prev !== undefined) {
-      fo.pending.delete(key);
-      this.drop(prev);
-    }
     // Already what the peer has (this also cancels an unsent announcement that is withdrawn).
     if (this.same(v, fo.sent.get(key) ?? null)) {
+      if (prev !== undefined) fo.pending.delete(key);
+      this.drop(prev ?? null);
       this.drop(v);
       return;
     }
     fo.pending.set(key, v);
+    if (prev !== undefined) this.drop(prev);
     const attrs = v && this.attrsOf(v);
     // Still queued in its group from before: no second entry.
     if (prev !== undefined && (prev && this.attrsOf(prev)) === attrs && fo.groups.has(attrs)) return;
@@ -322,17 +321,16 @@ export class AdjRibOut {
     const attributes = toWire(attrs, { as4: this.opts.codec.as4, family: fo.family });
     const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
     const head = encodeMessage(empty, this.opts.codec);
-    const nlri: Nlri[] = [];
+    const taken: string[] = [];
     let size = head.length;
     for (; group.at < group.keys.length; group.at++) {
       const key = group.keys[group.at]!;
       const v = fo.pending.get(key);
       if (v === undefined || !v || this.attrsOf(v) !== attrs) continue;
-      const n = nlriOf(key, fo.addPath);
-      const len = nlriSize(n.prefix, fo.addPath);
+      const len = nlriSize(fo.addPath ? nlriOf(key, true).prefix : key, fo.addPath);
       if (size + len > this.max) break;
       size += len;
-      nlri.push(n);
+      taken.push(key);
       fo.pending.delete(key);
       const sent = fo.sent.get(key);
       if (sent && !(sent instanceof Lazy)) this.opts.store.release(sent);
@@ -340,7 +338,7 @@ export class AdjRibOut {
       fo.sent.set(key, v);
       if (v instanceof Lazy) this.drop(v);
     }
-    if (nlri.length === 0) {
+    if (taken.length === 0) {
       // Attributes too large for any message: these prefixes cannot be announced; the peer
       // must not keep an older announcement either.
       fo.groups.delete(attrs);
@@ -349,7 +347,8 @@ export class AdjRibOut {
       return undefined;
     }
     if (group.at >= group.keys.length) fo.groups.delete(attrs);
-    if (fo.afi === 1) return withIpv4Nlri(head, nlri, size, fo.addPath);
+    if (fo.afi === 1) return withIpv4Nlri(head, taken, size, fo.addPath);
+    const nlri = taken.map((k) => nlriOf(k, fo.addPath));
     for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
     return encodeMessage(empty, this.opts.codec);
   }
@@ -406,14 +405,16 @@ export class AdjRibOut {
  * the prefixes are appended to the bytes already encoded for sizing instead of encoding the
  * attributes a second time. `size` is the final length, computed while choosing the prefixes.
  */
-function withIpv4Nlri(head: Buffer, nlri: readonly Nlri[], size: number, addPath: boolean): Buffer {
+function withIpv4Nlri(head: Buffer, keys: readonly string[], size: number, addPath: boolean): Buffer {
   const buf = Buffer.allocUnsafe(size);
   head.copy(buf, 0);
   let at = head.length;
-  for (const n of nlri) {
-    if (addPath) at = buf.writeUInt32BE(n.pathId ?? 0, at);
-    const len = writePrefix(1, n.prefix, buf, at);
-    if (len < 0) throw new RangeError(`not an IPv4 prefix: ${n.prefix}`);
+  for (const key of keys) {
+    const n = addPath ? nlriOf(key, true) : undefined;
+    if (n) at = buf.writeUInt32BE(n.pathId ?? 0, at);
+    const prefix = n ? n.prefix : key;
+    const len = writePrefix(1, prefix, buf, at);
+    if (len < 0) throw new RangeError(`not an IPv4 prefix: ${prefix}`);
     at += len;
   }
   if (at !== size) throw new Error(`UPDATE size ${at} differs from the computed ${size}`);
