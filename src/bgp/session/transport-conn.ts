@@ -65,7 +65,10 @@ export class Connection {
     private readonly recvCtx: () => CodecContext,
     private readonly handlers: ConnectionHandlers,
   ) {
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.receive(chunk);
+      this.yieldAfterChunk();
+    });
     socket.on('error', (e: Error) => this.lost(`TCP error: ${e.message}`));
     socket.on('end', () => this.lost('TCP connection closed by peer'));
     socket.on('close', () => this.lost('TCP connection closed'));
@@ -83,6 +86,21 @@ export class Connection {
     this.closing = true;
     this.socket.destroy();
     this.handlers.closed(reason);
+  }
+
+  /**
+   * libuv reads a readable socket up to 32 times per poll (2 MiB of 64 KiB chunks) before the
+   * loop moves on, so a full-table feed would be decoded and imported in one long turn while the
+   * RIB's changes (drained in a setImmediate tick) and the other sessions' sends and keepalives
+   * wait. One chunk per turn: pause, and read on after the check phase, so import, export and
+   * timers take turns.
+   */
+  private yieldAfterChunk(): void {
+    if (this.closing || this.socket.isPaused()) return;
+    this.socket.pause();
+    setImmediate(() => {
+      if (!this.closing) this.socket.resume();
+    });
   }
 
   /** Split the stream into messages; each one is decoded and reported before the next is read. */
