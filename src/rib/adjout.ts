@@ -49,12 +49,26 @@ class Lazy {
 type Out = PathAttrs | Lazy;
 
 /**
- * Keys queued for one attribute set, sent in order from `at`. A key is not removed when it is
- * wanted otherwise meanwhile: an entry counts only while the key's pending value still has this
+ * A key with work pending: what the peer has (`sent`) and what it should get (`next`, null: a
+ * withdrawal). Groups point at it, so sending needs no lookup; once sent or cancelled, `next` is
+ * undefined and the key's state is a plain Out again (or nothing).
+ */
+class Slot {
+  constructor(
+    readonly key: string,
+    public sent: Out | undefined,
+    /** A plain set holds a store reference; a Lazy one counts this slot in `n`. */
+    public next: Out | null | undefined,
+  ) {}
+}
+
+/**
+ * Slots queued for one attribute set, sent in order from `at`. A slot is not removed when its
+ * key is wanted otherwise meanwhile: an entry counts only while the slot's `next` still has this
  * set (an array with such stale entries costs far less than a Set per attribute set).
  */
 interface Group {
-  keys: string[];
+  slots: Slot[];
   at: number;
 }
 
@@ -62,11 +76,15 @@ interface FamilyOut {
   family: Family;
   afi: 1 | 2;
   addPath: boolean;
-  /** key (prefix, or prefix#pathId with ADD-PATH) → what was last sent. */
-  sent: Map<string, Out>;
-  /** key → what to send (null: withdraw). A Lazy value holds its interned `out` while pending. */
-  pending: Map<string, Out | null>;
-  /** The pending keys per attribute set (null: withdrawals): one group, few UPDATEs. */
+  /**
+   * key (prefix, or prefix#pathId with ADD-PATH) → what was last sent, or the key's Slot while
+   * work is pending: one map, one lookup per change, none per prefix sent.
+   */
+  state: Map<string, Out | Slot>;
+  /** Keys whose state holds a sent announcement; keys with a Slot. */
+  sentN: number;
+  pendingN: number;
+  /** The pending slots per attribute set (null: withdrawals): one group, few UPDATEs. */
   groups: Map<PathAttrs | null, Group>;
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
   eorDue: boolean;
@@ -105,8 +123,9 @@ export class AdjRibOut {
         family,
         afi,
         addPath: opts.codec.addPath.has(`${afi}/1`),
-        sent: new Map(),
-        pending: new Map(),
+        state: new Map(),
+        sentN: 0,
+        pendingN: 0,
         groups: new Map(),
         eorDue: false,
       });
@@ -136,9 +155,17 @@ export class AdjRibOut {
   refresh(family: Family): void {
     const fo = this.fams.get(family);
     if (!fo) return;
-    const sent = [...fo.sent];
-    fo.sent.clear();
-    for (const [key, v] of sent) this.want(fo, key, v instanceof Lazy ? this.hold(v) : v);
+    for (const [key, v] of [...fo.state]) {
+      if (v instanceof Slot) {
+        // Pending work goes out anyway; what was sent before is forgotten.
+        if (v.sent) this.forgetSent(fo, v.sent);
+        v.sent = undefined;
+        continue;
+      }
+      fo.state.delete(key);
+      fo.sentN--;
+      this.want(fo, key, v instanceof Lazy ? this.hold(v) : v);
+    }
   }
 
   private exportPrefix(fo: FamilyOut, change: BestChange): void {
@@ -156,7 +183,7 @@ export class AdjRibOut {
     }
     for (; ; id++) {
       const key = `${change.prefix}#${id}`;
-      if (!fo.sent.has(key) && !fo.pending.has(key)) break;
+      if (!fo.state.has(key)) break;
       this.want(fo, key, null);
     }
   }
@@ -228,28 +255,49 @@ export class AdjRibOut {
 
   /** Record what a key should become; `v` carries a reference (or pending count) that this takes over. */
   private want(fo: FamilyOut, key: string, v: Out | null): void {
-    const prev = fo.pending.get(key);
+    const cur = fo.state.get(key);
+    let slot = cur instanceof Slot ? cur : undefined;
+    const sent = cur instanceof Slot ? cur.sent : cur;
     // Already what the peer has (this also cancels an unsent announcement that is withdrawn).
-    if (this.same(v, fo.sent.get(key) ?? null)) {
-      if (prev !== undefined) fo.pending.delete(key);
-      this.drop(prev ?? null);
+    if (this.same(v, sent ?? null)) {
+      if (slot) {
+        this.drop(slot.next ?? null);
+        slot.next = undefined;
+        fo.pendingN--;
+        if (sent) fo.state.set(key, sent);
+        else fo.state.delete(key);
+      }
       this.drop(v);
       return;
     }
-    fo.pending.set(key, v);
-    if (prev !== undefined) this.drop(prev);
     const attrs = v && this.attrsOf(v);
-    // Still queued in its group from before: no second entry.
-    if (prev !== undefined && (prev && this.attrsOf(prev)) === attrs && fo.groups.has(attrs)) return;
+    if (slot) {
+      const prev = slot.next ?? null;
+      const prevAttrs = prev && this.attrsOf(prev);
+      slot.next = v;
+      this.drop(prev);
+      // Still queued in its group from before: no second entry.
+      if (prevAttrs === attrs && fo.groups.has(attrs)) return;
+    } else {
+      slot = new Slot(key, sent, v);
+      fo.state.set(key, slot);
+      fo.pendingN++;
+    }
     const group = fo.groups.get(attrs);
-    if (group) group.keys.push(key);
-    else fo.groups.set(attrs, { keys: [key], at: 0 });
+    if (group) group.slots.push(slot);
+    else fo.groups.set(attrs, { slots: [slot], at: 0 });
   }
 
-  /** Whether `key` is pending with `attrs` (null: a withdrawal), i.e. its group entry counts. */
-  private queued(fo: FamilyOut, key: string, attrs: PathAttrs | null): boolean {
-    const v = fo.pending.get(key);
+  /** Whether `slot` is pending with `attrs` (null: a withdrawal), i.e. its group entry counts. */
+  private queued(slot: Slot, attrs: PathAttrs | null): boolean {
+    const v = slot.next;
     return v !== undefined && (v && this.attrsOf(v)) === attrs;
+  }
+
+  /** The peer no longer has `sent` from us (withdrawn or replaced): its reference goes. */
+  private forgetSent(fo: FamilyOut, sent: Out): void {
+    fo.sentN--;
+    if (!(sent instanceof Lazy)) this.opts.store.release(sent);
   }
 
   /**
@@ -268,17 +316,17 @@ export class AdjRibOut {
     };
     for (const fo of this.fams.values()) {
       const withdrawals = fo.groups.get(null);
-      while (withdrawals && withdrawals.at < withdrawals.keys.length && room()) push(this.withdrawMessage(fo, withdrawals));
+      while (withdrawals && withdrawals.at < withdrawals.slots.length && room()) push(this.withdrawMessage(fo, withdrawals));
     }
     for (const fo of this.fams.values()) {
       for (const [attrs, keys] of fo.groups) {
         if (attrs === null) continue;
-        while (keys.at < keys.keys.length && room()) push(this.announceMessage(fo, attrs, keys));
+        while (keys.at < keys.slots.length && room()) push(this.announceMessage(fo, attrs, keys));
         if (!room()) break;
       }
     }
     for (const fo of this.fams.values()) {
-      if (fo.eorDue && fo.pending.size === 0 && room()) {
+      if (fo.eorDue && fo.pendingN === 0 && room()) {
         push(encodeMessage(this.endOfRib(fo), this.opts.codec));
         fo.eorDue = false;
       }
@@ -289,20 +337,20 @@ export class AdjRibOut {
   private withdrawMessage(fo: FamilyOut, group: Group): Buffer | undefined {
     const nlri: Nlri[] = [];
     let size = HEADER_AND_LENGTHS + (fo.afi === 2 ? MP_UNREACH_OVERHEAD : 0);
-    for (; group.at < group.keys.length; group.at++) {
-      const key = group.keys[group.at]!;
-      if (!this.queued(fo, key, null)) continue;
-      const n = nlriOf(key, fo.addPath);
+    for (; group.at < group.slots.length; group.at++) {
+      const slot = group.slots[group.at]!;
+      if (slot.next !== null) continue;
+      const n = nlriOf(slot.key, fo.addPath);
       const len = nlriSize(n.prefix, fo.addPath);
       if (size + len > this.max) break;
       size += len;
       nlri.push(n);
-      fo.pending.delete(key);
-      const sent = fo.sent.get(key);
-      if (sent && !(sent instanceof Lazy)) this.opts.store.release(sent);
-      fo.sent.delete(key);
+      slot.next = undefined;
+      fo.pendingN--;
+      if (slot.sent) this.forgetSent(fo, slot.sent);
+      fo.state.delete(slot.key);
     }
-    if (group.at >= group.keys.length) fo.groups.delete(null);
+    if (group.at >= group.slots.length) fo.groups.delete(null);
     if (nlri.length === 0) return undefined;
     const msg: UpdateMessage =
       fo.afi === 1
@@ -313,8 +361,8 @@ export class AdjRibOut {
 
   private announceMessage(fo: FamilyOut, attrs: PathAttrs, group: Group): Buffer | undefined {
     // Skip entries that no longer count, so that an exhausted group encodes nothing.
-    while (group.at < group.keys.length && !this.queued(fo, group.keys[group.at]!, attrs)) group.at++;
-    if (group.at >= group.keys.length) {
+    while (group.at < group.slots.length && !this.queued(group.slots[group.at]!, attrs)) group.at++;
+    if (group.at >= group.slots.length) {
       fo.groups.delete(attrs);
       return undefined;
     }
@@ -323,30 +371,32 @@ export class AdjRibOut {
     const head = encodeMessage(empty, this.opts.codec);
     const taken: string[] = [];
     let size = head.length;
-    for (; group.at < group.keys.length; group.at++) {
-      const key = group.keys[group.at]!;
-      const v = fo.pending.get(key);
-      if (v === undefined || !v || this.attrsOf(v) !== attrs) continue;
+    for (; group.at < group.slots.length; group.at++) {
+      const slot = group.slots[group.at]!;
+      const v = slot.next;
+      if (!v || this.attrsOf(v) !== attrs) continue;
+      const key = slot.key;
       const len = nlriSize(fo.addPath ? nlriOf(key, true).prefix : key, fo.addPath);
       if (size + len > this.max) break;
       size += len;
       taken.push(key);
-      fo.pending.delete(key);
-      const sent = fo.sent.get(key);
-      if (sent && !(sent instanceof Lazy)) this.opts.store.release(sent);
-      // A plain set's reference passes to `sent`; a Lazy one is kept without its rewritten set.
-      fo.sent.set(key, v);
+      slot.next = undefined;
+      fo.pendingN--;
+      if (slot.sent) this.forgetSent(fo, slot.sent);
+      // A plain set's reference passes to the state; a Lazy one is kept without its rewritten set.
+      fo.state.set(key, v);
+      fo.sentN++;
       if (v instanceof Lazy) this.drop(v);
     }
     if (taken.length === 0) {
       // Attributes too large for any message: these prefixes cannot be announced; the peer
       // must not keep an older announcement either.
       fo.groups.delete(attrs);
-      const keys = group.keys.slice(group.at).filter((k) => this.queued(fo, k, attrs));
-      for (const key of keys) this.want(fo, key, null);
+      const slots = group.slots.slice(group.at).filter((sl) => this.queued(sl, attrs));
+      for (const sl of slots) this.want(fo, sl.key, null);
       return undefined;
     }
-    if (group.at >= group.keys.length) fo.groups.delete(attrs);
+    if (group.at >= group.slots.length) fo.groups.delete(attrs);
     if (fo.afi === 1) return withIpv4Nlri(head, taken, size, fo.addPath);
     const nlri = taken.map((k) => nlriOf(k, fo.addPath));
     for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
@@ -362,25 +412,27 @@ export class AdjRibOut {
   /** Prefixes (keys) waiting to be sent or withdrawn. */
   pendingCount(): number {
     let n = 0;
-    for (const fo of this.fams.values()) n += fo.pending.size;
+    for (const fo of this.fams.values()) n += fo.pendingN;
     return n;
   }
 
   /** Whether nextBatch() has anything to give (pending prefixes or an End-of-RIB). */
   hasPending(): boolean {
-    for (const fo of this.fams.values()) if (fo.pending.size || fo.eorDue) return true;
+    for (const fo of this.fams.values()) if (fo.pendingN || fo.eorDue) return true;
     return false;
   }
 
   sentCount(family: Family): number {
-    return this.fams.get(family)?.sent.size ?? 0;
+    return this.fams.get(family)?.sentN ?? 0;
   }
 
   /** What the peer was last sent (routectl's adj-rib-out). */
   *sentRoutes(family: Family): IterableIterator<{ prefix: string; pathId: number; attrs: PathAttrs }> {
     const fo = this.fams.get(family);
     if (!fo) return;
-    for (const [key, v] of fo.sent) {
+    for (const [key, state] of fo.state) {
+      const v = state instanceof Slot ? state.sent : state;
+      if (!v) continue;
       const n = nlriOf(key, fo.addPath);
       yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: v instanceof Lazy ? (v.out ?? this.rewrite(v)) : v };
     }
@@ -390,10 +442,14 @@ export class AdjRibOut {
   close(): void {
     const { store } = this.opts;
     for (const fo of this.fams.values()) {
-      for (const a of fo.sent.values()) if (!(a instanceof Lazy)) store.release(a);
-      for (const a of fo.pending.values()) this.drop(a);
-      fo.sent.clear();
-      fo.pending.clear();
+      for (const v of fo.state.values()) {
+        const sent = v instanceof Slot ? v.sent : v;
+        if (sent && !(sent instanceof Lazy)) store.release(sent);
+        if (v instanceof Slot) this.drop(v.next ?? null);
+      }
+      fo.state.clear();
+      fo.sentN = 0;
+      fo.pendingN = 0;
       fo.groups.clear();
       fo.eorDue = false;
     }
