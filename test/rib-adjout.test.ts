@@ -274,3 +274,27 @@ test('close gives back every reference the Adj-RIB-Out held', (t) => {
   out.close();
   t.is(rib.store.size, before);
 });
+
+test('route refresh re-sends every sent prefix of the family once; a change still pending wins over the old announcement', (t) => {
+  const rib = fullRib(300, 50);
+  const codec = makeContext({ as4: true });
+  const out = adjOut(rib, codec);
+  out.initialDump(rib);
+  drain(out, codec);
+  // A newer announcement for one prefix, not yet pulled when the refresh arrives.
+  const changed = { ...baseAttrs('192.0.2.1'), asPath: [{ type: 'AS_SEQUENCE' as const, asns: [65001, 999] }] };
+  rib.announce(SRC.address, 'ipv4', { prefix: v4(0) }, changed);
+  out.enqueue(rib.drainChanges());
+  out.refresh('ipv4');
+  const msgs = drain(out, codec);
+  const again = msgs.flatMap((m) => announced(m.msg).map((n) => n.prefix));
+  t.is(again.length, 300);
+  t.is(new Set(again).size, 300);
+  t.true(again.every((p) => !p.includes(':')), 'IPv6 is not refreshed');
+  const first = msgs.find((m) => announced(m.msg).some((n) => n.prefix === v4(0)))!;
+  t.deepEqual(findAttr(first.msg.attributes, 'AS_PATH')!.value[0]!.asns, [65000, 65001, 999]);
+  t.is(out.sentCount('ipv4'), 300);
+  t.is(out.sentCount('ipv6'), 50);
+  const shown = [...out.sentRoutes('ipv4')].find((r) => r.prefix === v4(0))!;
+  t.deepEqual(shown.attrs.asPath[0]!.asns, [65000, 65001, 999]);
+});
