@@ -83,6 +83,7 @@ export class Rib {
   private staticRoutes = new Map<string, Built>();
   private connected = new Map<string, Built>();
   private kernel = new Map<string, Built>();
+  private readonly loopMemo: { raw?: PathAttrs; info?: PeerInfo; cfg?: RibConfig; looped: boolean } = { looped: false };
 
   constructor(cfg: RibConfig, opts: { store?: AttrStore } = {}) {
     this.cfg = cfg;
@@ -279,12 +280,7 @@ export class Rib {
    */
   private importRoute(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs): Route {
     const peer = state.info;
-    // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is a loop and not accepted.
-    if (inPath(raw, this.cfg.localAs)) return rejected(state, family, prefix, pathId, raw);
-    if (peer.ibgp) {
-      // RFC 4456 §8: a reflected route that carries our ORIGINATOR_ID or our CLUSTER_ID has looped.
-      if (raw.originatorId === this.cfg.routerId || raw.clusterList.includes(this.cfg.clusterId)) return rejected(state, family, prefix, pathId, raw);
-    }
+    if (this.looped(state, raw)) return rejected(state, family, prefix, pathId, raw);
     let attrs = raw;
     if (!peer.ibgp && raw.localPref !== undefined) {
       // RFC 4271 §5.1.5: LOCAL_PREF received from an external peer is ignored.
@@ -307,6 +303,21 @@ export class Rib {
     }
     route.attrs = this.store.intern(route.attrs);
     return route;
+  }
+
+  /** The loop checks, remembered for the last set seen: every prefix of an UPDATE shares it. */
+  private looped(state: PeerState, raw: PathAttrs): boolean {
+    const memo = this.loopMemo;
+    if (memo.raw === raw && memo.info === state.info && memo.cfg === this.cfg) return memo.looped;
+    // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is a loop and not accepted.
+    let looped = inPath(raw, this.cfg.localAs);
+    // RFC 4456 §8: a reflected route that carries our ORIGINATOR_ID or our CLUSTER_ID has looped.
+    if (!looped && state.info.ibgp) looped = raw.originatorId === this.cfg.routerId || raw.clusterList.includes(this.cfg.clusterId);
+    memo.raw = raw;
+    memo.info = state.info;
+    memo.cfg = this.cfg;
+    memo.looped = looped;
+    return looped;
   }
 
   /**
