@@ -84,6 +84,7 @@ for (const name of captures) {
 
   test(`every BGP message and RIB entry in ${name} decodes, and messages re-encode to the same bytes`, (t) => {
     let messages = 0;
+    let ribEntries = 0;
     for (const rec of records(loadMrtFile(path.join(dataDir, name)))) {
       if (rec.kind === 'message') {
         messages++;
@@ -96,11 +97,12 @@ for (const name of captures) {
         const again = encodeMessage(rec.decoded.msg, ctx);
         t.is(Buffer.from(again).toString('hex'), Buffer.from(rec.message).toString('hex'), where);
       } else if (rec.kind === 'rib') {
+        ribEntries += rec.entries.length;
         for (const e of rec.entries) t.true(e.attributes.ok, `${name} RIB ${rec.prefix}: ${e.attributes.ok ? '' : e.attributes.reason}`);
       }
     }
-    if (!name.includes('rib')) t.true(messages > 0);
-    else t.pass();
+    // A session capture holds messages; a table dump holds RIB entries.
+    t.true(name.includes('rib') ? ribEntries > 0 : messages > 0);
   });
 }
 

@@ -39,17 +39,19 @@ function header(length: number, type: number): Uint8Array {
 }
 
 test('decodeMessage never throws on arbitrary bytes', (t) => {
-  fc.assert(
+  t.notThrows(() =>
+    fc.assert(
     fc.property(fc.uint8Array({ maxLength: 300 }), contextArb, (bytes, ctx) => {
       return wellFormed(decodeMessage(bytes, ctx));
     }),
     { seed: SEED, numRuns: RUNS },
+    ),
   );
-  t.pass();
 });
 
 test('decodeMessage never throws on arbitrary bodies behind a valid header of any type', (t) => {
-  fc.assert(
+  t.notThrows(() =>
+    fc.assert(
     fc.property(
       fc.uint8Array({ maxLength: 600 }),
       fc.oneof(fc.integer({ min: 1, max: 5 }), fc.nat({ max: 255 })),
@@ -62,8 +64,8 @@ test('decodeMessage never throws on arbitrary bodies behind a valid header of an
       },
     ),
     { seed: SEED + 1, numRuns: RUNS },
+    ),
   );
-  t.pass();
 });
 
 test('decodeMessage never throws on UPDATE bodies with plausible framing and random attributes', (t) => {
@@ -75,7 +77,8 @@ test('decodeMessage never throws on UPDATE bodies with plausible framing and ran
     value: fc.uint8Array({ maxLength: 40 }),
     lie: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) }),
   });
-  fc.assert(
+  t.notThrows(() =>
+    fc.assert(
     fc.property(fc.array(triple, { maxLength: 8 }), fc.uint8Array({ maxLength: 40 }), contextArb, (attrs, nlri, ctx) => {
       const parts: number[] = [];
       for (const a of attrs) {
@@ -94,34 +97,37 @@ test('decodeMessage never throws on UPDATE bodies with plausible framing and ran
       return wellFormed(r) && (p.ok ? Array.isArray(p.attributes) : Number.isInteger(p.error.code));
     }),
     { seed: SEED + 2, numRuns: RUNS },
+    ),
   );
-  t.pass();
 });
 
 test('decodePathAttributes never throws on arbitrary bytes', (t) => {
-  fc.assert(
+  t.notThrows(() =>
+    fc.assert(
     fc.property(fc.uint8Array({ maxLength: 300 }), contextArb, (bytes, ctx) => {
       const r = decodePathAttributes(bytes, ctx);
       return r.ok ? Array.isArray(r.attributes) && Array.isArray(r.findings) : Number.isInteger(r.error.code);
     }),
     { seed: SEED + 3, numRuns: RUNS },
+    ),
   );
-  t.pass();
 });
 
 test('decodePathAttributes in MRT RIB mode never throws on arbitrary bytes', (t) => {
-  fc.assert(
+  t.notThrows(() =>
+    fc.assert(
     fc.property(fc.uint8Array({ maxLength: 300 }), contextArb, fc.constantFrom(1, 2), (bytes, ctx, afi) => {
       const r = decodePathAttributes(bytes, ctx, { mrtRib: true, afi, safi: 1 });
       return r.ok ? Array.isArray(r.attributes) : Number.isInteger(r.error.code);
     }),
     { seed: SEED + 4, numRuns: RUNS },
+    ),
   );
-  t.pass();
 });
 
 test('decodeMessage never throws on valid messages with bytes flipped', (t) => {
-  fc.assert(
+  t.notThrows(() =>
+    fc.assert(
     fc.property(
       messageWithContextArb,
       fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 4 }),
@@ -133,8 +139,8 @@ test('decodeMessage never throws on valid messages with bytes flipped', (t) => {
       },
     ),
     { seed: SEED + 5, numRuns: RUNS },
+    ),
   );
-  t.pass();
 });
 
 function roundTrip(ctx: CodecContext, msg: BgpMessage): string | undefined {
@@ -166,14 +172,15 @@ test('valid UPDATEs round-trip in every session context, with no findings', (t) 
   for (const as4 of [false, true]) {
     for (const addPath of [[], ['1/1'], ['2/1'], ['1/1', '2/1']]) {
       const ctx = makeContext({ as4, addPath: new Set(addPath) });
-      fc.assert(
-        fc.property(updateArb(ctx), (msg) => {
-          const err = roundTrip(ctx, msg);
-          if (err !== undefined) throw new Error(err);
-        }),
-        { seed: SEED + 7, numRuns: 300 },
+      t.notThrows(() =>
+        fc.assert(
+          fc.property(updateArb(ctx), (msg) => {
+            const err = roundTrip(ctx, msg);
+            if (err !== undefined) throw new Error(err);
+          }),
+          { seed: SEED + 7, numRuns: 300 },
+        ),
       );
     }
   }
-  t.pass();
 });
