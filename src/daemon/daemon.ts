@@ -20,6 +20,10 @@ import { mgmtCommands } from './commands.js';
 
 import { RTPROT_ROUTED } from '../fib/types.js';
 import { FibManager } from '../fib/manager.js';
+import { allBest, repairFib } from '../fib/reconcile.js';
+
+/** How often the forwarding plane is compared with the RIB and what differs written again. */
+const FIB_REPAIR_MS = 60_000;
 
 export interface DaemonOptions {
   /** BGP port (179; tests use others). */
@@ -44,6 +48,10 @@ export class Daemon implements PeerHost {
   fib: FibManager | undefined;
   private kernelView: KernelView = { connected: [], routes: [] };
   private tickPending = false;
+  /** Bounds the wait for End-of-RIB before the FIB's adopted stale entries are swept. */
+  private fibSweepTimer: NodeJS.Timeout | undefined;
+  /** start() has set the static routes and the neighbours up (before that no resync can be judged). */
+  private started = false;
   readonly startedAt = Date.now();
   readonly port: number;
 
@@ -82,8 +90,9 @@ export class Daemon implements PeerHost {
   private tick(): void {
     this.tickPending = false;
     const changes = this.rib.drainChanges();
+    if (changes.length > 0) this.fib?.submit(changes);
+    if (this.fibSweepTimer && this.started && this.resynchronised()) this.sweepFib('every neighbor sent End-of-RIB');
     if (changes.length === 0) return;
-    this.fib?.submit(changes);
     for (const peer of this.peers.values()) {
       if (!peer.adjOut) continue;
       peer.adjOut.enqueue(changes);
@@ -116,6 +125,7 @@ export class Daemon implements PeerHost {
         return undefined;
       });
     }
+    if (this.fib && this.fib.staleEntries > 0) this.armFibSweep();
     if (this.opts.kernel !== false) {
       this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED);
       this.applyKernel(await this.kernelWatcher.watch());
@@ -123,11 +133,13 @@ export class Daemon implements PeerHost {
     this.rib.setStatic(this.cfg.staticRoutes);
     for (const n of this.cfg.neighbors) this.addPeer(n);
     await this.openListeners();
+    this.fib?.repairEvery(FIB_REPAIR_MS, () => repairFib(this.fib!, () => allBest(this.rib)));
     this.mgmt = new MgmtServer(this.cfg.controlSocket, mgmtCommands(this), (err) =>
       this.log.error(`control socket handler failed: ${err.message}`, { event: 'mgmt' }),
     );
     await this.mgmt.listen();
     for (const p of this.peers.values()) if (!p.cfg.shutdown) p.session.start();
+    this.started = true;
     this.schedule();
     this.log.info(`routed started`, {
       event: 'start',
@@ -136,6 +148,38 @@ export class Daemon implements PeerHost {
       neighbors: this.peers.size,
       socket: this.cfg.controlSocket,
     });
+  }
+
+  /**
+   * Restart without loss: the FIB adopted the previous run's entries; they are swept once every
+   * enabled neighbour is Established and has sent End-of-RIB for each negotiated family, or when
+   * the timer runs out (the shortest graceful-restart restart-time configured, at most 120 s).
+   * RFC 4724 §4.1: the Restarting Speaker "MUST defer route selection for an address family until
+   * it either (a) receives the End-of-RIB marker from all its peers [...] or (b) the
+   * Selection_Deferral_Timer [...] expires."
+   */
+  private armFibSweep(): void {
+    const times = this.cfg.neighbors.filter((n) => n.gracefulRestart.enabled).map((n) => n.gracefulRestart.restartTime);
+    const seconds = Math.min(120, ...times);
+    this.fibSweepTimer = setTimeout(() => this.sweepFib(`no full resync after ${seconds} s`), seconds * 1000);
+  }
+
+  private resynchronised(): boolean {
+    for (const p of this.peers.values()) {
+      if (p.cfg.shutdown || p.session.disabled) continue;
+      const n = p.session.negotiated;
+      if (p.session.state !== 'Established' || !n || !p.adjOut) return false;
+      if (n.families.some((f) => !p.endOfRib.has(f))) return false;
+    }
+    return true;
+  }
+
+  private sweepFib(why: string): void {
+    clearTimeout(this.fibSweepTimer);
+    this.fibSweepTimer = undefined;
+    const fib = this.fib;
+    if (!fib) return;
+    void fib.sweepStale().then((n) => this.log.info(`fib: ${why}, ${n} stale entries swept`, { event: 'fib-sweep' }));
   }
 
   private applyKernel(view: KernelView): void {
@@ -194,6 +238,11 @@ export class Daemon implements PeerHost {
   }
 
   async stop(message = 'routed shutting down'): Promise<void> {
+    clearTimeout(this.fibSweepTimer);
+    this.fibSweepTimer = undefined;
+    // Keeping forwarding: the withdrawals the closing sessions cause must not reach the FIB.
+    const fib = this.fib;
+    if (this.cfg.fib.keepForwardingOnStop) this.fib = undefined;
     for (const p of this.peers.values()) p.close(message);
     // Give the NOTIFICATIONs a moment to leave before the sockets close with the process.
     await new Promise((r) => setTimeout(r, 100));
@@ -201,7 +250,8 @@ export class Daemon implements PeerHost {
     this.listeners = [];
     await this.mgmt?.close();
     await this.kernelWatcher?.close();
-    await this.fib?.close({ keepForwarding: this.cfg.fib.keepForwardingOnStop });
+    await fib?.close({ keepForwarding: this.cfg.fib.keepForwardingOnStop });
+    this.fib = undefined;
     this.log.info('routed stopped', { event: 'stop' });
   }
 

@@ -31,7 +31,8 @@ export interface KernelView {
 }
 
 const RT_TABLE_MAIN = 254;
-const PROTOCOL_NUMBERS: Record<string, number> = { UNSPEC: 0, REDIRECT: 1, KERNEL: 2, BOOT: 3, STATIC: 4 };
+// The netlink package names the protocols linux/rtnetlink.h names; RTPROT_BGP is 186, routed's own.
+const PROTOCOL_NUMBERS: Record<string, number> = { UNSPEC: 0, REDIRECT: 1, KERNEL: 2, BOOT: 3, STATIC: 4, BGP: 186 };
 
 /** The network prefix of an address with its host bits cleared. */
 function networkOf(afi: 1 | 2, addr: Uint8Array, len: number): string {

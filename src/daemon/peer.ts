@@ -40,6 +40,8 @@ export class Peer {
   private staleTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private rfc8212Logged = new Set<string>();
+  /** Families whose End-of-RIB this session has received (the daemon's FIB resync waits on them). */
+  readonly endOfRib = new Set<string>();
 
   constructor(
     public cfg: NeighborConfig,
@@ -100,6 +102,7 @@ export class Peer {
   private onEstablished(n: Negotiated, info: PeerInfo): void {
     this.info = info;
     this.lastError = undefined;
+    this.endOfRib.clear();
     // The restart timer has done its job once the session is back; what is still stale now waits
     // for End-of-RIB, bounded by a stale-path timer (FRR's stalepath-time, 360 s) so that a peer
     // that never sends End-of-RIB cannot keep stale routes for ever (RFC 4724 §4.2).
@@ -155,6 +158,7 @@ export class Peer {
     const result = this.host.rib.applyUpdate(this.address, msg, findings, n.as4);
     if (result.maxPrefixExceeded) this.onMaxPrefix(result.maxPrefixExceeded);
     if (result.endOfRib) {
+      this.endOfRib.add(result.endOfRib);
       this.host.log.info(`End-of-RIB ${result.endOfRib} received`, { peer: this.address, event: 'end-of-rib', family: result.endOfRib });
       // Every family swept: the stale-path timer has nothing left to do.
       if (this.staleTimer && (this.host.rib.peerStats(this.address)?.stale ?? 0) === 0) {

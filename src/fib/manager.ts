@@ -17,8 +17,9 @@ import { dumpLinkInfo } from './links.js';
 import type { LinkInfo } from './links.js';
 import { NeighTable } from './neigh.js';
 import { XdpNextHops } from './xdp-nexthops.js';
+import { StaleSet, readPrevious } from './adopt.js';
 import type { XdpHop } from './xdp-nexthops.js';
-import type { FibNextHop, FibOp, FibRoute } from './types.js';
+import type { FibFamily, FibNextHop, FibOp, FibRoute } from './types.js';
 import type { BestChange, Route } from '../rib/types.js';
 
 export type FibMode = 'xdp+kernel' | 'kernel' | 'xdp' | 'off';
@@ -66,6 +67,8 @@ export interface FibStats {
   xdpEntries: number;
   nextHops: number;
   errors: number;
+  /** Differences the periodic reconciliation (src/fib/reconcile.ts) found and rewrote. */
+  repaired: number;
 }
 
 const key = (c: { family: string; prefix: string }): string => `${c.family}|${c.prefix}`;
@@ -106,6 +109,8 @@ export class FibManager {
   private running: Promise<void> | undefined;
   private errors = 0;
   private unsubscribe: (() => void) | undefined;
+  /** Entries adopted from a previous run and not written again yet (restart without loss). */
+  private readonly stale = new StaleSet();
 
   private constructor(
     private readonly opts: FibManagerOptions,
@@ -131,6 +136,7 @@ export class FibManager {
       const n = cur ?? prev!;
       m.hops?.neighbourChanged(n.ifindex, n.address);
     });
+    await m.adopt();
     return m;
   }
 
@@ -162,6 +168,55 @@ export class FibManager {
       opts.log.warn(`fib: XDP unavailable, forwarding with kernel routes only: ${(e as Error).message}`, { event: 'fib' });
       return undefined;
     }
+  }
+
+  /**
+   * Adopt the previous run's kernel routes and trie entries as stale (adopt.ts says why the trie
+   * entries move onto the "pass" slot). The kernel routes stay exactly as they are.
+   */
+  private async adopt(): Promise<void> {
+    const prev = await readPrevious(this.kernel, this.xdp);
+    for (const r of prev.kernel) {
+      this.installed.set(key(r), { kernel: r });
+      this.stale.add(key(r));
+    }
+    const hops = this.hops;
+    if (hops && prev.trie.length > 0) {
+      const moved: Record<FibFamily, [string, number][]> = { ipv4: [], ipv6: [] };
+      for (const e of prev.trie) {
+        const k = key(e);
+        const inst = this.installed.get(k) ?? {};
+        inst.hop = hops.special('pass');
+        this.installed.set(k, inst);
+        this.stale.add(k);
+        moved[e.family].push([e.prefix, inst.hop.id]);
+      }
+      this.xdp!.v4.setMany(moved.ipv4);
+      this.xdp!.v6.setMany(moved.ipv6);
+    }
+    if (this.stale.size > 0) this.opts.log.info(`fib: adopted ${prev.kernel.length} kernel routes and ${prev.trie.length} XDP entries from the previous run, stale until re-installed`, { event: 'fib' });
+  }
+
+  /** Adopted entries not written again yet. */
+  get staleEntries(): number {
+    return this.stale.size;
+  }
+
+  /**
+   * The sessions have resynchronised: remove what was adopted and not re-installed since, through
+   * the normal write path (maps first, then the kernel). Resolves with how many prefixes went.
+   */
+  async sweepStale(): Promise<number> {
+    await this.idle();
+    const gone = this.stale.take().filter((k) => !this.pending.has(k));
+    this.submit(
+      gone.map((k) => {
+        const [family, prefix] = k.split('|') as [FibFamily, string];
+        return { family, prefix, best: [] };
+      }),
+    );
+    await this.idle();
+    return gone.length;
   }
 
   private hopsTable: XdpNextHops | undefined;
@@ -232,6 +287,7 @@ export class FibManager {
 
   private async write(batch: BestChange[]): Promise<void> {
     const desired = batch.map((c) => ({ c, k: key(c), want: desiredOf(c), was: this.installed.get(key(c)) ?? {} }));
+    for (const d of desired) this.stale.written(d.k);
     // 1. Maps first for what loses its kernel route or its entry.
     for (const d of desired) if (d.was.hop && (!d.want.xdp || (d.was.kernel && !d.want.kernel))) this.setEntry(d.k, d.c.prefix, d.was, d.want.xdp && !d.want.kernel ? this.hops!.special('pass') : undefined);
     // 2. The kernel.
@@ -344,6 +400,7 @@ export class FibManager {
       xdpEntries: xdpEntries + this.local.size,
       nextHops: this.hopsTable?.size ?? 0,
       errors: this.errors,
+      repaired: this.repairs,
     };
   }
 
@@ -357,6 +414,7 @@ export class FibManager {
    * place (a restart adopts them); otherwise withdraw everything, maps before the kernel.
    */
   async close(opts: { keepForwarding?: boolean } = {}): Promise<void> {
+    clearInterval(this.repairTimer);
     this.pending.clear();
     await this.idle();
     this.unsubscribe?.();
@@ -371,6 +429,72 @@ export class FibManager {
     await this.kernel?.close();
     this.neigh?.close();
     this.sock.close();
+  }
+
+  // Reconciliation hooks (src/fib/reconcile.ts reads the planes and repairs through these).
+  private repairs = 0;
+  private repairTimer: NodeJS.Timeout | undefined;
+
+  /** The router's own addresses, as their LOCAL trie prefixes. */
+  localPrefixes(): string[] {
+    return [...this.local.keys()];
+  }
+
+  /** The interface name of an ifindex, as of the last link dump. */
+  linkName(ifindex: number): string | undefined {
+    return this.links.get(ifindex)?.name;
+  }
+
+  /** Interfaces the XDP program is attached to, with the mode the kernel accepted. */
+  xdpAttachments(): { interface: string; ifindex: number; mode: string }[] {
+    return [...(this.xdp?.modes() ?? [])].map(([ifindex, mode]) => ({ interface: this.linkName(ifindex) ?? String(ifindex), ifindex, mode }));
+  }
+
+  /** Whether the manager put a trie entry at exactly this prefix. */
+  hasEntry(prefix: string): boolean {
+    return this.local.has(prefix) || this.installed.get(`${prefix.includes(':') ? 'ipv6' : 'ipv4'}|${prefix}`)?.hop !== undefined;
+  }
+
+  /** The kernel route the manager recorded for a prefix (installed, or adopted from a previous run). */
+  installedKernel(family: string, prefix: string): FibRoute | undefined {
+    return this.installed.get(key({ family, prefix }))?.kernel;
+  }
+
+  /** Forget the kernel route recorded for a prefix, so its next submit writes it again. */
+  forgetKernel(family: string, prefix: string): void {
+    const inst = this.installed.get(key({ family, prefix }));
+    if (inst) delete inst.kernel;
+  }
+
+  /** Write a prefix's trie entry again from what the manager holds; false: it holds none. */
+  rewriteEntry(prefix: string): boolean {
+    const hop = this.local.get(prefix) ?? this.installed.get(`${prefix.includes(':') ? 'ipv6' : 'ipv4'}|${prefix}`)?.hop;
+    if (!hop || !this.xdp) return false;
+    this.trie(prefix).set(prefix, hop.id);
+    return true;
+  }
+
+  /** Run a repair pass every intervalMs (not overlapping itself); each pass returns how many it fixed. */
+  repairEvery(intervalMs: number, pass: () => Promise<number>): void {
+    clearInterval(this.repairTimer);
+    let busy = false;
+    this.repairTimer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.repairNow(pass).finally(() => (busy = false));
+    }, intervalMs);
+    this.repairTimer.unref();
+  }
+
+  /** One repair pass now (routectl check fib --repair, the timer); resolves with how many it fixed. */
+  async repairNow(pass: () => Promise<number>): Promise<number> {
+    const n = await pass().catch((e: Error) => {
+      this.opts.log.warn(`fib: repair failed: ${e.message}`, { event: 'fib' });
+      return 0;
+    });
+    this.repairs += n;
+    if (n > 0) this.opts.log.warn(`fib: repaired ${n} forwarding entries that differed from the RIB`, { event: 'fib' });
+    return n;
   }
 
   private clearTries(): void {

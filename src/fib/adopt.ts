@@ -1,0 +1,59 @@
+// Restart without loss: what a previous run of routed left in the forwarding plane (its proto 186
+// kernel routes, its pinned XDP tries) is adopted at start-up and keeps forwarding while the
+// sessions come back. Every adopted entry is stale until the new Loc-RIB writes the same prefix
+// again; once the sessions have resynchronised, the stale ones left are swept.
+//
+// The trie entries point at next-hop ids the previous run allocated. This run's next-hop table
+// starts empty and hands out the same ids for other next hops, so the adopted entries are moved
+// onto the shared "pass" slot first: the program hands those packets to the kernel, whose adopted
+// routes forward them, until the prefix is written again with a next hop of this run.
+
+import type { KernelFib } from './kernel/backend.js';
+import type { RoutedXdp } from './bpf/routed.js';
+import type { FibFamily, FibRoute } from './types.js';
+
+export interface PreviousState {
+  /** routed's kernel routes in the main table. */
+  kernel: FibRoute[];
+  /** Prefixes with an entry in the pinned tries. */
+  trie: { family: FibFamily; prefix: string }[];
+}
+
+/** Read what the previous run left: kernel routes with protocol 186 and the pinned tries' entries. */
+export async function readPrevious(kernel: KernelFib | undefined, xdp: RoutedXdp | undefined): Promise<PreviousState> {
+  const routes = kernel ? await kernel.dump() : [];
+  const trie: PreviousState['trie'] = [];
+  if (xdp) {
+    for (const [prefix] of xdp.v4.dump()) trie.push({ family: 'ipv4', prefix });
+    for (const [prefix] of xdp.v6.dump()) trie.push({ family: 'ipv6', prefix });
+  }
+  return { kernel: routes, trie };
+}
+
+/**
+ * Stale entries adopted at start-up. A prefix stops being stale as soon as the FIB writes it
+ * again (re-installed, changed or withdrawn by the new Loc-RIB).
+ */
+export class StaleSet {
+  private readonly keys = new Set<string>();
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  add(k: string): void {
+    this.keys.add(k);
+  }
+
+  /** The prefix was written by this run. */
+  written(k: string): void {
+    this.keys.delete(k);
+  }
+
+  /** Every key still stale, emptying the set (the caller sweeps them). */
+  take(): string[] {
+    const out = [...this.keys];
+    this.keys.clear();
+    return out;
+  }
+}
