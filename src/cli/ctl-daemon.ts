@@ -5,8 +5,8 @@
 import { request } from '../mgmt/client.js';
 import { EXIT } from '../mgmt/protocol.js';
 import type { MgmtRequest } from '../mgmt/protocol.js';
-import { adjRibHeader, adjRibRow, neighborDetail, neighborRow, neighborsHeader, ribHeader, ribRows } from '../mgmt/format.js';
-import type { AdjRibView, NeighborView, RibEntryView } from '../mgmt/views.js';
+import { adjRibHeader, adjRibRow, fibDiffRow, fibHeader, fibRow, fibSummaryText, neighborDetail, neighborRow, neighborsHeader, ribHeader, ribRows, routeLines, xdpLines } from '../mgmt/format.js';
+import type { AdjRibView, FibDiffView, FibEntryView, FibSummaryView, NeighborView, RibEntryView, XdpRouteView, XdpView } from '../mgmt/views.js';
 import { BufferedWriter } from './mrt-dump.js';
 import type { Command } from './routectl.js';
 
@@ -78,7 +78,39 @@ const printNeighbor: Printer = (frame, out, _first, req) => {
 
 const printMessage: Printer = (frame, out) => out.line(String((frame as { message?: string }).message ?? JSON.stringify(frame)));
 
+/** show fib rows, then the summary frame. */
+const printFib: Printer = (frame, out) => {
+  const f = frame as FibEntryView | { summary: FibSummaryView };
+  out.line('summary' in f ? fibSummaryText(f.summary) : fibRow(f));
+};
+
+/** check fib: one line per difference, then the repair message (--repair). */
+const printDiff: Printer = (frame, out) => {
+  const f = frame as FibDiffView | { message: string };
+  out.line('message' in f ? f.message : fibDiffRow(f));
+};
+
 export const daemonCommands: Command[] = [
+  {
+    words: ['show', 'fib'],
+    usage: 'show fib [PREFIX] [--kernel|--xdp] [--json]',
+    run: (args) => run(['show', 'fib'], args, printFib, fibHeader),
+  },
+  {
+    words: ['show', 'route'],
+    usage: 'show route ADDRESS [--json]',
+    run: (args) => run(['show', 'route'], args, (f, out) => routeLines(f as XdpRouteView).forEach((l) => out.line(l))),
+  },
+  {
+    words: ['show', 'xdp'],
+    usage: 'show xdp [--json]',
+    run: (args) => run(['show', 'xdp'], args, (f, out) => xdpLines(f as XdpView).forEach((l) => out.line(l))),
+  },
+  {
+    words: ['check', 'fib'],
+    usage: 'check fib [--repair] [--json]',
+    run: (args) => run(['check', 'fib'], args, printDiff),
+  },
   {
     words: ['show', 'neighbors'],
     usage: 'show neighbors [NEIGHBOR] [--json]',

@@ -9,6 +9,9 @@ import type { CommandSpec, Reply } from '../mgmt/server.js';
 import type { Daemon } from './daemon.js';
 import type { Peer } from './peer.js';
 import { adjRibView, ribEntryView } from './views.js';
+import { allBest, compareFib, counterViews, lookupRoute, readFibState, repairFib, slotView } from '../fib/reconcile.js';
+import type { FibManager } from '../fib/manager.js';
+import type { FibEntryView, FibSummaryView, XdpView } from '../mgmt/views.js';
 
 function families(req: MgmtRequest): Family[] | string {
   const f = req.options.family;
@@ -103,6 +106,86 @@ async function neighborAction(d: Daemon, req: MgmtRequest, reply: Reply): Promis
   }
 }
 
+function fibOf(d: Daemon, reply: Reply): FibManager | undefined {
+  if (!d.fib) reply.end(EXIT.NOT_FOUND, 'no forwarding plane programmed (fib mode off, or no kernel access: see the log)');
+  return d.fib;
+}
+
+function summary(fib: FibManager): FibSummaryView {
+  const { mode, kernel, xdp, prefixes, kernelRoutes, xdpEntries, nextHops, errors, repaired } = fib.stats();
+  return { mode, kernel, xdp, prefixes, kernelRoutes, xdpEntries, nextHops, errors, repaired };
+}
+
+/** show fib [PREFIX] [--kernel|--xdp]: routed's kernel routes and trie entries, per prefix, then the summary. */
+async function showFib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
+  const fib = fibOf(d, reply);
+  if (!fib) return;
+  const only = req.args[0] !== undefined ? canonicalPrefix(req.args[0])?.prefix : undefined;
+  if (req.args[0] !== undefined && only === undefined) return reply.end(EXIT.USAGE, `not a prefix: ${req.args[0]}`);
+  await fib.idle();
+  const rows = new Map<string, FibEntryView>();
+  const row = (family: string, prefix: string): FibEntryView => rows.get(`${family}|${prefix}`) ?? rows.set(`${family}|${prefix}`, { family, prefix }).get(`${family}|${prefix}`)!;
+  const name = (i: number): string | undefined => fib.linkName(i);
+  if (fib.kernel && req.options.xdp !== true) {
+    for (const r of await fib.kernel.dump()) {
+      if (only !== undefined && r.prefix !== only) continue;
+      const nextHops = r.nextHops.map((h) => ({ ...(h.gateway !== undefined ? { gateway: h.gateway } : {}), ...(h.ifindex !== undefined ? { interface: name(h.ifindex) ?? `#${h.ifindex}` } : {}), ...(h.weight !== undefined ? { weight: h.weight } : {}) }));
+      row(r.family, r.prefix).kernel = { type: r.kind, nextHops };
+    }
+  }
+  if (fib.xdp && req.options.kernel !== true) {
+    for (const [family, trie] of [['ipv4', fib.xdp.v4], ['ipv6', fib.xdp.v6]] as const) {
+      for (const [prefix, id] of trie.dump()) if (only === undefined || prefix === only) row(family, prefix).xdp = slotView(fib.xdp, id, name);
+    }
+  }
+  if (only !== undefined && rows.size === 0) return reply.end(EXIT.NOT_FOUND, `${only}: not in the forwarding plane`);
+  const sorted = [...rows.values()].sort((a, b) => a.family.localeCompare(b.family) || a.prefix.localeCompare(b.prefix, 'en', { numeric: true }));
+  for (const r of sorted) {
+    if (reply.closed) return;
+    await reply.write(r);
+  }
+  await reply.write({ summary: summary(fib) });
+}
+
+/** show route ADDRESS: what the XDP program does with a packet to ADDRESS. */
+async function showRoute(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
+  const fib = fibOf(d, reply);
+  if (!fib) return;
+  if (!fib.xdp) return reply.end(EXIT.NOT_FOUND, 'the XDP forwarder is not running: the kernel routes every packet (show fib --kernel)');
+  const address = req.args[0];
+  if (address === undefined) return reply.end(EXIT.USAGE, 'which address?');
+  await fib.idle();
+  const v = lookupRoute(fib.xdp, address, (i) => fib.linkName(i), (p) => fib.hasEntry(p));
+  if (!v) return reply.end(EXIT.USAGE, `not an address: ${address}`);
+  await reply.write(v);
+}
+
+async function showXdp(d: Daemon, _req: MgmtRequest, reply: Reply): Promise<void> {
+  const fib = fibOf(d, reply);
+  if (!fib) return;
+  const xdp = fib.xdp;
+  const view: XdpView = {
+    fib: summary(fib),
+    interfaces: fib.xdpAttachments(),
+    entries: { ipv4: xdp ? xdp.v4.dump().length : 0, ipv6: xdp ? xdp.v6.dump().length : 0 },
+    counters: xdp ? counterViews(xdp) : [],
+  };
+  await reply.write(view);
+}
+
+/** check fib [--repair]: Loc-RIB best paths against the planes; exit 1 on any difference. */
+async function checkFib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
+  const fib = fibOf(d, reply);
+  if (!fib) return;
+  const diffs = compareFib(await readFibState(fib, allBest(d.rib)));
+  for (const x of diffs) await reply.write(x);
+  if (req.options.repair === true && diffs.length > 0) {
+    const n = await fib.repairNow(() => repairFib(fib, () => allBest(d.rib)));
+    await reply.write({ message: `repaired ${n}` });
+  }
+  if (diffs.length > 0) reply.end(EXIT.NOT_FOUND, `${diffs.length} difference${diffs.length === 1 ? '' : 's'} between the RIB and the forwarding plane`);
+}
+
 export function mgmtCommands(d: Daemon): CommandSpec[] {
   return [
     { words: ['show', 'neighbors'], handler: (req, reply) => showNeighbors(d, req, reply) },
@@ -110,5 +193,9 @@ export function mgmtCommands(d: Daemon): CommandSpec[] {
     { words: ['show', 'rib', 'in'], handler: (req, reply) => showAdjRib(d, req, reply, 'in') },
     { words: ['show', 'rib', 'out'], handler: (req, reply) => showAdjRib(d, req, reply, 'out') },
     { words: ['neighbor'], handler: (req, reply) => neighborAction(d, req, reply) },
+    { words: ['show', 'fib'], handler: (req, reply) => showFib(d, req, reply) },
+    { words: ['show', 'route'], handler: (req, reply) => showRoute(d, req, reply) },
+    { words: ['show', 'xdp'], handler: (req, reply) => showXdp(d, req, reply) },
+    { words: ['check', 'fib'], handler: (req, reply) => checkFib(d, req, reply) },
   ];
 }

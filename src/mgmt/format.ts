@@ -1,7 +1,7 @@
 // Text tables for people (routectl without --json). Pure: views in, lines out. Streaming
 // commands format row by row, so column widths are fixed rather than measured over the table.
 
-import type { AdjRibView, NeighborView, RibEntryView, RibPathView } from './views.js';
+import type { AdjRibView, FibDiffView, FibEntryView, FibSummaryView, NeighborView, RibEntryView, RibPathView, XdpRouteView, XdpSlotView, XdpView } from './views.js';
 
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
@@ -82,4 +82,49 @@ export function adjRibRow(r: AdjRibView): string {
   const prefix = r.pathId ? `${r.prefix} id ${r.pathId}` : r.prefix;
   const status = r.accepted === false ? ' (filtered)' : '';
   return row([prefix, r.nextHop, r.localPref, r.med, `${[r.asPath, originCode(r.origin)].filter(Boolean).join(' ')}${status}`], ADJ_WIDTHS);
+}
+
+/** A next-hop slot in one line: "#3 forward e1 02:..:01 (VLAN 10, MTU 1500)" or "#7 ecmp [#3, #4]". */
+export function slotText(s: XdpSlotView): string {
+  if (s.members) return `#${s.id} ecmp [${s.members.map((m) => slotText(m)).join('; ')}]`;
+  if (s.kind !== 'forward') return `#${s.id} ${s.kind}`;
+  const state = s.flags.includes('RESOLVED') ? `${s.dstMac} from ${s.srcMac}` : 'unresolved';
+  const extra = [s.vlan ? `VLAN ${s.vlan}` : '', s.mtu ? `MTU ${s.mtu}` : ''].filter(Boolean).join(', ');
+  return `#${s.id} forward ${s.interface ?? ''} ${state}${extra ? ` (${extra})` : ''}`;
+}
+
+const FIB_WIDTHS = [30, 34];
+
+export function fibHeader(): string {
+  return row(['Prefix', 'Kernel (proto 186)', 'XDP'], FIB_WIDTHS);
+}
+
+export function fibRow(e: FibEntryView): string {
+  const k = e.kernel;
+  const kernel = !k ? '-' : k.type !== 'unicast' ? k.type : k.nextHops.map((h) => (h.gateway ? `via ${h.gateway}${h.interface ? ` dev ${h.interface}` : ''}` : `dev ${h.interface ?? '?'}`)).join(', ');
+  return row([e.prefix, kernel, e.xdp ? slotText(e.xdp) : '-'], FIB_WIDTHS);
+}
+
+export function fibSummaryText(s: FibSummaryView): string {
+  const planes = [s.kernel ? 'kernel' : '', s.xdp ? 'XDP' : ''].filter(Boolean).join(' + ') || 'none';
+  return `${s.prefixes} prefixes (mode ${s.mode}: ${planes}); ${s.kernelRoutes} kernel routes, ${s.xdpEntries} XDP entries, ${s.nextHops} next hops; ${s.errors} errors, ${s.repaired} repaired`;
+}
+
+export function routeLines(r: XdpRouteView): string[] {
+  const lines = [`${r.address}: ${r.prefix !== undefined ? `matches ${r.prefix}` : 'no match in the XDP trie'}`, `  action: ${r.action} (${r.reason})`];
+  if (r.nextHop) lines.push(`  next hop: ${slotText(r.nextHop)}`);
+  for (const m of r.members ?? []) lines.push(`    member ${slotText(m.nextHop)}: ${m.action} (${m.reason})`);
+  return lines;
+}
+
+export function xdpLines(v: XdpView): string[] {
+  const lines = [fibSummaryText(v.fib), `XDP entries: ${v.entries.ipv4} IPv4, ${v.entries.ipv6} IPv6`];
+  lines.push(v.interfaces.length ? `Interfaces: ${v.interfaces.map((i) => `${i.interface} (${i.mode})`).join(', ')}` : 'Interfaces: none');
+  lines.push(row(['Outcome', 'Reason', 'Packets', 'Bytes'], [8, 18, 14]));
+  for (const c of v.counters) lines.push(row([c.outcome, c.reason, c.packets, c.bytes], [8, 18, 14]));
+  return lines;
+}
+
+export function fibDiffRow(d: FibDiffView): string {
+  return `${d.prefix} ${d.plane}: ${d.problem}${d.want !== undefined ? `, want ${d.want}` : ''}${d.have !== undefined ? `, have ${d.have}` : ''}`;
 }

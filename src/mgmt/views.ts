@@ -71,3 +71,78 @@ export interface AdjRibView {
   /** Adj-RIB-In: accepted by import policy (and why not, when not). */
   accepted?: boolean;
 }
+
+/** One next-hop slot of the XDP forwarder, decoded (ECMP: with its members). */
+export interface XdpSlotView {
+  id: number;
+  /** forward, ecmp, pass, local, blackhole, unreachable. */
+  kind: string;
+  /** RESOLVED, ECMP, LOCAL, BLACKHOLE, UNREACHABLE. */
+  flags: string[];
+  ifindex?: number;
+  interface?: string;
+  dstMac?: string;
+  srcMac?: string;
+  vlan?: number;
+  mtu?: number;
+  members?: XdpSlotView[];
+}
+
+/** One prefix of `show fib`: routed's kernel route and/or its XDP trie entry. */
+export interface FibEntryView {
+  family: string;
+  prefix: string;
+  kernel?: { type: string; nextHops: { gateway?: string; interface?: string; weight?: number }[] };
+  xdp?: XdpSlotView;
+}
+
+/** The last frame of `show fib`, and part of `show xdp`: the manager's counts. */
+export interface FibSummaryView {
+  mode: string;
+  kernel: boolean;
+  xdp: boolean;
+  prefixes: number;
+  kernelRoutes: number;
+  xdpEntries: number;
+  nextHops: number;
+  errors: number;
+  /** Differences the periodic reconciliation found and rewrote. */
+  repaired: number;
+}
+
+/** What the XDP program does with one next hop: forward (redirect), pass to the kernel and why, or drop. */
+export interface XdpVerdictView {
+  action: 'forward' | 'pass' | 'drop';
+  /** The counter it lands in (bpf/routed_maps.h routed_stat), e.g. PASS_UNRESOLVED. */
+  reason: string;
+}
+
+/** `show route ADDRESS`: the trie's longest match for the address and the program's verdict. */
+export interface XdpRouteView extends XdpVerdictView {
+  address: string;
+  family: string;
+  /** The matching trie prefix (absent: no match, the packet goes to the kernel). */
+  prefix?: string;
+  nextHop?: XdpSlotView;
+  /** ECMP: each member's verdict (the flow hash picks one). */
+  members?: (XdpVerdictView & { nextHop: XdpSlotView })[];
+}
+
+/** `show xdp`. */
+export interface XdpView {
+  fib: FibSummaryView;
+  interfaces: { interface: string; ifindex: number; mode: string }[];
+  entries: { ipv4: number; ipv6: number };
+  /** Non-zero counters; packets and bytes as decimal strings (64-bit). */
+  counters: { outcome: string; reason: string; packets: string; bytes: string }[];
+}
+
+/** One line of `check fib`. */
+export interface FibDiffView {
+  family: string;
+  prefix: string;
+  plane: string;
+  problem: string;
+  want?: string;
+  have?: string;
+}

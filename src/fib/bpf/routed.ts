@@ -61,6 +61,11 @@ export class RoutedXdp {
     return mode;
   }
 
+  /** The interfaces attached to (by ifindex) and the mode of each. */
+  modes(): ReadonlyMap<number, XdpMode> {
+    return this.attached;
+  }
+
   detach(ifindex: number): void {
     const mode = this.attached.get(ifindex);
     if (mode === undefined) return;
