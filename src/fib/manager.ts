@@ -153,6 +153,8 @@ export class FibManager {
       xdp = RoutedXdp.load({ ...(opts.objectPath ? { objectPath: opts.objectPath } : {}), ...(opts.pinDir ? { pinDir: opts.pinDir } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
       const attached: string[] = [];
       for (const link of targets) {
+        // Into tx_ports before the program replaces a previous run's: redirects work from the start.
+        inNs(() => xdp!.txPorts.add(link.ifindex));
         const mode = inNs(() => xdp!.attach(link.ifindex));
         attached.push(link.name);
         opts.log.info(`fib: XDP forwarder attached to ${link.name} (${mode})`, { event: 'fib' });

@@ -14,6 +14,12 @@ export function bpfObjectPath(name: 'xdp_fwd' | 'xdp_ref_fib' | 'xdp_gen'): stri
 
 export const ROUTED_MAPS = ['routes_v4', 'routes_v6', 'next_hops', 'ecmp_groups', 'tx_ports', 'stats'] as const;
 export type RoutedMapName = (typeof ROUTED_MAPS)[number];
+/**
+ * The maps pinned (and adopted on restart). Not tx_ports: the kernel adds BPF_F_RDONLY_PROG to
+ * every devmap, so libbpf 1.1's exact flag comparison refuses to reuse a pinned one (and the
+ * flag cannot be asked for at creation); its content, the attached interfaces, is rebuilt.
+ */
+export const PINNED_MAPS = ROUTED_MAPS.filter((m) => m !== 'tx_ports');
 
 export interface RoutedXdpOptions {
   /** Object file (default: bpfObjectPath('xdp_fwd')). */
@@ -47,7 +53,7 @@ export class RoutedXdp {
     if (endianness() !== 'LE') throw new Error('routed XDP maps are laid out little-endian; this host is big-endian');
     if (opts.pinDir !== undefined) ensurePinDir(opts.pinDir);
     const object = BpfObject.load(opts.objectPath ?? bpfObjectPath('xdp_fwd'), {
-      ...(opts.pinDir !== undefined ? { pinDir: opts.pinDir, pinMaps: ROUTED_MAPS } : {}),
+      ...(opts.pinDir !== undefined ? { pinDir: opts.pinDir, pinMaps: PINNED_MAPS } : {}),
       ...(opts.maxEntries ? { maxEntries: opts.maxEntries as Record<string, number> } : {}),
     });
     return new RoutedXdp(object);
