@@ -61,6 +61,9 @@ export class KernelWatcher {
     // ref: true, as dataplane-facts.md advises: an unref'd socket lets Node start exiting while
     // a dump is awaited, and the native binding then aborts. close() releases it.
     this.sock = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 20 });
+    // An 'error' with no listener would throw inside the native binding's callback and abort
+    // the process; a failed dump rejects its own request, and the next event re-reads.
+    this.sock.socket.on('error', () => undefined);
   }
 
   /**
@@ -97,7 +100,7 @@ export class KernelWatcher {
     for (const r of await this.sock.getRoutes()) {
       const fam = r.data.family;
       if ((fam !== 2 && fam !== 10) || (r.attrs.table ?? r.data.table) !== RT_TABLE_MAIN || r.data.type !== 'UNICAST') continue;
-      const protocol = typeof r.data.protocol === 'string' ? (PROTOCOL_NUMBERS[r.data.protocol] ?? -1) : Number(r.data.protocol);
+      const protocol = this.protocolOf(r.data.protocol);
       // Connected routes come from the addresses above; routed's own routes are not a source.
       if (protocol === PROTOCOL_NUMBERS.KERNEL || protocol === this.ownProtocol) continue;
       const afi = fam === 2 ? 1 : 2;
@@ -115,18 +118,30 @@ export class KernelWatcher {
     return { connected, routes };
   }
 
+  private protocolOf(p: unknown): number {
+    return typeof p === 'string' ? (PROTOCOL_NUMBERS[p] ?? -1) : Number(p);
+  }
+
   /** Read now, then again after every burst of address/route/link events. */
   async watch(debounceMs = 200): Promise<KernelView> {
-    const events = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 16 });
-    this.events = events;
-    for (const g of ['IPV4_IFADDR', 'IPV6_IFADDR', 'IPV4_ROUTE', 'IPV6_ROUTE', 'LINK'] as const) events.addMembership(g);
-    events.on('message', () => {
+    const reread = (): void => {
       if (this.timer) return;
       this.timer = setTimeout(() => {
         this.timer = undefined;
         if (!this.closed) this.read().then(this.onChange, () => undefined);
       }, debounceMs);
-    });
+    };
+    const events = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 16 });
+    this.events = events;
+    // Addresses and links only. Route events are not subscribed to: the netlink package parses
+    // every event inside its native callback, and the burst of routed's own routes that the FIB
+    // writes (a full table) made that abort the process. Kernel routes of other protocols are
+    // therefore re-read when addresses or links change, not when they alone change.
+    for (const g of ['IPV4_IFADDR', 'IPV6_IFADDR', 'LINK'] as const) events.addMembership(g);
+    // Handlers of this socket run inside the native binding's callback: nothing may throw there.
+    events.on('message', reread);
+    // ENOBUFS: events were lost under a burst; the state must be read again.
+    events.socket.on('error', reread);
     return this.read();
   }
 

@@ -81,7 +81,15 @@ export class NlSocket {
       recvBufferSize: opts.recvBufferSize ?? 8 << 20,
       sendBufferSize: 4 << 20,
     }));
-    this.raw.on('message', (buf) => forEachMsg(buf, (m) => this.dispatch(m)));
+    // These handlers run inside the native binding's callback: an exception escaping them aborts
+    // the whole process (Napi::Error), so every one is caught and reported as a socket error.
+    this.raw.on('message', (buf) => {
+      try {
+        forEachMsg(buf, (m) => this.dispatch(m));
+      } catch (e) {
+        this.failAll(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
     this.raw.on('error', (e: ErrnoException) => this.failAll(e.errno === ENOBUFS ? new NetlinkError(ENOBUFS, 'netlink replies lost') : e));
   }
 
@@ -123,7 +131,13 @@ export class NlSocket {
     const all = this.pending;
     this.pending = [];
     for (const p of all) p.fail(e);
-    if (!this.closed) this.onError?.(e);
+    if (!this.closed) {
+      try {
+        this.onError?.(e);
+      } catch (inner) {
+        process.emitWarning(`netlink error handler failed: ${(inner as Error).message} (after: ${e.message})`);
+      }
+    }
   }
 
   private write(data: Buffer, p: Pending): void {
@@ -137,7 +151,11 @@ export class NlSocket {
     this.raw.send(data, {}, (err) => {
       if (!err) return;
       this.pending = this.pending.filter((x) => x !== p);
-      p.fail(err);
+      try {
+        p.fail(err);
+      } catch (e) {
+        this.onError?.(e instanceof Error ? e : new Error(String(e)));
+      }
     });
   }
 

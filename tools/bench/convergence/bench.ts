@@ -24,10 +24,12 @@
 //   peak RSS VmHWM of the DUT process (/proc/PID/status) at the end;
 //   CPU      utime+stime of the DUT (/proc/PID/stat) spent between the start of the feed and
 //            convergence, and in all since it started.
+// --fib makes both DUTs program the kernel too (BIRD: kernel protocols exporting all; routed:
+// fib.mode kernel), for the forwarding-plane comparison; without it neither does.
 // --dut routed starts `node dist/src/cli/routed.js --config FILE` in the DUT namespace with a
 // configuration generated for this topology (tools/bench/convergence/routed-config.ts).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +45,8 @@ const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../../..');
 
 interface Options {
   dut: 'bird' | 'routed';
+  /** Both DUTs also program the kernel: BIRD with a kernel protocol, routed with fib.mode kernel. */
+  fib: boolean;
   prefixes: number;
   v6: number;
   seed: number;
@@ -53,7 +57,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1, nodeArgs: [] };
+  const o: Options = { fib: false, dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[++i];
@@ -62,6 +66,11 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${a} wants a number`);
       return Math.floor(n);
     };
+    if (a === '--fib') {
+      o.fib = true;
+      i--;
+      continue;
+    }
     if (a === '--dut') {
       if (v !== 'bird' && v !== 'routed') throw new Error('--dut bird|routed');
       o.dut = v;
@@ -100,7 +109,13 @@ interface Dut {
   stop(): Promise<void>;
 }
 
-async function startBird(topo: Topology): Promise<Dut> {
+// BIRD's kernel sync for the --fib comparison: every best route exported to the main table.
+const BIRD_KERNEL_PROTOCOLS = `
+protocol kernel kernel4 { ipv4 { export all; }; merge paths on; }
+protocol kernel kernel6 { ipv6 { export all; }; merge paths on; }
+`;
+
+async function startBird(topo: Topology, fib: boolean): Promise<Dut> {
   const bird = new Bird(topo, 'dut', {
     routerId: '198.18.255.2',
     localAs: DUT_AS,
@@ -109,6 +124,7 @@ async function startBird(topo: Topology): Promise<Dut> {
       { address: topo.addr('collector', 'dut'), remoteAs: COLLECTOR_AS, localAddress: topo.addr('dut', 'collector'), passive: true },
     ],
   });
+  if (fib) appendFileSync(bird.config, BIRD_KERNEL_PROTOCOLS);
   await bird.start();
   const version = (await bird.birdc('show status')).split('\n').find((l) => l.startsWith('BIRD')) ?? 'BIRD';
   return { pid: bird.pid!, describe: version.trim(), logTail: () => bird.logTail(20), count: () => bird.routeCount(), stop: () => bird.stop() };
@@ -122,6 +138,7 @@ async function startRouted(topo: Topology, dir: string, o: Options): Promise<Dut
       routerId: '198.18.255.2',
       localAs: DUT_AS,
       controlSocket: path.join(dir, 'routed.sock'),
+      fibMode: o.fib ? 'kernel' : 'off',
       neighbors: [
         { address: topo.addr('feeder', 'dut'), remoteAs: FEEDER_AS, localAddress: topo.addr('dut', 'feeder'), description: 'feeder' },
         { address: topo.addr('collector', 'dut'), remoteAs: COLLECTOR_AS, localAddress: topo.addr('dut', 'collector'), description: 'collector' },
@@ -175,7 +192,7 @@ interface RunResult {
 async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResult & { dut: string }> {
   const feeder = await LiteAgent.start(topo, 'feeder');
   const collector = await LiteAgent.start(topo, 'collector');
-  const dut = o.dut === 'bird' ? await startBird(topo) : await startRouted(topo, dir, o);
+  const dut = o.dut === 'bird' ? await startBird(topo, o.fib) : await startRouted(topo, dir, o);
   try {
     const built = await feeder.build({ v4: o.prefixes, v6: o.v6, seed: o.seed, localAs: FEEDER_AS, nextHopV4: topo.addr('feeder', 'dut'), nextHopV6: topo.addr('feeder', 'dut', 'ipv6') }, 300_000);
     await connectWithRetry(collector, { host: topo.addr('dut', 'collector'), localAddress: topo.addr('collector', 'dut'), localAs: COLLECTOR_AS, peerAs: DUT_AS, routerId: '198.18.255.3' }, 20_000, dut.logTail);

@@ -14,6 +14,8 @@ export interface DutConfig {
   localAs: number;
   neighbors: DutNeighbor[];
   controlSocket: string;
+  /** routed's FIB: off (default, like BIRD without a kernel protocol) or kernel routes. */
+  fibMode?: 'off' | 'kernel';
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
 }
 
@@ -29,9 +31,9 @@ export function routedConfig(c: DutConfig): string {
     `control-socket: ${q(c.controlSocket)}`,
     'log:',
     `  level: ${c.logLevel ?? 'warn'}`,
-    // BIRD runs here with no kernel protocol: routed's FIB is off too, so both do the same work.
+    // Without --fib BIRD runs with no kernel protocol, and routed's FIB is off too: same work.
     'fib:',
-    '  mode: off',
+    `  mode: ${c.fibMode ?? 'off'}`,
     'policies:',
     '  accept-all:',
     '    default-action: accept',
