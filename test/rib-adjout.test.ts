@@ -2,18 +2,13 @@
 // the packed UPDATEs decoded back with the codec (every prefix once, within the size limit,
 // grouped by attribute set, End-of-RIB last, withdrawals cancelling unsent announcements).
 import test from 'ava';
+import { ribConfig } from './helpers/rib-config.js';
 import { decodeMessage, endOfRib, findAttr, makeContext } from '../src/bgp/wire/index.js';
 import type { CodecContext, Nlri, UpdateMessage } from '../src/bgp/wire/index.js';
 import { AdjRibOut, Rib, baseAttrs, exportAttrs } from '../src/rib/index.js';
 import type { AdjRibOutOptions, ExportContext, PathAttrs, PeerInfo, RibConfig, Route } from '../src/rib/index.js';
 
-const cfg: RibConfig = {
-  localAs: 65000,
-  routerId: '10.0.0.1',
-  clusterId: '10.0.0.1',
-  preference: { connected: 0, static: 1, ebgp: 20, ibgp: 200, kernel: 254 },
-  bestPath: { alwaysCompareMed: false, deterministicMed: true, maxPaths: 1, maxPathsIbgp: 1 },
-};
+const cfg: RibConfig = ribConfig;
 const SRC: PeerInfo = { address: '192.0.2.1', asn: 65001, routerId: '1.1.1.1', ibgp: false, routeReflectorClient: false };
 const EBGP: PeerInfo = { address: '198.51.100.2', asn: 65002, routerId: '2.2.2.2', ibgp: false, routeReflectorClient: false };
 const CLIENT: PeerInfo = { address: '10.0.0.3', asn: 65000, routerId: '10.0.0.3', ibgp: true, routeReflectorClient: true };

@@ -1,13 +1,11 @@
 // The decision process: every step decides both ways (and the order of the arguments does not
 // change the winner or the step), arrival-order independence with deterministic-med, ECMP sets.
 import test from 'ava';
+import { ribConfig } from './helpers/rib-config.js';
 import { baseAttrs, compareRoutes, selectBest } from '../src/rib/index.js';
 import type { DecisionConfig, DecisionStep, PathAttrs, PeerInfo, Route } from '../src/rib/index.js';
 
-const cfg: DecisionConfig = {
-  preference: { connected: 0, static: 1, ebgp: 20, ibgp: 200, kernel: 254 },
-  bestPath: { alwaysCompareMed: false, deterministicMed: true, maxPaths: 1, maxPathsIbgp: 1 },
-};
+const cfg: DecisionConfig = { preference: ribConfig.preference, bestPath: ribConfig.bestPath };
 
 function peer(p: Partial<PeerInfo> = {}): PeerInfo {
   return { address: '192.0.2.1', asn: 65001, routerId: '1.1.1.1', ibgp: false, routeReflectorClient: false, ...p };

@@ -2,17 +2,12 @@
 // graceful-restart stale routes, next-hop resolution and its re-evaluation, static, connected
 // and kernel sources, and the coalesced change log.
 import test from 'ava';
+import { ribConfig } from './helpers/rib-config.js';
 import type { PathAttribute, UpdateMessage } from '../src/bgp/wire/index.js';
 import { Rib } from '../src/rib/index.js';
 import type { BestChange, PeerInfo, RibConfig } from '../src/rib/index.js';
 
-const cfg: RibConfig = {
-  localAs: 65000,
-  routerId: '10.0.0.1',
-  clusterId: '10.0.0.1',
-  preference: { connected: 0, static: 1, ebgp: 20, ibgp: 200, kernel: 254 },
-  bestPath: { alwaysCompareMed: false, deterministicMed: true, maxPaths: 1, maxPathsIbgp: 1 },
-};
+const cfg: RibConfig = ribConfig;
 
 const EBGP: PeerInfo = { address: '192.0.2.1', asn: 65001, routerId: '1.1.1.1', ibgp: false, routeReflectorClient: false };
 const EBGP2: PeerInfo = { address: '192.0.2.2', asn: 65002, routerId: '2.2.2.2', ibgp: false, routeReflectorClient: false };
