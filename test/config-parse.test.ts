@@ -201,7 +201,6 @@ static-routes:
   t.deepEqual(c.prefixLists, { l: [{ prefix: '10.0.0.0/8' }, { prefix: '2001:db8::/32', ge: 48, le: 64 }] });
   t.deepEqual(c.policies, {
     p: {
-      defaultAction: 'reject',
       terms: [
         {
           name: 'term-1',

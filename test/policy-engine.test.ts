@@ -86,13 +86,40 @@ test('default reject when no term decides; a rejected route keeps its own attrs'
   t.deepEqual(e.evaluate(['p'], r, ctx), { accept: false, attrs: r.attrs, decidedBy: 'p/default' });
 });
 
-test('the first policy of a list decides (its default action ends evaluation)', (t) => {
+test('a chain: a policy with a default-action ends it; one that decides nothing passes the route on', (t) => {
   const e = engine({
     a: { defaultAction: 'accept', terms: [term('x', { match: { originAs: [1] }, action: 'reject' })] },
     b: { defaultAction: 'reject', terms: [] },
+    mark: { terms: [term('lp', { set: { localPref: 300 }, action: 'next' })] },
+    drop174: { terms: [term('t', { match: { originAs: [174] }, action: 'reject' })] },
+    pass: { terms: [term('all', { action: 'accept' })] },
   });
-  t.deepEqual(e.evaluate(['a', 'b'], route(), ctx).decidedBy, 'a/default');
+  t.is(e.evaluate(['a', 'b'], route(), ctx).decidedBy, 'a/default');
   t.false(e.evaluate(['b', 'a'], route(), ctx).accept);
+  // mark falls through with its change kept; pass accepts.
+  const r = e.evaluate(['mark', 'pass'], route(), ctx);
+  t.like(r, { accept: true, decidedBy: 'pass/all' });
+  t.is(r.attrs.localPref, 300);
+  // A terminal term in an earlier policy ends the chain before later ones.
+  t.like(e.evaluate(['drop174', 'pass'], route(), ctx), { accept: false, decidedBy: 'drop174/t' });
+  t.like(e.evaluate(['drop174', 'pass'], route({ asPath: [{ type: 'AS_SEQUENCE', asns: [65001] }] }), ctx), { accept: true, decidedBy: 'pass/all' });
+  // Nothing decides: rejected after the last policy, which names the default.
+  const other = route({ asPath: [{ type: 'AS_SEQUENCE', asns: [65001] }] });
+  const none = e.evaluate(['mark', 'drop174'], other, ctx);
+  t.like(none, { accept: false, decidedBy: 'drop174/default' });
+  t.is(none.attrs, other.attrs, 'a rejected route keeps its own attrs, not the chain\'s changes');
+});
+
+test('a single policy without default-action rejects what no term decides', (t) => {
+  const e = engine({ p: { terms: [term('mark', { set: { med: 5 }, action: 'next' })] } });
+  const r = route();
+  t.deepEqual(e.evaluate(['p'], r, ctx), { accept: false, attrs: r.attrs, decidedBy: 'p/default' });
+});
+
+test('an unknown policy later in a chain rejects (fail closed) when reached', (t) => {
+  const e = engine({ mark: { terms: [] }, pass: { defaultAction: 'accept', terms: [] } });
+  t.like(e.evaluate(['mark', 'nope'], route(), ctx), { accept: false, decidedBy: 'unknown-policy/nope' });
+  t.like(e.evaluate(['pass', 'nope'], route(), ctx), { accept: true, decidedBy: 'pass/default' });
 });
 
 test('an unknown policy name rejects (fail closed); has() tells the loader', (t) => {

@@ -33,7 +33,6 @@ export const DEFAULTS = {
   /** RFC 4724 §3 restart time (FRR and BIRD use 120 s). */
   restartTime: 120,
   maxPrefixAction: 'reset',
-  policyDefaultAction: 'reject',
   termAction: 'next',
   fib: { mode: 'xdp+kernel', keepForwardingOnStop: false, pinDir: '/sys/fs/bpf/routed' },
 } as const;
@@ -170,7 +169,7 @@ function resolvePolicy(policy: RawPolicy): PolicyConfig {
       set: resolveSet(term.set ?? {}),
       action: term.action ?? DEFAULTS.termAction,
     })),
-    defaultAction: policy['default-action'] ?? DEFAULTS.policyDefaultAction,
+    ...(policy['default-action'] !== undefined && { defaultAction: policy['default-action'] }),
   };
 }
 

@@ -77,8 +77,11 @@ export interface PrefixListEntry {
 
 export interface PolicyConfig {
   terms: PolicyTerm[];
-  /** What happens when no term decides: default reject. */
-  defaultAction: 'accept' | 'reject';
+  /**
+   * What happens when no term decides. Absent: the route falls through to the next policy of the
+   * neighbour's list, and is rejected after the last.
+   */
+  defaultAction?: 'accept' | 'reject';
 }
 
 export interface PolicyTerm {

@@ -19,9 +19,13 @@ interface CompiledTerm {
 
 interface CompiledPolicy {
   terms: CompiledTerm[];
-  accept: boolean;
+  /** The policy's default-action; undefined: a route no term decides falls through to the next policy. */
+  accept: boolean | undefined;
   defaultLabel: string;
 }
+
+/** After the last policy of a chain, when none decided: reject (as without a default-action). */
+const CHAIN_DEFAULT_ACCEPT = false;
 
 const ACTIONS: readonly PolicyTerm['action'][] = ['accept', 'reject', 'next'];
 
@@ -49,7 +53,7 @@ function compilePrefixLists(lists: Config['prefixLists'], errors: PolicyError[])
 }
 
 function compilePolicy(name: string, policy: PolicyConfig, prefixLists: ReadonlyMap<string, PrefixSet>, errors: PolicyError[]): CompiledPolicy {
-  if (policy.defaultAction !== 'accept' && policy.defaultAction !== 'reject') {
+  if (policy.defaultAction !== undefined && policy.defaultAction !== 'accept' && policy.defaultAction !== 'reject') {
     errors.push({ path: ['policies', name, 'defaultAction'], policy: name, field: 'defaultAction', message: `defaultAction "${String(policy.defaultAction)}" must be accept or reject` });
   }
   const seen = new Set<string>();
@@ -61,7 +65,8 @@ function compilePolicy(name: string, policy: PolicyConfig, prefixLists: Readonly
     if (!ACTIONS.includes(term.action)) c.error(['action'], `action "${String(term.action)}" must be accept, reject or next`);
     return { label: `${name}/${label}`, matchers: compileMatch(term.match, c), setters: compileSet(term.set, c), action: term.action };
   });
-  return { terms, accept: policy.defaultAction === 'accept', defaultLabel: `${name}/default` };
+  const accept = policy.defaultAction === undefined ? undefined : policy.defaultAction === 'accept';
+  return { terms, accept, defaultLabel: `${name}/default` };
 }
 
 function termCompiler(
@@ -86,23 +91,31 @@ class Engine implements PolicyEngine {
   }
 
   /**
-   * Every policy decides: a term's accept or reject, or else its default action (BIRD's filters
-   * end the same way, FRR's route-maps with their implicit deny). So the first policy of the
-   * list decides; later names are never reached.
+   * A chain, as in Junos: each policy in order until a term accepts or rejects, or a policy's
+   * own default-action does; a policy without default-action that decides nothing passes the
+   * route on (with its changes) to the next. After the last one: reject, the same default a
+   * single policy without default-action has.
    */
   evaluate(policyNames: readonly string[] | undefined, route: Route, ctx: EvalContext): PolicyResult {
     if (!isConfigured(policyNames)) return withoutPolicy(route, ctx);
-    const name = policyNames[0]!;
-    const policy = this.policies.get(name);
-    // A reference to a missing policy is a configuration error the loader reports; fail closed.
-    if (!policy) return { accept: false, attrs: route.attrs, decidedBy: `unknown-policy/${name}` };
-    return runPolicy(policy, route, ctx);
+    let attrs = route.attrs;
+    for (const name of policyNames) {
+      const policy = this.policies.get(name);
+      // A reference to a missing policy is a configuration error the loader reports; fail closed.
+      if (!policy) return { accept: false, attrs: route.attrs, decidedBy: `unknown-policy/${name}` };
+      const r = runPolicy(policy, route, attrs, ctx);
+      if ('decidedBy' in r) return r;
+      attrs = r.attrs;
+    }
+    const last = this.policies.get(policyNames[policyNames.length - 1]!)!;
+    return decided(CHAIN_DEFAULT_ACCEPT, attrs, route, last.defaultLabel);
   }
 }
 
-function runPolicy(policy: CompiledPolicy, route: Route, ctx: EvalContext): PolicyResult {
+/** A decision, or the attributes so far when the policy falls through. */
+function runPolicy(policy: CompiledPolicy, route: Route, from: Route['attrs'], ctx: EvalContext): PolicyResult | { attrs: Route['attrs'] } {
   const base = route.attrs;
-  let attrs = base;
+  let attrs = from;
   for (const term of policy.terms) {
     if (!allMatch(term.matchers, route, attrs, ctx)) continue;
     for (const set of term.setters) attrs = set(attrs, base, ctx);
@@ -110,7 +123,7 @@ function runPolicy(policy: CompiledPolicy, route: Route, ctx: EvalContext): Poli
     if (term.action === 'next') continue;
     return decided(term.action === 'accept', attrs, route, term.label);
   }
-  return decided(policy.accept, attrs, route, policy.defaultLabel);
+  return policy.accept === undefined ? { attrs } : decided(policy.accept, attrs, route, policy.defaultLabel);
 }
 
 function allMatch(matchers: readonly Matcher[], route: Route, attrs: Route['attrs'], ctx: EvalContext): boolean {
