@@ -9,6 +9,7 @@ import type { CommandSpec, Reply } from '../mgmt/server.js';
 import type { Daemon } from './daemon.js';
 import type { Peer } from './peer.js';
 import { adjRibView, ribEntryView } from './views.js';
+import { sortByPrefix } from '../mgmt/prefix-order.js';
 import { allBest, compareFib, counterViews, lookupRoute, readFibState, repairFib, slotView } from '../fib/reconcile.js';
 import type { FibManager } from '../fib/manager.js';
 import type { FibEntryView, FibSummaryView, XdpView } from '../mgmt/views.js';
@@ -50,8 +51,9 @@ async function showRib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void>
     }
     return reply.end(EXIT.NOT_FOUND, `${target}: no route`);
   }
+  // Listed in prefix order (src/mgmt/prefix-order.ts), not the Loc-RIB's insertion order.
   for (const f of fams) {
-    for (const e of d.rib.entries(f)) {
+    for (const e of sortByPrefix(d.rib.entries(f), (x) => x.prefix)) {
       if (reply.closed) return;
       await reply.write(ribEntryView(e, cfg));
     }
@@ -65,9 +67,9 @@ async function showAdjRib(d: Daemon, req: MgmtRequest, reply: Reply, direction: 
   if (!peer) return;
   for (const f of fams) {
     if (direction === 'in') {
-      for (const r of d.rib.adjRibIn(peer.address, f)) await reply.write(adjRibView(f, r.prefix, r.pathId, r.attrs, r.accepted));
+      for (const r of sortByPrefix(d.rib.adjRibIn(peer.address, f), (x) => x.prefix)) await reply.write(adjRibView(f, r.prefix, r.pathId, r.attrs, r.accepted));
     } else if (peer.adjOut) {
-      for (const r of peer.adjOut.sentRoutes(f)) await reply.write(adjRibView(f, r.prefix, r.pathId, r.attrs));
+      for (const r of sortByPrefix(peer.adjOut.sentRoutes(f), (x) => x.prefix)) await reply.write(adjRibView(f, r.prefix, r.pathId, r.attrs));
     }
     if (reply.closed) return;
   }
