@@ -1,6 +1,6 @@
 // diffConfig: one test per category of change, on configurations parsed from YAML.
 import test from 'ava';
-import { diffConfig, parseConfig, NEIGHBOR_FIELD_EFFECTS } from '../src/config/index.js';
+import { diffConfig, parseConfig, RELOAD_EFFECTS, reloadEffectsMarkdown } from '../src/config/index.js';
 import type { Config } from '../src/config/index.js';
 
 function load(text: string): Config {
@@ -62,6 +62,10 @@ test('transport and OPEN settings reset the session', (t) => {
     ['remote-as: 65001,', 'remote-as: 65001, add-path: { receive: ipv4 },'],
     ['remote-as: 65001,', 'remote-as: 65001, graceful-restart: { enabled: true },'],
     ['remote-as: 65001,', 'remote-as: 65001, hold-time: 30,'],
+    ['remote-as: 65001,', 'remote-as: 65001, passive: true,'],
+    ['remote-as: 65001,', 'remote-as: 65001, connect-retry: 5,'],
+    ['remote-as: 65001,', 'remote-as: 65001, keepalive: 10,'],
+    ['remote-as: 65001,', 'remote-as: 65001, next-hop-self: true,'],
   ];
   for (const [from, to] of edits) {
     const d = diffConfig(old, edited(from, to));
@@ -75,18 +79,19 @@ test('transport and OPEN settings reset the session', (t) => {
   }
 });
 
-test('the hold time change also changes the default keepalive, and still resets', (t) => {
+test('the hold time change also changes the default keepalive: one reset', (t) => {
   const d = diffConfig(old, edited('remote-as: 65001,', 'remote-as: 65001, hold-time: 30,'));
   t.deepEqual(d.neighbors.changed[0]?.fields, ['holdTime', 'keepalive']);
-  t.deepEqual(d.neighbors.changed[0]?.effects, ['reset', 'live']);
+  t.deepEqual(d.neighbors.changed[0]?.effects, ['reset']);
 });
 
 test('policy settings re-run policy without a reset', (t) => {
   const cases: [string, string, { import: boolean; export: boolean }][] = [
     ['import: in, export: out }', 'import: tagged, export: out }', { import: true, export: false }],
     ['import: in, export: out }', 'import: in, export: [out, in] }', { import: false, export: true }],
+    ['import: in, export: out }', 'import: tagged, export: [out, in] }', { import: true, export: true }],
     ['import: in,', 'import: in, max-prefix: { limit: 10 },', { import: true, export: false }],
-    ['import: in,', 'import: in, next-hop-self: true,', { import: false, export: true }],
+    ['import: in, export: out }', 'import: in, description: peer, export: [in] }', { import: false, export: true }],
   ];
   for (const [from, to, rerun] of cases) {
     const d = diffConfig(old, edited(from, to));
@@ -95,17 +100,18 @@ test('policy settings re-run policy without a reset', (t) => {
   }
 });
 
-test('route reflector client status re-runs both directions', (t) => {
+test('route reflector client status resets the session (as FRR does)', (t) => {
   const d = diffConfig(old, edited('{ address: 192.0.2.3, remote-as: 65000 }', '{ address: 192.0.2.3, remote-as: 65000, route-reflector-client: true }'));
   t.deepEqual(d.neighbors.changed[0]?.fields, ['routeReflectorClient']);
-  t.deepEqual(d.rerun, [{ address: '192.0.2.3', import: true, export: true }]);
+  t.true(d.neighbors.changed[0]?.reset);
+  t.deepEqual(d.rerun, []);
 });
 
-test('live settings, description and shutdown neither reset nor re-run', (t) => {
-  const d = diffConfig(old, edited('remote-as: 65001,', 'remote-as: 65001, passive: true, connect-retry: 5, description: x, keepalive: 10,'));
+test('description and shutdown neither reset nor re-run', (t) => {
+  const d = diffConfig(old, edited('remote-as: 65001,', 'remote-as: 65001, description: x,'));
   const change = d.neighbors.changed[0];
-  t.deepEqual(change?.fields, ['description', 'passive', 'connectRetry', 'keepalive']);
-  t.deepEqual(change?.effects, ['none', 'live']);
+  t.deepEqual(change?.fields, ['description']);
+  t.deepEqual(change?.effects, ['none']);
   t.false(change?.reset);
   t.deepEqual(d.rerun, []);
   const down = diffConfig(old, edited('remote-as: 65001,', 'remote-as: 65001, shutdown: true,'));
@@ -182,6 +188,8 @@ test('log level, listen, control socket, best path, preference', (t) => {
     ),
   );
   t.deepEqual(d.logLevel, { old: 'info', next: 'debug' });
+  t.deepEqual(d.keys, ['listen', 'controlSocket', 'log', 'bestPath', 'preference']);
+  t.deepEqual(d.restartRequired, ['listen', 'controlSocket']);
   t.deepEqual(d.listen, { old: { addresses: ['0.0.0.0', '::'], port: 179 }, next: { addresses: ['0.0.0.0', '::'], port: 1179 } });
   t.deepEqual(d.controlSocket, { old: '/run/routed/routed.sock', next: '/tmp/r.sock' });
   t.is(d.bestPath?.next.maxPaths, 4);
@@ -191,7 +199,21 @@ test('log level, listen, control socket, best path, preference', (t) => {
   t.false(d.empty);
 });
 
-test('every neighbour field is classified', (t) => {
-  const fields = Object.keys(old.neighbors[0]!);
-  for (const field of fields) t.true(field in NEIGHBOR_FIELD_EFFECTS, field);
+test('every neighbour field and top-level key is classified', (t) => {
+  for (const field of Object.keys(old.neighbors[0]!)) t.true(field in RELOAD_EFFECTS.neighbor, field);
+  for (const key of Object.keys(old).filter((k) => k !== 'neighbors')) t.true(key in RELOAD_EFFECTS.router, key);
+});
+
+test('fib settings are a change of their own', (t) => {
+  const d = diffConfig(old, edited('local-as: 65000\n', 'local-as: 65000\nfib: { mode: kernel }\n'));
+  t.is(d.fib?.next.mode, 'kernel');
+  t.deepEqual(d.keys, ['fib']);
+  t.false(d.empty);
+});
+
+test('the README table lists every key with its effects', (t) => {
+  const table = reloadEffectsMarkdown();
+  t.true(table.includes("| neighbor `hold-time` | reset | negotiated in the OPEN: min(ours, theirs) (RFC 4271 §4.2) |"));
+  t.true(table.some((l) => l.startsWith('| neighbor `import` | reimport |')));
+  t.is(table.length, 2 + Object.keys(RELOAD_EFFECTS.router).length + 2 + Object.keys(RELOAD_EFFECTS.neighbor).length);
 });

@@ -1,47 +1,11 @@
-// What a reload changes: the running daemon applies a ConfigDiff instead of restarting. Each
-// neighbour setting is classified once, in a table, by what applying a change to it takes.
+// What a reload changes: the running daemon applies a ConfigDiff instead of restarting. What
+// applying a change to each key takes is in one table, RELOAD_EFFECTS (effects.ts).
 
+import { RELOAD_EFFECTS, routerEffects } from './effects.js';
+import type { ReloadEffect, RouterKey } from './effects.js';
 import type { Config, NeighborConfig, PolicyConfig, StaticRouteConfig } from './types.js';
 
-/**
- * - reset: the session must restart: the setting is in the OPEN (RFC 4271 §4.2 hold time,
- *   capabilities) or in the transport (addresses, TCP-MD5, TTL).
- * - import / export: re-run that direction's policy over the routes (no reset).
- * - live: takes effect on the running session as it is (timers restart with the new value).
- * - shutdown: start or stop the session (administrative down, RFC 8203 Cease subcode 2).
- * - none: display only.
- */
-export type NeighborEffect = 'reset' | 'import' | 'export' | 'live' | 'shutdown' | 'none';
-
-/** Every NeighborConfig field, so that a new field cannot be left out (the type checks it). */
-export const NEIGHBOR_FIELD_EFFECTS: { readonly [K in keyof NeighborConfig]-?: readonly NeighborEffect[] } = {
-  address: ['reset'],
-  remoteAs: ['reset'],
-  description: ['none'],
-  localAddress: ['reset'],
-  // Only the next connection attempt looks at these.
-  passive: ['live'],
-  connectRetry: ['live'],
-  // Negotiated in the OPEN: min(ours, theirs), RFC 4271 §4.2.
-  holdTime: ['reset'],
-  // Ours alone, within the negotiated hold time.
-  keepalive: ['live'],
-  families: ['reset'],
-  addPath: ['reset'],
-  gracefulRestart: ['reset'],
-  // A client's routes are reflected to every iBGP peer and others' routes to it (RFC 4456 §6):
-  // re-importing its routes re-runs their export to everyone.
-  routeReflectorClient: ['import', 'export'],
-  nextHopSelf: ['export'],
-  importPolicy: ['import'],
-  exportPolicy: ['export'],
-  // The count is checked against the new limit when the Adj-RIB-In is re-run.
-  maxPrefix: ['import'],
-  password: ['reset'],
-  ttlSecurity: ['reset'],
-  shutdown: ['shutdown'],
-  group: ['none'],
-};
+export type { ReloadEffect, RouterKey } from './effects.js';
 
 export interface Change<T> {
   old: T;
@@ -54,8 +18,8 @@ export interface NeighborChange {
   next: NeighborConfig;
   /** The settings that differ. */
   fields: (keyof NeighborConfig)[];
-  /** The union of the effects of those fields. */
-  effects: NeighborEffect[];
+  /** The union of the effects of those fields (RELOAD_EFFECTS.neighbor). */
+  effects: ReloadEffect[];
   /** Shorthands over `effects`. */
   reset: boolean;
   reimport: boolean;
@@ -71,8 +35,12 @@ export interface NamedChanges {
 export interface ConfigDiff {
   /** Nothing differs. */
   empty: boolean;
-  /** Router id or local AS changed: both are in every OPEN, so every session restarts. */
+  /** A top-level key whose effect is `reset` changed (router id, local AS): every session restarts. */
   resetAll: boolean;
+  /** Top-level keys that differ. */
+  keys: RouterKey[];
+  /** Of those, the ones kept at their running value until a restart. */
+  restartRequired: RouterKey[];
   routerId?: Change<string>;
   localAs?: Change<number>;
   /** RFC 4456: reflected routes carry it; every iBGP neighbour's export is re-run (rerun). */
@@ -83,6 +51,7 @@ export interface ConfigDiff {
   /** Best-path options or preferences changed: the decision process runs again on every prefix. */
   bestPath?: Change<Config['bestPath']>;
   preference?: Change<Config['preference']>;
+  fib?: Change<Config['fib']>;
   neighbors: { added: NeighborConfig[]; removed: NeighborConfig[]; changed: NeighborChange[] };
   policies: NamedChanges;
   prefixLists: NamedChanges;
@@ -96,9 +65,12 @@ export interface ConfigDiff {
 }
 
 export function diffConfig(old: Config, next: Config): ConfigDiff {
+  const keys = (Object.keys(RELOAD_EFFECTS.router) as RouterKey[]).filter((k) => !same(old[k], next[k]));
   const diff: ConfigDiff = {
     empty: false,
-    resetAll: old.routerId !== next.routerId || old.localAs !== next.localAs,
+    resetAll: keys.some((k) => routerEffects(k).includes('reset')),
+    keys,
+    restartRequired: keys.filter((k) => routerEffects(k).includes('restart-required')),
     neighbors: diffNeighbors(old.neighbors, next.neighbors),
     policies: diffNamed(old.policies, next.policies),
     prefixLists: diffNamed(old.prefixLists, next.prefixLists),
@@ -113,12 +85,13 @@ export function diffConfig(old: Config, next: Config): ConfigDiff {
   addChange(diff, 'logLevel', old.log.level, next.log.level);
   addChange(diff, 'bestPath', old.bestPath, next.bestPath);
   addChange(diff, 'preference', old.preference, next.preference);
+  addChange(diff, 'fib', old.fib, next.fib);
   diff.rerun = diff.resetAll ? [] : policyReruns(diff, next, diff.clusterId !== undefined);
   diff.empty = isEmpty(diff);
   return diff;
 }
 
-type ChangeKey = 'routerId' | 'localAs' | 'clusterId' | 'listen' | 'controlSocket' | 'logLevel' | 'bestPath' | 'preference';
+type ChangeKey = 'routerId' | 'localAs' | 'clusterId' | 'listen' | 'controlSocket' | 'logLevel' | 'bestPath' | 'preference' | 'fib';
 
 function addChange<K extends ChangeKey>(diff: ConfigDiff, key: K, old: NonNullable<ConfigDiff[K]>['old'], next: typeof old): void {
   if (!same(old, next)) (diff as unknown as Record<string, unknown>)[key] = { old, next };
@@ -155,10 +128,10 @@ function diffNeighbors(old: NeighborConfig[], next: NeighborConfig[]): ConfigDif
 }
 
 function neighborChange(old: NeighborConfig, next: NeighborConfig): NeighborChange | undefined {
-  const keys = Object.keys(NEIGHBOR_FIELD_EFFECTS) as (keyof NeighborConfig)[];
+  const keys = Object.keys(RELOAD_EFFECTS.neighbor) as (keyof NeighborConfig)[];
   const fields = keys.filter((key) => !same(old[key], next[key]));
   if (fields.length === 0) return undefined;
-  const effects = [...new Set(fields.flatMap((key) => NEIGHBOR_FIELD_EFFECTS[key]))];
+  const effects = [...new Set(fields.flatMap((key) => RELOAD_EFFECTS.neighbor[key].effects))];
   const reset = effects.includes('reset');
   return {
     address: next.address,
@@ -167,8 +140,8 @@ function neighborChange(old: NeighborConfig, next: NeighborConfig): NeighborChan
     fields,
     effects,
     reset,
-    reimport: !reset && effects.includes('import'),
-    reexport: !reset && effects.includes('export'),
+    reimport: !reset && effects.includes('reimport'),
+    reexport: !reset && effects.includes('reexport'),
   };
 }
 
@@ -231,6 +204,5 @@ function isEmpty(diff: ConfigDiff): boolean {
     diff.prefixLists.added, diff.prefixLists.removed, diff.prefixLists.changed,
     diff.staticRoutes.added, diff.staticRoutes.removed, diff.staticRoutes.changed,
   ];
-  const changes: ChangeKey[] = ['routerId', 'localAs', 'clusterId', 'listen', 'controlSocket', 'logLevel', 'bestPath', 'preference'];
-  return lists.every((l) => l.length === 0) && changes.every((key) => diff[key] === undefined);
+  return lists.every((l) => l.length === 0) && diff.keys.length === 0;
 }
