@@ -56,6 +56,7 @@ test('the example documents every key the schema accepts', (t) => {
     'med', 'prepend', 'count', 'community-add', 'community-remove', 'community-replace', 'large-community-add',
     'large-community-remove', 'ext-community-add', 'ext-community-remove', 'static-routes', 'via', 'interface',
     'blackhole', 'unreachable', 'fib', 'mode', 'xdp-interfaces', 'keep-forwarding-on-stop', 'pin-dir',
+    'reconcile-interval',
   ];
   for (const key of keys) t.regex(text, new RegExp(`(^|[\\s{,])${key}:`, 'm'), key);
 });
@@ -71,7 +72,7 @@ test('defaults fill every unset key', (t) => {
   t.deepEqual(c.policies, {});
   t.deepEqual(c.prefixLists, {});
   t.deepEqual(c.staticRoutes, []);
-  t.deepEqual(c.fib, { mode: 'xdp+kernel', xdpInterfaces: [], keepForwardingOnStop: false, pinDir: '/sys/fs/bpf/routed' });
+  t.deepEqual(c.fib, { mode: 'xdp+kernel', xdpInterfaces: [], keepForwardingOnStop: false, pinDir: '/sys/fs/bpf/routed', reconcileInterval: 60 });
   t.deepEqual(neighbor(c, '192.0.2.2'), {
     address: '192.0.2.2',
     remoteAs: 65001,
@@ -250,8 +251,11 @@ test('loadConfig names the file in its errors', async (t) => {
 });
 
 test('fib: the mode and interfaces are read; a pin directory outside /sys/fs/bpf is refused', (t) => {
-  const c = load(`${head}fib:\n  mode: kernel\n  xdp-interfaces: eth1\n  keep-forwarding-on-stop: true\n`);
-  t.deepEqual(c.fib, { mode: 'kernel', xdpInterfaces: ['eth1'], keepForwardingOnStop: true, pinDir: '/sys/fs/bpf/routed' });
+  const c = load(`${head}fib:\n  mode: kernel\n  xdp-interfaces: eth1\n  keep-forwarding-on-stop: true\n  reconcile-interval: 0\n`);
+  t.deepEqual(c.fib, { mode: 'kernel', xdpInterfaces: ['eth1'], keepForwardingOnStop: true, pinDir: '/sys/fs/bpf/routed', reconcileInterval: 0 });
+  const negative = parseConfig(`${head}fib:\n  reconcile-interval: -1\n`, 'bad.yaml');
+  t.false(negative.ok);
+  if (!negative.ok) t.regex(String(negative.errors[0]), /fib\.reconcile-interval/);
   const bad = parseConfig(`${head}fib:\n  pin-dir: /tmp/x\n`, 'bad.yaml');
   t.false(bad.ok);
   if (!bad.ok) t.regex(String(bad.errors[0]), /not a directory directly under \/sys\/fs\/bpf/);

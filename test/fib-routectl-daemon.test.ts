@@ -1,6 +1,7 @@
 // routectl's forwarding-plane commands against routed in a namespace (fib mode kernel, two static
 // routes): show fib --kernel lists the proto 186 routes, check fib is clean; a route deleted by
 // hand is reported (exit 1) and check fib --repair (the periodic pass, run now) puts it back.
+// With fib.reconcile-interval: 1 the periodic pass itself puts a deleted route back and counts it.
 
 import test from 'ava';
 import { withTopology, runCommand, type Topology } from './harness/netns.js';
@@ -66,5 +67,19 @@ test('show fib --kernel, check fib clean, a deleted kernel route reported and re
     const route = await r.ctl(['show', 'route', '198.18.100.7']);
     t.is(route.code, 1);
     t.regex(route.stderr, /XDP forwarder is not running/);
+  });
+});
+
+test('fib.reconcile-interval: the periodic pass puts a route deleted by hand back and counts it', async (t) => {
+  await withTopology(t, { nodes: ['r', 'b'], links: [{ a: 'r', b: 'b' }] }, async (topo) => {
+    const r = new RoutedProcess(topo, 'r', CONFIG.replace('  mode: kernel\n', '  mode: kernel\n  reconcile-interval: 1\n'));
+    t.teardown(() => r.stop());
+    await r.start();
+    await pollUntil(async () => (await ours(topo)).length === 2, 10_000, 'two kernel routes with protocol 186', () => r.logTail());
+    await runCommand('ip', ['-n', topo.ns('r'), 'route', 'del', '198.18.100.0/24', 'proto', '186']);
+    await pollUntil(async () => (await ours(topo)).length === 2, 15_000, 'the periodic reconcile to put 198.18.100.0/24 back', () => r.logTail());
+    const after = await r.json<{ summary?: FibSummaryView }>(['show', 'fib']);
+    t.true((after.at(-1)?.summary?.repaired ?? 0) >= 1, JSON.stringify(after.at(-1)));
+    t.regex(r.log(), /repaired 1 forwarding entries that differed from the RIB/);
   });
 });

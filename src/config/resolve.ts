@@ -34,7 +34,7 @@ export const DEFAULTS = {
   restartTime: 120,
   maxPrefixAction: 'reset',
   termAction: 'next',
-  fib: { mode: 'xdp+kernel', keepForwardingOnStop: false, pinDir: '/sys/fs/bpf/routed' },
+  fib: { mode: 'xdp+kernel', keepForwardingOnStop: false, pinDir: '/sys/fs/bpf/routed', reconcileInterval: 60 },
 } as const;
 
 /** Neighbour settings that are mappings: a neighbour overrides its group's key by key. */
@@ -147,6 +147,7 @@ export function resolveConfig(raw: RawConfig): Config {
       keepForwardingOnStop: raw.fib?.['keep-forwarding-on-stop'] ?? DEFAULTS.fib.keepForwardingOnStop,
       pinDir: raw.fib?.['pin-dir'] ?? DEFAULTS.fib.pinDir,
     },
+      reconcileInterval: raw.fib?.['reconcile-interval'] ?? DEFAULTS.fib.reconcileInterval,
   };
 }
 

@@ -282,3 +282,5 @@ export type RawNeighbor = z.output<typeof neighborSchema>;
 export type RawPolicy = z.output<typeof policySchema>;
 export type RawPrefixEntry = z.output<typeof prefixEntrySchema>;
 export type RawStaticRoute = z.output<typeof staticRouteSchema>;
+      // Seconds between periodic reconciliations of the forwarding plane against the RIB; 0: never.
+      'reconcile-interval': uint(86_400).optional(),

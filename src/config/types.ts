@@ -38,6 +38,8 @@ export interface FibConfig {
   pinDir: string;
 }
 
+  /** Seconds between periodic FIB reconciliations (repairing drift); 0: none. */
+  reconcileInterval: number;
 export interface NeighborConfig {
   /** Peer address; also the neighbour's name in routectl. */
   address: string;

@@ -23,7 +23,6 @@ import { FibManager } from '../fib/manager.js';
 import { allBest, repairFib } from '../fib/reconcile.js';
 
 /** How often the forwarding plane is compared with the RIB and what differs written again. */
-const FIB_REPAIR_MS = 60_000;
 
 export interface DaemonOptions {
   /** BGP port (179; tests use others). */
@@ -133,7 +132,7 @@ export class Daemon implements PeerHost {
     this.rib.setStatic(this.cfg.staticRoutes);
     for (const n of this.cfg.neighbors) this.addPeer(n);
     await this.openListeners();
-    this.fib?.repairEvery(FIB_REPAIR_MS, () => repairFib(this.fib!, () => allBest(this.rib)));
+    this.fib?.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(this.fib!, () => allBest(this.rib)));
     this.mgmt = new MgmtServer(this.cfg.controlSocket, mgmtCommands(this), (err) =>
       this.log.error(`control socket handler failed: ${err.message}`, { event: 'mgmt' }),
     );

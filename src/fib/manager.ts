@@ -487,6 +487,8 @@ export class FibManager {
     }, intervalMs);
     this.repairTimer.unref();
   }
+    this.repairTimer = undefined;
+    if (intervalMs <= 0) return;
 
   /** One repair pass now (routectl check fib --repair, the timer); resolves with how many it fixed. */
   async repairNow(pass: () => Promise<number>): Promise<number> {
