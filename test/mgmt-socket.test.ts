@@ -45,13 +45,13 @@ test('dispatches by the longest matching command words and passes the rest as ar
   ]);
 });
 
-test('unknown commands end with the usage status; handler failures with unavailable', async (t) => {
+test('unknown commands end with the usage status; handler failures with refused', async (t) => {
   const p = sockPath();
   const server = new MgmtServer(p, [{ words: ['boom'], handler: () => { throw new Error('kaput'); } }]);
   await server.listen();
   t.teardown(() => server.close());
   t.like(await collect(p, req(['nope'])), { status: EXIT.USAGE, error: 'unknown command: nope' });
-  t.like(await collect(p, req(['boom'])), { status: EXIT.UNAVAILABLE, error: 'kaput' });
+  t.like(await collect(p, req(['boom'])), { status: EXIT.REFUSED, error: 'kaput' });
 });
 
 test('a long answer streams with backpressure and arrives whole and in order', async (t) => {

@@ -4,7 +4,8 @@
 // exit status.
 
 import { mrtDumpCommand } from './mrt-dump.js';
-import { daemonCommands } from './ctl-daemon.js';
+import { DEFAULT_SOCKET, daemonCommands } from './ctl-daemon.js';
+import { EXIT, EXIT_HELP } from '../mgmt/protocol.js';
 
 export interface Command {
   /** The words that select the command, e.g. ['mrt', 'dump']. */
@@ -16,18 +17,30 @@ export interface Command {
 const commands: Command[] = [mrtDumpCommand, ...daemonCommands];
 
 function usage(): string {
-  return ['usage: routectl <command> [args]', '', 'commands:', ...commands.map((c) => `  routectl ${c.usage}`)].join('\n');
+  return [
+    'usage: routectl <command> [args]',
+    '',
+    'commands:',
+    ...commands.map((c) => `  routectl ${c.usage}`),
+    '',
+    'options of every command that asks routed:',
+    `  --socket PATH   the control socket (default $ROUTED_SOCKET, else ${DEFAULT_SOCKET})`,
+    '  --json          one JSON object per line instead of text',
+    '',
+    'exit codes:',
+    ...EXIT_HELP.map(([code, text]) => `  ${code}  ${text}`),
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') {
     process.stdout.write(usage() + '\n');
-    return argv.length === 0 ? 2 : 0;
+    return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
   }
   const cmd = commands.find((c) => c.words.every((w, i) => argv[i] === w));
   if (!cmd) {
     process.stderr.write(`routectl: unknown command: ${argv.join(' ')}\n${usage()}\n`);
-    return 2;
+    return EXIT.USAGE;
   }
   return cmd.run(argv.slice(cmd.words.length));
 }

@@ -8,7 +8,9 @@ import type { MgmtRequest } from '../mgmt/protocol.js';
 import type { CommandSpec, Reply } from '../mgmt/server.js';
 import type { Daemon } from './daemon.js';
 import type { Peer } from './peer.js';
-import { adjRibView, ribEntryView } from './views.js';
+import { adjRibView } from './views.js';
+import { findRibLine, ribQuery, streamRib } from './rib-stream.js';
+import { configJson, statusView } from './status.js';
 import { sortByPrefix } from '../mgmt/prefix-order.js';
 import { allBest, compareFib, counterViews, lookupRoute, readFibState, repairFib, slotView } from '../fib/reconcile.js';
 import type { FibManager } from '../fib/manager.js';
@@ -34,30 +36,16 @@ function findPeer(d: Daemon, req: MgmtRequest, reply: Reply): Peer | undefined {
   return peer;
 }
 
+/** show rib [PREFIX [longer]|ADDRESS] [filters]: one entry, or the table streamed (rib-stream.ts). */
 async function showRib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
-  const fams = families(req);
-  if (typeof fams === 'string') return reply.end(EXIT.USAGE, fams);
-  const cfg = d.config();
-  const target = req.args[0];
-  if (target !== undefined) {
-    const p = canonicalPrefix(target);
-    if (!p) return reply.end(EXIT.USAGE, `not a prefix or address: ${target}`);
-    // A prefix is looked up exactly; an address by longest match, as `show route ADDRESS` does.
-    const exact = target.includes('/');
-    for (let len = p.length; len >= (exact ? p.length : 0); len--) {
-      const c = canonicalPrefix(`${p.prefix.slice(0, p.prefix.indexOf('/'))}/${len}`);
-      const e = c && d.rib.lookup(c.family, c.prefix);
-      if (e) return void (await reply.write(ribEntryView(e, cfg)));
-    }
-    return reply.end(EXIT.NOT_FOUND, `${target}: no route`);
+  const q = ribQuery(req);
+  if (typeof q === 'string') return reply.end(EXIT.USAGE, q);
+  if (q.target && q.target.mode !== 'longer') {
+    const line = findRibLine(d.rib, d.config(), q);
+    if (line === undefined) return reply.end(EXIT.NOT_FOUND, `${req.args[0] ?? ''}: no route${q.keep ? ' matching the filters' : ''}`);
+    return reply.writeFrames(line);
   }
-  // Listed in prefix order (src/mgmt/prefix-order.ts), not the Loc-RIB's insertion order.
-  for (const f of fams) {
-    for (const e of sortByPrefix(d.rib.entries(f), (x) => x.prefix)) {
-      if (reply.closed) return;
-      await reply.write(ribEntryView(e, cfg));
-    }
-  }
+  await streamRib(d.rib, d.config(), q, reply);
 }
 
 async function showAdjRib(d: Daemon, req: MgmtRequest, reply: Reply, direction: 'in' | 'out'): Promise<void> {
@@ -188,8 +176,18 @@ async function checkFib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void
   if (diffs.length > 0) reply.end(EXIT.NOT_FOUND, `${diffs.length} difference${diffs.length === 1 ? '' : 's'} between the RIB and the forwarding plane`);
 }
 
+async function showStatus(d: Daemon, _req: MgmtRequest, reply: Reply): Promise<void> {
+  await reply.write(statusView(d, d.fib ? summary(d.fib) : undefined));
+}
+
+async function showConfig(d: Daemon, _req: MgmtRequest, reply: Reply): Promise<void> {
+  await reply.write(configJson(d.config()));
+}
+
 export function mgmtCommands(d: Daemon): CommandSpec[] {
   return [
+    { words: ['show', 'status'], handler: (req, reply) => showStatus(d, req, reply) },
+    { words: ['show', 'config'], handler: (req, reply) => showConfig(d, req, reply) },
     { words: ['show', 'neighbors'], handler: (req, reply) => showNeighbors(d, req, reply) },
     { words: ['show', 'rib'], handler: (req, reply) => showRib(d, req, reply) },
     { words: ['show', 'rib', 'in'], handler: (req, reply) => showAdjRib(d, req, reply, 'in') },

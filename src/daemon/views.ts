@@ -46,10 +46,15 @@ function pathView(r: Route, e: Readonly<PrefixEntry>, cfg: DecisionConfig): RibP
   };
 }
 
-/** One prefix: best first, then its ECMP siblings, then the others in decision order. */
-export function ribEntryView(e: Readonly<PrefixEntry>, cfg: DecisionConfig): RibEntryView {
+/**
+ * One prefix: best first, then its ECMP siblings, then the others in decision order. `keep`
+ * (show rib filters) leaves paths out of the view; flags and decision steps stay those of the
+ * whole entry.
+ */
+export function ribEntryView(e: Readonly<PrefixEntry>, cfg: DecisionConfig, keep?: (r: Route) => boolean): RibEntryView {
   const rest = e.candidates.filter((r) => !e.best.includes(r)).sort((a, b) => compareRoutes(a, b, cfg).order);
-  return { family: e.family, prefix: e.prefix, paths: [...e.best, ...rest].map((r) => pathView(r, e, cfg)) };
+  const paths = [...e.best, ...rest];
+  return { family: e.family, prefix: e.prefix, paths: (keep ? paths.filter(keep) : paths).map((r) => pathView(r, e, cfg)) };
 }
 
 export function adjRibView(family: string, prefix: string, pathId: number, a: PathAttrs, accepted?: boolean): AdjRibView {

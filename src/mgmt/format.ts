@@ -1,7 +1,7 @@
 // Text tables for people (routectl without --json). Pure: views in, lines out. Streaming
 // commands format row by row, so column widths are fixed rather than measured over the table.
 
-import type { AdjRibView, FibDiffView, FibEntryView, FibSummaryView, NeighborView, RibEntryView, RibPathView, XdpRouteView, XdpSlotView, XdpView } from './views.js';
+import type { AdjRibView, FibDiffView, FibEntryView, FibSummaryView, NeighborView, RibEntryView, RibPathView, StatusView, XdpRouteView, XdpSlotView, XdpView } from './views.js';
 
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
@@ -127,4 +127,20 @@ export function xdpLines(v: XdpView): string[] {
 
 export function fibDiffRow(d: FibDiffView): string {
   return `${d.prefix} ${d.plane}: ${d.problem}${d.want !== undefined ? `, want ${d.want}` : ''}${d.have !== undefined ? `, have ${d.have}` : ''}`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+}
+
+/** `show status`. */
+export function statusLines(s: StatusView): string[] {
+  return [
+    `routed ${s.version}, pid ${s.pid}, up ${duration(s.uptimeSeconds)} (since ${s.startedAt})`,
+    `Router ID ${s.routerId}, local AS ${s.localAs}`,
+    `Memory: RSS ${mib(s.memory.rss)}, heap ${mib(s.memory.heapUsed)} used of ${mib(s.memory.heapTotal)}, external ${mib(s.memory.external)}`,
+    `RIB: ${s.rib.map((r) => `${r.family} ${r.prefixes} prefixes`).join(', ')}`,
+    `Neighbors: ${s.neighbors.established} established of ${s.neighbors.total}`,
+    `FIB: ${s.fib ? fibSummaryText(s.fib) : 'not programmed'}`,
+  ];
 }

@@ -11,6 +11,11 @@ import type { ExitStatus, MgmtRequest } from './protocol.js';
 export interface Reply {
   /** Send one data frame; resolves when the socket can take more (await it in long streams). */
   write(data: unknown): Promise<void>;
+  /**
+   * Send data frames already encoded (protocol.ts dataLine, concatenated) in one socket write:
+   * long streams batch many rows per write. Resolves as write does.
+   */
+  writeFrames(lines: string): Promise<void>;
   end(status?: ExitStatus, error?: string): void;
   /** True once the client has gone away: stop producing. */
   readonly closed: boolean;
@@ -32,8 +37,12 @@ class SocketReply implements Reply {
   }
 
   write(data: unknown): Promise<void> {
+    return this.writeFrames(encodeFrame({ type: 'data', data }));
+  }
+
+  writeFrames(lines: string): Promise<void> {
     if (this.closed || this.ended) return Promise.resolve();
-    if (this.sock.write(encodeFrame({ type: 'data', data }))) return Promise.resolve();
+    if (this.sock.write(lines)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         this.sock.off('drain', done);
@@ -120,7 +129,7 @@ export class MgmtServer {
       reply.end();
     } catch (err) {
       this.onError(err as Error);
-      reply.end(EXIT.UNAVAILABLE, (err as Error).message);
+      reply.end(EXIT.REFUSED, (err as Error).message);
     }
   }
 

@@ -146,3 +146,21 @@ export interface FibDiffView {
   want?: string;
   have?: string;
 }
+
+/** `show status`: the daemon at a glance. */
+export interface StatusView {
+  version: string;
+  pid: number;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  uptimeSeconds: number;
+  routerId: string;
+  localAs: number;
+  /** Bytes (process.memoryUsage()). */
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
+  /** Prefixes in the Loc-RIB per family. */
+  rib: { family: string; prefixes: number }[];
+  neighbors: { established: number; total: number };
+  /** The forwarding plane's counts; absent when nothing is programmed. */
+  fib?: FibSummaryView;
+}
