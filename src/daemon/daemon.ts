@@ -13,7 +13,7 @@ import { Rib } from '../rib/index.js';
 import { MgmtServer } from '../mgmt/server.js';
 import type { Logger } from './log.js';
 import { KernelWatcher } from './kernel.js';
-import type { KernelView } from './kernel.js';
+import type { KernelRouteChange, KernelView } from './kernel.js';
 import { Peer } from './peer.js';
 import type { PeerHost } from './peer.js';
 import { mgmtCommands } from './commands.js';
@@ -126,7 +126,7 @@ export class Daemon implements PeerHost {
     }
     if (this.fib && this.fib.staleEntries > 0) this.armFibSweep();
     if (this.opts.kernel !== false) {
-      this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED);
+      this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED, (changes) => this.applyKernelRoutes(changes));
       this.applyKernel(await this.kernelWatcher.watch());
     }
     this.rib.setStatic(this.cfg.staticRoutes);
@@ -234,6 +234,16 @@ export class Daemon implements PeerHost {
       return;
     }
     peer.session.acceptInbound(sock);
+  /** Other protocols' routes that changed (route events): next-hop resolution follows them. */
+  private applyKernelRoutes(changes: readonly KernelRouteChange[]): void {
+    for (const c of changes) {
+      const r = c.route;
+      if (!r) this.rib.removeKernel(c.prefix);
+      else this.rib.addKernel({ prefix: r.prefix, ...(r.nextHop && { gateway: r.nextHop }), ...(r.interface && { interface: r.interface }), metric: r.metric });
+    }
+    this.schedule();
+  }
+
   }
 
   async stop(message = 'routed shutting down'): Promise<void> {

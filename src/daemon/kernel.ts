@@ -1,11 +1,18 @@
 // What the kernel knows that the RIB needs for next-hop resolution: connected prefixes (from
-// interface addresses) and the kernel's own routes, read over rtnetlink with the `netlink`
-// package, and re-read when the kernel announces a change (debounced: a burst of address or
-// route events costs one dump).
+// interface addresses, read with the `netlink` package and re-read, debounced, when addresses or
+// links change) and other protocols' routes in the main table (static, DHCP, an IGP's), dumped
+// and then followed route by route from the route multicast groups on routed's own raw sockets
+// (src/fib/kernel): the `netlink` package parsed every route event in its native callback, and
+// the burst of routed's own routes made that abort. routed's own routes (a full table of them)
+// are dropped from one header byte; the rest is coalesced per event-loop turn.
 
 import { createRtNetlink } from 'netlink';
 import type { RtNetlinkSocket } from 'netlink';
 import { ipv4ToText, ipv6ToText, prefixToText } from '../bgp/wire/index.js';
+import { NlSocket } from '../fib/kernel/socket.js';
+import type { RxMsg } from '../fib/kernel/nlmsg.js';
+import { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, decodeForeign, dumpForeign, isRouteAdd } from '../fib/kernel/foreign.js';
+import type { ForeignRoute } from '../fib/kernel/foreign.js';
 
 export interface ConnectedPrefix {
   family: 'ipv4' | 'ipv6';
@@ -30,9 +37,15 @@ export interface KernelView {
   routes: KernelRoute[];
 }
 
-const RT_TABLE_MAIN = 254;
-// The netlink package names the protocols linux/rtnetlink.h names; RTPROT_BGP is 186, routed's own.
-const PROTOCOL_NUMBERS: Record<string, number> = { UNSPEC: 0, REDIRECT: 1, KERNEL: 2, BOOT: 3, STATIC: 4, BGP: 186 };
+/** A prefix's kernel route after route events: its lowest-metric route, or none left. */
+export interface KernelRouteChange {
+  family: 'ipv4' | 'ipv6';
+  prefix: string;
+  route?: KernelRoute;
+}
+
+/** Lost route events (ENOBUFS) are re-read once the burst that caused them has been quiet this long. */
+const LOST_EVENTS_QUIET_MS = 500;
 
 /** The network prefix of an address with its host bits cleared. */
 function networkOf(afi: 1 | 2, addr: Uint8Array, len: number): string {
@@ -53,17 +66,39 @@ export class KernelWatcher {
    * fails with "Multipart message not terminated properly").
    */
   private events: RtNetlinkSocket | undefined;
+  /** Route dumps (raw: a million of routed's own routes are skipped from one byte each). */
+  private readonly routeSock: NlSocket;
+  /** Route events: a socket of its own, so a lost-events error never fails a dump in flight. */
+  private routeEvents: NlSocket | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private lostTimer: NodeJS.Timeout | undefined;
   private dumping: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Interface names by index, from the last dump. */
+  private names = new Map<number, string>();
+  /** Other protocols' routes: family|prefix → metric → route. */
+  private routes = new Map<string, Map<number, KernelRoute>>();
+  /** Route events since the last flush, in arrival order; while a dump runs, kept for after it. */
+  private queued: [boolean, ForeignRoute][] = [];
+  private dumpRunning = false;
+  private flushScheduled = false;
 
-  constructor(private readonly onChange: (view: KernelView) => void, private readonly ownProtocol: number) {
+  /**
+   * onChange: the whole view, after each dump. onRoutes: prefixes whose route changed through
+   * route events, once per event-loop turn.
+   */
+  constructor(
+    private readonly onChange: (view: KernelView) => void,
+    private readonly ownProtocol: number,
+    private readonly onRoutes?: (changes: KernelRouteChange[]) => void,
+  ) {
     // ref: true, as dataplane-facts.md advises: an unref'd socket lets Node start exiting while
     // a dump is awaited, and the native binding then aborts. close() releases it.
     this.sock = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 20 });
     // An 'error' with no listener would throw inside the native binding's callback and abort
     // the process; a failed dump rejects its own request, and the next event re-reads.
     this.sock.socket.on('error', () => undefined);
+    this.routeSock = new NlSocket({ recvBufferSize: 1 << 21 });
   }
 
   /**
@@ -96,30 +131,68 @@ export class KernelWatcher {
         address,
       });
     }
-    const routes: KernelRoute[] = [];
-    for (const r of await this.sock.getRoutes()) {
-      const fam = r.data.family;
-      if ((fam !== 2 && fam !== 10) || (r.attrs.table ?? r.data.table) !== RT_TABLE_MAIN || r.data.type !== 'UNICAST') continue;
-      const protocol = this.protocolOf(r.data.protocol);
-      // Connected routes come from the addresses above; routed's own routes are not a source.
-      if (protocol === PROTOCOL_NUMBERS.KERNEL || protocol === this.ownProtocol) continue;
-      const afi = fam === 2 ? 1 : 2;
-      const dst = (r.attrs.dst as Uint8Array | undefined) ?? new Uint8Array(afi === 1 ? 4 : 16);
-      const gw = r.attrs.gateway as Uint8Array | undefined;
-      routes.push({
-        family: afi === 1 ? 'ipv4' : 'ipv6',
-        prefix: networkOf(afi, dst, r.data.dstLen ?? 0),
-        ...(gw ? { nextHop: addrText(fam, gw) } : {}),
-        ...(r.attrs.oif !== undefined ? { interface: names.get(r.attrs.oif) ?? '' } : {}),
-        metric: r.attrs.priority ?? 0,
-        protocol,
-      });
+    this.names = names;
+    this.dumpRunning = true;
+    try {
+      const fresh = new Map<string, Map<number, KernelRoute>>();
+      for (const r of await dumpForeign(this.routeSock, this.ownProtocol)) setRoute(fresh, this.kernelRoute(r));
+      this.routes = fresh;
+    } finally {
+      this.dumpRunning = false;
     }
+    // Events that arrived during the dump are newer than what it read.
+    this.applyQueued();
+    const routes: KernelRoute[] = [];
+    for (const byMetric of this.routes.values()) routes.push(...byMetric.values());
     return { connected, routes };
   }
 
-  private protocolOf(p: unknown): number {
-    return typeof p === 'string' ? (PROTOCOL_NUMBERS[p] ?? -1) : Number(p);
+  private kernelRoute(r: ForeignRoute): KernelRoute {
+    return {
+      family: r.family,
+      prefix: r.prefix,
+      ...(r.gateway !== undefined ? { nextHop: r.gateway } : {}),
+      ...(r.ifindex !== undefined ? { interface: this.names.get(r.ifindex) ?? `if${r.ifindex}` } : {}),
+      metric: r.metric,
+      protocol: r.protocol,
+    };
+  }
+
+  /** One route event (runs inside the raw socket's callback: never throws, allocates nothing for our own routes). */
+  private routeEvent(m: RxMsg): void {
+    const add = isRouteAdd(m);
+    if (add === undefined) return;
+    const r = decodeForeign(m, this.ownProtocol);
+    if (!r) return;
+    this.queued.push([add, r]);
+    if (this.dumpRunning || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.dumpRunning || this.closed) return;
+      const changes = this.applyQueued();
+      if (changes.length > 0) this.onRoutes?.(changes);
+    });
+  }
+
+  /** Apply queued events to the route table; the changed prefixes with their best route now. */
+  private applyQueued(): KernelRouteChange[] {
+    const touched = new Map<string, ForeignRoute>();
+    for (const [add, r] of this.queued) {
+      const k = `${r.family}|${r.prefix}`;
+      if (add) setRoute(this.routes, this.kernelRoute(r));
+      else {
+        const byMetric = this.routes.get(k);
+        byMetric?.delete(r.metric);
+        if (byMetric?.size === 0) this.routes.delete(k);
+      }
+      touched.set(k, r);
+    }
+    this.queued = [];
+    return [...touched].map(([k, r]) => {
+      const best = lowestMetric(this.routes.get(k));
+      return { family: r.family, prefix: r.prefix, ...(best ? { route: best } : {}) };
+    });
   }
 
   /** Read now, then again after every burst of address/route/link events. */
@@ -133,15 +206,26 @@ export class KernelWatcher {
     };
     const events = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 16 });
     this.events = events;
-    // Addresses and links only. Route events are not subscribed to: the netlink package parses
-    // every event inside its native callback, and the burst of routed's own routes that the FIB
-    // writes (a full table) made that abort the process. Kernel routes of other protocols are
-    // therefore re-read when addresses or links change, not when they alone change.
+    // Addresses and links on the netlink package's socket: few events, parsed by the package.
     for (const g of ['IPV4_IFADDR', 'IPV6_IFADDR', 'LINK'] as const) events.addMembership(g);
     // Handlers of this socket run inside the native binding's callback: nothing may throw there.
     events.on('message', reread);
     // ENOBUFS: events were lost under a burst; the state must be read again.
     events.socket.on('error', reread);
+    // Routes on a raw socket, subscribed before the first dump so no change falls between the two.
+    const routeEvents = new NlSocket({ recvBufferSize: 8 << 20 });
+    this.routeEvents = routeEvents;
+    routeEvents.addMembership(RTNLGRP_IPV4_ROUTE);
+    routeEvents.addMembership(RTNLGRP_IPV6_ROUTE);
+    routeEvents.onEvent = (m) => this.routeEvent(m);
+    // Lost route events (ENOBUFS: the socket overflowed, typically under routed's own full table):
+    // one dump once the burst is over, not one per overflow.
+    routeEvents.onError = () => {
+      clearTimeout(this.lostTimer);
+      this.lostTimer = setTimeout(() => {
+        if (!this.closed) this.read().then(this.onChange, () => undefined);
+      }, LOST_EVENTS_QUIET_MS);
+    };
     return this.read();
   }
 
@@ -149,8 +233,24 @@ export class KernelWatcher {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.lostTimer);
     this.events?.socket.close();
+    this.routeEvents?.close();
     await this.dumping;
     this.sock.socket.close();
+    this.routeSock.close();
   }
+}
+
+function setRoute(table: Map<string, Map<number, KernelRoute>>, r: KernelRoute): void {
+  const k = `${r.family}|${r.prefix}`;
+  let byMetric = table.get(k);
+  if (!byMetric) table.set(k, (byMetric = new Map()));
+  byMetric.set(r.metric, r);
+}
+
+function lowestMetric(byMetric: Map<number, KernelRoute> | undefined): KernelRoute | undefined {
+  let best: KernelRoute | undefined;
+  for (const r of byMetric?.values() ?? []) if (!best || r.metric < best.metric) best = r;
+  return best;
 }
