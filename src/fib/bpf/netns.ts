@@ -60,6 +60,9 @@ export function ensurePinDir(dir = DEFAULT_PIN_DIR): void {
   if (!dir.startsWith(`${BPFFS}/`) || dir.slice(BPFFS.length + 1).includes('/')) {
     throw new Error(`pin directory must be a direct child of ${BPFFS}: ${dir}`);
   }
+  // Already there (systemd's unit bind-mounts it, made by root, into a service that runs as
+  // the routed user and may not even look into a mode-0700 /sys/fs/bpf): nothing to mount or make.
+  if (isBpffs(dir)) return;
   if (!isBpffs(BPFFS)) execFileSync('mount', ['-t', 'bpf', 'bpf', BPFFS], { stdio: 'pipe' });
   if (!isBpffs(BPFFS)) throw new Error(`${BPFFS} is not a bpf filesystem and mounting one failed`);
   if (!existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
