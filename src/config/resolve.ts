@@ -141,13 +141,14 @@ export function resolveConfig(raw: RawConfig): Config {
     clusterId: raw['cluster-id'] ?? raw['router-id'],
     controlSocket: raw['control-socket'] ?? DEFAULTS.controlSocket,
     log: { level: raw.log?.level ?? DEFAULTS.logLevel },
+    metrics: { ...(raw.metrics?.listen !== undefined && { listen: raw.metrics.listen }) },
     fib: {
       mode: raw.fib?.mode ?? DEFAULTS.fib.mode,
       xdpInterfaces: raw.fib?.['xdp-interfaces'] ?? [],
       keepForwardingOnStop: raw.fib?.['keep-forwarding-on-stop'] ?? DEFAULTS.fib.keepForwardingOnStop,
       pinDir: raw.fib?.['pin-dir'] ?? DEFAULTS.fib.pinDir,
-    },
       reconcileInterval: raw.fib?.['reconcile-interval'] ?? DEFAULTS.fib.reconcileInterval,
+    },
   };
 }
 

@@ -34,6 +34,16 @@ const checkAddress: Check = (v) => {
   return `"${v}" is not an IPv4 or IPv6 address${hint}`;
 };
 const canonicalAddress = (v: string) => parseAddress(v)?.text ?? v;
+
+/** HOST:PORT with an IPv4 host, or [IPV6]:PORT; port 1..65535. */
+const checkHostPort: Check = (v) => {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:[\]]+):(\d+)$/.exec(v);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) return `"${v}" is not ADDRESS:PORT (an IPv6 address in brackets: [::1]:9179)`;
+  if (!parseAddress(m[1]!)) return `"${m[1]}" is not an IPv4 or IPv6 address`;
+  if (v.startsWith('[') !== m[1]!.includes(':')) return `"${v}": write an IPv6 address in brackets, an IPv4 address without`;
+  return undefined;
+};
 const address = text(checkAddress).transform(canonicalAddress);
 
 /**
@@ -243,6 +253,7 @@ export const configSchema = z.strictObject({
   listen: z.strictObject({ addresses: oneOrMany(address).optional(), port: z.number().int().min(1).max(65535).optional() }).optional(),
   'control-socket': text((v) => (v.startsWith('/') ? undefined : `"${v}" is not an absolute path`)).optional(),
   log: z.strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).optional() }).optional(),
+  metrics: z.strictObject({ listen: text(checkHostPort).optional() }).optional(),
   'best-path': z
     .strictObject({
       'always-compare-med': z.boolean().optional(),
@@ -272,6 +283,8 @@ export const configSchema = z.strictObject({
       'keep-forwarding-on-stop': z.boolean().optional(),
       // ensurePinDir() refuses anything deeper: Node's recursive mkdir loops on a non-bpffs /sys/fs/bpf.
       'pin-dir': text((v) => (/^\/sys\/fs\/bpf\/[^/]+$/.test(v) ? undefined : `"${v}" is not a directory directly under /sys/fs/bpf`)).optional(),
+      // Seconds between periodic reconciliations of the forwarding plane against the RIB; 0: never.
+      'reconcile-interval': uint(86_400).optional(),
     })
     .optional(),
 });
@@ -282,5 +295,3 @@ export type RawNeighbor = z.output<typeof neighborSchema>;
 export type RawPolicy = z.output<typeof policySchema>;
 export type RawPrefixEntry = z.output<typeof prefixEntrySchema>;
 export type RawStaticRoute = z.output<typeof staticRouteSchema>;
-      // Seconds between periodic reconciliations of the forwarding plane against the RIB; 0: never.
-      'reconcile-interval': uint(86_400).optional(),

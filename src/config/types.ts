@@ -21,6 +21,8 @@ export interface Config {
   clusterId: string;
   controlSocket: string;
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
+  /** The Prometheus endpoint: HOST:PORT or [IPV6]:PORT (absent: no endpoint). */
+  metrics: { listen?: string };
   /** Forwarding: where best routes are programmed. */
   fib: FibConfig;
 }
@@ -36,10 +38,10 @@ export interface FibConfig {
   keepForwardingOnStop: boolean;
   /** bpffs directory the XDP maps are pinned in (a direct child of /sys/fs/bpf). */
   pinDir: string;
-}
-
   /** Seconds between periodic FIB reconciliations (repairing drift); 0: none. */
   reconcileInterval: number;
+}
+
 export interface NeighborConfig {
   /** Peer address; also the neighbour's name in routectl. */
   address: string;
