@@ -11,9 +11,8 @@
 // the request are not shown: the answer is the table as of the request, updated in place.
 // This uses only Rib.entries() and Rib.lookup().
 //
-// Prefixes are listed in prefix order (src/mgmt/prefix-order.ts), not the RIB's. Sorting a
-// million keys at once would hold the event loop for about a second, so the keys are sorted in
-// runs, one run per turn, and the runs merged as the chunks are built.
+// Prefixes are listed in prefix order (src/mgmt/prefix-order.ts), not the RIB's, sorted a
+// bucket at a time as the stream goes (rib-order.ts).
 
 import type { Family, Rib, Route } from '../rib/index.js';
 import { canonicalPrefix } from '../rib/index.js';
@@ -22,7 +21,7 @@ import { asPathText, compileAsPathRegex } from '../policy/index.js';
 import { matchesLarge, matchesStandard, parseLarge, parseStandard } from '../policy/community.js';
 import { PrefixSet, canonicalAddress, parsePrefix } from '../policy/prefix-trie.js';
 import { dataLine } from '../mgmt/protocol.js';
-import { prefixSortKey } from '../mgmt/prefix-order.js';
+import { orderedPrefixes } from './rib-order.js';
 import type { MgmtRequest } from '../mgmt/protocol.js';
 import type { Reply } from '../mgmt/server.js';
 import { ribEntryView } from './views.js';
@@ -155,59 +154,14 @@ export function findRibLine(rib: Rib, cfg: DecisionConfig, q: RibQuery): string 
 const CHUNK_CHARS = 64 * 1024;
 const CHUNK_PREFIXES = 2048;
 
-/** Prefixes sorted per turn: small enough that one run's sort takes a few milliseconds. */
-const RUN = 8192;
-
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/**
- * The prefixes of one family as of now that pass `include`, as sorted runs. Each run holds
- * prefixSortKey(prefix) + prefix: the key has a fixed length per family and compares as plain
- * strings, so the default sort orders the run and the prefix is the text after the key.
- */
-async function sortedRuns(rib: Rib, family: Family, include: ((prefix: string) => boolean) | undefined): Promise<string[][]> {
+/** The prefix keys of one family as of now (see the header: snapshot-safe iteration). */
+function prefixKeys(rib: Rib, family: Family): string[] {
   const keys: string[] = [];
   for (const e of rib.entries(family)) keys.push(e.prefix);
-  const runs: string[][] = [];
-  for (let at = 0; at < keys.length; at += RUN) {
-    const run: string[] = [];
-    for (const prefix of keys.slice(at, at + RUN)) if (!include || include(prefix)) run.push(prefixSortKey(prefix) + prefix);
-    run.sort();
-    if (run.length > 0) runs.push(run);
-    await nextTurn();
-  }
-  return runs;
+  return keys;
 }
-
-/** The runs merged, prefixes in order (a binary heap of the runs' heads). */
-function* mergeRuns(runs: string[][], keyLength: number): Generator<string> {
-  const pos = runs.map(() => 0);
-  const heap = runs.map((_, i) => i);
-  const head = (r: number): string => runs[r]![pos[r]!]!;
-  const less = (a: number, b: number): boolean => head(heap[a]!) < head(heap[b]!);
-  const down = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const m = l + 1 < heap.length && less(l + 1, l) ? l + 1 : l;
-      if (l >= heap.length || !less(m, i)) return;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-      i = m;
-    }
-  };
-  for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
-  while (heap.length > 0) {
-    const r = heap[0]!;
-    yield head(r).slice(keyLength);
-    if (++pos[r]! >= runs[r]!.length) {
-      heap[0] = heap[heap.length - 1]!;
-      heap.pop();
-    }
-    down(0);
-  }
-}
-
-/** prefixSortKey's length: family tag, address bytes, length. */
-const KEY_LENGTH: Record<Family, number> = { ipv4: 6, ipv6: 18 };
 
 /**
  * Stream every entry the query selects, in prefix order, IPv4 first. Returns how many entries
@@ -218,7 +172,7 @@ export async function streamRib(rib: Rib, cfg: DecisionConfig, q: RibQuery, repl
   const longer = q.target?.mode === 'longer' ? q.target.longer : undefined;
   for (const family of q.families) {
     const include = longer && ((prefix: string): boolean => longer.matchesRoute(family, prefix));
-    const prefixes = mergeRuns(await sortedRuns(rib, family, include), KEY_LENGTH[family]);
+    const prefixes = await orderedPrefixes(family, prefixKeys(rib, family), include);
     for (let done = false; !done; ) {
       if (reply.closed) return sent;
       let chunk = '';

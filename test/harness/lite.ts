@@ -166,6 +166,15 @@ export class LiteAgent {
     return (await this.request('routes')).routes as { prefix: string; attributes: PathAttribute[] | null }[];
   }
 
+  /**
+   * Gaps between messages the peer sent us, ms, since the last reset (the open gap included);
+   * reset starts a new window.
+   */
+  async gaps(reset = false): Promise<{ keepalives: number; maxKeepaliveGapMs: number; maxMessageGapMs: number }> {
+    const r = await this.request('gaps', { reset });
+    return { keepalives: r.keepalives as number, maxKeepaliveGapMs: r.maxKeepaliveGapMs as number, maxMessageGapMs: r.maxMessageGapMs as number };
+  }
+
   /** Close the session and end the process (killed if it does not end in 3 s). */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {

@@ -18,6 +18,8 @@
 //   counts    {}                                      → {counts}
 //   prefixes  {}                                      → {v4: string[], v6: string[]} (sorted)
 //   routes    {}                                      → {routes: {prefix, attributes}[]} (small tables)
+//   gaps      {reset?}                                → {keepalives, maxKeepaliveGapMs, maxMessageGapMs}:
+//             gaps between messages received since the last reset (reset: true starts a new window)
 //   close     {}                                      → {} and the process exits
 
 import readline from 'node:readline';
@@ -110,6 +112,12 @@ const ops: Record<string, (r: Req) => Promise<Reply>> = {
   routes: async () => ({
     routes: [...collector.v4, ...collector.v6].map(([prefix, attributes]) => ({ prefix, attributes })),
   }),
+  gaps: async (r) => {
+    const s = need(session, 'connect');
+    const g = s.gaps.read();
+    if (r.reset === true) s.gaps.reset();
+    return g;
+  },
   close: async () => {
     if (session) await session.close();
     setImmediate(() => process.exit(0));

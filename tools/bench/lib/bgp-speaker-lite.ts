@@ -56,6 +56,52 @@ export function peerAsOf(open: OpenMessage): number {
   return four ? (four.value as number) : open.myAs;
 }
 
+/**
+ * Gaps between messages received, in milliseconds: the longest between any two messages (what a
+ * hold timer sees) and between two KEEPALIVEs, since the last reset.
+ */
+export class GapRecorder {
+  keepalives = 0;
+  maxKeepaliveGapMs = 0;
+  maxMessageGapMs = 0;
+  private lastKeepalive: bigint | undefined;
+  private lastMessage: bigint | undefined;
+
+  message(): void {
+    const now = nowNs();
+    if (this.lastMessage !== undefined) this.maxMessageGapMs = Math.max(this.maxMessageGapMs, Number(now - this.lastMessage) / 1e6);
+    this.lastMessage = now;
+  }
+
+  keepalive(): void {
+    const now = nowNs();
+    this.keepalives++;
+    if (this.lastKeepalive !== undefined) this.maxKeepaliveGapMs = Math.max(this.maxKeepaliveGapMs, Number(now - this.lastKeepalive) / 1e6);
+    this.lastKeepalive = now;
+  }
+
+  /** Start a new window; the gap running at the reset counts from the reset. */
+  reset(): void {
+    const now = nowNs();
+    this.keepalives = 0;
+    this.maxKeepaliveGapMs = 0;
+    this.maxMessageGapMs = 0;
+    this.lastKeepalive = now;
+    this.lastMessage = now;
+  }
+
+  /** The window's figures, the gap still open at this moment included. */
+  read(): { keepalives: number; maxKeepaliveGapMs: number; maxMessageGapMs: number } {
+    const now = nowNs();
+    const open = (t: bigint | undefined): number => (t === undefined ? 0 : Number(now - t) / 1e6);
+    return {
+      keepalives: this.keepalives,
+      maxKeepaliveGapMs: Math.max(this.maxKeepaliveGapMs, open(this.lastKeepalive)),
+      maxMessageGapMs: Math.max(this.maxMessageGapMs, open(this.lastMessage)),
+    };
+  }
+}
+
 export class LiteSession {
   readonly socket: net.Socket;
   readonly opts: LiteOptions;
@@ -71,6 +117,8 @@ export class LiteSession {
   readonly closed: Promise<Error | undefined>;
   messagesIn = 0;
   updatesIn = 0;
+  /** The peer's pacing as this side's hold timer sees it (routectl bench: keepalives on time). */
+  readonly gaps = new GapRecorder();
 
   private pending: Buffer | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
@@ -163,6 +211,7 @@ export class LiteSession {
 
   private handle(bytes: Buffer): void {
     this.messagesIn++;
+    this.gaps.message();
     const r = decodeMessage(bytes, this.ctx);
     if (!r.ok) return this.fail(r.error.code, r.error.subcode, r.reason);
     const msg = r.msg;
@@ -170,6 +219,7 @@ export class LiteSession {
       case 'OPEN':
         return this.onOpen(msg);
       case 'KEEPALIVE':
+        this.gaps.keepalive();
         if (this.state === 'OpenConfirm') this.becomeEstablished();
         return;
       case 'UPDATE':
