@@ -12,8 +12,10 @@ import type { RoutedMapName } from './bpf/routed.js';
 import { withNetns } from './bpf/netns.js';
 import { KernelFib } from './kernel/backend.js';
 import { NlSocket } from './kernel/socket.js';
+import { RTM_NEWLINK } from './kernel/nlmsg.js';
+import type { RxMsg } from './kernel/nlmsg.js';
 import { routeOif } from './kernel/lookup.js';
-import { dumpLinkInfo } from './links.js';
+import { RTM_DELLINK, RTNLGRP_LINK, decodeLink, dumpLinkInfo, linkChanged } from './links.js';
 import type { LinkInfo } from './links.js';
 import { NeighTable } from './neigh.js';
 import { XdpNextHops } from './xdp-nexthops.js';
@@ -134,14 +136,47 @@ export class FibManager {
     const m = new FibManager(opts, sock, links, kernel, xdpSide?.xdp, xdpSide?.neigh, xdpSide?.attached ?? []);
     if (m.neigh) m.unsubscribe = m.neigh.onChange((cur, prev) => {
       const n = cur ?? prev!;
-      m.hops?.neighbourChanged(n.ifindex, n.address);
+      const used = m.hops?.neighbourChanged(n.ifindex, n.address) ?? false;
+      // The kernel flushed the entry of a next hop in use (its link changed address or went
+      // down and up): ask for it again rather than wait for traffic through the kernel to.
+      if (used && !cur) m.hops?.wantAgain(n.ifindex, n.address);
     });
     await m.adopt();
     return m;
+    if (m.xdp) m.watchLinks();
   }
 
   private static async openXdp(opts: FibManagerOptions, links: Map<number, LinkInfo>): Promise<{ xdp: RoutedXdp; neigh: NeighTable; attached: string[] } | undefined> {
     let xdp: RoutedXdp | undefined;
+  /**
+   * Follow link changes (RTM_NEWLINK): a new MAC address is the source MAC of every frame XDP
+   * sends out of that link, and a new MTU the size above which it hands packets to the kernel.
+   */
+  private watchLinks(): void {
+    this.sock.addMembership(RTNLGRP_LINK);
+    this.sock.onEvent = (msg) => this.linkEvent(msg);
+    // Lost events: read every link again and rewrite the next hops of those that changed.
+    this.sock.onError = () => void dumpLinkInfo(this.sock).then((links) => {
+      for (const l of links.values()) this.setLink(l);
+    }, () => undefined);
+  }
+
+  /** Runs in the socket's callback: never throws. */
+  private linkEvent(msg: RxMsg): void {
+    try {
+      if (msg.type === RTM_NEWLINK) this.setLink(decodeLink(msg));
+      else if (msg.type === RTM_DELLINK) this.links.delete(msg.buf.readInt32LE(msg.off + 4));
+    } catch (e) {
+      this.opts.log.warn(`fib: link event: ${(e as Error).message}`, { event: 'fib' });
+    }
+  }
+
+  private setLink(l: LinkInfo): void {
+    const before = this.links.get(l.ifindex);
+    this.links.set(l.ifindex, l);
+    if (before && linkChanged(before, l)) this.hopsTable?.linkChanged(l.ifindex);
+  }
+
     const inNs = <T>(fn: () => T): T => (opts.netns !== undefined ? withNetns(opts.netns, fn) : fn());
     try {
       // Names first: a typo must not leave a loaded (and pinned) object behind.

@@ -141,10 +141,16 @@ export class XdpNextHops {
     if (hop.kind === 'forward') this.deps.unwanted(hop.ifindex, hop.gateway!);
   }
 
-  /** A neighbour changed: rewrite the slot of the next hop through it, if any. */
-  neighbourChanged(ifindex: number, address: string): void {
+  /** A neighbour changed: rewrite the slot of the next hop through it, if any; true if there is one. */
+  neighbourChanged(ifindex: number, address: string): boolean {
     const hop = this.byKey.get(`${ifindex}|${address}`);
     if (hop) this.write(hop);
+    return hop !== undefined;
+  }
+
+  /** A next hop in use lost its neighbour entry: ask for its resolution again. */
+  wantAgain(ifindex: number, gateway: string): void {
+    if (this.byKey.has(`${ifindex}|${gateway}`)) this.deps.wanted(ifindex, gateway);
   }
 
   /** An interface's MAC or MTU may have changed: rewrite the slots through it. */
