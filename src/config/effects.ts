@@ -74,6 +74,7 @@ export const RELOAD_EFFECTS: {
     exportPolicy: e('export', ['reexport'], 'export runs again over the Loc-RIB'),
     // The count is checked against the new limit when the Adj-RIB-In runs again.
     maxPrefix: e('max-prefix', ['reimport'], 'the new limit is checked when import runs again'),
+    maxPrefixLength: e('max-prefix-length', ['reimport'], 'import runs again over the Adj-RIB-In'),
     password: e('password', ['reset'], 'the transport: TCP-MD5 key on the sockets (RFC 2385)'),
     ttlSecurity: e('ttl-security', ['reset'], 'the transport: GTSM socket options (RFC 5082)'),
     shutdown: e('shutdown', ['shutdown'], 'true: Cease / Administrative Shutdown (RFC 8203); false: the session starts'),

@@ -38,7 +38,7 @@ export const DEFAULTS = {
 } as const;
 
 /** Neighbour settings that are mappings: a neighbour overrides its group's key by key. */
-const nestedSettings = new Set<string>(['add-path', 'graceful-restart', 'max-prefix']);
+const nestedSettings = new Set<string>(['add-path', 'graceful-restart', 'max-prefix', 'max-prefix-length']);
 
 export interface MergedNeighbor {
   settings: RawNeighbor;
@@ -106,6 +106,8 @@ export function resolveNeighbor(settings: RawNeighbor): NeighborConfig {
     resolved.maxPrefix = { limit: maxPrefix.limit, action: maxPrefix.action ?? DEFAULTS.maxPrefixAction };
     if (maxPrefix['restart-after'] !== undefined) resolved.maxPrefix.restartAfter = maxPrefix['restart-after'];
   }
+  const maxLength = settings['max-prefix-length'];
+  if (maxLength !== undefined && (maxLength.ipv4 !== undefined || maxLength.ipv6 !== undefined)) resolved.maxPrefixLength = { ...maxLength };
   if (settings.password !== undefined) resolved.password = settings.password;
   if (settings['ttl-security'] !== undefined) resolved.ttlSecurity = { hops: settings['ttl-security'] };
   if (settings.group !== undefined) resolved.group = settings.group;

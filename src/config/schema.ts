@@ -115,6 +115,9 @@ const neighborSettings = {
       'restart-after': z.number().int().min(1).max(UINT32_MAX).optional(),
     })
     .optional(),
+  // Longest prefix accepted per family (FRR's and BIRD's filters of over-specific routes); longer
+  // ones are filtered on import like a policy reject.
+  'max-prefix-length': z.strictObject({ ipv4: uint(32).optional(), ipv6: uint(128).optional() }).optional(),
   password: password.optional(),
   // RFC 5082 §3: the TTL sent is 255; hops 1..254 gives a minimum accepted TTL of 255..2.
   'ttl-security': z.number().int().min(1).max(254).optional(),

@@ -63,6 +63,8 @@ export interface NeighborConfig {
   importPolicy?: string[];
   exportPolicy?: string[];
   maxPrefix?: { limit: number; action: 'warn' | 'reset' | 'drop'; restartAfter?: number };
+  /** Longest prefix accepted per family; longer ones are filtered on import. */
+  maxPrefixLength?: { ipv4?: number; ipv6?: number };
   /** TCP-MD5 (RFC 2385) key. Never logged or shown. */
   password?: string;
   /** GTSM (RFC 5082): expected hops; the TTL sent is 255 and the minimum accepted 256 - hops. */

@@ -13,6 +13,7 @@ import { AdjRibOut } from '../rib/index.js';
 import type { ExportFilter, ImportFilter, PeerInfo, Rib } from '../rib/index.js';
 import type { NeighborView } from '../mgmt/views.js';
 import type { Logger } from './log.js';
+import { prefixLengthFilter } from './prefix-length.js';
 
 /** What a peer needs from the daemon around it. */
 export interface PeerHost {
@@ -77,10 +78,13 @@ export class Peer {
 
   /** The import filter: the policy engine over the neighbour's import policies (RFC 8212 inside). */
   importFilter(): ImportFilter {
-    return (route, peer) => {
+    const policy: ImportFilter = (route, peer) => {
       const r = this.host.policy().evaluate(this.cfg.importPolicy, route, { neighbor: peer, direction: 'import', localAs: this.host.config().localAs });
       return r.accept ? r.attrs : null;
     };
+    return prefixLengthFilter(this.cfg.maxPrefixLength, policy, (family, prefix, limit) =>
+      this.host.log.warn(`${family} routes longer than /${limit} filtered (max-prefix-length), first ${prefix}`, { peer: this.address, event: 'max-prefix-length', family }),
+    );
   }
 
   private exportFilter(localAddress: string | undefined): ExportFilter {
