@@ -60,6 +60,7 @@ export const RELOAD_EFFECTS: {
     localAddress: e('local-address', ['reset'], 'the transport: the session reconnects from the new address'),
     passive: e('passive', ['reset'], 'the transport: who connects'),
     connectRetry: e('connect-retry', ['reset'], "the session's timers are set when it is built (BIRD restarts too)"),
+    startupHoldTime: e('startup-hold-time', ['reset'], "the session's timers are set when it is built"),
     holdTime: e('hold-time', ['reset'], 'negotiated in the OPEN: min(ours, theirs) (RFC 4271 §4.2)'),
     keepalive: e('keepalive', ['reset'], 'derived from the negotiated hold time when the session comes up'),
     families: e('families', ['reset'], 'multiprotocol capabilities in the OPEN (RFC 4760)'),

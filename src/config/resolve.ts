@@ -100,6 +100,7 @@ export function resolveNeighbor(settings: RawNeighbor): NeighborConfig {
     shutdown: settings.shutdown ?? false,
   };
   if (settings['local-address'] !== undefined) resolved.localAddress = settings['local-address'];
+  if (settings['startup-hold-time'] !== undefined) resolved.startupHoldTime = settings['startup-hold-time'];
   if (settings.import !== undefined) resolved.importPolicy = settings.import;
   if (settings.export !== undefined) resolved.exportPolicy = settings.export;
   if (maxPrefix?.limit !== undefined) {

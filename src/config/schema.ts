@@ -95,6 +95,7 @@ const neighborSettings = {
   'hold-time': holdTime.optional(),
   keepalive: uint(65535).optional(),
   'connect-retry': z.number().int().min(1).max(65535).optional(),
+  'startup-hold-time': z.number().int().min(1).max(65535).optional(),
   families: oneOrMany(family, 1).optional(),
   'add-path': z.strictObject({ receive: oneOrMany(family).optional(), send: oneOrMany(family).optional() }).optional(),
   'graceful-restart': z

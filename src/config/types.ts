@@ -54,6 +54,8 @@ export interface NeighborConfig {
   holdTime: number;
   keepalive: number;
   connectRetry: number;
+  /** Seconds to wait for the peer's OPEN (RFC 4271 §8.2.2's "large value"); default 240. */
+  startupHoldTime?: number;
   families: Family[];
   addPath: { receive: Family[]; send: Family[] };
   gracefulRestart: { enabled: boolean; restartTime: number };

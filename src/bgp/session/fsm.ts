@@ -27,6 +27,8 @@ import type {
 
 /** RFC 4271 §8.2.2: the HoldTimer in OpenSent is "set to a large value … 4 minutes". */
 export const OPEN_HOLD_MS = 240_000;
+/** BIRD's `startup hold time`: the neighbour's own value for that large value, when configured. */
+const openHoldMs = (s: SessionState): number => (s.cfg.peer.startupHoldTime !== undefined ? s.cfg.peer.startupHoldTime * 1000 : OPEN_HOLD_MS);
 /** Default first idle-hold delay after a failed session, seconds (FRR's start timer). */
 export const IDLE_HOLD_SECONDS = 1;
 
@@ -124,7 +126,7 @@ function start(s: SessionState, passive: boolean, manual: boolean): StepResult {
 function tcpUp(s: SessionState): StepResult {
   return {
     state: { ...s, name: 'OpenSent' },
-    actions: [stopTimer('connectRetry'), { type: 'send-open', open: s.cfg.localOpen }, startTimer('hold', OPEN_HOLD_MS)],
+    actions: [stopTimer('connectRetry'), { type: 'send-open', open: s.cfg.localOpen }, startTimer('hold', openHoldMs(s))],
   };
 }
 
