@@ -26,8 +26,37 @@ export interface ConnectionHandlers {
   drain(): void;
 }
 
-/** How long a connection being closed may take to flush a NOTIFICATION before it is destroyed. */
+/** How long a connection being closed may take to flush a NOTIFICATION and see the peer's FIN. */
 const CLOSE_GRACE_MS = 2000;
+
+/**
+ * End a connection with a FIN after what was written (a NOTIFICATION, typically) or `last` is
+ * flushed, and destroy it once the peer's FIN arrives or CLOSE_GRACE_MS passed. Until then
+ * everything the peer still sends is read and dropped: Linux answers a close() with unread data
+ * in the receive queue with a RST instead of a FIN, and a peer that gets the RST before it has
+ * read the NOTIFICATION reports a connection reset instead of the error (FRR does).
+ */
+export function closeGracefully(socket: net.Socket, last?: Buffer): void {
+  socket.removeAllListeners('data');
+  socket.on('data', () => undefined);
+  socket.on('error', () => undefined);
+  if (socket.connecting || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  // The connection may be paused between chunks (Connection.yieldAfterChunk).
+  socket.resume();
+  // With allowHalfOpen off (net's default), the peer's FIN after our own ends the socket.
+  socket.once('end', () => {
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
+  });
+  if (last) socket.end(last);
+  else socket.end();
+  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
 
 /** RFC 4271 §8.1.4: each decoded message (or decode error) is one event. */
 function toEvent(r: DecodeResult): SessionEvent {
@@ -143,19 +172,10 @@ export class Connection {
     return this.socket.writableNeedDrain;
   }
 
-  /** Close after what was written is flushed (a NOTIFICATION, typically); destroy if that takes too long. */
+  /** Close after what was written is flushed (a NOTIFICATION, typically): see closeGracefully. */
   close(): void {
     if (this.closing) return;
     this.closing = true;
-    this.socket.removeAllListeners('data');
-    this.socket.on('error', () => undefined);
-    if (this.socket.connecting || this.socket.destroyed) {
-      this.socket.destroy();
-      return;
-    }
-    this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
-    timer.unref();
-    this.socket.once('close', () => clearTimeout(timer));
+    closeGracefully(this.socket);
   }
 }

@@ -27,7 +27,7 @@ import { resolveCollision, type ConnectionDirection } from './collision.js';
 import { fsmConfig, initialState, step } from './fsm.js';
 import { buildOpen, type BuildOpenOptions } from './negotiate.js';
 import { createConnectSocket, secureAccepted, type SocketSecurity } from './socket.js';
-import { Connection } from './transport-conn.js';
+import { closeGracefully, Connection } from './transport-conn.js';
 import type {
   DownInfo,
   FsmConfig,
@@ -249,7 +249,8 @@ export class Session extends EventEmitter<SessionEvents> {
     }
     const name = this.state;
     if (this.adminDown || name === 'Idle') {
-      socket.destroy();
+      // Refused, but with a FIN: a RST could cost the peer a NOTIFICATION we sent it on another connection.
+      closeGracefully(socket);
     } else if (name === 'Active') {
       this.adopt(this.primary, socket);
     } else if (name === 'Established') {
@@ -271,9 +272,7 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /** RFC 4271 §6.8: a connection that loses to an existing one is closed with Cease 6/7. */
   private refuse(socket: net.Socket): void {
-    socket.on('error', () => undefined);
-    socket.end(encodeMessage({ type: 'NOTIFICATION', code: ERR.CEASE, subcode: CEASE_SUB.COLLISION, data: '' }, PRE_OPEN_CTX));
-    setTimeout(() => socket.destroy(), 2000).unref();
+    closeGracefully(socket, encodeMessage({ type: 'NOTIFICATION', code: ERR.CEASE, subcode: CEASE_SUB.COLLISION, data: '' }, PRE_OPEN_CTX));
   }
 
   private startCandidate(socket: net.Socket): void {
