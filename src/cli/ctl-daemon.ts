@@ -184,8 +184,14 @@ const commands: DaemonCommand[] = [
   },
   {
     words: ['neighbor'],
-    usage: 'neighbor NEIGHBOR reset|shutdown [--message TEXT]|enable',
+    usage: 'neighbor NEIGHBOR reset|shutdown [--message TEXT]|enable|refresh in|out',
     options: { message: 'value' },
+    print: printMessage,
+  },
+  {
+    // One line per change applied; a rejected file: its errors (file:line:col) on stderr, exit 4.
+    words: ['reload'],
+    usage: 'reload [--json]',
     print: printMessage,
   },
 ];

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // routed: the daemon's entry point. `routed --config FILE` runs in the foreground and logs to
 // stdout; `routed --check --config FILE` validates and exits 0, or 1 listing every error as
-// file:line:col. SIGTERM/SIGINT stop it cleanly (Cease with a shutdown message to every peer).
+// file:line:col. SIGTERM/SIGINT stop it cleanly (Cease with a shutdown message to every peer);
+// SIGHUP reloads the configuration file (src/daemon/reload.ts).
 
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
+import { Notifier } from '../daemon/notify.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -55,12 +57,19 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger(result.config.log.level);
-  const daemon = new Daemon(result.config, log);
+  const daemon = new Daemon(result.config, log, { configPath: args.config });
+  const notifier = Notifier.fromEnv();
+  daemon.notifier = notifier;
+  // systemd holds `systemctl reload` until READY=1 follows RELOADING=1; a rejected file is a
+  // finished reload too (the old configuration keeps running, the error is in the log).
+  daemon.reloader.on('start', () => notifier?.reloading());
+  daemon.reloader.on('end', () => notifier?.ready());
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, stopping`, { event: 'signal' });
+    notifier?.stopping();
     daemon.stop().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -68,8 +77,17 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Registered before start: Node's default for SIGHUP is to exit.
+  let running = false;
+  process.on('SIGHUP', () => (running && !stopping ? daemon.reloader.signal('SIGHUP') : log.warn('SIGHUP while starting or stopping: ignored', { event: 'signal' })));
   try {
     await daemon.start();
+    running = true;
+    // Type=notify: systemd starts what is ordered after routed (and `systemctl start` returns)
+    // only now, with the configuration loaded and the BGP, control and metrics sockets listening.
+    notifier?.ready(`${result.config.neighbors.length} neighbors`);
+    const ms = notifier?.startWatchdog();
+    if (ms !== undefined) log.info(`watchdog: WATCHDOG=1 every ${ms} ms`, { event: 'watchdog' });
   } catch (e) {
     log.error(`cannot start: ${(e as Error).message}`, { event: 'start' });
     await daemon.stop().catch(() => undefined);

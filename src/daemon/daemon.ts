@@ -17,10 +17,14 @@ import type { KernelRouteChange, KernelView } from './kernel.js';
 import { Peer } from './peer.js';
 import type { PeerHost } from './peer.js';
 import { mgmtCommands } from './commands.js';
+import { Reloader } from './reload.js';
+import type { ReloadHost } from './reload.js';
 
 import { RTPROT_ROUTED } from '../fib/types.js';
 import { FibManager } from '../fib/manager.js';
-import { allBest, repairFib } from '../fib/reconcile.js';
+import { allBest, counterViews, repairFib } from '../fib/reconcile.js';
+import { Metrics } from './metrics.js';
+import type { Notifier } from './notify.js';
 
 /** How often the forwarding plane is compared with the RIB and what differs written again. */
 
@@ -29,6 +33,8 @@ export interface DaemonOptions {
   port?: number;
   /** Read connected and kernel routes from the kernel (off in pure unit tests). */
   kernel?: boolean;
+  /** The configuration file, read again by a reload. */
+  configPath?: string;
 }
 
 /** IPv4-mapped IPv6 text (from a dual-stack listener) to plain IPv4. */
@@ -36,12 +42,16 @@ function unmap(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
-export class Daemon implements PeerHost {
+export class Daemon implements PeerHost, ReloadHost {
   readonly rib: Rib;
   readonly peers = new Map<string, Peer>();
   private engine: PolicyEngine;
   private listeners: Listener[] = [];
   private mgmt: MgmtServer | undefined;
+  /** The Prometheus endpoint (metrics.listen), if configured. */
+  metrics: Metrics | undefined;
+  /** The service manager's notify socket (Type=notify), when run by one; reload sends RELOADING/READY. */
+  notifier: Notifier | undefined;
   private kernelWatcher: KernelWatcher | undefined;
   /** Best routes into kernel routes and XDP maps (absent: fib.mode off, or no kernel access). */
   fib: FibManager | undefined;
@@ -53,6 +63,8 @@ export class Daemon implements PeerHost {
   private started = false;
   readonly startedAt = Date.now();
   readonly port: number;
+  /** SIGHUP and `routectl reload`; its 'start'/'end' events bracket each reload. */
+  readonly reloader: Reloader;
 
   constructor(
     private cfg: Config,
@@ -62,6 +74,7 @@ export class Daemon implements PeerHost {
     this.port = opts.port ?? cfg.listen.port;
     this.rib = new Rib(cfg);
     this.engine = Daemon.compile(cfg);
+    this.reloader = new Reloader(this, opts.configPath);
   }
 
   private static compile(cfg: Config): PolicyEngine {
@@ -77,6 +90,12 @@ export class Daemon implements PeerHost {
 
   policy(): PolicyEngine {
     return this.engine;
+  }
+
+  /** Reload: the new configuration and its policies become the running ones. */
+  commit(cfg: Config, engine: PolicyEngine): void {
+    this.cfg = cfg;
+    this.engine = engine;
   }
 
   /** Coalesce RIB changes: one drain per tick, fanned out to every Adj-RIB-Out. */
@@ -115,15 +134,33 @@ export class Daemon implements PeerHost {
     return out;
   }
 
-  async start(): Promise<void> {
+  private async openFib(): Promise<void> {
     const fib = this.cfg.fib;
-    if (this.opts.kernel !== false && fib.mode !== 'off') {
-      // No rtnetlink access (not root) is an operator problem to report, not a reason to stop routing.
-      this.fib = await FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, log: this.log }).catch((e: Error) => {
-        this.log.error(`fib: cannot program forwarding, best routes stay in the RIB only: ${e.message}`, { event: 'fib' });
-        return undefined;
-      });
-    }
+    if (this.opts.kernel === false || fib.mode === 'off') return;
+    // No rtnetlink access (not root) is an operator problem to report, not a reason to stop routing.
+    const onBatch = (seconds: number): void => this.metrics?.fibBatch(seconds);
+    this.fib = await FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, log: this.log, onBatch }).catch((e: Error) => {
+      this.log.error(`fib: cannot program forwarding, best routes stay in the RIB only: ${e.message}`, { event: 'fib' });
+      return undefined;
+    });
+  }
+
+  /** Reload of the fib settings: what is kept is adopted as stale and swept once everything is written again. */
+  async reopenFib(keepForwarding: boolean): Promise<void> {
+    const old = this.fib;
+    this.fib = undefined;
+    await old?.close({ keepForwarding });
+    await this.openFib();
+    const fib = this.fib as FibManager | undefined;
+    if (!fib) return;
+    fib.setLocalAddresses(this.kernelView.connected.map((c) => c.address));
+    fib.submit(allBest(this.rib));
+    fib.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(fib, () => allBest(this.rib)));
+    if (fib.staleEntries > 0) await fib.sweepStale();
+  }
+
+  async start(): Promise<void> {
+    await this.openFib();
     if (this.fib && this.fib.staleEntries > 0) this.armFibSweep();
     if (this.opts.kernel !== false) {
       this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED, (changes) => this.applyKernelRoutes(changes));
@@ -137,6 +174,7 @@ export class Daemon implements PeerHost {
       this.log.error(`control socket handler failed: ${err.message}`, { event: 'mgmt' }),
     );
     await this.mgmt.listen();
+    await this.setMetrics(this.cfg.metrics.listen);
     for (const p of this.peers.values()) if (!p.cfg.shutdown) p.session.start();
     this.started = true;
     this.schedule();
@@ -163,6 +201,21 @@ export class Daemon implements PeerHost {
     this.fibSweepTimer = setTimeout(() => this.sweepFib(`no full resync after ${seconds} s`), seconds * 1000);
   }
 
+  /** Serve metrics on `listen` (undefined: no endpoint); a reload that changes it calls this again. */
+  async setMetrics(listen: string | undefined): Promise<void> {
+    await this.metrics?.close();
+    this.metrics = undefined;
+    if (listen === undefined) return;
+    const m = new Metrics({
+      peers: () => [...this.peers.values()].map((p) => ({ address: p.address, state: p.session.state, ...p.prefixCounts(), updatesIn: p.updatesIn, updatesOut: p.updatesOut })),
+      ribPrefixes: (f) => this.rib.prefixCount(f),
+      fib: () => this.fib?.stats(),
+      xdpCounters: () => (this.fib?.xdp ? counterViews(this.fib.xdp) : []),
+    });
+    await m.listen(listen);
+    this.metrics = m;
+  }
+
   private resynchronised(): boolean {
     for (const p of this.peers.values()) {
       if (p.cfg.shutdown || p.session.disabled) continue;
@@ -181,6 +234,16 @@ export class Daemon implements PeerHost {
     void fib.sweepStale().then((n) => this.log.info(`fib: ${why}, ${n} stale entries swept`, { event: 'fib-sweep' }));
   }
 
+  /** Other protocols' routes that changed (route events): next-hop resolution follows them. */
+  private applyKernelRoutes(changes: readonly KernelRouteChange[]): void {
+    for (const c of changes) {
+      const r = c.route;
+      if (!r) this.rib.removeKernel(c.prefix);
+      else this.rib.addKernel({ prefix: r.prefix, ...(r.nextHop && { gateway: r.nextHop }), ...(r.interface && { interface: r.interface }), metric: r.metric });
+    }
+    this.schedule();
+  }
+
   private applyKernel(view: KernelView): void {
     this.kernelView = view;
     this.fib?.setLocalAddresses(view.connected.map((c) => c.address));
@@ -196,15 +259,27 @@ export class Daemon implements PeerHost {
     this.schedule();
   }
 
-  private addPeer(n: NeighborConfig): Peer {
+  addPeer(n: NeighborConfig): Peer {
     const peer = new Peer(n, this);
     this.peers.set(n.address, peer);
     for (const l of this.listeners) this.setListenerKey(l, n);
     return peer;
   }
 
+  /** Reload: close with this Cease, drop the TCP-MD5 key and every route the neighbour left (stale ones too). */
+  removePeer(address: string, notice: { subcode: number; message: string }): void {
+    const peer = this.peers.get(address);
+    if (!peer) return;
+    peer.close(notice.message, notice.subcode);
+    this.peers.delete(address);
+    if (peer.cfg.password) for (const l of this.listeners) this.setListenerKey(l, { ...peer.cfg, password: '' });
+    this.rib.sweepStale(address);
+    this.schedule();
+  }
+
+  /** '' removes the key (a neighbour removed, or its password changed). */
   private setListenerKey(l: Listener, n: NeighborConfig): void {
-    if (!n.password) return;
+    if (n.password === undefined) return;
     if (l.family === 4 && net.isIPv6(n.address)) return;
     l.setPeerKey(n.address, n.password);
   }
@@ -234,16 +309,6 @@ export class Daemon implements PeerHost {
       return;
     }
     peer.session.acceptInbound(sock);
-  /** Other protocols' routes that changed (route events): next-hop resolution follows them. */
-  private applyKernelRoutes(changes: readonly KernelRouteChange[]): void {
-    for (const c of changes) {
-      const r = c.route;
-      if (!r) this.rib.removeKernel(c.prefix);
-      else this.rib.addKernel({ prefix: r.prefix, ...(r.nextHop && { gateway: r.nextHop }), ...(r.interface && { interface: r.interface }), metric: r.metric });
-    }
-    this.schedule();
-  }
-
   }
 
   async stop(message = 'routed shutting down'): Promise<void> {
@@ -258,6 +323,7 @@ export class Daemon implements PeerHost {
     for (const l of this.listeners) await l.close();
     this.listeners = [];
     await this.mgmt?.close();
+    await this.metrics?.close();
     await this.kernelWatcher?.close();
     await fib?.close({ keepForwarding: this.cfg.fib.keepForwardingOnStop });
     this.fib = undefined;

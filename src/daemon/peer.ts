@@ -10,7 +10,7 @@ import type { Config, NeighborConfig } from '../config/types.js';
 import { defaultPolicyMessage } from '../policy/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { AdjRibOut } from '../rib/index.js';
-import type { ExportFilter, ImportFilter, PeerInfo, Rib } from '../rib/index.js';
+import type { ExportFilter, Family, ImportFilter, PeerInfo, Rib } from '../rib/index.js';
 import type { NeighborView } from '../mgmt/views.js';
 import type { Logger } from './log.js';
 import { prefixLengthFilter } from './prefix-length.js';
@@ -32,6 +32,9 @@ export interface PeerHost {
 /** How long stale routes may wait for End-of-RIB after the session is re-established. */
 const STALE_PATH_SECONDS = 360;
 
+/** AFI of each family in ROUTE-REFRESH messages (SAFI 1, unicast). */
+const REFRESH_AFI: Record<Family, number> = { ipv4: 1, ipv6: 2 };
+
 export class Peer {
   readonly session: Session;
   adjOut: AdjRibOut | undefined;
@@ -43,6 +46,11 @@ export class Peer {
   private rfc8212Logged = new Set<string>();
   /** Families whose End-of-RIB this session has received (the daemon's FIB resync waits on them). */
   readonly endOfRib = new Set<string>();
+  /** Families re-advertised after an enhanced ROUTE-REFRESH request, whose EoRR is still to send. */
+  private readonly refreshEnds = new Set<Family>();
+  /** UPDATE messages received and sent over this neighbour's sessions (metrics). */
+  updatesIn = 0;
+  updatesOut = 0;
 
   constructor(
     public cfg: NeighborConfig,
@@ -107,6 +115,7 @@ export class Peer {
     this.info = info;
     this.lastError = undefined;
     this.endOfRib.clear();
+    this.refreshEnds.clear();
     // The restart timer has done its job once the session is back; what is still stale now waits
     // for End-of-RIB, bounded by a stale-path timer (FRR's stalepath-time, 360 s) so that a peer
     // that never sends End-of-RIB cannot keep stale routes for ever (RFC 4724 §4.2).
@@ -156,6 +165,7 @@ export class Peer {
   private onUpdate(msg: UpdateMessage, findings: UpdateFinding[]): void {
     const n = this.session.negotiated;
     if (!n) return;
+    this.updatesIn++;
     for (const f of findings) {
       this.host.log.warn(`UPDATE ${f.action}: ${f.reason}`, { peer: this.address, event: 'rfc7606', action: f.action, attr: f.attrCode });
     }
@@ -185,12 +195,50 @@ export class Peer {
   }
 
   private onRouteRefresh(msg: RouteRefreshMessage): void {
-    // RFC 2918 §4: re-send the Adj-RIB-Out of that family; subtypes 1/2 (RFC 7313) are the peer's markers.
-    if (msg.subtype !== 0 || !this.adjOut) return;
     const family = msg.afi === 1 ? 'ipv4' : msg.afi === 2 ? 'ipv6' : undefined;
+    if (msg.subtype !== 0) {
+      // The peer's own BoRR/EoRR (RFC 7313) around its answer to our request: its re-sent
+      // routes replace the old ones as they come; routes it no longer has stay until withdrawn.
+      this.host.log.info(`ROUTE-REFRESH ${msg.subtype === 1 ? 'BoRR' : 'EoRR'} received`, { peer: this.address, event: 'route-refresh-marker', family: family ?? `afi ${msg.afi}` });
+      return;
+    }
+    if (!this.adjOut) return;
     this.host.log.info(`ROUTE-REFRESH received, re-sending the Adj-RIB-Out`, { peer: this.address, event: 'route-refresh', family: family ?? `afi ${msg.afi}` });
-    if (family) this.adjOut.refresh(family);
+    if (family) this.readvertise(family, this.session.negotiated?.enhancedRouteRefresh === true);
     this.pump();
+  }
+
+  /**
+   * Send a family's Adj-RIB-Out again. RFC 7313 §4: "the BGP speaker MUST send a BoRR message
+   * before it re-advertises the Adj-RIB-Out" and an EoRR after it (sent by pump() once nothing
+   * is pending), when Enhanced Route Refresh was negotiated and a request asked for it.
+   */
+  private readvertise(family: Family, markers: boolean): void {
+    if (!this.adjOut) return;
+    if (markers) {
+      this.session.sendMessage({ type: 'ROUTE_REFRESH', afi: REFRESH_AFI[family], safi: 1, subtype: 1 });
+      this.refreshEnds.add(family);
+    }
+    this.adjOut.refresh(family);
+  }
+
+  /**
+   * routectl `neighbor X refresh in|out` (FRR's `clear bgp X soft in|out`): in asks the peer for
+   * its routes again with a ROUTE-REFRESH per family (RFC 2918, needs the capability); out
+   * re-sends ours. Returns what was done, or why not.
+   */
+  refresh(direction: 'in' | 'out'): { ok: boolean; message: string } {
+    const n = this.session.negotiated;
+    if (!n || !this.adjOut) return { ok: false, message: `neighbor ${this.address} is not Established` };
+    if (direction === 'in') {
+      if (!n.routeRefresh) return { ok: false, message: `neighbor ${this.address} did not negotiate route refresh` };
+      for (const f of n.families) this.session.sendMessage({ type: 'ROUTE_REFRESH', afi: REFRESH_AFI[f], safi: 1, subtype: 0 });
+    } else {
+      for (const f of n.families) this.readvertise(f, false);
+      this.pump();
+    }
+    this.host.log.info(`route refresh ${direction} requested`, { peer: this.address, event: 'admin-refresh', direction });
+    return { ok: true, message: `neighbor ${this.address}: refresh ${direction} (${n.families.join(', ')})` };
   }
 
   /** Every NOTIFICATION, also before Established (an OPEN refused by either side), is the last error. */
@@ -231,8 +279,17 @@ export class Peer {
     while (out.hasPending() && this.session.writable) {
       const batch = out.nextBatch(64 * 1024);
       if (batch.length === 0) break;
+      this.updatesOut += batch.length;
       if (!this.session.send(batch)) break;
     }
+    this.sendRefreshEnds();
+  }
+
+  /** RFC 7313 §4: EoRR once the re-advertisement is out (nothing of any family pending). */
+  private sendRefreshEnds(): void {
+    if (this.refreshEnds.size === 0 || !this.adjOut || this.adjOut.pendingCount() > 0 || !this.session.writable) return;
+    for (const f of this.refreshEnds) this.session.sendMessage({ type: 'ROUTE_REFRESH', afi: REFRESH_AFI[f], safi: 1, subtype: 2 });
+    this.refreshEnds.clear();
   }
 
   /** Re-run import from Adj-RIB-In and export from Loc-RIB after a policy change (no reset). */
@@ -241,12 +298,20 @@ export class Peer {
     if (dirs.import) this.host.rib.reimport(this.address, this.peerOptions());
     if (dirs.export && this.adjOut) for (const f of ['ipv4', 'ipv6'] as const) this.adjOut.enqueue(this.host.rib.bestRoutes(f));
     this.host.schedule();
+    // An export change alone leaves the RIB as it was: no tick would send what it queued.
+    this.pump();
+  }
+
+  /** Prefixes in the Adj-RIB-In, accepted by import policy, and advertised (Adj-RIB-Out). */
+  prefixCounts(): { received: number; accepted: number; advertised: number } {
+    const stats = this.host.rib.peerStats(this.address);
+    const advertised = this.adjOut ? this.adjOut.sentCount('ipv4') + this.adjOut.sentCount('ipv6') : 0;
+    return { received: stats?.received ?? 0, accepted: stats?.accepted ?? 0, advertised };
   }
 
   view(): NeighborView {
     const n = this.session.negotiated;
-    const stats = this.host.rib.peerStats(this.address);
-    const advertised = this.adjOut ? this.adjOut.sentCount('ipv4') + this.adjOut.sentCount('ipv6') : 0;
+    const { received, accepted, advertised } = this.prefixCounts();
     const caps: string[] = [];
     if (n) {
       if (n.as4) caps.push('4-octet-as');
@@ -267,17 +332,18 @@ export class Peer {
       ...(n && { routerId: n.peerId, holdTime: n.holdTime, keepalive: n.keepalive }),
       families: n ? n.families : this.cfg.families,
       capabilities: caps,
-      received: stats?.received ?? 0,
-      accepted: stats?.accepted ?? 0,
+      received,
+      accepted,
       advertised,
       ...(this.lastError && { lastError: this.lastError }),
       adminDown: this.cfg.shutdown || this.session.disabled,
     };
   }
 
-  close(message: string): void {
+  /** Cease (RFC 4486): Administrative Shutdown by default; a reload resets (4) or de-configures (3). */
+  close(message: string, subcode: number = CEASE_SUB.ADMIN_SHUTDOWN): void {
     if (this.staleTimer) clearTimeout(this.staleTimer);
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.session.stop({ subcode: CEASE_SUB.ADMIN_SHUTDOWN, message });
+    this.session.stop({ subcode, message });
   }
 }

@@ -130,6 +130,8 @@ export class Reloader extends EventEmitter<ReloadEvents> {
       this.host.log.info(`reload: ${line}`, { event: 'reload', ...fields });
     };
     await applyConfig(this.host, result.config, engine, note);
+    // At the new level: the first line a raised level lets through.
+    this.host.log.debug(`reload: running configuration replaced (${this.host.peers.size} neighbors)`, { event: 'reload' });
     return { ok: true, trigger, applied, errors: [] };
   }
 }
