@@ -187,9 +187,10 @@ export class FibManager {
       });
       xdp = RoutedXdp.load({ ...(opts.objectPath ? { objectPath: opts.objectPath } : {}), ...(opts.pinDir ? { pinDir: opts.pinDir } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
       const attached: string[] = [];
+      // Every interface into tx_ports before the program replaces a previous run's on any of
+      // them: a packet arriving on the first one attached may leave through the last one.
+      for (const link of targets) inNs(() => xdp!.txPorts.add(link.ifindex));
       for (const link of targets) {
-        // Into tx_ports before the program replaces a previous run's: redirects work from the start.
-        inNs(() => xdp!.txPorts.add(link.ifindex));
         const mode = inNs(() => xdp!.attach(link.ifindex));
         attached.push(link.name);
         opts.log.info(`fib: XDP forwarder attached to ${link.name} (${mode})`, { event: 'fib' });
@@ -218,7 +219,14 @@ export class FibManager {
       this.stale.add(key(r));
     }
     const hops = this.hops;
-    if (hops && prev.trie.length > 0) {
+    if (hops && prev.trie.length > 0 && !this.kernel) {
+      // xdp only: no kernel route behind the entries, so they keep their slots (adopt.ts).
+      for (const e of prev.trie) {
+        const k = key(e);
+        this.installed.set(k, { hop: hops.adopt(e.id) });
+        this.stale.add(k);
+      }
+    } else if (hops && prev.trie.length > 0) {
       const moved: Record<FibFamily, [string, number][]> = { ipv4: [], ipv6: [] };
       for (const e of prev.trie) {
         const k = key(e);
