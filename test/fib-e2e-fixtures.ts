@@ -59,7 +59,7 @@ export async function startBird(topo: Topology, originate: string[], extraConfig
   return bird;
 }
 
-/** routed on the router, peering with BIRD, fib mode xdp+kernel on both veths, maps pinned in pinDir. */
+/** routed on the router, peering with BIRD, fib mode xdp+kernel (or xdp) on both veths, maps pinned in pinDir. */
 export class RouterDaemon {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'routed-fib-'));
   readonly logFile = path.join(this.dir, 'routed.log');
@@ -69,6 +69,7 @@ export class RouterDaemon {
     private readonly topo: Topology,
     readonly pinDir: string,
     private readonly keepForwarding = false,
+    private readonly mode: 'xdp+kernel' | 'xdp' = 'xdp+kernel',
   ) {}
 
   start(): void {
@@ -81,7 +82,7 @@ export class RouterDaemon {
         neighbors: [{ address: t.addr('d', 'r'), remoteAs: 65002, localAddress: t.addr('r', 'd'), families: ['ipv4'], gracefulRestart: { enabled: true, restartTime: 120 } }],
       },
       path.join(this.dir, 'routed.sock'),
-    ).replace('  mode: "xdp+kernel"\n', `  mode: "xdp+kernel"\n  xdp-interfaces: [e0, e1]\n  pin-dir: ${JSON.stringify(this.pinDir)}\n  keep-forwarding-on-stop: ${this.keepForwarding}\n`);
+    ).replace('  mode: "xdp+kernel"\n', `  mode: "${this.mode}"\n  xdp-interfaces: [e0, e1]\n  pin-dir: ${JSON.stringify(this.pinDir)}\n  keep-forwarding-on-stop: ${this.keepForwarding}\n`);
     const config = path.join(this.dir, 'routed.yaml');
     writeFileSync(config, yaml);
     appendFileSync(this.logFile, '[test] routed starting\n');

@@ -1,6 +1,7 @@
 // The FIB manager against a real kernel and real BPF maps, in namespaces: a RIB with connected
 // and static routes on router r (e0 towards a, e1 towards b), its best-path changes written as
-// kernel routes (protocol 186) and XDP trie entries, read back from both. Runs as root; needs
+// kernel routes (protocol 186) and XDP trie entries, read back from both; link MAC and MTU changes
+// followed into the next-hop slots. Runs as root; needs
 // dist/bpf/xdp_fwd.o (tools/build-bpf).
 
 import test from 'ava';
@@ -9,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { withTopology, runCommand, type Topology } from './harness/netns.js';
 import { bpfObjectPath } from '../src/fib/bpf/routed.js';
 import { RoutedNhFlag } from '../src/fib/bpf/layout.generated.js';
+import type { RoutedNextHop } from '../src/fib/bpf/layout.generated.js';
 import { macToText } from '../src/fib/bpf/maps.js';
 import { FibManager } from '../src/fib/manager.js';
 import type { FibLog } from '../src/fib/manager.js';
@@ -182,5 +184,28 @@ test('IPv6: a changed next hop moves the trie entry after the kernel route is re
     t.deepEqual(routes.find((r) => r.prefix === '2001:db8:100::/48')?.nextHops.map((h) => h.gateway), ['2001:db8::1']);
     // The replace reached the kernel while the trie still pointed at the old next hop.
     t.deepEqual(env.kernelCalls.map((c) => [c.op.op, c.op.route.prefix, c.trie]), [['replace', '2001:db8:100::/48', undefined], ['replace', '2001:db8:100::/48', first]]);
+  });
+});
+
+test('a link changing its MAC address or MTU rewrites the next hops through it (source MAC, MTU check)', async (t) => {
+  await withRouter(t, async (env) => {
+    const e1 = await ifindex(env.topo, 'r', 'e1');
+    await setStatic(env, [{ prefix: '198.18.100.0/24', type: 'via', via: ['198.18.1.2'] }]);
+    const slot = (): RoutedNextHop => env.fib.xdp!.nextHops.get(entry(env, '198.18.100.0/24')!.id);
+    await waitFor(() => (slot().flags & RoutedNhFlag.RESOLVED) !== 0, 10_000, () => `next hop never resolved: ${JSON.stringify(entry(env, '198.18.100.0/24'))}`);
+    t.is(macToText(slot().srcMac), e1.address);
+    const mtu0 = slot().mtu;
+
+    const mac = '02:00:00:00:0e:01';
+    await runCommand('ip', ['-n', env.topo.ns('r'), 'link', 'set', 'dev', 'e1', 'address', mac]);
+    await waitFor(() => macToText(slot().srcMac) === mac, 5_000, () => `source MAC still ${macToText(slot().srcMac)}`);
+    t.is(slot().mtu, mtu0, 'MTU unchanged by a MAC change');
+
+    await runCommand('ip', ['-n', env.topo.ns('r'), 'link', 'set', 'dev', 'e1', 'mtu', '1400']);
+    await waitFor(() => slot().mtu === 1400, 5_000, () => `MTU still ${slot().mtu}`);
+    t.is(macToText(slot().srcMac), mac);
+    t.is(slot().ifindex, e1.ifindex);
+    // The MAC change flushed the kernel's neighbours on e1: the manager asks for the gateway again.
+    await waitFor(() => (slot().flags & RoutedNhFlag.RESOLVED) !== 0, 10_000, () => `next hop not resolved again: ${JSON.stringify(entry(env, '198.18.100.0/24'))}`);
   });
 });

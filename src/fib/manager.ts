@@ -12,8 +12,10 @@ import type { RoutedMapName } from './bpf/routed.js';
 import { withNetns } from './bpf/netns.js';
 import { KernelFib } from './kernel/backend.js';
 import { NlSocket } from './kernel/socket.js';
+import { RTM_NEWLINK } from './kernel/nlmsg.js';
+import type { RxMsg } from './kernel/nlmsg.js';
 import { routeOif } from './kernel/lookup.js';
-import { dumpLinkInfo } from './links.js';
+import { RTM_DELLINK, RTNLGRP_LINK, decodeLink, dumpLinkInfo, linkChanged } from './links.js';
 import type { LinkInfo } from './links.js';
 import { NeighTable } from './neigh.js';
 import { XdpNextHops } from './xdp-nexthops.js';
@@ -41,10 +43,10 @@ export interface FibManagerOptions {
   objectPath?: string;
   maxEntries?: Partial<Record<RoutedMapName, number>>;
   log: FibLog;
-}
-
   /** A batch was written: seconds since its oldest change was submitted (metrics). */
   onBatch?: (seconds: number, prefixes: number) => void;
+}
+
 /** What one prefix has in the forwarding plane. */
 interface Installed {
   /** Our kernel route (absent: none, e.g. a connected prefix). */
@@ -136,14 +138,47 @@ export class FibManager {
     const m = new FibManager(opts, sock, links, kernel, xdpSide?.xdp, xdpSide?.neigh, xdpSide?.attached ?? []);
     if (m.neigh) m.unsubscribe = m.neigh.onChange((cur, prev) => {
       const n = cur ?? prev!;
-      m.hops?.neighbourChanged(n.ifindex, n.address);
+      const used = m.hops?.neighbourChanged(n.ifindex, n.address) ?? false;
+      // The kernel flushed the entry of a next hop in use (its link changed address or went
+      // down and up): ask for it again rather than wait for traffic through the kernel to.
+      if (used && !cur) m.hops?.wantAgain(n.ifindex, n.address);
     });
     await m.adopt();
     return m;
+    if (m.xdp) m.watchLinks();
   }
 
   private static async openXdp(opts: FibManagerOptions, links: Map<number, LinkInfo>): Promise<{ xdp: RoutedXdp; neigh: NeighTable; attached: string[] } | undefined> {
     let xdp: RoutedXdp | undefined;
+  /**
+   * Follow link changes (RTM_NEWLINK): a new MAC address is the source MAC of every frame XDP
+   * sends out of that link, and a new MTU the size above which it hands packets to the kernel.
+   */
+  private watchLinks(): void {
+    this.sock.addMembership(RTNLGRP_LINK);
+    this.sock.onEvent = (msg) => this.linkEvent(msg);
+    // Lost events: read every link again and rewrite the next hops of those that changed.
+    this.sock.onError = () => void dumpLinkInfo(this.sock).then((links) => {
+      for (const l of links.values()) this.setLink(l);
+    }, () => undefined);
+  }
+
+  /** Runs in the socket's callback: never throws. */
+  private linkEvent(msg: RxMsg): void {
+    try {
+      if (msg.type === RTM_NEWLINK) this.setLink(decodeLink(msg));
+      else if (msg.type === RTM_DELLINK) this.links.delete(msg.buf.readInt32LE(msg.off + 4));
+    } catch (e) {
+      this.opts.log.warn(`fib: link event: ${(e as Error).message}`, { event: 'fib' });
+    }
+  }
+
+  private setLink(l: LinkInfo): void {
+    const before = this.links.get(l.ifindex);
+    this.links.set(l.ifindex, l);
+    if (before && linkChanged(before, l)) this.hopsTable?.linkChanged(l.ifindex);
+  }
+
     const inNs = <T>(fn: () => T): T => (opts.netns !== undefined ? withNetns(opts.netns, fn) : fn());
     try {
       // Names first: a typo must not leave a loaded (and pinned) object behind.
@@ -154,9 +189,10 @@ export class FibManager {
       });
       xdp = RoutedXdp.load({ ...(opts.objectPath ? { objectPath: opts.objectPath } : {}), ...(opts.pinDir ? { pinDir: opts.pinDir } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
       const attached: string[] = [];
+      // Every interface into tx_ports before the program replaces a previous run's on any of
+      // them: a packet arriving on the first one attached may leave through the last one.
+      for (const link of targets) inNs(() => xdp!.txPorts.add(link.ifindex));
       for (const link of targets) {
-        // Into tx_ports before the program replaces a previous run's: redirects work from the start.
-        inNs(() => xdp!.txPorts.add(link.ifindex));
         const mode = inNs(() => xdp!.attach(link.ifindex));
         attached.push(link.name);
         opts.log.info(`fib: XDP forwarder attached to ${link.name} (${mode})`, { event: 'fib' });
@@ -185,7 +221,14 @@ export class FibManager {
       this.stale.add(key(r));
     }
     const hops = this.hops;
-    if (hops && prev.trie.length > 0) {
+    if (hops && prev.trie.length > 0 && !this.kernel) {
+      // xdp only: no kernel route behind the entries, so they keep their slots (adopt.ts).
+      for (const e of prev.trie) {
+        const k = key(e);
+        this.installed.set(k, { hop: hops.adopt(e.id) });
+        this.stale.add(k);
+      }
+    } else if (hops && prev.trie.length > 0) {
       const moved: Record<FibFamily, [string, number][]> = { ipv4: [], ipv6: [] };
       for (const e of prev.trie) {
         const k = key(e);
@@ -238,8 +281,12 @@ export class FibManager {
     return this.hopsTable;
   }
 
+  /** When the oldest change in `pending` was submitted (performance.now(), ms). */
+  private pendingSince = 0;
+
   /** Queue best-path changes; they are written in the next batch (a later change of a prefix wins). */
   submit(changes: readonly BestChange[]): void {
+    if (this.pending.size === 0 && changes.length > 0) this.pendingSince = performance.now();
     for (const c of changes) this.pending.set(key(c), c);
     if (this.pending.size > 0) this.kick();
   }
@@ -254,11 +301,13 @@ export class FibManager {
     this.running = (async () => {
       while (this.pending.size > 0) {
         const batch = [...this.pending.values()];
+        const since = this.pendingSince;
         this.pending.clear();
         await this.write(batch).catch((e: Error) => {
           this.errors++;
           this.opts.log.warn(`fib: batch of ${batch.length} failed: ${e.message}`, { event: 'fib' });
         });
+        this.opts.onBatch?.((performance.now() - since) / 1000, batch.length);
       }
     })().finally(() => (this.running = undefined));
   }
@@ -281,12 +330,8 @@ export class FibManager {
       if (this.local.has(p)) continue;
       const hop = hops.special('local');
       this.local.set(p, hop);
-  /** When the oldest change in `pending` was submitted (performance.now(), ms). */
-  private pendingSince = 0;
-
       this.trie(p).set(p, hop.id);
     }
-    if (this.pending.size === 0 && changes.length > 0) this.pendingSince = performance.now();
   }
 
   private trie(prefix: string): RoutedXdp['v4'] {
@@ -301,13 +346,11 @@ export class FibManager {
     // 2. The kernel.
     const failed = this.kernel ? await this.writeKernel(desired) : new Set<string>();
     // 3. Maps after the kernel for what was added or changed (not where the kernel refused).
-        const since = this.pendingSince;
     const entries: { k: string; prefix: string; inst: Installed; hop: XdpHop }[] = [];
     for (const d of desired) {
       const inst = this.installed.get(d.k) ?? {};
       if (d.want.xdp && this.hops && !failed.has(d.k)) {
         const hop = await this.acquire(d.want.xdp);
-        this.opts.onBatch?.((performance.now() - since) / 1000, batch.length);
         if (hop) entries.push({ k: d.k, prefix: d.c.prefix, inst, hop });
       }
       this.installed.set(d.k, inst);

@@ -27,6 +27,12 @@ export interface XdpHop {
   /** ecmp: the member next hops (each holding a reference) and the ecmp_groups index. */
   members?: XdpHop[];
   group?: number;
+  /**
+   * Taken over from the previous run's pinned next_hops slot as it is (fib mode xdp, where no
+   * kernel route stands behind the entries): never rewritten from a neighbour (its gateway is
+   * not known), only its source MAC and MTU follow its link; released like any other.
+   */
+  adopted?: boolean;
 }
 
 const ZERO_MAC = new Uint8Array(6);
@@ -37,6 +43,15 @@ const SPECIAL_FLAGS: Record<'blackhole' | 'unreachable' | 'local' | 'pass', numb
   // Flags clear: "not resolved", which the program hands to the kernel's own routing.
   pass: 0,
 };
+
+/** What a slot does, from its flags (the program's order: ECMP, then the special kinds). */
+function kindOfSlot(flags: number, ifindex: number): XdpHopKind {
+  if (flags & RoutedNhFlag.ECMP) return 'ecmp';
+  if (flags & RoutedNhFlag.BLACKHOLE) return 'blackhole';
+  if (flags & RoutedNhFlag.UNREACHABLE) return 'unreachable';
+  if (flags & RoutedNhFlag.LOCAL) return 'local';
+  return ifindex !== 0 ? 'forward' : 'pass';
+}
 
 /** Lowest-free-first id allocator over [first, limit). */
 class IdPool {
@@ -52,6 +67,16 @@ class IdPool {
   }
   give(id: number): void {
     this.free.push(id);
+  }
+  /** Take this id out of the pool (a slot adopted from a previous run). */
+  reserve(id: number): void {
+    if (id >= this.next) {
+      for (let i = this.next; i < id; i++) this.free.push(i);
+      this.next = id + 1;
+      return;
+    }
+    const at = this.free.indexOf(id);
+    if (at >= 0) this.free.splice(at, 1);
   }
 }
 
@@ -100,6 +125,29 @@ export class XdpNextHops {
     });
   }
 
+  /**
+   * A reference on the previous run's slot `id`, kept exactly as it is in the pinned maps (with
+   * its ECMP group and members); the id stays out of this run's allocations until released.
+   */
+  adopt(id: number): XdpHop {
+    const have = this.byId.get(id);
+    if (have) {
+      have.refs++;
+      return have;
+    }
+    this.ids.reserve(id);
+    const slot = this.deps.nextHops.get(id);
+    const hop: XdpHop = { id, key: `adopted:${id}`, kind: kindOfSlot(slot.flags, slot.ifindex), refs: 1, ifindex: slot.ifindex, resolved: (slot.flags & RoutedNhFlag.RESOLVED) !== 0, adopted: true };
+    if (hop.kind === 'ecmp') {
+      hop.group = slot.ecmpGroup;
+      this.groups.reserve(slot.ecmpGroup);
+      hop.members = this.deps.ecmp.get(slot.ecmpGroup).map((m) => this.adopt(m));
+    }
+    this.byKey.set(hop.key, hop);
+    this.byId.set(id, hop);
+    return hop;
+  }
+
   /** A reference on the group over these forward next hops (one reference each taken by the caller, handed over). */
   ecmp(members: XdpHop[]): XdpHop {
     const list = [...new Map(members.map((m) => [m.id, m])).values()].sort((a, b) => a.id - b.id).slice(0, ROUTED_ECMP_MEMBERS_MAX);
@@ -138,13 +186,19 @@ export class XdpNextHops {
       this.groups.give(hop.group!);
       for (const m of hop.members!) this.release(m);
     }
-    if (hop.kind === 'forward') this.deps.unwanted(hop.ifindex, hop.gateway!);
+    if (hop.kind === 'forward' && !hop.adopted) this.deps.unwanted(hop.ifindex, hop.gateway!);
   }
 
-  /** A neighbour changed: rewrite the slot of the next hop through it, if any. */
-  neighbourChanged(ifindex: number, address: string): void {
+  /** A neighbour changed: rewrite the slot of the next hop through it, if any; true if there is one. */
+  neighbourChanged(ifindex: number, address: string): boolean {
     const hop = this.byKey.get(`${ifindex}|${address}`);
     if (hop) this.write(hop);
+    return hop !== undefined;
+  }
+
+  /** A next hop in use lost its neighbour entry: ask for its resolution again. */
+  wantAgain(ifindex: number, gateway: string): void {
+    if (this.byKey.has(`${ifindex}|${gateway}`)) this.deps.wanted(ifindex, gateway);
   }
 
   /** An interface's MAC or MTU may have changed: rewrite the slots through it. */
@@ -152,7 +206,19 @@ export class XdpNextHops {
     for (const hop of this.byId.values()) if (hop.kind === 'forward' && hop.ifindex === ifindex) this.write(hop);
   }
 
+  /** An adopted slot keeps its destination MAC and flags; its link's MAC and MTU are this run's. */
+  private rewriteAdopted(hop: XdpHop): void {
+    const link = this.deps.link(hop.ifindex);
+    if (!link) return;
+    const slot = this.deps.nextHops.get(hop.id);
+    this.deps.nextHops.set(hop.id, { ...slot, srcMac: link.mac ? parseMac(link.mac) : ZERO_MAC, mtu: Math.min(link.mtu, 0xffff) });
+  }
+
   private write(hop: XdpHop): void {
+    if (hop.adopted) {
+      if (hop.kind === 'forward') this.rewriteAdopted(hop);
+      return;
+    }
     if (hop.kind === 'ecmp') {
       this.deps.nextHops.set(hop.id, { ifindex: 0, flags: RoutedNhFlag.ECMP, dstMac: ZERO_MAC, srcMac: ZERO_MAC, vlanId: 0, mtu: 0, ecmpGroup: hop.group! });
       return;
