@@ -1,12 +1,14 @@
 // routed against a real FRR bgpd (without zebra), in namespaces: frr (AS 65040) ═ routed (AS 65020)
 // over two links. On e0 one IPv4 session carrying ipv4 and one IPv6 session carrying ipv6; on e1
-// an IPv4 session where routed expects another AS (its OPEN check sends 2/2; FRR's side of
-// that is not checked: FRR 8 logs only a connection reset for it, see the report). FRR originates
-// prefixes with `network … route-map` (MED, origin, community), withdraws one with `no network`,
-// and asks for a refresh with `clear bgp … soft in`.
+// an IPv4 session where routed expects another AS: routed's OPEN check sends 2/2, and FRR (with
+// `bgp log-neighbor-changes`) logs that NOTIFICATION; no connection of that neighbour ends in a
+// reset (routed closes with a FIN after the NOTIFICATION, never with unread data, which would make
+// Linux send a RST). FRR originates prefixes with `network … route-map` (MED, origin,
+// community), withdraws one with `no network`, and asks for a refresh with `clear bgp … soft in`,
+// which routed answers within Enhanced Route Refresh markers (RFC 7313).
 
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 import { createTopology } from './harness/netns.js';
 import { Frr, pollUntil } from './harness/peers.js';
@@ -27,6 +29,8 @@ function frrConf(logFile: string, a: Addrs): string {
   const nb = (addr: string, src: string): string[] => [` neighbor ${addr} remote-as ${ROUTED_AS}`, ` neighbor ${addr} timers connect 2`, ` neighbor ${addr} update-source ${src}`];
   return [
     'frr defaults traditional',
+    // Logs the Enhanced Route Refresh markers FRR receives.
+    'debug bgp neighbor-events',
     `log file ${logFile}`,
     'route-map SETATTR permit 10',
     ' set metric 40',
@@ -35,6 +39,7 @@ function frrConf(logFile: string, a: Addrs): string {
     'exit',
     `router bgp ${FRR_AS}`,
     ' bgp router-id 198.18.255.40',
+    ' bgp log-neighbor-changes',
     ' no bgp ebgp-requires-policy',
     ' no bgp network import-check',
     ' no bgp default ipv4-unicast',
@@ -119,12 +124,26 @@ test('FRR: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawal,
     await frr.vtysh(`clear bgp ${fam} unicast ${local} soft in`);
     await pollUntil(async () => count() > before, WAIT, `routed receives FRR's ${fam} ROUTE-REFRESH`, () => routed.logTail());
   }
+  // RFC 7313 (negotiated both ways): routed's answer comes between a BoRR and an EoRR. FRR marks
+  // routed's routes stale at the BoRR and removes, at the EoRR, those not sent again: they stay.
+  const frrLog = (): string => readFileSync(`${frr.dir}/bgpd.log`, 'utf8');
+  for (const [afi, local] of [['IPv4', a.routed.v4], ['IPv6', a.routed.v6]] as const) {
+    for (const marker of ['BoRR', 'EoRR']) {
+      // "198.18.0.2(Unknown) rcvd route-refresh (BoRR) for IPv4/unicast": FRR adds the peer's host name.
+      const line = new RegExp(`${local.replace(/\./g, '\\.')}\\S* rcvd route-refresh \\(${marker}\\) for ${afi}/unicast`);
+      await pollUntil(async () => line.test(frrLog()), WAIT, `FRR receives routed's ${marker} for ${afi}`, () => frr.logTail());
+    }
+  }
   await frr.waitRoute(P.ours4, WAIT);
   await frr.waitRoute(P.ours6, WAIT);
 
-  // Bad peer AS on e1: routed refuses FRR's OPEN with 2/2, and FRR says it received that.
+  // Bad peer AS on e1: routed refuses FRR's OPEN with 2/2, and FRR logs that it received it.
   let last = '';
   await pollUntil(async () => /^sent OPEN Message Error \/ Bad Peer AS/.test((last = (await routed.neighbor(a.frr.bad)).lastError ?? '')), WAIT, `routed sends 2/2 (last: ${last})`, () => routed.logTail());
+  const received = `%NOTIFICATION: received from neighbor ${a.routed.bad} 2/2 (OPEN Message Error/Bad Peer AS)`;
+  await pollUntil(async () => frrLog().includes(received), WAIT, 'FRR logs the 2/2 it received', () => frr.logTail());
+  // FRR's own attempts meet routed in Idle between tries: refused with a FIN, not a RST.
+  t.deepEqual(frrLog().split('\n').filter((l) => l.includes(a.routed.bad) && /reset by peer/i.test(l)), []);
   const j = JSON.parse(await frr.vtysh(`show bgp neighbors ${a.routed.bad} json`)) as Record<string, { bgpState?: string }>;
   t.not(j[a.routed.bad]?.bgpState, 'Established');
   t.not((await routed.neighbor(a.frr.bad)).state, 'Established');
