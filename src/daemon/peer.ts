@@ -35,9 +35,6 @@ const STALE_PATH_SECONDS = 360;
 /** AFI of each family in ROUTE-REFRESH messages (SAFI 1, unicast). */
 const REFRESH_AFI: Record<Family, number> = { ipv4: 1, ipv6: 2 };
 
-/** AFI of each family in ROUTE-REFRESH messages (SAFI 1, unicast). */
-const REFRESH_AFI: Record<Family, number> = { ipv4: 1, ipv6: 2 };
-
 export class Peer {
   readonly session: Session;
   adjOut: AdjRibOut | undefined;
@@ -49,8 +46,6 @@ export class Peer {
   private rfc8212Logged = new Set<string>();
   /** Families whose End-of-RIB this session has received (the daemon's FIB resync waits on them). */
   readonly endOfRib = new Set<string>();
-  /** Families re-advertised after an enhanced ROUTE-REFRESH request, whose EoRR is still to send. */
-  private readonly refreshEnds = new Set<Family>();
   /** Families re-advertised after an enhanced ROUTE-REFRESH request, whose EoRR is still to send. */
   private readonly refreshEnds = new Set<Family>();
   /** UPDATE messages received and sent over this neighbour's sessions (metrics). */
@@ -120,7 +115,6 @@ export class Peer {
     this.info = info;
     this.lastError = undefined;
     this.endOfRib.clear();
-    this.refreshEnds.clear();
     this.refreshEnds.clear();
     // The restart timer has done its job once the session is back; what is still stale now waits
     // for End-of-RIB, bounded by a stale-path timer (FRR's stalepath-time, 360 s) so that a peer
