@@ -24,7 +24,7 @@ import { dataLine } from '../mgmt/protocol.js';
 import { orderedPrefixes } from './rib-order.js';
 import type { MgmtRequest } from '../mgmt/protocol.js';
 import type { Reply } from '../mgmt/server.js';
-import { ribEntryView } from './views.js';
+import { ribEntryJson } from './rib-json.js';
 
 type PathFilter = (r: Route) => boolean;
 
@@ -132,7 +132,7 @@ export function ribQuery(req: MgmtRequest): RibQuery | string {
 function entryLine(rib: Rib, cfg: DecisionConfig, family: Family, prefix: string, keep: PathFilter | undefined): string {
   const e = rib.lookup(family, prefix);
   if (!e || (keep && !e.candidates.some(keep))) return '';
-  return dataLine(JSON.stringify(ribEntryView(e, cfg, keep)));
+  return dataLine(ribEntryJson(e, cfg, keep));
 }
 
 /** exact / longest: the one entry, or undefined when there is none (or the filters drop it). */

@@ -3,7 +3,7 @@
 
 import { asPathText } from '../policy/index.js';
 import { compareRoutes } from '../rib/index.js';
-import type { DecisionConfig, PathAttrs, Route } from '../rib/index.js';
+import type { DecisionConfig, DecisionStep, PathAttrs, Route } from '../rib/index.js';
 import type { PrefixEntry } from '../rib/locrib.js';
 import type { AdjRibView, RibEntryView, RibPathView } from '../mgmt/views.js';
 
@@ -22,10 +22,16 @@ function attrFields(a: PathAttrs): Pick<RibPathView, 'nextHop' | 'asPath' | 'ori
   };
 }
 
-function pathView(r: Route, e: Readonly<PrefixEntry>, cfg: DecisionConfig): RibPathView {
+/** For the best path: the step that chose it; for a path outside the best set: the step it lost at. */
+export function decidedByOf(r: Route, e: Readonly<PrefixEntry>, cfg: DecisionConfig): DecisionStep | undefined {
   const best = e.best[0] === r;
   const lostAt = !best && e.best[0] && !e.best.includes(r) ? compareRoutes(e.best[0], r, cfg).step : undefined;
-  const decidedBy = best ? e.step : lostAt;
+  return best ? e.step : lostAt;
+}
+
+function pathView(r: Route, e: Readonly<PrefixEntry>, cfg: DecisionConfig): RibPathView {
+  const best = e.best[0] === r;
+  const decidedBy = decidedByOf(r, e, cfg);
   return {
     family: r.family,
     prefix: r.prefix,
@@ -52,9 +58,13 @@ function pathView(r: Route, e: Readonly<PrefixEntry>, cfg: DecisionConfig): RibP
  * whole entry.
  */
 export function ribEntryView(e: Readonly<PrefixEntry>, cfg: DecisionConfig, keep?: (r: Route) => boolean): RibEntryView {
-  const rest = e.candidates.filter((r) => !e.best.includes(r)).sort((a, b) => compareRoutes(a, b, cfg).order);
-  const paths = [...e.best, ...rest];
-  return { family: e.family, prefix: e.prefix, paths: (keep ? paths.filter(keep) : paths).map((r) => pathView(r, e, cfg)) };
+  return { family: e.family, prefix: e.prefix, paths: orderedPaths(e, cfg, keep).map((r) => pathView(r, e, cfg)) };
+}
+
+/** The paths of a prefix in show rib order (see ribEntryView), those `keep` rejects left out. */
+export function orderedPaths(e: Readonly<PrefixEntry>, cfg: DecisionConfig, keep?: (r: Route) => boolean): Route[] {
+  const paths = e.candidates.length === 1 ? [...e.candidates] : [...e.best, ...e.candidates.filter((r) => !e.best.includes(r)).sort((a, b) => compareRoutes(a, b, cfg).order)];
+  return keep ? paths.filter(keep) : paths;
 }
 
 export function adjRibView(family: string, prefix: string, pathId: number, a: PathAttrs, accepted?: boolean): AdjRibView {
