@@ -164,6 +164,15 @@ function prefixKeys(rib: Rib, family: Family): string[] {
 }
 
 /**
+ * A chunk's bytes. The text is nearly always ASCII (prefixes, AS paths, communities, words): then
+ * a Latin-1 copy is its UTF-8, and about twice as fast to make as the UTF-8 encoding the socket
+ * would do. Anything else (an interface name in UTF-8) is encoded as UTF-8.
+ */
+function chunkBytes(chunk: string): Buffer {
+  return Buffer.byteLength(chunk, 'utf8') === chunk.length ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk, 'utf8');
+}
+
+/**
  * Stream every entry the query selects, in prefix order, IPv4 first. Returns how many entries
  * were sent (fewer when the client went away).
  */
@@ -187,7 +196,7 @@ export async function streamRib(rib: Rib, cfg: DecisionConfig, q: RibQuery, repl
         chunk += line;
         sent++;
       }
-      if (chunk !== '') await reply.writeFrames(chunk);
+      if (chunk !== '') await reply.writeFrames(chunkBytes(chunk));
       // Whether or not the socket had to drain, let the event loop run before the next chunk.
       await nextTurn();
     }
