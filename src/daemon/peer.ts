@@ -14,6 +14,7 @@ import type { ExportFilter, Family, ImportFilter, PeerInfo, Rib } from '../rib/i
 import type { NeighborView } from '../mgmt/views.js';
 import type { Logger } from './log.js';
 import { prefixLengthFilter } from './prefix-length.js';
+import { messageSizeFilter } from './message-size.js';
 
 /** What a peer needs from the daemon around it. */
 export interface PeerHost {
@@ -135,7 +136,9 @@ export class Peer {
       target: info,
       localAddress: local ? this.host.localAddresses(local) : {},
       nextHopSelf: this.cfg.nextHopSelf,
-      filter: this.exportFilter(local),
+      filter: messageSizeFilter(this.exportFilter(local), n.sendCtx, (prefix, bytes, max) =>
+        this.host.log.warn(`${prefix} not announced: its attributes need up to ${bytes} octets, over the ${max} of one message (RFC 8654 §4)`, { peer: this.address, event: 'too-large' }),
+      ),
       codec: n.sendCtx,
       families: n.families,
       store: rib.store,

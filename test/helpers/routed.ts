@@ -66,6 +66,11 @@ export class RoutedProcess {
     if (exited()) throw new Error(`routed on ${this.node} exited at start:\n${this.logTail()}`);
   }
 
+  /** The daemon's pid (for /proc measurements), once started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   ctl(args: readonly string[]): Promise<RunResult> {
     return routectl([...args, '--socket', this.socket]);
   }

@@ -1,0 +1,81 @@
+// RFC 8654 §4: "When propagating that UPDATE onward to a neighbor that has not advertised the BGP
+// Extended Message capability, the speaker SHOULD try to reduce the outgoing message size by
+// removing attributes eligible under the 'attribute discard' approach of [RFC7606]. If the
+// message is still too big, then it must not be sent to the neighbor ([RFC4271], Section 4.3).
+// Additionally, if the NLRI was previously advertised to that peer, it must be withdrawn from
+// service ([RFC4271], Section 9.1.3)."
+//
+// A route whose attributes cannot fit one message to the peer is therefore filtered on export
+// (null: not announced, and withdrawn if it was). None of its attributes is discard-eligible in
+// a way that helps: the bulk of such a set is AS_PATH or communities, which RFC 7606 never
+// discards. First a cheap upper bound (every attribute with an extended-length header, plus room
+// for the export rewrite, one prefix and MP_REACH_NLRI framing); only sets over it are encoded to
+// get their exact size, plus room for what the rewrite adds (our AS prepended, LOCAL_PREF) and
+// one prefix. Results are cached per interned attribute set.
+
+import { toWire, type ExportFilter, type Family, type PathAttrs } from '../rib/index.js';
+import { encodeMessage, makeContext, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, type CodecContext } from '../bgp/wire/index.js';
+
+/** Header 19, withdrawn and attribute lengths 4, one IPv6 prefix 17 (+4 path id), MP_REACH
+ * framing with a 32-byte next hop 41, the rewrite (AS prepended, possibly a new segment, next
+ * hop, LOCAL_PREF and MED) 40. */
+const MARGIN = 19 + 4 + 21 + 41 + 40;
+
+function pathSize(asPath: PathAttrs['asPath'], asnBytes: number): number {
+  let n = 0;
+  for (const s of asPath) n += 2 + s.asns.length * asnBytes;
+  return n;
+}
+
+/** Upper bound of the attributes' wire size (without the NLRI). */
+export function attrsWireBound(a: PathAttrs, as4: boolean): number {
+  const H = 4;
+  let n = H + 1 + H + pathSize(a.asPath, as4 ? 4 : 2) + H + 16;
+  // RFC 6793 §4.2.2: a 2-octet session may need AS4_PATH as well.
+  if (!as4) n += H + pathSize(a.asPath, 4);
+  if (a.med !== undefined) n += H + 4;
+  if (a.localPref !== undefined) n += H + 4;
+  if (a.atomicAggregate) n += H;
+  if (a.aggregator) n += 2 * (H + 8);
+  if (a.communities.length) n += H + 4 * a.communities.length;
+  if (a.extCommunities.length) n += H + 8 * a.extCommunities.length;
+  if (a.largeCommunities.length) n += H + 12 * a.largeCommunities.length;
+  if (a.originatorId !== undefined) n += H + 4;
+  if (a.clusterList.length) n += H + 4 * a.clusterList.length;
+  if (a.otc !== undefined) n += H + 4;
+  for (const u of a.unknown) n += H + u.value.length / 2;
+  return n;
+}
+
+/** What the rewrite may add (AS prepended in a new segment 6, LOCAL_PREF 7), one prefix with a
+ * path id (21), and an IPv6 link-local next hop (16). */
+const EXACT_MARGIN = 6 + 7 + 21 + 16;
+
+/** Exact UPDATE size of the set without NLRI (as the Adj-RIB-Out encodes it), or Infinity. */
+function exactSize(a: PathAttrs, as4: boolean, family: Family): number {
+  try {
+    const attributes = toWire(a, { as4, family });
+    return encodeMessage({ type: 'UPDATE', withdrawn: [], attributes, nlri: [] }, makeContext({ as4, extendedMessage: true })).length;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** `inner`, then refuse attribute sets that cannot fit one UPDATE of the session's maximum size. */
+export function messageSizeFilter(inner: ExportFilter, sendCtx: CodecContext, onTooLarge: (prefix: string, bytes: number, max: number) => void): ExportFilter {
+  const max = sendCtx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
+  const fits = new WeakMap<PathAttrs, boolean>();
+  return (route, peer) => {
+    const attrs = inner(route, peer);
+    if (!attrs) return attrs;
+    let ok = fits.get(attrs);
+    if (ok === undefined) {
+      let bytes = attrsWireBound(attrs, sendCtx.as4) + MARGIN;
+      if (bytes > max) bytes = exactSize(attrs, sendCtx.as4, route.family) + EXACT_MARGIN;
+      ok = bytes <= max;
+      fits.set(attrs, ok);
+      if (!ok) onTooLarge(route.prefix, bytes, max);
+    }
+    return ok ? attrs : null;
+  };
+}
