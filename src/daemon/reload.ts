@@ -59,8 +59,8 @@ export interface ReloadEvents {
 
 export class Reloader extends EventEmitter<ReloadEvents> {
   private current: Promise<ReloadOutcome> | undefined;
-  /** A SIGHUP arrived during a reload: run once more when it ends. */
-  private again = false;
+  /** A SIGHUP arrived during a reload: its trigger, run once more when the reload ends. */
+  private again: string | undefined;
 
   constructor(
     private readonly host: ReloadHost,
@@ -81,17 +81,19 @@ export class Reloader extends EventEmitter<ReloadEvents> {
   /** SIGHUP: no one to answer, so a signal during a reload queues one more. */
   signal(trigger = 'SIGHUP'): void {
     if (!this.current) return void this.begin(trigger);
-    this.again = true;
+    this.again = trigger;
     this.host.log.info(`${trigger} during a reload: reloading again when it ends`, { event: 'reload' });
   }
 
   private begin(trigger: string): Promise<ReloadOutcome> {
-    const run = this.run(trigger).finally(() => {
+    // run() never rejects. 'end' goes out once the next reload may start.
+    const run = this.run(trigger).then((outcome) => {
       this.current = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.begin(`${trigger} (queued)`);
-      }
+      this.emit('end', outcome);
+      const queued = this.again;
+      this.again = undefined;
+      if (queued !== undefined) void this.begin(`${queued} (queued)`);
+      return outcome;
     });
     this.current = run;
     return run;
@@ -111,7 +113,6 @@ export class Reloader extends EventEmitter<ReloadEvents> {
     for (const line of outcome.errors) log.error(`reload rejected: ${line}`, { event: 'reload', trigger });
     if (outcome.ok) log.info(`reload done: ${outcome.applied.length === 0 ? 'no changes' : `${outcome.applied.length} changes applied`}`, { event: 'reload', trigger });
     else log.error('reload rejected: the running configuration is unchanged', { event: 'reload', trigger });
-    this.emit('end', outcome);
     return outcome;
   }
 
@@ -168,7 +169,8 @@ async function applyServices(host: ReloadHost, diff: ConfigDiff, next: Config, n
   if (fib && fibReopens(fib.old, fib.next)) {
     const keep = keepForwardingAcross(fib.old, fib.next);
     await host.reopenFib(keep);
-    note(`fib: forwarding plane re-opened (mode ${next.fib.mode}${keep ? ', installed routes kept until written again' : ''})`);
+    if (next.fib.mode === 'off') note('fib: mode off, forwarding plane closed and its routes withdrawn');
+    else note(`fib: forwarding plane re-opened (mode ${next.fib.mode}${keep ? ', installed routes kept until written again' : ''})`);
   } else if (fib && fib.old.reconcileInterval !== fib.next.reconcileInterval) {
     const plane = host.fib;
     plane?.repairEvery(fib.next.reconcileInterval * 1000, () => repairFib(plane, () => allBest(host.rib)));
@@ -270,7 +272,7 @@ const planes = (f: FibConfig): { kernel: boolean; xdp: boolean } => ({
  * Otherwise the old plane withdraws everything first.
  */
 export function keepForwardingAcross(old: FibConfig, next: FibConfig): boolean {
-  if (next.mode === 'off' || old.pinDir !== next.pinDir) return false;
+  if (old.mode === 'off' || next.mode === 'off' || old.pinDir !== next.pinDir) return false;
   const [a, b] = [planes(old), planes(next)];
   if (a.kernel && !b.kernel) return false;
   if (a.xdp && !(b.xdp && old.xdpInterfaces.every((i) => next.xdpInterfaces.includes(i)))) return false;
