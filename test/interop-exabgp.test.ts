@@ -1,13 +1,16 @@
-// routed against a real ExaBGP, in namespaces: exabgp (AS 65050) ── e0 ── routed (AS 65020).
-// ExaBGP connects out (routed is passive for it) over IPv4 and over IPv6, one family per session,
-// and announces its static routes (with MED, origin and a community); routed receives them and
-// sends its own static routes back.
+// routed against a real ExaBGP, in namespaces: exabgp (AS 65050) ═ routed (AS 65020) over two
+// links. ExaBGP connects out (routed is passive for it) over IPv4 and over IPv6 on e0, one family
+// per session, and announces its static routes (with MED, origin and a community); routed
+// receives them and sends its own static routes back. On e1 routed expects another AS: its OPEN
+// check sends 2/2, and ExaBGP reports the session down for that NOTIFICATION. (No ROUTE-REFRESH
+// here: ExaBGP 4.2.21 resets the session when it gets one, a TypeError in its update code,
+// Exa-Networks/exabgp#1237.)
 
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 import { createTopology } from './harness/netns.js';
-import { ExaBgp } from './harness/peers.js';
+import { ExaBgp, pollUntil } from './harness/peers.js';
 import { canonicalAddress as canon, Routed } from './harness/routed.js';
 
 const EXA_AS = 65050;
@@ -15,17 +18,19 @@ const ROUTED_AS = 65020;
 const WAIT = 20_000;
 const P = { v4: '198.19.50.0/24', v6: '2001:db8:50::/48', ours4: '198.19.20.0/24', ours6: '2001:db8:20::/48' };
 
-test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways', async (t) => {
-  const topo = await createTopology({ nodes: ['exa', 'routed'], links: [{ a: 'exa', b: 'routed' }] }, import.meta.url);
+test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways, bad peer AS sent', async (t) => {
+  const topo = await createTopology({ nodes: ['exa', 'routed'], links: [{ a: 'exa', b: 'routed' }, { a: 'exa', b: 'routed' }] }, import.meta.url);
   t.teardown(() => topo.destroy());
-  const e = { v4: topo.addr('exa', 'routed'), v6: canon(topo.addr('exa', 'routed', 'ipv6')) };
-  const r = { v4: topo.addr('routed', 'exa'), v6: canon(topo.addr('routed', 'exa', 'ipv6')) };
+  const [l0, l1] = [topo.links[0]!, topo.links[1]!];
+  const e = { v4: l0.a.v4, v6: canon(l0.a.v6), bad: l1.a.v4 };
+  const r = { v4: l0.b.v4, v6: canon(l0.b.v6), bad: l1.b.v4 };
   const exa = new ExaBgp(topo, 'exa', {
     routerId: '198.18.255.50',
     localAs: EXA_AS,
     neighbors: [
       { address: r.v4, remoteAs: ROUTED_AS, localAddress: e.v4, families: ['ipv4'] },
       { address: r.v6, remoteAs: ROUTED_AS, localAddress: e.v6, families: ['ipv6'] },
+      { address: r.bad, remoteAs: ROUTED_AS, localAddress: e.bad, families: ['ipv4'] },
     ],
     originate: [P.v4, P.v6],
     nextHopV6: e.v6,
@@ -40,6 +45,8 @@ test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways',
     neighbors: [
       { address: e.v4, remoteAs: EXA_AS, localAddress: r.v4, families: ['ipv4'], passive: true },
       { address: e.v6, remoteAs: EXA_AS, localAddress: r.v6, families: ['ipv6'], passive: true },
+      // routed expects another AS from ExaBGP here: routed sends the NOTIFICATION.
+      { address: e.bad, remoteAs: 65999, localAddress: r.bad, families: ['ipv4'], passive: true },
     ],
   });
   t.teardown(async () => {
@@ -70,4 +77,13 @@ test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways',
     t.deepEqual(hops, [hop]);
     t.deepEqual(update?.attribute?.['as-path'], [ROUTED_AS]);
   }
+
+  // Bad peer AS on e1: ExaBGP reports the session down for routed's 2/2.
+  let last = '';
+  await pollUntil(async () => /^sent OPEN Message Error \/ Bad Peer AS/.test((last = (await routed.neighbor(e.bad)).lastError ?? '')), WAIT, `routed sends 2/2 (last: ${last})`, () => routed.logTail());
+  const downReasons = (): string[] =>
+    exa.messages().filter((m) => m.type === 'state' && m.neighbor?.address?.peer === r.bad).map((m) => (m.neighbor as { reason?: string }).reason ?? '');
+  await pollUntil(async () => downReasons().some((x) => /notification received \(2,2\).*Bad Peer AS/.test(x)), WAIT, 'ExaBGP reports the 2/2 it received', () => exa.logTail());
+  // Refused between attempts (routed Idle): closed, never reset.
+  t.deepEqual(downReasons().filter((x) => /reset by peer|ECONNRESET/i.test(x)), []);
 });
