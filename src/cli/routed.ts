@@ -91,7 +91,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     log.error(`cannot start: ${(e as Error).message}`, { event: 'start' });
     await daemon.stop().catch(() => undefined);
-    return 1;
+    notifier?.close();
+    // Whatever was opened before the failure may still hold the event loop: the service manager
+    // must see the exit status now (Restart=on-failure), not a start timeout.
+    process.exit(1);
   }
   return new Promise<number>(() => undefined);
 }
