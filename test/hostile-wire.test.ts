@@ -4,41 +4,12 @@
 // limit, and connections from addresses that are not neighbours. Throughout, a bystander peer
 // must stay Established: one hostile session never disturbs another.
 
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 
 import type { PathAttribute, UpdateMessage } from '../src/bgp/wire/index.js';
 import type { RibEntryView } from '../src/mgmt/views.js';
 import { pollUntil } from './harness/peers.js';
-import { hostileConfig, loopbackRouted, rawMessage, RawPeer, rssOf, type HostileNeighbor, type RawPeerOptions } from './helpers/raw-peer.js';
-import type { RoutedProcess } from './helpers/routed.js';
-
-async function routed(t: ExecutionContext, local: string, port: number, neighbors: HostileNeighbor[]): Promise<RoutedProcess> {
-  const r = loopbackRouted(hostileConfig(local, port, neighbors));
-  t.teardown(() => r.stop());
-  t.teardown(() => {
-    if (!t.passed) t.log(r.logTail(60));
-  });
-  await r.start();
-  return r;
-}
-
-async function peer(t: ExecutionContext, r: RoutedProcess, host: string, port: number, localAddress: string, asn: number, extra: Partial<RawPeerOptions> = {}): Promise<RawPeer> {
-  const p = await RawPeer.connect({ host, port, localAddress, asn, routerId: localAddress.replace(/^127\./, '198.'), ...extra });
-  t.teardown(() => p.destroy());
-  await p.establish(15_000, () => r.logTail());
-  return p;
-}
-
-const ORIGIN: PathAttribute = { code: 1, name: 'ORIGIN', flags: 0x40, value: 'IGP' };
-const nextHop = (a: string): PathAttribute => ({ code: 3, name: 'NEXT_HOP', flags: 0x40, value: a });
-
-function update(asns: number[], nh: string, prefixes: string[], more: PathAttribute[] = []): UpdateMessage {
-  // RFC 4271 §4.3: AS_PATH segments hold at most 255 ASNs each.
-  const segments = [];
-  for (let i = 0; i < asns.length; i += 250) segments.push({ type: 'AS_SEQUENCE' as const, asns: asns.slice(i, i + 250) });
-  const flags = asns.length > 60 ? 0x50 : 0x40;
-  return { type: 'UPDATE', withdrawn: [], attributes: [ORIGIN, { code: 2, name: 'AS_PATH', flags, value: segments }, nextHop(nh), ...more], nlri: prefixes.map((prefix) => ({ prefix })) };
-}
+import { establishedPeer as peer, ORIGIN, rawMessage, RawPeer, rssOf, startRouted as routed, updateOf as update, type RawPeerOptions } from './helpers/raw-peer.js';
 
 test.serial('over- and undersize messages: NOTIFICATION 1/2 with the bad length, bystander unaffected', async (t) => {
   const port = 42171;

@@ -7,7 +7,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
-import { checkHeader, CodecError, decodeMessage, encodeMessage, makeContext, type BgpMessage, type Capability, type CodecContext } from '../../src/bgp/wire/index.js';
+import type { ExecutionContext } from 'ava';
+
+import { checkHeader, CodecError, decodeMessage, encodeMessage, makeContext, type BgpMessage, type Capability, type CodecContext, type PathAttribute, type UpdateMessage } from '../../src/bgp/wire/index.js';
 import type { Topology } from '../harness/netns.js';
 import { pollUntil } from '../harness/peers.js';
 import { RoutedProcess } from './routed.js';
@@ -51,6 +53,17 @@ export class RawPeer {
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('close', () => (this.closed = true));
     socket.on('error', () => (this.closed = true));
+  }
+
+  /** A peer on a connection routed opened to us (an active neighbour). */
+  static fromSocket(socket: net.Socket, o: RawPeerOptions): RawPeer {
+    return new RawPeer(socket, o);
+  }
+
+  /** Send a KEEPALIVE every `ms` until the connection closes; returns the stop function. */
+  keepalives(ms: number): () => void {
+    const timer = setInterval(() => (this.closed ? clearInterval(timer) : this.write(this.encode({ type: 'KEEPALIVE' }))), ms);
+    return () => clearInterval(timer);
   }
 
   static connect(o: RawPeerOptions): Promise<RawPeer> {
@@ -179,4 +192,39 @@ policies:
 neighbors:
 ${ns}
 `;
+}
+
+/** routed on loopback with the given neighbours, stopped (log shown on failure) at teardown. */
+export async function startRouted(t: ExecutionContext, local: string, port: number, neighbors: HostileNeighbor[]): Promise<RoutedProcess> {
+  const r = loopbackRouted(hostileConfig(local, port, neighbors));
+  t.teardown(() => r.stop());
+  t.teardown(() => {
+    if (!t.passed) t.log(r.logTail(60));
+  });
+  await r.start();
+  return r;
+}
+
+/** A raw peer connected to routed and Established, destroyed at teardown. */
+export async function establishedPeer(t: ExecutionContext, r: RoutedProcess, host: string, port: number, localAddress: string, asn: number, extra: Partial<RawPeerOptions> = {}): Promise<RawPeer> {
+  const p = await RawPeer.connect({ host, port, localAddress, asn, routerId: localAddress.replace(/^127\./, '198.'), ...extra });
+  t.teardown(() => p.destroy());
+  await p.establish(15_000, () => r.logTail());
+  return p;
+}
+
+export const ORIGIN: PathAttribute = { code: 1, name: 'ORIGIN', flags: 0x40, value: 'IGP' };
+
+/** An IPv4 UPDATE: AS_PATH of `asns` (segments of 250, RFC 4271 §4.3 allows 255), next hop, NLRI. */
+export function updateOf(asns: number[], nh: string, prefixes: string[], more: PathAttribute[] = []): UpdateMessage {
+  const segments = [];
+  for (let i = 0; i < asns.length; i += 250) segments.push({ type: 'AS_SEQUENCE' as const, asns: asns.slice(i, i + 250) });
+  // Over 255 octets of value the attribute needs the Extended Length flag (RFC 4271 §4.3).
+  const flags = asns.length > 60 ? 0x50 : 0x40;
+  return {
+    type: 'UPDATE',
+    withdrawn: [],
+    attributes: [ORIGIN, { code: 2, name: 'AS_PATH', flags, value: segments }, { code: 3, name: 'NEXT_HOP', flags: 0x40, value: nh }, ...more],
+    nlri: prefixes.map((prefix) => ({ prefix })),
+  };
 }
