@@ -91,16 +91,8 @@ async function neighborAction(d: Daemon, req: MgmtRequest, reply: Reply): Promis
       d.log.info('administratively enabled', who);
       peer.session.enable();
       return void (await reply.write({ message: `neighbor ${peer.address}: enabled` }));
-    case 'refresh': {
-      // FRR's `clear bgp X soft in|out`: ask the peer for its routes, or send ours again.
-      const direction = req.args[2];
-      if (direction !== 'in' && direction !== 'out') return reply.end(EXIT.USAGE, 'neighbor NEIGHBOR refresh in|out');
-      const r = peer.refresh(direction);
-      if (!r.ok) return reply.end(EXIT.NOT_FOUND, r.message);
-      return void (await reply.write({ message: r.message }));
-    }
     default:
-      return reply.end(EXIT.USAGE, 'neighbor NEIGHBOR reset|shutdown|enable|refresh in|out');
+      return reply.end(EXIT.USAGE, 'neighbor NEIGHBOR reset|shutdown|enable');
   }
 }
 
@@ -192,17 +184,6 @@ async function showConfig(d: Daemon, _req: MgmtRequest, reply: Reply): Promise<v
   await reply.write(configJson(d.config()));
 }
 
-/** reload: read the configuration file again and apply what changed (src/daemon/reload.ts). */
-async function reload(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
-  if (req.args.length > 0) return reply.end(EXIT.USAGE, 'reload takes no arguments');
-  const run = d.reloader.request('routectl');
-  if (!run) return reply.end(EXIT.REFUSED, 'a reload is already running: try again once it has finished');
-  const outcome = await run;
-  for (const line of outcome.applied) await reply.write({ message: line });
-  if (!outcome.ok) return reply.end(EXIT.REFUSED, `configuration rejected, the running configuration is unchanged:\n${outcome.errors.join('\n')}`);
-  if (outcome.applied.length === 0) await reply.write({ message: 'no changes' });
-}
-
 export function mgmtCommands(d: Daemon): CommandSpec[] {
   return [
     { words: ['show', 'status'], handler: (req, reply) => showStatus(d, req, reply) },
@@ -215,7 +196,6 @@ export function mgmtCommands(d: Daemon): CommandSpec[] {
     { words: ['show', 'fib'], handler: (req, reply) => showFib(d, req, reply) },
     { words: ['show', 'route'], handler: (req, reply) => showRoute(d, req, reply) },
     { words: ['show', 'xdp'], handler: (req, reply) => showXdp(d, req, reply) },
-    { words: ['reload'], handler: (req, reply) => reload(d, req, reply), change: () => true },
-    { words: ['check', 'fib'], handler: (req, reply) => checkFib(d, req, reply), change: (req) => req.options.repair === true },
+    { words: ['check', 'fib'], handler: (req, reply) => checkFib(d, req, reply) },
   ];
 }

@@ -81,6 +81,8 @@ export interface SimpleRoute {
   /** AS_PATH as one AS_SEQUENCE; the feeder's AS is not added here. */
   asPath: number[];
   communities?: number[];
+  med?: number;
+  largeCommunities?: [number, number, number][];
 }
 
 /** One UPDATE per route, IPv4 in NLRI with NEXT_HOP, IPv6 in MP_REACH_NLRI: for interop tests. */
@@ -92,8 +94,10 @@ export function buildAnnouncements(routes: readonly SimpleRoute[]): WireStream {
     ];
     const v6 = r.prefix.includes(':');
     if (!v6) attributes.push({ code: 3, name: 'NEXT_HOP', flags: 0x40, value: r.nextHop });
+    if (r.med !== undefined) attributes.push({ code: 4, name: 'MULTI_EXIT_DISC', flags: 0x80, value: r.med });
     if (r.communities?.length) attributes.push({ code: 8, name: 'COMMUNITIES', flags: 0xc0, value: r.communities });
     if (v6) attributes.push({ code: 14, name: 'MP_REACH_NLRI', flags: 0x80, value: { afi: 2, safi: 1, nextHops: [r.nextHop], nlri: [{ prefix: r.prefix }] } });
+    if (r.largeCommunities?.length) attributes.push({ code: 32, name: 'LARGE_COMMUNITY', flags: 0xc0, value: r.largeCommunities });
     const msg: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: v6 ? [] : [{ prefix: r.prefix }] };
     return encodeMessage(msg, FEED_CTX);
   });

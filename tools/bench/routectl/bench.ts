@@ -174,7 +174,7 @@ async function startRouted(topo: Topology, dir: string, cpuProfDir: string | und
   const file = path.join(dir, 'routed.yaml');
   const socket = path.join(dir, 'routed.sock');
   const feeder = topo.addr('feeder', 'dut');
-  writeFileSync(file, routedConfig({ routerId: '198.18.255.2', localAs: DUT_AS, controlSocket: socket, neighbors: [{ address: feeder, remoteAs: FEEDER_AS, localAddress: topo.addr('dut', 'feeder'), description: 'feeder' }] }));
+  writeFileSync(file, routedConfig({ routerId: '198.18.255.2', localAs: DUT_AS, controlSocket: socket, logLevel: 'info', neighbors: [{ address: feeder, remoteAs: FEEDER_AS, localAddress: topo.addr('dut', 'feeder'), description: 'feeder' }] }));
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   const child = topo.spawn('dut', process.execPath, ['--max-old-space-size=8192', ...prof, ROUTED, '--config', file]);
   let out = '';
