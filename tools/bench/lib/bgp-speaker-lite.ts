@@ -102,6 +102,21 @@ export class GapRecorder {
   }
 }
 
+/** The end of the last whole message from `at` that ends by `limit` (at least one message). */
+function messageBoundary(wire: Buffer, at: number, limit: number): number {
+  let end = at;
+  while (end + 19 <= wire.length) {
+    // RFC 4271 §4.1: the 2-octet Length follows the 16-octet Marker.
+    const length = wire.readUInt16BE(end + 16);
+    // Not a message stream (a test sending raw bytes): no boundaries to keep.
+    if (length < 19) return Math.min(wire.length, limit);
+    const next = end + length;
+    if (next > limit && end > at) break;
+    end = next;
+  }
+  return end > at ? Math.min(end, wire.length) : Math.min(wire.length, limit);
+}
+
 export class LiteSession {
   readonly socket: net.Socket;
   readonly opts: LiteOptions;
@@ -162,10 +177,15 @@ export class LiteSession {
   async stream(wire: Buffer): Promise<{ firstNs: bigint; lastNs: bigint }> {
     if (this.state !== 'Established') throw new Error(`stream: session is ${this.state}`);
     let firstNs = 0n;
-    for (let at = 0; at < wire.length; at += STREAM_CHUNK) {
+    for (let at = 0; at < wire.length; ) {
       if (this.state !== 'Established') throw new Error(`session ended while streaming: ${this.closeReason?.message ?? 'closed'}`);
       if (at === 0) firstNs = nowNs();
-      if (!this.socket.write(wire.subarray(at, Math.min(wire.length, at + STREAM_CHUNK)))) await this.drained();
+      // Chunks end on message boundaries: a KEEPALIVE the timer writes while we wait for 'drain'
+      // must land between two messages, not inside one.
+      const end = messageBoundary(wire, at, at + STREAM_CHUNK);
+      const more = this.socket.write(wire.subarray(at, end));
+      at = end;
+      if (!more) await this.drained();
     }
     return { firstNs, lastNs: nowNs() };
   }
