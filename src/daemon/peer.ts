@@ -91,9 +91,13 @@ export class Peer {
       const r = this.host.policy().evaluate(this.cfg.importPolicy, route, { neighbor: peer, direction: 'import', localAs: this.host.config().localAs });
       return r.accept ? r.attrs : null;
     };
-    return prefixLengthFilter(this.cfg.maxPrefixLength, policy, (family, prefix, limit) =>
+    const filter = prefixLengthFilter(this.cfg.maxPrefixLength, policy, (family, prefix, limit) =>
       this.host.log.warn(`${family} routes longer than /${limit} filtered (max-prefix-length), first ${prefix}`, { peer: this.address, event: 'max-prefix-length', family }),
     );
+    // Without a prefix match (and no length limit in front) the outcome depends on the
+    // attributes only: the RIB then runs the policy once per attribute set, not per prefix.
+    filter.perAttributes = filter === policy && !this.host.policy().dependsOnPrefix(this.cfg.importPolicy);
+    return filter;
   }
 
   private exportFilter(localAddress: string | undefined): ExportFilter {
@@ -142,6 +146,7 @@ export class Peer {
       codec: n.sendCtx,
       families: n.families,
       store: rib.store,
+      prefixes: rib.prefixTables,
     });
     this.adjOut.initialDump(rib);
     this.host.schedule();

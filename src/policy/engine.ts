@@ -13,6 +13,8 @@ interface CompiledTerm {
   /** "policy/term": the decidedBy of this term. */
   label: string;
   matchers: Matcher[];
+  /** A matcher reads the route's prefix (prefix, prefix list): the outcome differs per prefix. */
+  byPrefix: boolean;
   setters: Setter[];
   action: PolicyTerm['action'];
 }
@@ -63,7 +65,7 @@ function compilePolicy(name: string, policy: PolicyConfig, prefixLists: Readonly
     if (seen.has(label)) c.error(['name'], `duplicate term name "${label}" in policy ${name}`);
     seen.add(label);
     if (!ACTIONS.includes(term.action)) c.error(['action'], `action "${String(term.action)}" must be accept, reject or next`);
-    return { label: `${name}/${label}`, matchers: compileMatch(term.match, c), setters: compileSet(term.set, c), action: term.action };
+    return { label: `${name}/${label}`, matchers: compileMatch(term.match, c), byPrefix: term.match.prefix !== undefined || term.match.prefixList !== undefined, setters: compileSet(term.set, c), action: term.action };
   });
   const accept = policy.defaultAction === undefined ? undefined : policy.defaultAction === 'accept';
   return { terms, accept, defaultLabel: `${name}/default` };
@@ -88,6 +90,12 @@ class Engine implements PolicyEngine {
 
   has(name: string): boolean {
     return this.policies.has(name);
+  }
+
+  /** Whether a chain's outcome can differ between two routes with the same attributes. */
+  dependsOnPrefix(policyNames: readonly string[] | undefined): boolean {
+    if (!isConfigured(policyNames)) return false;
+    return policyNames.some((name) => this.policies.get(name)?.terms.some((t) => t.byPrefix) ?? true);
   }
 
   /**

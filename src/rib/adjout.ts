@@ -6,12 +6,11 @@
 
 import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL } from '../bgp/wire/index.js';
 import type { CodecContext, Nlri, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
-import { writePrefix } from '../bgp/wire/addr.js';
 import { toWire } from './attrs.js';
 import type { AttrStore } from './attrs.js';
 import { exportFilter, rewriteForPeer } from './export.js';
 import type { ExportContext } from './export.js';
-import { prefixLength } from './prefix.js';
+import { PrefixTable } from './ptable.js';
 import type { BestChange, Family, PathAttrs, Route, RouteSource } from './types.js';
 
 export interface AdjRibOutOptions extends ExportContext {
@@ -20,6 +19,11 @@ export interface AdjRibOutOptions extends ExportContext {
   /** Families negotiated with the peer. */
   families: readonly Family[];
   store: AttrStore;
+  /**
+   * The RIB's prefix tables (Rib.prefixTables): changes then carry prefix ids and the
+   * Adj-RIB-Out keeps no prefix text. Without them it keeps a table of its own.
+   */
+  prefixes?: Readonly<Record<Family, PrefixTable>>;
 }
 
 /**
@@ -49,42 +53,39 @@ class Lazy {
 type Out = PathAttrs | Lazy;
 
 /**
- * A key with work pending: what the peer has (`sent`) and what it should get (`next`, null: a
- * withdrawal). Groups point at it, so sending needs no lookup; once sent or cancelled, `next` is
- * undefined and the key's state is a plain Out again (or nothing).
- */
-class Slot {
-  constructor(
-    readonly key: string,
-    public sent: Out | undefined,
-    /** A plain set holds a store reference; a Lazy one counts this slot in `n`. */
-    public next: Out | null | undefined,
-  ) {}
-}
-
-/**
- * Slots queued for one attribute set, sent in order from `at`. A slot is not removed when its
- * key is wanted otherwise meanwhile: an entry counts only while the slot's `next` still has this
- * set (an array with such stale entries costs far less than a Set per attribute set).
+ * Keys queued for one attribute set, sent in order from `at`. A key is not removed when it is
+ * wanted otherwise meanwhile: an entry counts only while the key's `next` still has this set
+ * (an array with such stale entries costs far less than a Set per attribute set).
  */
 interface Group {
-  slots: Slot[];
+  keys: Int32Array;
+  n: number;
   at: number;
 }
 
+/**
+ * One family towards the peer. A key is a prefix id of the prefix table (the RIB's, shared, or
+ * the Adj-RIB-Out's own), or with ADD-PATH an id for (prefix, path id); per key, what the peer
+ * has (`sent`) and what it should get (`next`: null a withdrawal, undefined nothing pending), in
+ * arrays indexed by key: no string and no object per prefix.
+ */
 interface FamilyOut {
   family: Family;
   afi: 1 | 2;
   addPath: boolean;
-  /**
-   * key (prefix, or prefix#pathId with ADD-PATH) → what was last sent, or the key's Slot while
-   * work is pending: one map, one lookup per change, none per prefix sent.
-   */
-  state: Map<string, Out | Slot>;
-  /** Keys whose state holds a sent announcement; keys with a Slot. */
+  pt: PrefixTable;
+  sent: (Out | undefined)[];
+  next: (Out | null | undefined)[];
+  /** Per key: 1 while the key holds a reference on its prefix id. */
+  held: Uint8Array;
+  /** ADD-PATH keys: "pid#pathId" → key, and back. */
+  pathKeys: Map<string, number>;
+  keyPid: number[];
+  keyPath: number[];
+  freeKeys: number[];
   sentN: number;
   pendingN: number;
-  /** The pending slots per attribute set (null: withdrawals): one group, few UPDATEs. */
+  /** The pending keys per attribute set (null: withdrawals): one group, few UPDATEs. */
   groups: Map<PathAttrs | null, Group>;
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
   eorDue: boolean;
@@ -95,14 +96,13 @@ const HEADER_AND_LENGTHS = 19 + 2 + 2;
 const MP_UNREACH_OVERHEAD = 4 + 3;
 const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
 
-function nlriSize(prefix: string, addPath: boolean): number {
-  return 1 + ((prefixLength(prefix) + 7) >> 3) + (addPath ? 4 : 0);
-}
-
-function nlriOf(key: string, addPath: boolean): Nlri {
-  if (!addPath) return { prefix: key };
-  const i = key.lastIndexOf('#');
-  return { prefix: key.slice(0, i), pathId: Number(key.slice(i + 1)) };
+function push(g: Group, key: number): void {
+  if (g.n === g.keys.length) {
+    const more = new Int32Array(g.keys.length * 2);
+    more.set(g.keys);
+    g.keys = more;
+  }
+  g.keys[g.n++] = key;
 }
 
 export class AdjRibOut {
@@ -114,16 +114,26 @@ export class AdjRibOut {
    */
   private readonly rewritten = new WeakMap<PathAttrs, Lazy>();
   private readonly max: number;
+  /** Prefix ids in changes refer to these tables (the RIB's). */
+  private readonly shared: boolean;
 
   constructor(private readonly opts: AdjRibOutOptions) {
     this.max = opts.codec.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
+    this.shared = opts.prefixes !== undefined;
     for (const family of opts.families) {
       const afi = family === 'ipv4' ? 1 : 2;
       this.fams.set(family, {
         family,
         afi,
         addPath: opts.codec.addPath.has(`${afi}/1`),
-        state: new Map(),
+        pt: opts.prefixes?.[family] ?? new PrefixTable(family),
+        sent: [],
+        next: [],
+        held: new Uint8Array(0),
+        pathKeys: new Map(),
+        keyPid: [],
+        keyPath: [],
+        freeKeys: [],
         sentN: 0,
         pendingN: 0,
         groups: new Map(),
@@ -155,37 +165,105 @@ export class AdjRibOut {
   refresh(family: Family): void {
     const fo = this.fams.get(family);
     if (!fo) return;
-    for (const [key, v] of [...fo.state]) {
-      if (v instanceof Slot) {
+    for (let key = 0; key < fo.sent.length; key++) {
+      const sent = fo.sent[key];
+      if (!sent) continue;
+      fo.sent[key] = undefined;
+      if (fo.next[key] !== undefined) {
         // Pending work goes out anyway; what was sent before is forgotten.
-        if (v.sent) this.forgetSent(fo, v.sent);
-        v.sent = undefined;
+        this.forgetSent(fo, sent);
         continue;
       }
-      fo.state.delete(key);
       fo.sentN--;
-      this.want(fo, key, v instanceof Lazy ? this.hold(v) : v);
+      this.want(fo, key, sent instanceof Lazy ? this.hold(sent) : sent);
+      // The reference `sent` held passes to the pending value (a plain set) or was counted (Lazy).
     }
+  }
+
+  // ---- Keys ----
+
+  /** The prefix id of a change in this family's table, with a reference for the caller. */
+  private pidOf(fo: FamilyOut, change: BestChange): number {
+    if (this.shared && change.id !== undefined) {
+      fo.pt.retain(change.id);
+      return change.id;
+    }
+    const pid = fo.pt.acquire(change.prefix);
+    if (pid < 0) throw new RangeError(`not an ${fo.family} prefix: ${change.prefix}`);
+    return pid;
+  }
+
+  /** Key of (prefix id, path id): the prefix id itself without ADD-PATH. -1 if absent and !create. */
+  private keyOf(fo: FamilyOut, pid: number, pathId: number, create: boolean): number {
+    if (!fo.addPath) return pid;
+    const name = `${pid}#${pathId}`;
+    let key = fo.pathKeys.get(name);
+    if (key === undefined) {
+      if (!create) return -1;
+      key = fo.freeKeys.pop() ?? fo.keyPid.length;
+      fo.pathKeys.set(name, key);
+      fo.keyPid[key] = pid;
+      fo.keyPath[key] = pathId;
+    }
+    return key;
+  }
+
+  private pidOfKey(fo: FamilyOut, key: number): number {
+    return fo.addPath ? fo.keyPid[key]! : key;
+  }
+
+  /** A key now has state: it holds one reference on its prefix id (given by the caller). */
+  private holdKey(fo: FamilyOut, key: number, pid: number): void {
+    if (key >= fo.held.length) {
+      const more = new Uint8Array(Math.max(1024, (key + 1) * 2));
+      more.set(fo.held);
+      fo.held = more;
+    }
+    if (fo.held[key]) fo.pt.release(pid);
+    else fo.held[key] = 1;
+  }
+
+  /** A key with nothing sent and nothing pending lets its prefix id go. */
+  private settleKey(fo: FamilyOut, key: number): void {
+    if (!fo.held[key] || fo.sent[key] !== undefined || fo.next[key] !== undefined) return;
+    fo.held[key] = 0;
+    const pid = this.pidOfKey(fo, key);
+    if (fo.addPath) {
+      fo.pathKeys.delete(`${pid}#${fo.keyPath[key]!}`);
+      fo.freeKeys.push(key);
+    }
+    fo.pt.release(pid);
   }
 
   private exportPrefix(fo: FamilyOut, change: BestChange): void {
     if (!fo.addPath) {
       const route = change.best[0];
-      this.want(fo, change.prefix, route ? this.exported(route) : null);
+      const pid = this.pidOf(fo, change);
+      this.holdKey(fo, pid, pid);
+      this.want(fo, pid, route ? this.exported(route) : null);
+      this.settleKey(fo, pid);
       return;
     }
     // RFC 7911: with ADD-PATH the multipath set goes out, path ids 1..n by rank; ids beyond the
     // new set are withdrawn (a replaced id is an implicit withdrawal of what it carried).
+    const pid = this.pidOf(fo, change);
     let id = 1;
     for (const route of change.best) {
       const out = this.exported(route);
-      if (out) this.want(fo, `${change.prefix}#${id++}`, out);
+      if (!out) continue;
+      const key = this.keyOf(fo, pid, id++, true);
+      fo.pt.retain(pid);
+      this.holdKey(fo, key, pid);
+      this.want(fo, key, out);
+      this.settleKey(fo, key);
     }
     for (; ; id++) {
-      const key = `${change.prefix}#${id}`;
-      if (!fo.state.has(key)) break;
+      const key = this.keyOf(fo, pid, id, false);
+      if (key < 0 || fo.sent[key] === undefined && fo.next[key] === undefined) break;
       this.want(fo, key, null);
+      this.settleKey(fo, key);
     }
+    fo.pt.release(pid);
   }
 
   /** What to send a route with (a reference or a pending count taken), or null. */
@@ -254,43 +332,54 @@ export class AdjRibOut {
   }
 
   /** Record what a key should become; `v` carries a reference (or pending count) that this takes over. */
-  private want(fo: FamilyOut, key: string, v: Out | null): void {
-    const cur = fo.state.get(key);
-    let slot = cur instanceof Slot ? cur : undefined;
-    const sent = cur instanceof Slot ? cur.sent : cur;
+  private want(fo: FamilyOut, key: number, v: Out | null): void {
+    this.fit(fo, key);
+    const pending = fo.next[key];
+    const sent = fo.sent[key];
     // Already what the peer has (this also cancels an unsent announcement that is withdrawn).
     if (this.same(v, sent ?? null)) {
-      if (slot) {
-        this.drop(slot.next ?? null);
-        slot.next = undefined;
+      if (pending !== undefined) {
+        this.drop(pending);
+        fo.next[key] = undefined;
         fo.pendingN--;
-        if (sent) fo.state.set(key, sent);
-        else fo.state.delete(key);
       }
       this.drop(v);
       return;
     }
     const attrs = v && this.attrsOf(v);
-    if (slot) {
-      const prev = slot.next ?? null;
-      const prevAttrs = prev && this.attrsOf(prev);
-      slot.next = v;
-      this.drop(prev);
+    if (pending !== undefined) {
+      const prevAttrs = pending && this.attrsOf(pending);
+      fo.next[key] = v;
+      this.drop(pending);
       // Still queued in its group from before: no second entry.
       if (prevAttrs === attrs && fo.groups.has(attrs)) return;
     } else {
-      slot = new Slot(key, sent, v);
-      fo.state.set(key, slot);
+      fo.next[key] = v;
       fo.pendingN++;
     }
     const group = fo.groups.get(attrs);
-    if (group) group.slots.push(slot);
-    else fo.groups.set(attrs, { slots: [slot], at: 0 });
+    if (group) push(group, key);
+    else {
+      const g: Group = { keys: new Int32Array(8), n: 0, at: 0 };
+      push(g, key);
+      fo.groups.set(attrs, g);
+    }
   }
 
-  /** Whether `slot` is pending with `attrs` (null: a withdrawal), i.e. its group entry counts. */
-  private queued(slot: Slot, attrs: PathAttrs | null): boolean {
-    const v = slot.next;
+  /** Grow the per-key arrays to hold `key` (dense arrays: V8 keeps them fast when filled in order). */
+  private fit(fo: FamilyOut, key: number): void {
+    if (key < fo.sent.length) return;
+    let n = Math.max(1024, fo.sent.length);
+    while (n <= key) n *= 2;
+    for (let i = fo.sent.length; i < n; i++) {
+      fo.sent.push(undefined);
+      fo.next.push(undefined);
+    }
+  }
+
+  /** Whether `key` is pending with `attrs` (null: a withdrawal), i.e. its group entry counts. */
+  private queued(fo: FamilyOut, key: number, attrs: PathAttrs | null): boolean {
+    const v = fo.next[key];
     return v !== undefined && (v && this.attrsOf(v)) === attrs;
   }
 
@@ -309,49 +398,67 @@ export class AdjRibOut {
     const out: Buffer[] = [];
     let total = 0;
     const room = (): boolean => total < maxBytes;
-    const push = (b: Buffer | undefined): void => {
+    const add = (b: Buffer | undefined): void => {
       if (!b) return;
       out.push(b);
       total += b.length;
     };
     for (const fo of this.fams.values()) {
       const withdrawals = fo.groups.get(null);
-      while (withdrawals && withdrawals.at < withdrawals.slots.length && room()) push(this.withdrawMessage(fo, withdrawals));
+      while (withdrawals && withdrawals.at < withdrawals.n && room()) add(this.withdrawMessage(fo, withdrawals));
     }
     for (const fo of this.fams.values()) {
-      for (const [attrs, keys] of fo.groups) {
+      for (const [attrs, group] of fo.groups) {
         if (attrs === null) continue;
-        while (keys.at < keys.slots.length && room()) push(this.announceMessage(fo, attrs, keys));
+        while (group.at < group.n && room()) add(this.announceMessage(fo, attrs, group));
         if (!room()) break;
       }
     }
     for (const fo of this.fams.values()) {
       if (fo.eorDue && fo.pendingN === 0 && room()) {
-        push(encodeMessage(this.endOfRib(fo), this.opts.codec));
+        add(encodeMessage(this.endOfRib(fo), this.opts.codec));
         fo.eorDue = false;
       }
     }
     return out;
   }
 
+  private nlriSize(fo: FamilyOut, key: number): number {
+    return fo.pt.nlriSize(this.pidOfKey(fo, key)) + (fo.addPath ? 4 : 0);
+  }
+
+  private nlriOf(fo: FamilyOut, key: number): Nlri {
+    const prefix = fo.pt.text(this.pidOfKey(fo, key));
+    return fo.addPath ? { prefix, pathId: fo.keyPath[key]! } : { prefix };
+  }
+
+  /** A key's pending value went out (or was dropped): it is no longer pending. */
+  private unpend(fo: FamilyOut, key: number): void {
+    fo.next[key] = undefined;
+    fo.pendingN--;
+  }
+
   private withdrawMessage(fo: FamilyOut, group: Group): Buffer | undefined {
-    const nlri: Nlri[] = [];
+    const keys: number[] = [];
     let size = HEADER_AND_LENGTHS + (fo.afi === 2 ? MP_UNREACH_OVERHEAD : 0);
-    for (; group.at < group.slots.length; group.at++) {
-      const slot = group.slots[group.at]!;
-      if (slot.next !== null) continue;
-      const n = nlriOf(slot.key, fo.addPath);
-      const len = nlriSize(n.prefix, fo.addPath);
+    for (; group.at < group.n; group.at++) {
+      const key = group.keys[group.at]!;
+      if (fo.next[key] !== null) continue;
+      const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
-      nlri.push(n);
-      slot.next = undefined;
-      fo.pendingN--;
-      if (slot.sent) this.forgetSent(fo, slot.sent);
-      fo.state.delete(slot.key);
+      keys.push(key);
     }
-    if (group.at >= group.slots.length) fo.groups.delete(null);
-    if (nlri.length === 0) return undefined;
+    if (group.at >= group.n) fo.groups.delete(null);
+    if (keys.length === 0) return undefined;
+    const nlri = keys.map((k) => this.nlriOf(fo, k));
+    for (const key of keys) {
+      this.unpend(fo, key);
+      const sent = fo.sent[key];
+      fo.sent[key] = undefined;
+      if (sent) this.forgetSent(fo, sent);
+      this.settleKey(fo, key);
+    }
     const msg: UpdateMessage =
       fo.afi === 1
         ? { type: 'UPDATE', withdrawn: nlri, attributes: [], nlri: [] }
@@ -361,30 +468,29 @@ export class AdjRibOut {
 
   private announceMessage(fo: FamilyOut, attrs: PathAttrs, group: Group): Buffer | undefined {
     // Skip entries that no longer count, so that an exhausted group encodes nothing.
-    while (group.at < group.slots.length && !this.queued(group.slots[group.at]!, attrs)) group.at++;
-    if (group.at >= group.slots.length) {
+    while (group.at < group.n && !this.queued(fo, group.keys[group.at]!, attrs)) group.at++;
+    if (group.at >= group.n) {
       fo.groups.delete(attrs);
       return undefined;
     }
     const attributes = toWire(attrs, { as4: this.opts.codec.as4, family: fo.family });
     const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
     const head = encodeMessage(empty, this.opts.codec);
-    const taken: string[] = [];
+    const taken: number[] = [];
     let size = head.length;
-    for (; group.at < group.slots.length; group.at++) {
-      const slot = group.slots[group.at]!;
-      const v = slot.next;
+    for (; group.at < group.n; group.at++) {
+      const key = group.keys[group.at]!;
+      const v = fo.next[key];
       if (!v || this.attrsOf(v) !== attrs) continue;
-      const key = slot.key;
-      const len = nlriSize(fo.addPath ? nlriOf(key, true).prefix : key, fo.addPath);
+      const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
       taken.push(key);
-      slot.next = undefined;
-      fo.pendingN--;
-      if (slot.sent) this.forgetSent(fo, slot.sent);
-      // A plain set's reference passes to the state; a Lazy one is kept without its rewritten set.
-      fo.state.set(key, v);
+      this.unpend(fo, key);
+      const sent = fo.sent[key];
+      if (sent) this.forgetSent(fo, sent);
+      // A plain set's reference passes to the sent state; a Lazy one is kept without its rewritten set.
+      fo.sent[key] = v;
       fo.sentN++;
       if (v instanceof Lazy) this.drop(v);
     }
@@ -392,15 +498,35 @@ export class AdjRibOut {
       // Attributes too large for any message: these prefixes cannot be announced; the peer
       // must not keep an older announcement either.
       fo.groups.delete(attrs);
-      const slots = group.slots.slice(group.at).filter((sl) => this.queued(sl, attrs));
-      for (const sl of slots) this.want(fo, sl.key, null);
+      const left: number[] = [];
+      for (let i = group.at; i < group.n; i++) if (this.queued(fo, group.keys[i]!, attrs)) left.push(group.keys[i]!);
+      for (const key of left) this.want(fo, key, null);
       return undefined;
     }
-    if (group.at >= group.slots.length) fo.groups.delete(attrs);
-    if (fo.afi === 1) return withIpv4Nlri(head, taken, size, fo.addPath);
-    const nlri = taken.map((k) => nlriOf(k, fo.addPath));
+    if (group.at >= group.n) fo.groups.delete(attrs);
+    if (fo.afi === 1) return this.withIpv4Nlri(fo, head, taken, size);
+    const nlri = taken.map((k) => this.nlriOf(fo, k));
     for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
     return encodeMessage(empty, this.opts.codec);
+  }
+
+  /**
+   * An IPv4 UPDATE is its attributes-only encoding followed by the NLRI field (RFC 4271 §4.3), so
+   * the prefixes are appended to the bytes already encoded for sizing instead of encoding the
+   * attributes a second time. `size` is the final length, computed while choosing the prefixes.
+   */
+  private withIpv4Nlri(fo: FamilyOut, head: Buffer, keys: readonly number[], size: number): Buffer {
+    const buf = Buffer.allocUnsafe(size);
+    head.copy(buf, 0);
+    let at = head.length;
+    for (const key of keys) {
+      if (fo.addPath) at = buf.writeUInt32BE(fo.keyPath[key]!, at);
+      at += fo.pt.writeNlri(this.pidOfKey(fo, key), buf, at);
+    }
+    if (at !== size) throw new Error(`UPDATE size ${at} differs from the computed ${size}`);
+    // RFC 4271 §4.1: the header's Length field counts the whole message.
+    buf.writeUInt16BE(size, 16);
+    return buf;
   }
 
   /** RFC 4724 §2: an UPDATE with nothing in it (IPv4) or an empty MP_UNREACH_NLRI. */
@@ -430,53 +556,38 @@ export class AdjRibOut {
   *sentRoutes(family: Family): IterableIterator<{ prefix: string; pathId: number; attrs: PathAttrs }> {
     const fo = this.fams.get(family);
     if (!fo) return;
-    for (const [key, state] of fo.state) {
-      const v = state instanceof Slot ? state.sent : state;
+    for (let key = 0; key < fo.sent.length; key++) {
+      const v = fo.sent[key];
       if (!v) continue;
-      const n = nlriOf(key, fo.addPath);
+      const n = this.nlriOf(fo, key);
       yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: v instanceof Lazy ? (v.out ?? this.rewrite(v)) : v };
     }
   }
 
-  /** The session is gone: give back every attribute reference held. */
+  /** The session is gone: give back every attribute reference and prefix id held. */
   close(): void {
     const { store } = this.opts;
     for (const fo of this.fams.values()) {
-      for (const v of fo.state.values()) {
-        const sent = v instanceof Slot ? v.sent : v;
+      for (let key = 0; key < fo.sent.length; key++) {
+        const sent = fo.sent[key];
         if (sent && !(sent instanceof Lazy)) store.release(sent);
-        if (v instanceof Slot) this.drop(v.next ?? null);
+        const next = fo.next[key];
+        if (next !== undefined) this.drop(next);
+        if (fo.held[key]) fo.pt.release(this.pidOfKey(fo, key));
       }
-      fo.state.clear();
+      fo.sent = [];
+      fo.next = [];
+      fo.held = new Uint8Array(0);
+      fo.pathKeys.clear();
+      fo.keyPid = [];
+      fo.keyPath = [];
+      fo.freeKeys = [];
       fo.sentN = 0;
       fo.pendingN = 0;
       fo.groups.clear();
       fo.eorDue = false;
     }
   }
-}
-
-/**
- * An IPv4 UPDATE is its attributes-only encoding followed by the NLRI field (RFC 4271 §4.3), so
- * the prefixes are appended to the bytes already encoded for sizing instead of encoding the
- * attributes a second time. `size` is the final length, computed while choosing the prefixes.
- */
-function withIpv4Nlri(head: Buffer, keys: readonly string[], size: number, addPath: boolean): Buffer {
-  const buf = Buffer.allocUnsafe(size);
-  head.copy(buf, 0);
-  let at = head.length;
-  for (const key of keys) {
-    const n = addPath ? nlriOf(key, true) : undefined;
-    if (n) at = buf.writeUInt32BE(n.pathId ?? 0, at);
-    const prefix = n ? n.prefix : key;
-    const len = writePrefix(1, prefix, buf, at);
-    if (len < 0) throw new RangeError(`not an IPv4 prefix: ${prefix}`);
-    at += len;
-  }
-  if (at !== size) throw new Error(`UPDATE size ${at} differs from the computed ${size}`);
-  // RFC 4271 §4.1: the header's Length field counts the whole message.
-  buf.writeUInt16BE(size, 16);
-  return buf;
 }
 
 function mpUnreach(withdrawn: Nlri[], flags: number): PathAttribute {

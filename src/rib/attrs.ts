@@ -48,11 +48,9 @@ export function attrsKey(a: PathAttrs): string {
   );
 }
 
-interface Entry {
-  key: string;
-  attrs: PathAttrs;
-  refs: number;
-}
+/** Where an interned set keeps its id (non-enumerable: invisible to comparisons and JSON). */
+const ID = Symbol('attrs id');
+type Tagged = PathAttrs & { [ID]?: number };
 
 /** A frozen copy of a list; every empty list is the one shared EMPTY. */
 function frozenList<T, U>(list: readonly T[], copy: (item: T) => U): readonly U[] {
@@ -65,9 +63,9 @@ const same = <T>(x: T): T => x;
  * The interned copy. Built member by member in one fixed order, optional members added only
  * when present (absent, not `undefined`, so equal sets look equal everywhere) and nothing
  * deleted: sets with the same members share one hidden class, where spreading and deleting gave
- * each set its own.
+ * each set its own. The id goes in before freezing, as a non-enumerable symbol property.
  */
-function frozenCopy(a: PathAttrs): PathAttrs {
+function frozenCopy(a: PathAttrs, id: number): PathAttrs {
   const out: PathAttrs = {
     origin: a.origin,
     asPath: frozenList(a.asPath, (s) => Object.freeze({ type: s.type, asns: Object.freeze(s.asns.slice()) as number[] })),
@@ -85,6 +83,7 @@ function frozenCopy(a: PathAttrs): PathAttrs {
   if (a.aggregator !== undefined) out.aggregator = Object.freeze({ asn: a.aggregator.asn, address: a.aggregator.address });
   if (a.originatorId !== undefined) out.originatorId = a.originatorId;
   if (a.otc !== undefined) out.otc = a.otc;
+  Object.defineProperty(out, ID, { value: id, enumerable: false });
   return Object.freeze(out);
 }
 
@@ -100,46 +99,90 @@ function flat(s: string): string {
 }
 
 /**
- * Interned attribute sets. `intern` returns the one shared frozen object equal to its argument
- * and takes a reference; each holder calls `release` once per `intern` when it lets go, and the
- * set is dropped with its last reference.
+ * Interned attribute sets, each with a small integer id. `intern` returns the one shared frozen
+ * object equal to its argument and takes a reference; each holder calls `release` once per
+ * `intern` when it lets go, and the set is dropped with its last reference. The RIB's tables
+ * hold ids (internId / retainId / releaseId / attrs): a reference costs a counter increment.
  */
 export class AttrStore {
-  private readonly byKey = new Map<string, Entry>();
-  private readonly byObject = new Map<PathAttrs, Entry>();
+  private readonly byKey = new Map<string, number>();
+  private objs: (PathAttrs | undefined)[] = [];
+  private keys: (string | undefined)[] = [];
+  private counts = new Int32Array(1024);
+  private readonly freeIds: number[] = [];
+  private held = 0;
+
+  /** The id of an interned object of this store, or -1. */
+  idOf(attrs: PathAttrs): number {
+    const id = (attrs as Tagged)[ID];
+    return id !== undefined && this.objs[id] === attrs ? id : -1;
+  }
+
+  /** Intern and take a reference; returns the id. */
+  internId(attrs: PathAttrs): number {
+    let id = this.idOf(attrs);
+    if (id < 0) {
+      const key = attrsKey(attrs);
+      id = this.byKey.get(key) ?? -1;
+      if (id < 0) id = this.add(flat(key), attrs);
+    }
+    this.counts[id]!++;
+    return id;
+  }
+
+  private add(key: string, attrs: PathAttrs): number {
+    const id = this.freeIds.pop() ?? this.objs.length;
+    if (id >= this.counts.length) {
+      const more = new Int32Array(this.counts.length * 2);
+      more.set(this.counts);
+      this.counts = more;
+    }
+    this.objs[id] = frozenCopy(attrs, id);
+    this.keys[id] = key;
+    this.byKey.set(key, id);
+    this.held++;
+    return id;
+  }
 
   intern(attrs: PathAttrs): PathAttrs {
-    let e = this.byObject.get(attrs);
-    if (!e) {
-      const key = attrsKey(attrs);
-      e = this.byKey.get(key);
-      if (!e) {
-        e = { key: flat(key), attrs: frozenCopy(attrs), refs: 0 };
-        this.byKey.set(key, e);
-        this.byObject.set(e.attrs, e);
-      }
-    }
-    e.refs++;
-    return e.attrs;
+    return this.objs[this.internId(attrs)]!;
+  }
+
+  /** The interned set of a held id. */
+  attrs(id: number): PathAttrs {
+    return this.objs[id]!;
+  }
+
+  /** `n` more references on a held id. */
+  retainId(id: number, n = 1): void {
+    this.counts[id]! += n;
+  }
+
+  releaseId(id: number): void {
+    if (--this.counts[id]! > 0) return;
+    if (this.counts[id]! < 0) throw new Error(`attribute set ${id} released more often than interned`);
+    this.byKey.delete(this.keys[id]!);
+    this.objs[id] = undefined;
+    this.keys[id] = undefined;
+    this.freeIds.push(id);
+    this.held--;
   }
 
   release(attrs: PathAttrs): void {
-    const e = this.byObject.get(attrs);
-    if (!e) throw new Error('release of attributes that are not interned here');
-    if (--e.refs === 0) {
-      this.byKey.delete(e.key);
-      this.byObject.delete(attrs);
-    }
+    const id = this.idOf(attrs);
+    if (id < 0) throw new Error('release of attributes that are not interned here');
+    this.releaseId(id);
   }
 
   /** References held on an interned set (0 when it is not, or no longer, interned). */
   refs(attrs: PathAttrs): number {
-    return this.byObject.get(attrs)?.refs ?? 0;
+    const id = this.idOf(attrs);
+    return id < 0 ? 0 : this.counts[id]!;
   }
 
   /** Distinct sets held. */
   get size(): number {
-    return this.byKey.size;
+    return this.held;
   }
 }
 

@@ -1,86 +1,171 @@
-// The Loc-RIB: per family, prefix text → the routes of every source for that prefix and the
-// selected best set. It keeps next hops resolved (through NextHopResolver, re-evaluating only
-// the routes whose next hops' resolution an IGP change alters) and collects best-path changes,
-// coalesced per prefix, until the daemon drains them once per tick.
+// The Loc-RIB: per family, every prefix (an id in a PrefixTable) with the routes of every source
+// and the selected best set. BGP routes are records in typed arrays — source, path id, the
+// attributes as received and as accepted (interned ids), flags — chained per prefix, so a full
+// table costs a few dozen bytes per route and no heap object; the same record is the peer's
+// Adj-RIB-In entry (a route import rejected stays, with no accepted attributes). The RIB's own
+// routes (static, connected, kernel: few) are Route objects beside them. Route objects for BGP
+// records are built only when asked for (a best-path change, routectl, a decision among several
+// candidates) and are not kept. Next hops are resolved per attribute set (NextHopResolver), and
+// best-path changes are collected per prefix until the daemon drains them once per tick.
 
 import type { AttrStore } from './attrs.js';
-import { compareRoutes, selectBest } from './decision.js';
+import { compareRoutes, selectBest, stepIndex } from './decision.js';
 import type { DecisionConfig } from './decision.js';
-import { addressSortKey } from './prefix.js';
 import { NextHopResolver } from './nexthop.js';
 import type { Resolution } from './nexthop.js';
-import type { BestChange, DecisionStep, Family, Route } from './types.js';
+import { PrefixTable } from './ptable.js';
+import type { BestChange, DecisionStep, Family, Route, RouteSource } from './types.js';
 
 export interface PrefixEntry {
   family: Family;
   prefix: string;
-  /** Every source's routes, kept in a fixed source order so selection never depends on arrival. */
+  /** Every source's routes, in a fixed source order so selection never depends on arrival. */
   candidates: Route[];
   best: readonly Route[];
   step?: DecisionStep;
 }
 
-/** The Loc-RIB's own record: a prefix entry with its place in the change log. */
-interface Entry extends PrefixEntry {
-  dirty: boolean;
+/** A BGP source as the Loc-RIB orders and shows it. */
+export interface SourceSlot {
+  source: RouteSource;
+  /** Candidate order between peers (the peer address's sort key). */
+  order: string;
 }
 
-const NO_ROUTES: readonly Route[] = Object.freeze([]);
+export const NONE = -1;
+/** best[]: the best set is not one BGP record; see FamilyRib.complex. */
+const COMPLEX = -2;
+export const STALE = 1;
+const STEPS: readonly (DecisionStep | undefined)[] = [
+  undefined, 'only-path', 'preference', 'local-pref', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp',
+  'igp-cost', 'router-id', 'cluster-list-length', 'peer-address', 'path-id',
+];
+const stepCode = (s: DecisionStep | undefined): number => (s === undefined ? 0 : STEPS.indexOf(s));
 
 const KIND_ORDER = { connected: 0, static: 1, kernel: 2, bgp: 3 } as const;
 
-function sourceKey(r: Route): string {
-  const s = r.source;
-  if (s.kind === 'bgp') return addressSortKey(s.peer.address);
-  return s.kind === 'connected' ? s.interface : '';
-}
-
-/** Candidate order: by source, then path id. Two routes at 0 come from the same source and path. */
-function candidateOrder(a: Route, b: Route): number {
+/** The RIB's own routes (non-BGP) in candidate order: by kind, interface, path id. */
+function otherOrder(a: Route, b: Route): number {
   const k = KIND_ORDER[a.source.kind] - KIND_ORDER[b.source.kind];
   if (k !== 0) return k;
-  const ka = sourceKey(a);
-  const kb = sourceKey(b);
+  const ka = a.source.kind === 'connected' ? a.source.interface : '';
+  const kb = b.source.kind === 'connected' ? b.source.interface : '';
   if (ka !== kb) return ka < kb ? -1 : 1;
   return a.pathId - b.pathId;
 }
 
-function sameList(a: readonly Route[], b: readonly Route[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Routes whose usability depends on a next hop the resolver tracks. */
-const needsTracking = (r: Route): boolean => r.source.kind === 'bgp' && r.attrs.nextHop !== '';
 /** Static routes with a next hop: resolved through the other IGP routes, never through themselves. */
 const isStaticVia = (r: Route): boolean => r.source.kind === 'static' && r.type === 'unicast' && r.attrs.nextHop !== '';
 
-function applyResolution(r: Route, res: Resolution): void {
-  // Assigned, never deleted: a delete turns the route into a slow dictionary object, and
-  // readers test the values, not the keys.
-  r.resolved = res.resolved;
-  r.igpCost = res.igpCost;
-  if (res.gateway !== undefined || r.gateway !== undefined) r.gateway = res.gateway;
-  if (r.source.kind === 'bgp' && (res.interface !== undefined || r.interface !== undefined)) r.interface = res.interface;
+function grown<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, size: number, fill = 0): T {
+  if (a.length >= size) return a;
+  let n = a.length || 16;
+  while (n < size) n *= 2;
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  if (fill !== 0) b.fill(fill, a.length);
+  return b;
+}
+
+/** One family's table. Arrays indexed by prefix id grow with the prefix table. */
+export class FamilyRib {
+  readonly pt: PrefixTable;
+  /** Per prefix: first record, or NONE. */
+  head = new Int32Array(0);
+  /** Per prefix: the record that is the whole best set, NONE, or COMPLEX. */
+  best = new Int32Array(0);
+  step = new Uint8Array(0);
+  /** Per prefix: accepted records (routes that are candidates). */
+  accN = new Uint16Array(0);
+  /** Per prefix: 1 while the Loc-RIB holds a reference on the id; 2 dirty (a change not drained). */
+  state = new Uint8Array(0);
+  dirtyList = new Int32Array(1024);
+  dirtyN = 0;
+  /** Ids of prefixes the last drain reported gone: released at the next drain, so the ids in drained changes stay valid until then. */
+  deferred: number[] = [];
+  /** Prefixes with routes of the RIB's own sources. */
+  readonly others = new Map<number, Route[]>();
+  /** Prefixes whose best set is not a single BGP record: record ids and the RIB's own routes. */
+  readonly complex = new Map<number, (number | Route)[]>();
+  /** Prefixes with a candidate (an accepted BGP route or a route of the RIB's own). */
+  present = 0;
+  // Records: a BGP route each.
+  src = new Int32Array(1024);
+  pathId = new Uint32Array(1024);
+  raw = new Int32Array(1024);
+  acc = new Int32Array(1024);
+  next = new Int32Array(1024);
+  flags = new Uint8Array(1024);
+  private freeRec = NONE;
+  private topRec = 0;
+
+  constructor(readonly family: Family) {
+    this.pt = new PrefixTable(family);
+  }
+
+  /** Size the per-prefix arrays for every id the table hands out. */
+  fit(): void {
+    const n = this.pt.capacity;
+    if (this.head.length >= n) return;
+    this.head = grown(this.head, n, NONE);
+    this.best = grown(this.best, n, NONE);
+    this.step = grown(this.step, n);
+    this.accN = grown(this.accN, n);
+    this.state = grown(this.state, n);
+  }
+
+  newRecord(): number {
+    if (this.freeRec !== NONE) {
+      const r = this.freeRec;
+      this.freeRec = this.next[r]!;
+      return r;
+    }
+    if (this.topRec === this.src.length) {
+      const n = this.src.length * 2;
+      this.src = grown(this.src, n);
+      this.pathId = grown(this.pathId, n);
+      this.raw = grown(this.raw, n);
+      this.acc = grown(this.acc, n);
+      this.next = grown(this.next, n);
+      this.flags = grown(this.flags, n);
+    }
+    return this.topRec++;
+  }
+
+  freeRecord(r: number): void {
+    this.next[r] = this.freeRec;
+    this.freeRec = r;
+  }
+
+  /** Whether the prefix holds any route, accepted or not (its id stays held). */
+  hasRoutes(pid: number): boolean {
+    return this.head[pid] !== NONE || this.others.has(pid);
+  }
+
+  /** Whether the prefix has a candidate for selection. */
+  hasCandidates(pid: number): boolean {
+    return this.accN[pid] !== 0 || this.others.has(pid);
+  }
+
+  countAccepted(pid: number, delta: 1 | -1): void {
+    const before = this.accN[pid]!;
+    this.accN[pid] = before + delta;
+    if (this.others.has(pid)) return;
+    if (before === 0) this.present++;
+    else if (before === 1 && delta < 0) this.present--;
+  }
 }
 
 export class LocRib {
-  private readonly tables: Record<Family, Map<string, Entry>> = { ipv4: new Map(), ipv6: new Map() };
-  /**
-   * Entries whose best set changed since the last drain, in order of first change. A flag on the
-   * entry and an array instead of a Map keyed by prefix: no per-prefix hash entry on the bulk path.
-   */
-  private readonly dirty: Record<Family, Entry[]> = { ipv4: [], ipv6: [] };
-  /**
-   * Dirty entries that lost their last candidate and left the table before the drain: a route
-   * for the same prefix arriving meanwhile revives the same entry, so a drain still reports one
-   * change per prefix.
-   */
-  private readonly gone: Record<Family, Map<string, Entry>> = { ipv4: new Map(), ipv6: new Map() };
+  readonly fams: Record<Family, FamilyRib> = { ipv4: new FamilyRib('ipv4'), ipv6: new FamilyRib('ipv6') };
   readonly resolver = new NextHopResolver();
-  /** Entries holding static routes with next hops: re-resolved whenever IGP routes change. */
-  private readonly staticVia = new Set<Entry>();
+  /** BGP sources by index (set by the RIB). */
+  readonly sources: (SourceSlot | undefined)[] = [];
+  /** Per attribute id: accepted records using it, and its next hop's resolution while used. */
+  private attrUse = new Int32Array(1024);
+  private readonly attrRes: (Resolution | undefined)[] = [];
+  /** Prefixes holding static routes with next hops: re-resolved whenever IGP routes change. */
+  private readonly staticVia = { ipv4: new Set<number>(), ipv6: new Set<number>() };
   private igpChanged = false;
 
   constructor(
@@ -90,125 +175,268 @@ export class LocRib {
 
   setDecisionConfig(cfg: DecisionConfig): void {
     this.cfg = cfg;
-    for (const family of ['ipv4', 'ipv6'] as const) for (const e of this.tables[family].values()) this.reselect(e);
+    for (const f of Object.values(this.fams)) for (let pid = 0; pid < f.pt.limit; pid++) if (f.hasRoutes(pid)) this.reselect(f, pid, false);
   }
 
-  get(family: Family, prefix: string): PrefixEntry | undefined {
-    return this.tables[family].get(prefix);
+  // ---- Prefix ids ----
+
+  /** The id of prefix text, held by the Loc-RIB from now on (-1: not a prefix of the family). */
+  acquire(f: FamilyRib, text: string): number {
+    const pid = f.pt.acquire(text);
+    if (pid < 0) return pid;
+    f.fit();
+    if (f.state[pid]! & 1) f.pt.release(pid);
+    else f.state[pid]! |= 1;
+    return pid;
   }
 
-  entries(family: Family): IterableIterator<PrefixEntry> {
-    return this.tables[family].values();
+  /** Give the id back once the prefix has no route and no undrained change. */
+  private settleId(f: FamilyRib, pid: number): void {
+    if (f.state[pid] !== 1 || f.hasRoutes(pid)) return;
+    f.state[pid] = 0;
+    f.pt.release(pid);
   }
 
-  size(family: Family): number {
-    return this.tables[family].size;
+  // ---- BGP records ----
+
+  /** The record of (source, path id) at a prefix, or NONE. */
+  findRecord(f: FamilyRib, pid: number, src: number, pathId: number): number {
+    for (let r = f.head[pid]!; r !== NONE; r = f.next[r]!) if (f.src[r] === src && f.pathId[r] === pathId) return r;
+    return NONE;
   }
 
-  /** Add a route, replacing the one from the same source with the same path id. Takes over its attrs reference. */
-  upsert(route: Route): void {
-    const table = this.tables[route.family];
-    let entry = table.get(route.prefix);
-    if (!entry) {
-      entry = this.gone[route.family].get(route.prefix);
-      if (entry) this.gone[route.family].delete(route.prefix);
-      else entry = { family: route.family, prefix: route.prefix, candidates: [], best: NO_ROUTES, step: undefined, dirty: false };
-      table.set(route.prefix, entry);
-      // The common case, a prefix's first route: an array of exactly one element (push or
-      // splice into [] would reserve room for 17).
-      entry.candidates = [route];
-      this.attach(route, entry);
-      this.reselect(entry);
-      return;
-    }
-    const list = this.ownCandidates(entry);
-    let i = 0;
-    while (i < list.length && candidateOrder(list[i]!, route) < 0) i++;
-    const old = list[i];
-    if (old && candidateOrder(old, route) === 0) {
-      this.detach(old, entry);
-      list[i] = route;
+  private recordBefore(f: FamilyRib, a: number, src: number, pathId: number): boolean {
+    const sa = f.src[a]!;
+    if (sa !== src) return this.sources[sa]!.order < this.sources[src]!.order;
+    return f.pathId[a]! < pathId;
+  }
+
+  /** A new record (the ids passed carry the references it keeps). */
+  insert(f: FamilyRib, pid: number, src: number, pathId: number, raw: number, acc: number): number {
+    const r = f.newRecord();
+    f.src[r] = src;
+    f.pathId[r] = pathId;
+    f.raw[r] = raw;
+    f.acc[r] = acc;
+    f.flags[r] = 0;
+    const head = f.head[pid]!;
+    if (head === NONE || !this.recordBefore(f, head, src, pathId)) {
+      f.next[r] = head;
+      f.head[pid] = r;
     } else {
-      list.splice(i, 0, route);
+      let p = head;
+      while (f.next[p] !== NONE && this.recordBefore(f, f.next[p]!, src, pathId)) p = f.next[p]!;
+      f.next[r] = f.next[p]!;
+      f.next[p] = r;
     }
-    this.attach(route, entry);
-    this.reselect(entry);
+    if (acc !== NONE) {
+      f.countAccepted(pid, 1);
+      this.use(acc);
+      this.reselect(f, pid, false);
+    }
+    return r;
   }
 
-  /** Remove a route (the candidate from its source and path id); releases its attrs reference. */
-  remove(route: Route): void {
-    const entry = this.tables[route.family].get(route.prefix);
-    if (!entry) return;
-    const i = entry.candidates.findIndex((c) => candidateOrder(c, route) === 0);
-    if (i < 0) return;
-    const list = this.ownCandidates(entry);
-    this.detach(list[i]!, entry);
-    list.splice(i, 1);
-    this.reselect(entry);
+  /** New attributes for a record; the references of the old ones are released. */
+  update(f: FamilyRib, pid: number, r: number, raw: number, acc: number): void {
+    const oldRaw = f.raw[r]!;
+    const oldAcc = f.acc[r]!;
+    f.raw[r] = raw;
+    f.acc[r] = acc;
+    f.flags[r] = 0;
+    if (acc !== NONE) this.use(acc);
+    const wasBest = oldAcc !== NONE && this.inBest(f, pid, r);
+    if (oldAcc !== NONE) {
+      this.unuse(oldAcc);
+      this.store.releaseId(oldAcc);
+    }
+    if ((acc === NONE) !== (oldAcc === NONE)) f.countAccepted(pid, acc === NONE ? -1 : 1);
+    this.store.releaseId(oldRaw);
+    if (acc !== NONE || oldAcc !== NONE) this.reselect(f, pid, wasBest);
   }
 
-  /**
-   * The candidates array, safe to change in place: a prefix with one usable route shares one
-   * array between `candidates` and `best` (drained changes may still hold it), so it is copied
-   * before its first change.
-   */
-  private ownCandidates(entry: Entry): Route[] {
-    if (entry.candidates === entry.best) entry.candidates = entry.candidates.slice();
-    return entry.candidates;
+  /** Remove a record and release its references. */
+  remove(f: FamilyRib, pid: number, r: number): void {
+    const acc = f.acc[r]!;
+    const wasBest = acc !== NONE && this.inBest(f, pid, r);
+    if (f.head[pid] === r) f.head[pid] = f.next[r]!;
+    else {
+      let p = f.head[pid]!;
+      while (f.next[p] !== r) p = f.next[p]!;
+      f.next[p] = f.next[r]!;
+    }
+    if (acc !== NONE) {
+      f.countAccepted(pid, -1);
+      this.unuse(acc);
+      this.store.releaseId(acc);
+    }
+    this.store.releaseId(f.raw[r]!);
+    f.freeRecord(r);
+    if (acc !== NONE) this.reselect(f, pid, wasBest);
+    this.settleId(f, pid);
   }
 
-  private attach(route: Route, entry: Entry): void {
-    if (needsTracking(route)) applyResolution(route, this.resolver.track(route.attrs.nextHop));
-    if (route.source.kind === 'bgp') return;
+  private inBest(f: FamilyRib, pid: number, r: number): boolean {
+    const b = f.best[pid]!;
+    if (b === r) return true;
+    return b === COMPLEX && f.complex.get(pid)!.includes(r);
+  }
+
+  private use(acc: number): void {
+    if (acc >= this.attrUse.length) this.attrUse = grown(this.attrUse, acc + 1);
+    if (this.attrUse[acc]!++ > 0) return;
+    const nh = this.store.attrs(acc).nextHop;
+    this.attrRes[acc] = nh === '' ? undefined : this.resolver.track(nh);
+  }
+
+  private unuse(acc: number): void {
+    if (--this.attrUse[acc]! > 0) return;
+    const nh = this.store.attrs(acc).nextHop;
+    if (nh !== '') this.resolver.untrack(nh);
+    this.attrRes[acc] = undefined;
+  }
+
+  /** Whether an accepted record's next hop resolves (routes without one need none). */
+  private usable(acc: number): boolean {
+    const res = this.attrRes[acc];
+    return res === undefined || res.resolved;
+  }
+
+  /** The Route of a record, built now (not kept). `prefix`: its text, when the caller has it. */
+  routeOf(f: FamilyRib, pid: number, r: number, prefix = f.pt.text(pid)): Route {
+    const acc = f.acc[r]!;
+    const received = this.store.attrs(f.raw[r]!);
+    const attrs = acc === NONE ? received : this.store.attrs(acc);
+    const source = this.sources[f.src[r]!]!.source;
+    const stale = (f.flags[r]! & STALE) !== 0;
+    const family = f.family;
+    const pathId = f.pathId[r]!;
+    const accepted = acc !== NONE;
+    // Object literals of two fixed shapes (spreading a base object would cost a copy per route).
+    if (attrs.nextHop === '') return { family, prefix, pathId, source, type: 'unicast', attrs, stale, received, accepted };
+    const res = acc === NONE ? undefined : this.attrRes[acc];
+    return {
+      family, prefix, pathId, source, type: 'unicast', attrs, stale,
+      resolved: res?.resolved ?? false,
+      igpCost: res?.igpCost ?? 0,
+      gateway: res?.gateway,
+      interface: res?.interface,
+      received,
+      accepted,
+    };
+  }
+
+  // ---- The RIB's own routes ----
+
+  /** Add a route of the RIB's own sources, replacing the one from the same source and path id. */
+  upsertOther(route: Route): void {
+    const f = this.fams[route.family];
+    const pid = this.acquire(f, route.prefix);
+    if (pid < 0) throw new RangeError(`not an ${route.family} prefix: ${route.prefix}`);
+    let list = f.others.get(pid);
+    if (!list) {
+      if (f.accN[pid] === 0) f.present++;
+      f.others.set(pid, (list = []));
+    }
+    let i = 0;
+    while (i < list.length && otherOrder(list[i]!, route) < 0) i++;
+    const old = list[i];
+    if (old && otherOrder(old, route) === 0) {
+      this.store.release(old.attrs);
+      list[i] = route;
+    } else list.splice(i, 0, route);
     if (isStaticVia(route)) {
       applyResolution(route, this.resolver.resolve(route.attrs.nextHop, route.prefix));
-      this.staticVia.add(entry);
+      this.staticVia[f.family].add(pid);
     }
-    this.igpRouteChanged(entry);
+    this.igpRouteChanged(f, pid);
+    this.reselect(f, pid, old !== undefined && this.otherInBest(f, pid, old));
   }
 
-  private detach(route: Route, entry: Entry): void {
-    if (needsTracking(route)) this.resolver.untrack(route.attrs.nextHop);
-    this.store.release(route.attrs);
-    if (route.source.kind === 'bgp') return;
-    // The entry's IGP route is re-derived from the candidates left (called before removal,
-    // so the departing route is skipped explicitly).
-    this.igpRouteChanged(entry, route);
+  /** Remove a route of the RIB's own sources; releases its attributes. */
+  removeOther(route: Route): void {
+    const f = this.fams[route.family];
+    const pid = f.pt.find(route.prefix);
+    const list = pid < 0 ? undefined : f.others.get(pid);
+    const i = list ? list.findIndex((c) => otherOrder(c, route) === 0) : -1;
+    if (!list || i < 0) return;
+    const old = list[i]!;
+    const wasBest = this.otherInBest(f, pid, old);
+    this.store.release(old.attrs);
+    list.splice(i, 1);
+    if (list.length === 0) {
+      f.others.delete(pid);
+      if (f.accN[pid] === 0) f.present--;
+    }
+    this.igpRouteChanged(f, pid);
+    this.reselect(f, pid, wasBest);
+    this.settleId(f, pid);
+  }
+
+  private otherInBest(f: FamilyRib, pid: number, r: Route): boolean {
+    return f.best[pid] === COMPLEX && f.complex.get(pid)!.includes(r);
   }
 
   /** The route next hops resolve through at this prefix: the preferred non-BGP candidate. */
-  private igpRouteChanged(entry: Entry, leaving?: Route): void {
+  private igpRouteChanged(f: FamilyRib, pid: number): void {
+    const list = f.others.get(pid) ?? [];
     let igp: Route | undefined;
-    for (const c of entry.candidates) {
-      if (c.source.kind === 'bgp' || c === leaving) continue;
-      if (!igp || compareRoutes(c, igp, this.cfg).order < 0) igp = c;
-    }
-    this.resolver.setIgpRoute(entry.family, entry.prefix, igp);
-    if (!entry.candidates.some((c) => c !== leaving && isStaticVia(c))) this.staticVia.delete(entry);
+    for (const c of list) if (!igp || compareRoutes(c, igp, this.cfg).order < 0) igp = c;
+    this.resolver.setIgpRoute(f.family, f.pt.text(pid), igp);
+    if (!list.some(isStaticVia)) this.staticVia[f.family].delete(pid);
     this.igpChanged = true;
   }
 
-  /** Re-run selection for one prefix; record a change when the best set differs. */
-  private reselect(entry: Entry, force = false): void {
-    const sel = selectBest(entry.candidates, this.cfg);
-    entry.step = sel.step;
-    // One candidate that is best (most prefixes of a full table): `best` is the candidates
-    // array itself, not a second one-element array per prefix.
-    const list = entry.candidates;
-    const shared = sel.best.length === 1 && list.length === 1 && sel.best[0] === list[0] ? list : sel.best;
-    if (force || !sameList(sel.best, entry.best)) {
-      entry.best = shared;
-      if (!entry.dirty) {
-        entry.dirty = true;
-        this.dirty[entry.family].push(entry);
-      }
-    } else if (shared === list) {
-      entry.best = list;
+  // ---- Selection ----
+
+  /** Re-run selection for one prefix; record a change when the best set differs (or `force`). */
+  private reselect(f: FamilyRib, pid: number, force: boolean): void {
+    const head = f.head[pid]!;
+    const oldBest = f.best[pid]!;
+    let best: number;
+    let step: DecisionStep | undefined;
+    let list: (number | Route)[] | undefined;
+    if (!f.others.has(pid) && (head === NONE || f.next[head] === NONE)) {
+      // One BGP route (most prefixes of a full table): no objects.
+      const acc = head === NONE ? NONE : f.acc[head]!;
+      best = acc !== NONE && this.usable(acc) ? head : NONE;
+      step = best === NONE ? undefined : 'only-path';
+    } else {
+      ({ best, step, list } = this.selectMany(f, pid));
     }
-    if (entry.candidates.length === 0) {
-      this.tables[entry.family].delete(entry.prefix);
-      if (entry.dirty) this.gone[entry.family].set(entry.prefix, entry);
+    const oldList = oldBest === COMPLEX ? f.complex.get(pid) : undefined;
+    const changed = force || best !== oldBest || (list !== undefined && !sameList(list, oldList!));
+    if (list) f.complex.set(pid, list);
+    else if (oldBest === COMPLEX) f.complex.delete(pid);
+    f.best[pid] = best;
+    f.step[pid] = stepCode(step);
+    if (changed) this.markDirty(f, pid);
+  }
+
+  private selectMany(f: FamilyRib, pid: number): { best: number; step?: DecisionStep; list?: (number | Route)[] } {
+    const prefix = f.pt.text(pid);
+    const routes: Route[] = [];
+    const recs = new Map<Route, number>();
+    for (let r = f.head[pid]!; r !== NONE; r = f.next[r]!) {
+      if (f.acc[r] === NONE) continue;
+      const route = this.routeOf(f, pid, r, prefix);
+      recs.set(route, r);
+      routes.push(route);
     }
+    for (const o of f.others.get(pid) ?? []) routes.push(o);
+    if (routes.length === 0) return { best: NONE };
+    const sel = selectBest(routes, this.cfg);
+    if (sel.best.length === 0) return { best: NONE };
+    const first = recs.get(sel.best[0]!);
+    if (sel.best.length === 1 && first !== undefined) return { best: first, step: sel.step };
+    return { best: COMPLEX, step: sel.step, list: sel.best.map((r) => recs.get(r) ?? r) };
+  }
+
+  private markDirty(f: FamilyRib, pid: number): void {
+    if (f.state[pid]! & 2) return;
+    f.state[pid]! |= 2;
+    if (f.dirtyN === f.dirtyList.length) f.dirtyList = grown(f.dirtyList, f.dirtyN * 2);
+    f.dirtyList[f.dirtyN++] = pid;
   }
 
   /**
@@ -218,52 +446,134 @@ export class LocRib {
   settle(): void {
     if (!this.igpChanged) return;
     this.igpChanged = false;
-    for (const entry of this.staticVia) {
-      let bestTouched = false;
-      for (const r of entry.candidates) {
-        if (!isStaticVia(r)) continue;
-        applyResolution(r, this.resolver.resolve(r.attrs.nextHop, r.prefix));
-        bestTouched ||= entry.best.includes(r);
+    for (const f of Object.values(this.fams)) {
+      for (const pid of this.staticVia[f.family]) {
+        let bestTouched = false;
+        for (const r of f.others.get(pid) ?? []) {
+          if (!isStaticVia(r)) continue;
+          applyResolution(r, this.resolver.resolve(r.attrs.nextHop, r.prefix));
+          bestTouched ||= this.otherInBest(f, pid, r);
+        }
+        this.reselect(f, pid, bestTouched);
       }
-      this.reselect(entry, bestTouched);
     }
     const changed = this.resolver.refresh();
     if (changed.size === 0) return;
-    // The work is one pass over the table per IGP change that alters a next hop's resolution.
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      for (const entry of this.tables[family].values()) this.reresolve(entry, changed);
+    const touched = new Uint8Array(this.attrUse.length);
+    let any = false;
+    for (let id = 0; id < this.attrUse.length; id++) {
+      if (this.attrUse[id] === 0) continue;
+      const res = changed.get(this.store.attrs(id).nextHop);
+      if (!res) continue;
+      this.attrRes[id] = res;
+      touched[id] = 1;
+      any = true;
+    }
+    // One pass over the table per IGP change that alters a next hop's resolution.
+    if (any) for (const f of Object.values(this.fams)) this.reresolve(f, touched);
+  }
+
+  private reresolve(f: FamilyRib, touched: Uint8Array): void {
+    for (let pid = 0; pid < f.pt.limit; pid++) {
+      let hit = false;
+      let bestHit = false;
+      for (let r = f.head[pid]!; r !== NONE; r = f.next[r]!) {
+        const acc = f.acc[r]!;
+        if (acc === NONE || touched[acc] !== 1) continue;
+        hit = true;
+        bestHit ||= this.inBest(f, pid, r);
+      }
+      // A best route whose gateway or cost changed is a change for the FIB even if it stays best.
+      if (hit) this.reselect(f, pid, bestHit);
     }
   }
 
-  private reresolve(entry: Entry, changed: ReadonlyMap<string, Resolution>): void {
-    let touched = false;
-    let bestTouched = false;
-    for (const r of entry.candidates) {
-      const resolution = needsTracking(r) ? changed.get(r.attrs.nextHop) : undefined;
-      if (!resolution) continue;
-      applyResolution(r, resolution);
-      touched = true;
-      bestTouched ||= entry.best.includes(r);
-    }
-    // A best route whose gateway or cost changed is a change for the FIB even if it stays best.
-    if (touched) this.reselect(entry, bestTouched);
+  // ---- Reading ----
+
+  /** The best set of a prefix as Route objects (best first). */
+  bestRoutes(f: FamilyRib, pid: number, prefix = f.pt.text(pid)): Route[] {
+    const b = f.best[pid]!;
+    if (b === NONE) return [];
+    if (b !== COMPLEX) return [this.routeOf(f, pid, b, prefix)];
+    return f.complex.get(pid)!.map((x) => (typeof x === 'number' ? this.routeOf(f, pid, x, prefix) : x));
+  }
+
+  stepOf(f: FamilyRib, pid: number): DecisionStep | undefined {
+    return STEPS[f.step[pid]!];
+  }
+
+  entry(f: FamilyRib, pid: number): PrefixEntry {
+    const prefix = f.pt.text(pid);
+    const candidates: Route[] = [];
+    const others = f.others.get(pid) ?? [];
+    for (const o of others) candidates.push(o);
+    for (let r = f.head[pid]!; r !== NONE; r = f.next[r]!) if (f.acc[r] !== NONE) candidates.push(this.routeOf(f, pid, r, prefix));
+    const best = this.bestRoutes(f, pid, prefix).map((b) => candidates.find((c) => sameRoute(c, b)) ?? b);
+    const step = this.stepOf(f, pid);
+    return step === undefined ? { family: f.family, prefix, candidates, best } : { family: f.family, prefix, candidates, best, step };
+  }
+
+  get(family: Family, prefix: string): PrefixEntry | undefined {
+    const f = this.fams[family];
+    const pid = f.pt.find(prefix);
+    return pid >= 0 && f.hasCandidates(pid) ? this.entry(f, pid) : undefined;
+  }
+
+  *entries(family: Family): IterableIterator<PrefixEntry> {
+    const f = this.fams[family];
+    for (let pid = 0; pid < f.pt.limit; pid++) if (f.pt.live(pid) && f.hasCandidates(pid)) yield this.entry(f, pid);
+  }
+
+  size(family: Family): number {
+    return this.fams[family].present;
   }
 
   /** The best-path changes since the last drain, one per prefix, in the state they ended in. */
   drain(): BestChange[] {
     const out: BestChange[] = [];
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      for (const e of this.dirty[family]) {
-        e.dirty = false;
-        out.push(e.step === undefined ? { family, prefix: e.prefix, best: e.best } : { family, prefix: e.prefix, best: e.best, step: e.step });
+    for (const f of Object.values(this.fams)) {
+      const family = f.family;
+      for (const pid of f.deferred) f.pt.release(pid);
+      f.deferred = [];
+      for (let i = 0; i < f.dirtyN; i++) {
+        const pid = f.dirtyList[i]!;
+        const prefix = f.pt.text(pid);
+        const best = this.bestRoutes(f, pid, prefix);
+        const step = this.stepOf(f, pid);
+        out.push(step === undefined ? { family, prefix, best, id: pid } : { family, prefix, best, step, id: pid });
+        f.state[pid]! &= ~2;
+        if (f.state[pid] === 1 && !f.hasRoutes(pid)) {
+          f.state[pid] = 0;
+          f.deferred.push(pid);
+        }
       }
-      this.dirty[family] = [];
-      this.gone[family].clear();
+      f.dirtyN = 0;
     }
     return out;
   }
 
   pendingChanges(): number {
-    return this.dirty.ipv4.length + this.dirty.ipv6.length;
+    return this.fams.ipv4.dirtyN + this.fams.ipv6.dirtyN;
   }
+
+  /** Step index of a stored step, for callers comparing closeness. */
+  static stepRank(step: DecisionStep | undefined): number {
+    return step === undefined ? -1 : stepIndex(step);
+  }
+}
+
+function sameRoute(a: Route, b: Route): boolean {
+  return a === b || (a.source === b.source && a.pathId === b.pathId && a.attrs === b.attrs);
+}
+
+function sameList(a: readonly (number | Route)[], b: readonly (number | Route)[] | undefined): boolean {
+  if (!b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function applyResolution(r: Route, res: Resolution): void {
+  r.resolved = res.resolved;
+  r.igpCost = res.igpCost;
+  if (res.gateway !== undefined || r.gateway !== undefined) r.gateway = res.gateway;
 }

@@ -8,10 +8,11 @@ import type { Nlri, UpdateFinding, UpdateMessage } from '../bgp/wire/index.js';
 import type { Config, StaticRouteConfig } from '../config/types.js';
 import { AttrStore, updateRoutes } from './attrs.js';
 import type { DecisionConfig } from './decision.js';
-import { LocRib } from './locrib.js';
-import type { PrefixEntry } from './locrib.js';
+import { LocRib, NONE, STALE } from './locrib.js';
+import type { FamilyRib, PrefixEntry } from './locrib.js';
 import type { Resolution } from './nexthop.js';
-import { canonicalPrefix } from './prefix.js';
+import type { PrefixTable } from './ptable.js';
+import { addressSortKey, canonicalPrefix } from './prefix.js';
 import { buildConnected, buildKernel, buildStatic } from './sources.js';
 import type { Built } from './sources.js';
 import type { BestChange, ConnectedRoute, Family, ImportFilter, KernelRoute, PathAttrs, PeerInfo, Route, RouteSource } from './types.js';
@@ -35,21 +36,33 @@ export interface UpdateResult {
   maxPrefixExceeded?: { accepted: number; limit: number; action: 'warn' | 'reset' | 'drop' };
 }
 
+/**
+ * The import outcome last computed for one received attribute set: with a filter whose result
+ * depends on the attributes only (ImportFilter.perAttributes), every prefix of an UPDATE shares
+ * it. Holds a reference on both ids.
+ */
+interface ImportMemo {
+  family: Family;
+  raw: number;
+  acc: number;
+}
+
 interface PeerState {
   info: PeerInfo;
   source: RouteSource;
+  /** The peer's index in the Loc-RIB's records. */
+  src: number;
   opts: PeerOptions;
   up: boolean;
-  /**
-   * Adj-RIB-In: prefix (or prefix#path-id with ADD-PATH) → the route, which carries what was
-   * received (`received`) and whether import accepted it (`accepted`: then it is in the Loc-RIB).
-   */
-  adjIn: Record<Family, Map<string, Route>>;
+  /** Adj-RIB-In size (records), accepted routes, stale routes. */
+  received: number;
   accepted: number;
+  stale: number;
   /** Routes a max-prefix `drop` limit refused during the current call. */
   refused: number;
   /** The current excess over the limit has been reported. */
   limitReported: boolean;
+  memo: ImportMemo | undefined;
 }
 
 export interface AdjInView {
@@ -61,18 +74,6 @@ export interface AdjInView {
 }
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
-const keyOf = (prefix: string, pathId: number): string => (pathId === 0 ? prefix : flat(`${prefix}#${pathId}`));
-let _sink = 0;
-/**
- * The codec builds prefix text with template literals: a cons string of three or four heap
- * objects. Reading a character flattens it in place and the GC then drops the cons wrappers, so
- * the text every table shares costs one flat string (the result goes to `_sink` so that the
- * optimiser keeps the read).
- */
-function flat(s: string): string {
-  _sink ^= s.charCodeAt(0);
-  return s;
-}
 const inPath = (attrs: PathAttrs, asn: number): boolean => attrs.asPath.some((s) => s.asns.includes(asn));
 
 export class Rib {
@@ -80,10 +81,12 @@ export class Rib {
   private cfg: RibConfig;
   private readonly loc: LocRib;
   private readonly peers = new Map<string, PeerState>();
+  /** Peer indexes free for reuse (an index stays taken while the peer has routes). */
+  private readonly freeSrc: number[] = [];
   private staticRoutes = new Map<string, Built>();
   private connected = new Map<string, Built>();
   private kernel = new Map<string, Built>();
-  private readonly loopMemo: { raw?: PathAttrs; info?: PeerInfo; cfg?: RibConfig; looped: boolean } = { looped: false };
+  private readonly loopMemo: { raw: number; info?: PeerInfo; cfg?: RibConfig; looped: boolean } = { raw: NONE, looped: false };
 
   constructor(cfg: RibConfig, opts: { store?: AttrStore } = {}) {
     this.cfg = cfg;
@@ -102,23 +105,31 @@ export class Rib {
   /** Session Established. A peer that comes back after a graceful restart keeps its stale routes. */
   peerUp(info: PeerInfo, opts: PeerOptions = {}): void {
     const state = this.peers.get(info.address);
+    const source: RouteSource = { kind: 'bgp', peer: info };
     if (state) {
       state.info = info;
-      state.source = { kind: 'bgp', peer: info };
-      state.opts = opts;
+      state.source = source;
+      this.setOptions(state, opts);
       state.up = true;
+      this.loc.sources[state.src] = { source, order: addressSortKey(info.address) };
       return;
     }
-    this.peers.set(info.address, {
-      info,
-      source: { kind: 'bgp', peer: info },
-      opts,
-      up: true,
-      adjIn: { ipv4: new Map(), ipv6: new Map() },
-      accepted: 0,
-      refused: 0,
-      limitReported: false,
-    });
+    const src = this.freeSrc.pop() ?? this.loc.sources.length;
+    this.loc.sources[src] = { source, order: addressSortKey(info.address) };
+    this.peers.set(info.address, { info, source, src, opts, up: true, received: 0, accepted: 0, stale: 0, refused: 0, limitReported: false, memo: undefined });
+  }
+
+  private setOptions(state: PeerState, opts: PeerOptions): void {
+    state.opts = opts;
+    this.forgetMemo(state);
+  }
+
+  private forgetMemo(state: PeerState): void {
+    const m = state.memo;
+    if (!m) return;
+    state.memo = undefined;
+    this.store.releaseId(m.raw);
+    if (m.acc !== NONE) this.store.releaseId(m.acc);
   }
 
   /**
@@ -130,14 +141,48 @@ export class Rib {
     const state = this.peers.get(address);
     if (!state) return;
     state.up = false;
+    this.forgetMemo(state);
     if (!opts.gracefulRestart) {
-      for (const family of FAMILIES) for (const r of [...state.adjIn[family].values()]) this.withdrawEntry(state, family, r);
-      this.peers.delete(address);
+      for (const family of FAMILIES) this.eachRecord(state, family, (f, pid, r) => this.withdrawRecord(state, f, pid, r));
+      this.dropPeer(state);
       return;
     }
     for (const family of FAMILIES) {
-      for (const r of state.adjIn[family].values()) r.stale = true;
+      this.eachRecord(state, family, (f, _pid, r) => {
+        if (f.flags[r]! & STALE) return;
+        f.flags[r]! |= STALE;
+        state.stale++;
+      });
     }
+  }
+
+  private dropPeer(state: PeerState): void {
+    this.peers.delete(state.info.address);
+    this.loc.sources[state.src] = undefined;
+    this.freeSrc.push(state.src);
+  }
+
+  /**
+   * Call `fn` for every record of a peer in a family. The records are listed first, so `fn` may
+   * remove the one it is given.
+   */
+  private eachRecord(state: PeerState, family: Family, fn: (f: FamilyRib, pid: number, r: number) => void): void {
+    const f = this.loc.fams[family];
+    let found = new Int32Array(64);
+    let n = 0;
+    for (let pid = 0; pid < f.pt.limit; pid++) {
+      for (let r = f.head[pid]!; r !== NONE; r = f.next[r]!) {
+        if (f.src[r] !== state.src) continue;
+        if (n + 2 > found.length) {
+          const more = new Int32Array(found.length * 2);
+          more.set(found);
+          found = more;
+        }
+        found[n++] = pid;
+        found[n++] = r;
+      }
+    }
+    for (let i = 0; i < n; i += 2) fn(f, found[i]!, found[i + 1]!);
   }
 
   /** Drop the still-stale routes of a peer (End-of-RIB for a family, or the restart timer). Returns how many. */
@@ -145,14 +190,14 @@ export class Rib {
     const state = this.peers.get(address);
     if (!state) return 0;
     let swept = 0;
-    for (const f of family ? [family] : FAMILIES) {
-      for (const r of [...state.adjIn[f].values()]) {
-        if (!r.stale) continue;
-        this.withdrawEntry(state, f, r);
+    for (const fam of family ? [family] : FAMILIES) {
+      this.eachRecord(state, fam, (f, pid, r) => {
+        if ((f.flags[r]! & STALE) === 0) return;
+        this.withdrawRecord(state, f, pid, r);
         swept++;
-      }
+      });
     }
-    if (!state.up && state.adjIn.ipv4.size === 0 && state.adjIn.ipv6.size === 0) this.peers.delete(address);
+    if (!state.up && state.received === 0) this.dropPeer(state);
     return swept;
   }
 
@@ -179,9 +224,12 @@ export class Rib {
         for (const n of a.nlri) result.withdrawn += this.withdraw(state, a.family, n);
         continue;
       }
-      const shared = this.store.intern(a.attrs);
-      for (const n of a.nlri) this.announceOne(state, a.family, flat(n.prefix), n.pathId ?? 0, this.store.intern(shared));
-      this.store.release(shared);
+      const raw = this.store.internId(a.attrs);
+      for (const n of a.nlri) {
+        this.store.retainId(raw);
+        this.announceOne(state, a.family, n.prefix, n.pathId ?? 0, raw);
+      }
+      this.store.releaseId(raw);
       result.announced += a.nlri.length;
     }
     const exceeded = this.checkLimit(state);
@@ -192,7 +240,7 @@ export class Rib {
   /** Announce one route from a peer with attributes as received (e.g. from an MRT dump or a test). */
   announce(address: string, family: Family, nlri: Nlri, attrs: PathAttrs): UpdateResult {
     const state = this.requirePeer(address);
-    this.announceOne(state, family, flat(nlri.prefix), nlri.pathId ?? 0, this.store.intern(attrs));
+    this.announceOne(state, family, nlri.prefix, nlri.pathId ?? 0, this.store.internId(attrs));
     const exceeded = this.checkLimit(state);
     return exceeded ? { announced: 1, withdrawn: 0, maxPrefixExceeded: exceeded } : { announced: 1, withdrawn: 0 };
   }
@@ -204,20 +252,24 @@ export class Rib {
   /** Run import again over a peer's Adj-RIB-In (a policy change: no route refresh needed). */
   reimport(address: string, opts?: PeerOptions): UpdateResult {
     const state = this.requirePeer(address);
-    if (opts) state.opts = opts;
+    if (opts) this.setOptions(state, opts);
+    else this.forgetMemo(state);
     for (const family of FAMILIES) {
-      for (const old of [...state.adjIn[family].values()]) {
-        const route = this.importRoute(state, family, old.prefix, old.pathId, old.received!);
-        if (route.accepted && old.accepted && route.attrs === old.attrs) {
-          // Same outcome: keep the route object, so nothing changes downstream.
-          this.store.release(route.attrs);
-          continue;
+      this.eachRecord(state, family, (f, pid, r) => {
+        const raw = f.raw[r]!;
+        const oldAcc = f.acc[r]!;
+        const acc = this.limitDrop(state, oldAcc !== NONE, this.importId(state, f, pid, raw));
+        if (acc === oldAcc) {
+          // Same outcome: nothing changes downstream.
+          if (acc !== NONE) this.store.releaseId(acc);
+          return;
         }
-        if (!route.accepted && !old.accepted) continue;
-        // The new route takes over the old one's reference on the received attributes.
-        route.stale = old.stale;
-        this.replace(state, family, old, route);
-      }
+        const stale = f.flags[r]! & STALE;
+        this.store.retainId(raw);
+        this.loc.update(f, pid, r, raw, acc);
+        f.flags[r] = stale;
+        state.accepted += (acc !== NONE ? 1 : 0) - (oldAcc !== NONE ? 1 : 0);
+      });
     }
     const exceeded = this.checkLimit(state);
     return exceeded ? { announced: 0, withdrawn: 0, maxPrefixExceeded: exceeded } : { announced: 0, withdrawn: 0 };
@@ -230,90 +282,103 @@ export class Rib {
   }
 
   /** `raw` carries a reference taken for this route. */
-  private announceOne(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs): void {
-    const old = state.adjIn[family].get(pathId === 0 ? prefix : keyOf(prefix, pathId));
-    // Sharing the text of the prefix already held keeps one string per prefix, not one per UPDATE.
-    const route = this.importRoute(state, family, old ? old.prefix : prefix, pathId, raw);
-    if (old) this.store.release(old.received!);
-    this.replace(state, family, old, route);
+  private announceOne(state: PeerState, family: Family, prefix: string, pathId: number, raw: number): void {
+    const f = this.loc.fams[family];
+    const pid = this.loc.acquire(f, prefix);
+    if (pid < 0) {
+      // Not a prefix of the family (the codec only produces valid ones; a caller's mistake).
+      this.store.releaseId(raw);
+      throw new RangeError(`not an ${family} prefix: ${prefix}`);
+    }
+    const r = this.loc.findRecord(f, pid, state.src, pathId);
+    const wasAccepted = r !== NONE && f.acc[r] !== NONE;
+    const acc = this.limitDrop(state, wasAccepted, this.importId(state, f, pid, raw));
+    if (r === NONE) {
+      this.loc.insert(f, pid, state.src, pathId, raw, acc);
+      state.received++;
+    } else {
+      // A route received again is no longer stale.
+      if (f.flags[r]! & STALE) state.stale--;
+      this.loc.update(f, pid, r, raw, acc);
+    }
+    state.accepted += (acc !== NONE ? 1 : 0) - (wasAccepted ? 1 : 0);
   }
 
-  /**
-   * Put a route (new, or a new import outcome) in place of `old` in the Adj-RIB-In and the
-   * Loc-RIB, enforcing a max-prefix `drop` limit. Releases `old`'s references except `received`.
-   */
-  private replace(state: PeerState, family: Family, old: Route | undefined, route: Route): void {
+  /** RFC 4271-style max-prefix with action drop: a new accepted route over the limit is refused. */
+  private limitDrop(state: PeerState, wasAccepted: boolean, acc: number): number {
     const limit = state.opts.maxPrefix;
-    const wasAccepted = old?.accepted === true;
-    if (route.accepted && !wasAccepted && limit?.action === 'drop' && state.accepted >= limit.limit) {
-      this.store.release(route.attrs);
-      route.attrs = route.received!;
-      route.accepted = false;
-      state.refused++;
-    }
-    state.adjIn[family].set(route.pathId === 0 ? route.prefix : keyOf(route.prefix, route.pathId), route);
-    if (route.accepted) this.loc.upsert(route);
-    else if (old && wasAccepted) this.loc.remove(old);
-    state.accepted += (route.accepted ? 1 : 0) - (wasAccepted ? 1 : 0);
+    if (acc === NONE || wasAccepted || limit?.action !== 'drop' || state.accepted < limit.limit) return acc;
+    this.store.releaseId(acc);
+    state.refused++;
+    return NONE;
   }
 
   private withdraw(state: PeerState, family: Family, n: Nlri): number {
-    const r = state.adjIn[family].get(keyOf(n.prefix, n.pathId ?? 0));
-    if (!r) return 0;
-    this.withdrawEntry(state, family, r);
+    const f = this.loc.fams[family];
+    const pid = f.pt.find(n.prefix);
+    if (pid < 0) return 0;
+    const r = this.loc.findRecord(f, pid, state.src, n.pathId ?? 0);
+    if (r === NONE) return 0;
+    this.withdrawRecord(state, f, pid, r);
     return 1;
   }
 
-  private withdrawEntry(state: PeerState, family: Family, r: Route): void {
-    state.adjIn[family].delete(keyOf(r.prefix, r.pathId));
-    this.store.release(r.received!);
-    if (r.accepted) {
-      this.loc.remove(r);
-      state.accepted--;
-    }
+  private withdrawRecord(state: PeerState, f: FamilyRib, pid: number, r: number): void {
+    if (f.acc[r] !== NONE) state.accepted--;
+    if (f.flags[r]! & STALE) state.stale--;
+    state.received--;
+    this.loc.remove(f, pid, r);
   }
 
   /**
-   * Import: loop checks, then the import filter. Returns the route carrying `raw` as `received`
-   * (no reference taken for it here); when accepted, its attributes are interned (one reference
-   * taken), else they are `raw`.
+   * Import: loop checks, then the import filter. Returns the accepted attributes' id (one
+   * reference taken) or NONE when import rejects the route.
    */
-  private importRoute(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs): Route {
+  private importId(state: PeerState, f: FamilyRib, pid: number, raw: number): number {
+    const m = state.memo;
+    if (m && m.raw === raw && m.family === f.family) {
+      if (m.acc !== NONE) this.store.retainId(m.acc);
+      return m.acc;
+    }
+    const acc = this.runImport(state, f, pid, raw);
+    if (state.opts.importFilter && !state.opts.importFilter.perAttributes) return acc;
+    // The outcome depends on the attributes only: remember it for the next prefixes.
+    this.forgetMemo(state);
+    this.store.retainId(raw);
+    if (acc !== NONE) this.store.retainId(acc);
+    state.memo = { family: f.family, raw, acc };
+    return acc;
+  }
+
+  private runImport(state: PeerState, f: FamilyRib, pid: number, rawId: number): number {
     const peer = state.info;
-    if (this.looped(state, raw)) return rejected(state, family, prefix, pathId, raw);
+    const raw = this.store.attrs(rawId);
+    if (this.looped(state, rawId, raw)) return NONE;
     let attrs = raw;
     if (!peer.ibgp && raw.localPref !== undefined) {
       // RFC 4271 §5.1.5: LOCAL_PREF received from an external peer is ignored.
       attrs = { ...raw };
       delete attrs.localPref;
     }
-    // A route with a next hop gets its resolution fields in the literal: the Loc-RIB sets them
-    // at once, and properties added later would cost each route a separate property store.
-    const route = bgpRoute(state, family, prefix, pathId, raw, attrs);
     const filter = state.opts.importFilter;
     if (filter) {
+      const route: Route = { family: f.family, prefix: f.pt.text(pid), pathId: 0, source: state.source, type: 'unicast', attrs, stale: false, received: raw, accepted: true };
       const out = filter(route, peer);
-      if (!out) return rejected(state, family, prefix, pathId, raw);
-      route.attrs = out;
-      if (out.nextHop === '' && route.resolved !== undefined) {
-        // A policy that removed the next hop: the route needs no resolution after all.
-        delete route.resolved;
-        delete route.igpCost;
-      }
+      if (!out) return NONE;
+      attrs = out;
     }
-    route.attrs = this.store.intern(route.attrs);
-    return route;
+    return this.store.internId(attrs);
   }
 
   /** The loop checks, remembered for the last set seen: every prefix of an UPDATE shares it. */
-  private looped(state: PeerState, raw: PathAttrs): boolean {
+  private looped(state: PeerState, rawId: number, raw: PathAttrs): boolean {
     const memo = this.loopMemo;
-    if (memo.raw === raw && memo.info === state.info && memo.cfg === this.cfg) return memo.looped;
+    if (memo.raw === rawId && memo.info === state.info && memo.cfg === this.cfg) return memo.looped;
     // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is a loop and not accepted.
     let looped = inPath(raw, this.cfg.localAs);
     // RFC 4456 §8: a reflected route that carries our ORIGINATOR_ID or our CLUSTER_ID has looped.
     if (!looped && state.info.ibgp) looped = raw.originatorId === this.cfg.routerId || raw.clusterList.includes(this.cfg.clusterId);
-    memo.raw = raw;
+    memo.raw = rawId;
     memo.info = state.info;
     memo.cfg = this.cfg;
     memo.looped = looped;
@@ -362,7 +427,7 @@ export class Rib {
         continue;
       }
       this.kernel.set(key, b);
-      this.loc.upsert(b.route);
+      this.loc.upsertOther(b.route);
     }
     this.loc.settle();
   }
@@ -373,13 +438,13 @@ export class Rib {
     const have = key === undefined ? undefined : this.kernel.get(key);
     if (!have || key === undefined) return;
     this.kernel.delete(key);
-    this.loc.remove(have.route);
+    this.loc.removeOther(have.route);
     this.loc.settle();
   }
 
   private sync(current: Map<string, Built>, next: Map<string, Built>): Map<string, Built> {
     for (const [key, b] of current) {
-      if (next.get(key)?.sig !== b.sig) this.loc.remove(b.route);
+      if (next.get(key)?.sig !== b.sig) this.loc.removeOther(b.route);
     }
     for (const [key, b] of next) {
       const have = current.get(key);
@@ -387,7 +452,7 @@ export class Rib {
         this.store.release(b.route.attrs);
         next.set(key, have);
       } else {
-        this.loc.upsert(b.route);
+        this.loc.upsertOther(b.route);
       }
     }
     this.loc.settle();
@@ -403,7 +468,17 @@ export class Rib {
 
   /** The current best set of every prefix of a family (an Adj-RIB-Out's initial dump). */
   *bestRoutes(family: Family): IterableIterator<BestChange> {
-    for (const e of this.loc.entries(family)) if (e.best.length) yield { family, prefix: e.prefix, best: e.best };
+    const f = this.loc.fams[family];
+    for (let pid = 0; pid < f.pt.limit; pid++) {
+      if (!f.pt.live(pid) || f.best[pid] === NONE) continue;
+      const prefix = f.pt.text(pid);
+      yield { family, prefix, best: this.loc.bestRoutes(f, pid, prefix), id: pid };
+    }
+  }
+
+  /** The prefix tables the ids in BestChange records refer to (for Adj-RIB-Outs). */
+  get prefixTables(): Readonly<Record<Family, PrefixTable>> {
+    return { ipv4: this.loc.fams.ipv4.pt, ipv6: this.loc.fams.ipv6.pt };
   }
 
   /** Every prefix of a family with all its candidates (routectl show rib). */
@@ -426,40 +501,19 @@ export class Rib {
   *adjRibIn(address: string, family: Family): IterableIterator<AdjInView> {
     const state = this.peers.get(address);
     if (!state) return;
-    for (const r of state.adjIn[family].values()) {
-      yield { prefix: r.prefix, pathId: r.pathId, attrs: r.received!, accepted: r.accepted === true, stale: r.stale };
-    }
+    const views: AdjInView[] = [];
+    this.eachRecord(state, family, (f, pid, r) => {
+      const acc = f.acc[r]!;
+      views.push({ prefix: f.pt.text(pid), pathId: f.pathId[r]!, attrs: this.store.attrs(f.raw[r]!), accepted: acc !== NONE, stale: (f.flags[r]! & STALE) !== 0 });
+    });
+    yield* views;
   }
 
   peerStats(address: string): { received: number; accepted: number; stale: number; up: boolean } | undefined {
     const state = this.peers.get(address);
     if (!state) return undefined;
-    let received = 0;
-    let stale = 0;
-    for (const family of FAMILIES) {
-      received += state.adjIn[family].size;
-      for (const r of state.adjIn[family].values()) if (r.stale) stale++;
-    }
-    return { received, accepted: state.accepted, stale, up: state.up };
+    return { received: state.received, accepted: state.accepted, stale: state.stale, up: state.up };
   }
-}
-
-/**
- * A BGP route as import builds it: one literal per shape (with or without next-hop resolution
- * fields) so that every route of a table shares a hidden class and no property is added later.
- */
-function bgpRoute(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs, attrs: PathAttrs): Route {
-  const source = state.source;
-  return attrs.nextHop === ''
-    ? { family, prefix, pathId, source, type: 'unicast', attrs, stale: false, received: raw, accepted: true }
-    : { family, prefix, pathId, source, type: 'unicast', attrs, stale: false, resolved: false, igpCost: 0, gateway: undefined, interface: undefined, received: raw, accepted: true };
-}
-
-/** A route import did not accept: in the Adj-RIB-In only, with the attributes as received. */
-function rejected(state: PeerState, family: Family, prefix: string, pathId: number, raw: PathAttrs): Route {
-  const route = bgpRoute(state, family, prefix, pathId, raw, raw);
-  route.accepted = false;
-  return route;
 }
 
 function decisionConfig(cfg: RibConfig): DecisionConfig {

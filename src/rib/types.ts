@@ -89,7 +89,11 @@ export interface Route {
 }
 
 /** Filters the daemon plugs the policy engine into: attributes to use (new or same), or null to reject. */
-export type ImportFilter = (route: Route, peer: PeerInfo) => PathAttrs | null;
+/**
+ * `perAttributes`: the filter's outcome depends on the attributes (and family and peer) only,
+ * never on the prefix, so the RIB runs it once per attribute set of an UPDATE.
+ */
+export type ImportFilter = ((route: Route, peer: PeerInfo) => PathAttrs | null) & { perAttributes?: boolean };
 export type ExportFilter = (route: Route, peer: PeerInfo) => PathAttrs | null;
 
 /** A kernel route read from netlink (routes of other protocols, not our own). */
@@ -131,4 +135,6 @@ export interface BestChange {
   best: readonly Route[];
   /** The step that made best[0] win over the closest contender. */
   step?: DecisionStep;
+  /** The prefix's id in the RIB's prefix table (Rib.prefixTables), valid until the next drain. */
+  id?: number;
 }

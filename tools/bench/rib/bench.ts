@@ -147,6 +147,7 @@ function main(): void {
       codec: CTX,
       families: ['ipv4', 'ipv6'],
       store: rib.store,
+      prefixes: rib.prefixTables,
     });
     outs.push(out);
     exportS += time(() => {
