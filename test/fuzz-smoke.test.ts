@@ -2,7 +2,7 @@
 // (tools/fuzz; the long benchmark runs are `node dist/tools/fuzz/fuzz.js --runs 10000000`).
 // Serial: the targets share the process's one coverage session.
 import test from 'ava';
-import { fuzz } from '../tools/fuzz/engine.js';
+import { fuzz, type Target } from '../tools/fuzz/engine.js';
 import { TARGETS } from '../tools/fuzz/targets.js';
 import { SEEDS } from '../tools/fuzz/seeds.js';
 
@@ -23,3 +23,25 @@ for (const name of ['codec', 'mrt', 'session']) {
     t.true(s.peakHeapMiB < 256, `peak heap ${s.peakHeapMiB} MiB`);
   });
 }
+
+/** Four nested byte checks: blind chance is 2^-32 per input, coverage makes it one byte at a time. */
+const planted: Target = {
+  name: 'planted',
+  maxLen: 64,
+  run(d) {
+    if (d[3] === 0x42) {
+      if (d[7] === 0x47) {
+        if (d[11] === 0x50) {
+          if (d[13] === 0x21) return 'planted bug reached';
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+test.serial('the engine is coverage-guided: it reaches a bug behind four nested byte checks', async (t) => {
+  const s = await fuzz(planted, { runs: 2_000_000, seed: SEED, seeds: [new Uint8Array(16)], coverUrl: 'fuzz-smoke.test.js' });
+  t.log(`found after ${s.runs} runs, corpus ${s.corpus}`);
+  t.is(s.findings[0]?.message, 'planted bug reached');
+});

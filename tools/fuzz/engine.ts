@@ -84,9 +84,18 @@ interface ScriptCoverage {
   functions: { ranges: Range[] }[];
 }
 
-/** Block coverage through an in-process inspector session (its calls complete synchronously). */
+/**
+ * Block coverage through an in-process inspector session (its calls complete synchronously).
+ *
+ * V8 reports a function's ranges nested, and leaves out a block whose count equals its
+ * enclosing range's: one input that runs a block shows no range for it, only the blocks it did
+ * not run (count 0). So every range ever reported is remembered per function, and a block's
+ * count is that of the innermost range reported now that contains it.
+ */
 class Coverage {
   private readonly session = new Session();
+  /** Per function (url and start): every block range seen, as [start, end]. */
+  private readonly known = new Map<string, Map<string, [number, number]>>();
   constructor(private readonly urlPart: string) {
     this.session.connect();
     this.call('Profiler.enable', {});
@@ -109,7 +118,14 @@ class Coverage {
     for (const s of r.result) {
       if (!s.url.includes(this.urlPart)) continue;
       for (const f of s.functions) {
-        for (const range of f.ranges) if (range.count > 0) keys.push(`${s.url}:${range.startOffset}:${range.endOffset}`);
+        const head = f.ranges[0];
+        if (!head) continue;
+        const fk = `${s.url}:${head.startOffset}`;
+        let blocks = this.known.get(fk);
+        if (!blocks) this.known.set(fk, (blocks = new Map()));
+        for (const range of f.ranges) blocks.set(`${range.startOffset}:${range.endOffset}`, [range.startOffset, range.endOffset]);
+        if (head.count === 0) continue;
+        for (const [k, [start, end]] of blocks) if (innermostCount(f.ranges, start, end) > 0) keys.push(`${s.url}:${k}`);
       }
     }
     return keys;
@@ -118,6 +134,15 @@ class Coverage {
     this.call('Profiler.stopPreciseCoverage', {});
     this.session.disconnect();
   }
+}
+
+/** Count of the smallest reported range that contains [start, end]. */
+function innermostCount(ranges: Range[], start: number, end: number): number {
+  let best: Range | undefined;
+  for (const r of ranges) {
+    if (r.startOffset <= start && r.endOffset >= end && (!best || r.endOffset - r.startOffset < best.endOffset - best.startOffset)) best = r;
+  }
+  return best?.count ?? 0;
 }
 
 const INTERESTING8 = [0, 1, 2, 0x7f, 0x80, 0xfe, 0xff];
@@ -253,8 +278,22 @@ export async function fuzz(target: Target, o: RunOptions): Promise<Stats> {
       msg = `threw: ${(e as Error)?.stack ?? String(e)}`;
     }
     runs++;
-    if (msg !== undefined) findings.push({ kind: 'crash', message: msg, input });
+    if (msg !== undefined) findings.push({ kind: 'crash', message: withStack(input) ?? msg, input });
     else if (performance.now() - t > slowMs && slowAgain(input)) findings.push({ kind: 'slow', message: `took ${Math.round(performance.now() - t)} ms twice`, input });
+  };
+  // The codec and the MRT reader fail through Error subclasses by design: capturing a stack for
+  // each costs a fifth of the run, so stacks are off while fuzzing and on for a finding's replay.
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const withStack = (input: Uint8Array): string | undefined => {
+    Error.stackTraceLimit = stackLimit;
+    try {
+      return target.run(input);
+    } catch (e) {
+      return `threw: ${(e as Error)?.stack ?? String(e)}`;
+    } finally {
+      Error.stackTraceLimit = 0;
+    }
   };
   // A pause of the whole process (GC, a machine shared with other jobs) is not the input's doing:
   // only an input that is slow again when replayed is reported.
@@ -327,5 +366,6 @@ export async function fuzz(target: Target, o: RunOptions): Promise<Stats> {
     }
   }
   cov.close();
+  Error.stackTraceLimit = stackLimit;
   return stats();
 }
