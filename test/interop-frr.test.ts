@@ -5,7 +5,8 @@
 // reset (routed closes with a FIN after the NOTIFICATION, never with unread data, which would make
 // Linux send a RST). FRR originates prefixes with `network … route-map` (MED, origin,
 // community), withdraws one with `no network`, and asks for a refresh with `clear bgp … soft in`,
-// which routed answers within Enhanced Route Refresh markers (RFC 7313).
+// which routed answers within Enhanced Route Refresh markers (RFC 7313); routed asks FRR the same
+// with `routectl neighbor X refresh in`.
 
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -77,8 +78,10 @@ test('FRR: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawal,
     localAs: ROUTED_AS,
     staticRoutes: [{ prefix: P.ours4 }, { prefix: P.ours6 }],
     neighbors: [
-      { address: a.frr.v4, remoteAs: FRR_AS, localAddress: a.routed.v4, families: ['ipv4'] },
-      { address: a.frr.v6, remoteAs: FRR_AS, localAddress: a.routed.v6, families: ['ipv6'] },
+      // Graceful restart on: FRR sends End-of-RIB only to peers with the capability, and ignores
+      // ROUTE-REFRESH requests until it has sent one ("rcvd route-refresh (REQUEST) … before EoR").
+      { address: a.frr.v4, remoteAs: FRR_AS, localAddress: a.routed.v4, families: ['ipv4'], gracefulRestart: { enabled: true } },
+      { address: a.frr.v6, remoteAs: FRR_AS, localAddress: a.routed.v6, families: ['ipv6'], gracefulRestart: { enabled: true } },
       { address: a.frr.bad, remoteAs: 65999, localAddress: a.routed.bad, families: ['ipv4'] },
     ],
   });
@@ -136,6 +139,16 @@ test('FRR: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawal,
   }
   await frr.waitRoute(P.ours4, WAIT);
   await frr.waitRoute(P.ours6, WAIT);
+  // And the other way: routed asks FRR (`neighbor X refresh in`); FRR answers between its own
+  // BoRR and EoRR, and routed purges nothing FRR sent again.
+  for (const peer of [a.frr.v4, a.frr.v6]) {
+    const rr = await routed.ctl(['neighbor', peer, 'refresh', 'in']);
+    t.is(rr.code, 0, rr.stderr);
+    const eorr = (): boolean => routed.log().split('\n').some((l) => l.includes(`peer=${peer} `) && l.includes('EoRR received, 0 stale routes purged'));
+    await pollUntil(async () => eorr(), WAIT, `routed receives FRR's answer from ${peer} between BoRR and EoRR`, () => routed.logTail() + frr.logTail());
+  }
+  t.like(await routed.best(P.v4), { neighbor: a.frr.v4, med: 40 });
+  t.like(await routed.best(P.v6), { neighbor: a.frr.v6, med: 40 });
 
   // Bad peer AS on e1: routed refuses FRR's OPEN with 2/2, and FRR logs that it received it.
   let last = '';

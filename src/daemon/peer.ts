@@ -14,6 +14,7 @@ import type { ExportFilter, Family, ImportFilter, PeerInfo, Rib } from '../rib/i
 import type { NeighborView } from '../mgmt/views.js';
 import type { Logger } from './log.js';
 import { prefixLengthFilter } from './prefix-length.js';
+import { RefreshSweep } from './refresh-sweep.js';
 import { messageSizeFilter } from './message-size.js';
 
 /** What a peer needs from the daemon around it. */
@@ -49,6 +50,8 @@ export class Peer {
   readonly endOfRib = new Set<string>();
   /** Families re-advertised after an enhanced ROUTE-REFRESH request, whose EoRR is still to send. */
   private readonly refreshEnds = new Set<Family>();
+  /** The peer's enhanced route refresh in progress (RFC 7313): what it has not sent again yet. */
+  private readonly refreshSweep = new RefreshSweep();
   /** UPDATE messages received and sent over this neighbour's sessions (metrics). */
   updatesIn = 0;
   updatesOut = 0;
@@ -121,6 +124,7 @@ export class Peer {
     this.lastError = undefined;
     this.endOfRib.clear();
     this.refreshEnds.clear();
+    this.refreshSweep.reset();
     // The restart timer has done its job once the session is back; what is still stale now waits
     // for End-of-RIB, bounded by a stale-path timer (FRR's stalepath-time, 360 s) so that a peer
     // that never sends End-of-RIB cannot keep stale routes for ever (RFC 4724 §4.2).
@@ -174,6 +178,7 @@ export class Peer {
     const n = this.session.negotiated;
     if (!n) return;
     this.updatesIn++;
+    if (this.refreshSweep.active) this.refreshSweep.seen(msg);
     for (const f of findings) {
       this.host.log.warn(`UPDATE ${f.action}: ${f.reason}`, { peer: this.address, event: 'rfc7606', action: f.action, attr: f.attrCode });
     }
@@ -205,15 +210,26 @@ export class Peer {
   private onRouteRefresh(msg: RouteRefreshMessage): void {
     const family = msg.afi === 1 ? 'ipv4' : msg.afi === 2 ? 'ipv6' : undefined;
     if (msg.subtype !== 0) {
-      // The peer's own BoRR/EoRR (RFC 7313) around its answer to our request: its re-sent
-      // routes replace the old ones as they come; routes it no longer has stay until withdrawn.
-      this.host.log.info(`ROUTE-REFRESH ${msg.subtype === 1 ? 'BoRR' : 'EoRR'} received`, { peer: this.address, event: 'route-refresh-marker', family: family ?? `afi ${msg.afi}` });
+      if (family) this.onRefreshMarker(family, msg.subtype);
       return;
     }
     if (!this.adjOut) return;
     this.host.log.info(`ROUTE-REFRESH received, re-sending the Adj-RIB-Out`, { peer: this.address, event: 'route-refresh', family: family ?? `afi ${msg.afi}` });
     if (family) this.readvertise(family, this.session.negotiated?.enhancedRouteRefresh === true);
     this.pump();
+  }
+
+  /**
+   * The peer's BoRR and EoRR around its answer to our request (RFC 7313 §4): its routes of the
+   * family are stale from the BoRR; at the EoRR those it did not send again are purged.
+   */
+  private onRefreshMarker(family: Family, subtype: number): void {
+    const marker = subtype === 1 ? 'BoRR' : 'EoRR';
+    let purged = 0;
+    if (subtype === 1) this.refreshSweep.begin(family, this.host.rib.adjRibIn(this.address, family));
+    else for (const n of this.refreshSweep.end(family) ?? []) purged += this.host.rib.withdrawRoute(this.address, family, n).withdrawn;
+    this.host.log.info(`ROUTE-REFRESH ${marker} received${subtype === 2 ? `, ${purged} stale routes purged` : ''}`, { peer: this.address, event: 'route-refresh-marker', family, marker, ...(subtype === 2 && { purged }) });
+    if (purged) this.host.schedule();
   }
 
   /**
