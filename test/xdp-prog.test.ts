@@ -203,3 +203,21 @@ test.serial('map API round trips: dump, get, next hop decode', (t) => {
   xdp.nextHops.clear(3);
   t.is(xdp.nextHops.get(3).flags, 0);
 });
+
+test.serial('bulk writes: setMany and setManyAsync store every entry of an unsorted list, both families at once', async (t) => {
+  // Addresses in descending order with mixed lengths: the radix sort must keep each key with its value.
+  const v4: [string, number][] = [];
+  for (let i = 199; i >= 100; i--) v4.push([`198.19.${i}.0/24`, i], [`198.19.${i}.128/25`, i + 1000]);
+  const v6: [string, number][] = [];
+  for (let i = 99; i >= 0; i--) v6.push([`2001:db8:ff${i.toString(16).padStart(2, '0')}::/48`, i], [`2001:db8:ff${i.toString(16).padStart(2, '0')}:8000::/49`, i + 1000]);
+  await Promise.all([xdp.v4.setManyAsync(v4, 7), xdp.v6.setManyAsync(v6, 7)]);
+  const got4 = new Map(xdp.v4.dump());
+  const got6 = new Map(xdp.v6.dump());
+  for (const [p, id] of v4) t.is(got4.get(p), id, p);
+  for (const [p, id] of v6) t.is(got6.get(p), id, p);
+  t.is(xdp.v4.deleteMany(v4.map(([p]) => p)), v4.length);
+  t.is(xdp.v6.deleteMany(v6.map(([p]) => p)), v6.length);
+  xdp.v4.setMany(v4.map(([p, id]) => [p, id + 1] as const), 5);
+  for (const [p, id] of v4) t.is(xdp.v4.get(p), id + 1, p);
+  t.is(xdp.v4.deleteMany(v4.map(([p]) => p)), v4.length);
+});

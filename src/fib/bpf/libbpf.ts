@@ -37,6 +37,9 @@ export interface TestRunOpts {
 
 type Ptr = unknown;
 
+/** A koffi function that can also run on a libuv worker thread (`.async(...args, callback)`). */
+type WithAsync<A extends unknown[], R> = ((...args: A) => R) & { async: (...args: [...A, (err: unknown, result: R) => void]) => void };
+
 export interface Libbpf {
   objectOpenFile(path: string, opts: null): Ptr | null;
   objectLoad(obj: Ptr): number;
@@ -59,7 +62,7 @@ export interface Libbpf {
   lookup(fd: number, key: Buffer, value: Buffer): number;
   delete(fd: number, key: Buffer): number;
   getNextKey(fd: number, key: Buffer | null, next: Buffer): number;
-  updateBatch(fd: number, keys: Buffer, values: Buffer, count: Uint32Array, opts: null): number;
+  updateBatch: WithAsync<[fd: number, keys: Buffer, values: Buffer, count: Uint32Array, opts: null], number>;
   deleteBatch(fd: number, keys: Buffer, count: Uint32Array, opts: null): number;
   lookupBatch(fd: number, inBatch: Buffer | null, outBatch: Buffer, keys: Buffer, values: Buffer, count: Uint32Array, opts: null): number;
   testRun(progFd: number, opts: TestRunOpts): number;

@@ -12,19 +12,32 @@ import type { BpfMap } from './object.js';
 
 export type Family = 4 | 6;
 
+/** The length after the slash, read from char codes (a full table has a million of these): -1 if malformed. */
+function prefixLength(prefix: string, slash: number): number {
+  const digits = prefix.length - slash - 1;
+  if (digits < 1 || digits > 3) return -1;
+  let len = 0;
+  for (let i = slash + 1; i < prefix.length; i++) {
+    const d = prefix.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    len = len * 10 + d;
+  }
+  return len;
+}
+
 /** Write "addr/len" as an LPM key {prefixlen (LE), address with host bits cleared}. */
 export function encodePrefix(family: Family, prefix: string, buf: Buffer, off = 0): void {
   const slash = prefix.indexOf('/');
   const bytes = family === 4 ? 4 : 16;
-  const len = slash < 0 ? bytes * 8 : Number(prefix.slice(slash + 1));
+  const len = slash < 0 ? bytes * 8 : prefixLength(prefix, slash);
   const end = slash < 0 ? prefix.length : slash;
   const ok = family === 4 ? parseIpv4(prefix, buf, off + 4, 0, end) : parseIpv6(prefix, buf, off + 4, 0, end);
-  if (!ok || !Number.isInteger(len) || len < 0 || len > bytes * 8) throw new RangeError(`not an IPv${family} prefix: ${prefix}`);
+  if (!ok || len < 0 || len > bytes * 8) throw new RangeError(`not an IPv${family} prefix: ${prefix}`);
   buf.writeUInt32LE(len, off);
-  for (let i = 0; i < bytes; i++) {
-    const keep = Math.min(8, Math.max(0, len - i * 8));
-    buf[off + 4 + i]! &= (0xff << (8 - keep)) & 0xff;
-  }
+  // Host bits: the partial byte, then whole bytes after it.
+  let i = len >> 3;
+  if (i < bytes && (len & 7) !== 0) buf[off + 4 + i++]! &= (0xff00 >> (len & 7)) & 0xff;
+  for (; i < bytes; i++) buf[off + 4 + i] = 0;
 }
 
 export function decodePrefix(family: Family, buf: Buffer, off = 0): string {
@@ -64,22 +77,44 @@ export class LpmMap {
    * address order. Written in batches of `chunk`; a batch is not atomic, so on error some
    * entries are in and the error says how many of that batch (`done`).
    */
-  setMany(entries: ReadonlyArray<readonly [string, number]>, chunk = 16384): void {
+  setMany(entries: ReadonlyArray<readonly [string, number]>, chunk = 65536): void {
+    const { keys, values } = this.packSorted(entries);
     const ks = this.keySize;
-    const keys = Buffer.alloc(entries.length * ks);
-    for (let i = 0; i < entries.length; i++) encodePrefix(this.family, entries[i]![0], keys, i * ks);
-    const order = sortedOrder(keys, ks, entries.length);
-    const kb = Buffer.alloc(Math.min(chunk, entries.length) * ks);
-    const vb = Buffer.alloc(Math.min(chunk, entries.length) * RoutedRouteSize);
     for (let start = 0; start < entries.length; start += chunk) {
       const n = Math.min(chunk, entries.length - start);
-      for (let j = 0; j < n; j++) {
-        const i = order[start + j]!;
-        keys.copy(kb, j * ks, i * ks, i * ks + ks);
-        vb.writeUInt32LE(entries[i]![1], j * RoutedRouteSize);
-      }
-      this.map.updateBatch(kb, vb, n);
+      this.map.updateBatch(keys.subarray(start * ks), values.subarray(start * RoutedRouteSize), n);
     }
+  }
+
+  /**
+   * setMany with the kernel's work on a libuv worker thread, one batch in flight: the tries of
+   * the two families fill in parallel (each trie has its own lock) while this thread encodes.
+   */
+  async setManyAsync(entries: ReadonlyArray<readonly [string, number]>, chunk = 65536): Promise<void> {
+    const { keys, values } = this.packSorted(entries);
+    const ks = this.keySize;
+    for (let start = 0; start < entries.length; start += chunk) {
+      const n = Math.min(chunk, entries.length - start);
+      await this.map.updateBatchAsync(keys.subarray(start * ks), values.subarray(start * RoutedRouteSize), n);
+    }
+  }
+
+  /** Keys and values packed back to back in address order, for the batch calls. */
+  packSorted(entries: ReadonlyArray<readonly [string, number]>): { keys: Buffer; values: Buffer } {
+    const n = entries.length;
+    const words = this.keySize / 4;
+    const raw = new Uint32Array(n * words);
+    const rawBuf = Buffer.from(raw.buffer);
+    for (let i = 0; i < n; i++) encodePrefix(this.family, entries[i]![0], rawBuf, i * this.keySize);
+    const order = sortedOrder(rawBuf, this.keySize, n);
+    const sorted = new Uint32Array(n * words);
+    const values = new Uint32Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = order[j]!;
+      for (let w = 0; w < words; w++) sorted[j * words + w] = raw[i * words + w]!;
+      values[j] = entries[i]![1];
+    }
+    return { keys: Buffer.from(sorted.buffer), values: Buffer.from(values.buffer) };
   }
 
   /** Bulk delete; returns how many were present and deleted. */
@@ -116,23 +151,35 @@ export class LpmMap {
   }
 }
 
-/** Indices of the packed keys sorted by address bytes, then prefix length. */
+/**
+ * Indices of the packed keys in address order, then prefix length: an LSD radix sort on 16-bit
+ * digits (prefix length first, then the address from its last significant digit up), a few
+ * linear passes instead of a comparison sort's million comparator calls. IPv6 keys are ordered
+ * by their first 64 bits and length: what a full table's prefixes differ in.
+ */
 function sortedOrder(keys: Buffer, ks: number, n: number): Uint32Array {
-  const order = new Uint32Array(n);
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  if (ks === RoutedV4KeySize && n < 2 ** 24) {
-    // Native numeric sort of address << 32 | len << 24 | index, no comparator calls.
-    const packed = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) {
-      const hi = keys.readUInt32BE(i * ks + 4);
-      const lo = ((keys.readUInt32LE(i * ks) << 24) | i) >>> 0;
-      packed[i] = (BigInt(hi) << 32n) | BigInt(lo);
+  const digit = new Uint16Array(n);
+  const count = new Uint32Array(65537);
+  const addrBytes = Math.min(ks - 4, 8);
+  // Digit offsets, least significant first: length (LE u32 at 0, < 129), then address pairs.
+  const passes = [-1];
+  for (let b = addrBytes - 2; b >= 0; b -= 2) passes.push(4 + b);
+  for (const at of passes) {
+    if (at < 0) for (let i = 0; i < n; i++) digit[i] = keys[i * ks]!;
+    else for (let i = 0; i < n; i++) digit[i] = (keys[i * ks + at]! << 8) | keys[i * ks + at + 1]!;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[digit[i]! + 1]!++;
+    for (let d = 1; d < 65537; d++) count[d]! += count[d - 1]!;
+    for (let j = 0; j < n; j++) {
+      const i = order[j]!;
+      next[count[digit[i]!]!++] = i;
     }
-    packed.sort();
-    for (let i = 0; i < n; i++) order[i] = Number(packed[i]! & 0xffffffn);
-    return order;
+    [order, next] = [next, order];
   }
-  return order.sort((a, b) => keys.compare(keys, b * ks + 4, b * ks + ks, a * ks + 4, a * ks + ks) || keys.readUInt32LE(a * ks) - keys.readUInt32LE(b * ks));
+  return order;
 }
 
 /** "aa:bb:cc:dd:ee:ff" → 6 bytes. */

@@ -122,6 +122,22 @@ export class BpfMap {
     if (r < 0) throw Object.assign(new BpfError(`update_batch ${this.name}`, -r), { done: this.countBuf[0] });
   }
 
+  /**
+   * updateBatch on a libuv worker thread (koffi async): the kernel inserts while this thread goes
+   * on (encoding the next family, serving the event loop). The buffers must stay untouched until
+   * the promise settles; a rejection carries `done` as updateBatch's does.
+   */
+  updateBatchAsync(keys: Buffer, values: Buffer, count: number): Promise<void> {
+    const n = new Uint32Array([count]);
+    return new Promise((resolve, reject) => {
+      libbpf().updateBatch.async(this.fd, keys, values, n, null, (err: unknown, r: number) => {
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else if (r < 0) reject(Object.assign(new BpfError(`update_batch ${this.name}`, -r), { done: n[0] }));
+        else resolve();
+      });
+    });
+  }
+
   /** Delete count packed keys; returns how many were deleted before an absent key stopped it. */
   deleteBatch(keys: Buffer, count: number): number {
     this.countBuf[0] = count;

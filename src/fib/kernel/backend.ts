@@ -10,6 +10,7 @@ import { errnoName, MsgWriter, RT_TABLE_MAIN, familyNumber } from './nlmsg.js';
 import { NexthopTable, gatewayFamily, groupKey, singleKey, writeDelNexthop, writeNexthop } from './nexthops.js';
 import type { NhMember, NhObject } from './nexthops.js';
 import { NetlinkError, NlSocket } from './socket.js';
+import { BulkSocket } from './bulk.js';
 import { normMetric, rtnOf, writeDelete, writeReplace } from './routes.js';
 import type { ResolvedHop, RouteTarget } from './routes.js';
 import { dumpLinks, dumpNexthops, dumpRoutes, routeOif } from './lookup.js';
@@ -22,13 +23,15 @@ const ENODEV = 19;
 const ESRCH = 3;
 /** Receive-buffer bytes one error reply can take (skb truesize, measured with generous margin). */
 const ERROR_REPLY_COST = 1280;
+/** Messages per datagram: large enough that the per-send cost vanishes, small enough to pipeline. */
+const DEFAULT_BATCH = 2048;
 
 export interface KernelFibOptions {
   /** Program this network namespace (/run/netns/NAME) instead of the caller's. */
   netns?: string;
   /** Use nexthop objects (default: when the kernel has them). false: gateways in every route. */
   nexthopObjects?: boolean;
-  /** Messages per sendmsg (default 1024; lowered so every error reply of a batch fits the receive buffer). */
+  /** Messages per sendmsg (default 2048; lowered so every error reply of a batch fits the receive buffer). */
   batchSize?: number;
 }
 
@@ -47,14 +50,28 @@ function toErrno(e: unknown): number {
   return typeof errno === 'number' ? Math.abs(errno) : EINVAL;
 }
 
-/** Identity of a route in the kernel: prefix (its text tells the family) and metric. */
+/**
+ * Identity of a route in the kernel: prefix (its text tells the family) and metric. The prefix
+ * string itself when the metric is the family's default (nearly every route): no new string
+ * per route of a full table.
+ */
 function routeKey(r: FibRoute): string {
-  return `${r.prefix}#${normMetric(r)}`;
+  const m = normMetric(r);
+  return m === (r.family === 'ipv4' ? 0 : 1024) ? r.prefix : `${r.prefix}#${m}`;
+}
+
+/** The gateway of a route through exactly one gateway and nothing else (no interface, weight 1). */
+function soleGateway(hops: readonly FibNextHop[]): string | undefined {
+  if (hops.length !== 1) return undefined;
+  const h = hops[0]!;
+  return h.ifindex === undefined && h.interface === undefined && (h.weight === undefined || h.weight === 1) ? h.gateway : undefined;
 }
 
 export class KernelFib implements FibBackend {
   readonly name = 'kernel';
   private readonly w = new MsgWriter(1 << 18);
+  /** sendAll's second buffer: one datagram is built while the other is in the kernel. */
+  private readonly w2 = new MsgWriter(1 << 18);
   private readonly nh = new NexthopTable();
   /** Route identity → the nexthop object it uses (only routes that use one). */
   private readonly routeNh = new Map<string, number>();
@@ -62,6 +79,7 @@ export class KernelFib implements FibBackend {
 
   private constructor(
     private readonly sock: NlSocket,
+    private readonly bulk: BulkSocket,
     private links: Map<string, number>,
     readonly nexthopObjects: boolean,
     readonly batchSize: number,
@@ -73,7 +91,9 @@ export class KernelFib implements FibBackend {
    */
   static async open(opts: KernelFibOptions = {}): Promise<KernelFib> {
     const sock = new NlSocket({ netns: opts.netns, recvBufferSize: 8 << 20 });
+    let bulk: BulkSocket | undefined;
     try {
+      bulk = new BulkSocket({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}), recvBufferSize: 16 << 20 });
       let useNh = opts.nexthopObjects ?? true;
       let nhs: DumpedNexthop[] = [];
       if (useNh) {
@@ -84,12 +104,13 @@ export class KernelFib implements FibBackend {
           useNh = false;
         }
       }
-      const byBuffer = Math.floor(sock.recvBufferSize() / ERROR_REPLY_COST);
-      const batch = Math.max(16, Math.min(opts.batchSize ?? 1024, byBuffer));
-      const fib = new KernelFib(sock, await dumpLinks(sock), useNh, batch);
+      const byBuffer = Math.floor(bulk.recvBufferSize() / ERROR_REPLY_COST);
+      const batch = Math.max(16, Math.min(opts.batchSize ?? DEFAULT_BATCH, byBuffer));
+      const fib = new KernelFib(sock, bulk, await dumpLinks(sock), useNh, batch);
       await fib.adopt(nhs);
       return fib;
     } catch (e) {
+      bulk?.close();
       sock.close();
       throw e;
     }
@@ -147,24 +168,37 @@ export class KernelFib implements FibBackend {
     const gwOif = this.nexthopObjects ? await this.gatewayInterfaces(ops) : new Map<string, number | Error>();
     const created: NhObject[] = [];
     const targets: (RouteTarget | undefined)[] = new Array(ops.length);
-    // Routes of one RIB path share their next-hop array: resolve each array once.
+    // Most routes go through one gateway: resolve each gateway once. Other routes of one RIB
+    // path share their next-hop array: resolve each array once.
+    const byGateway = new Map<string, RouteTarget | Error>();
     const shared = new Map<FibNextHop[], { family: FibFamily; target: RouteTarget | Error }>();
-    ops.forEach((op, i) => {
-      if (op.op !== 'replace') return;
+    const resolve = (r: FibRoute): RouteTarget | Error => {
+      try {
+        return this.target(r, gwOif, created);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    };
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (op.op !== 'replace') continue;
       const r = op.route;
-      const hit = r.kind === 'unicast' ? shared.get(r.nextHops) : undefined;
-      let t = hit?.family === r.family ? hit.target : undefined;
-      if (!t) {
-        try {
-          t = this.target(r, gwOif, created);
-        } catch (e) {
-          t = e instanceof Error ? e : new Error(String(e));
+      const gw = r.kind === 'unicast' ? soleGateway(r.nextHops) : undefined;
+      let t: RouteTarget | Error | undefined;
+      if (gw !== undefined) {
+        t = byGateway.get(gw);
+        if (!t) byGateway.set(gw, (t = resolve(r)));
+      } else {
+        const hit = r.kind === 'unicast' ? shared.get(r.nextHops) : undefined;
+        t = hit?.family === r.family ? hit.target : undefined;
+        if (!t) {
+          t = resolve(r);
+          if (r.kind === 'unicast') shared.set(r.nextHops, { family: r.family, target: t });
         }
-        if (r.kind === 'unicast') shared.set(r.nextHops, { family: r.family, target: t });
       }
       if (t instanceof Error) fail(i, toErrno(t), t.message);
       else targets[i] = t;
-    });
+    }
     if (created.length === 0) return targets;
     const failed = await this.createNexthops(created);
     targets.forEach((t, i) => {
@@ -236,7 +270,13 @@ export class KernelFib implements FibBackend {
     const out = new Map<string, number | Error>();
     const seen = new Set<FibNextHop[]>();
     for (const op of ops) {
-      if (op.op !== 'replace' || op.route.kind !== 'unicast' || seen.has(op.route.nextHops)) continue;
+      if (op.op !== 'replace' || op.route.kind !== 'unicast') continue;
+      const gw = soleGateway(op.route.nextHops);
+      if (gw !== undefined) {
+        if (!out.has(gw)) out.set(gw, await routeOif(this.sock, gw).catch((e: Error) => e));
+        continue;
+      }
+      if (seen.has(op.route.nextHops)) continue;
       seen.add(op.route.nextHops);
       for (const h of op.route.nextHops) {
         if (h.gateway === undefined || h.ifindex !== undefined || h.interface !== undefined || out.has(h.gateway)) continue;
@@ -248,24 +288,36 @@ export class KernelFib implements FibBackend {
 
   /**
    * Send messages in datagrams of batchSize, ACK on the last of each; resolves with the errno of
-   * each failing item by its position.
+   * each failing item by its position. Two buffers: while the kernel installs one datagram (on
+   * the bulk socket's worker thread), the next is written into the other. answered(items, failed)
+   * runs for each datagram once its replies are in, while the next one is in the kernel.
    */
-  private async sendAll(count: number, write: (w: MsgWriter, seq: number, item: number) => boolean): Promise<Map<number, number>> {
+  private async sendAll(
+    count: number,
+    write: (w: MsgWriter, seq: number, item: number) => boolean,
+    answered?: (items: readonly number[], failed: ReadonlyMap<number, number>) => void,
+  ): Promise<Map<number, number>> {
     const failed = new Map<number, number>();
+    let inFlight: Promise<void> | undefined;
     let item = 0;
-    while (item < count) {
+    for (let turn = 0; item < count; turn++) {
+      const w = turn % 2 === 0 ? this.w : this.w2;
       const first = this.sock.reserve(this.batchSize);
       const items: number[] = [];
-      this.w.reset();
+      w.reset();
       for (; item < count && items.length < this.batchSize; item++) {
-        if (write(this.w, first + items.length, item)) items.push(item);
+        if (write(w, first + items.length, item)) items.push(item);
       }
       if (items.length === 0) continue;
-      this.w.ackLast();
-      // Not copied: the buffer is not touched again until this datagram is answered.
-      const errs = await this.sock.batch(this.w.buf.subarray(0, this.w.pos), first, first + items.length - 1);
-      for (const [seq, code] of errs) failed.set(items[seq - first]!, -code);
+      w.ackLast();
+      await inFlight;
+      // Not copied: this buffer is not written again until the datagram is answered.
+      inFlight = this.bulk.batch(w.buf.subarray(0, w.pos), first, first + items.length - 1).then((errs) => {
+        for (const [seq, code] of errs) failed.set(items[seq - first]!, -code);
+        answered?.(items, failed);
+      });
     }
+    await inFlight;
     return failed;
   }
 
@@ -283,7 +335,10 @@ export class KernelFib implements FibBackend {
   }
 
   private async sendRoutes(ops: readonly FibOp[], targets: (RouteTarget | undefined)[], fail: (i: number, errno: number, why?: string) => void): Promise<number> {
-    const sent: number[] = [];
+    let sent = 0;
+    const settle = (items: readonly number[], failed: ReadonlyMap<number, number>): void => {
+      for (const i of items) this.settle(ops[i]!, targets[i], failed.get(i), fail, i);
+    };
     const errs = await this.sendAll(ops.length, (w, seq, i) => {
       const op = ops[i]!;
       const t = targets[i];
@@ -299,11 +354,10 @@ export class KernelFib implements FibBackend {
       }
       // Held while in flight so the object cannot be collected under the route.
       if (t?.type === 'nhid') this.nh.ref(t.id);
-      sent.push(i);
+      sent++;
       return true;
-    });
-    for (const i of sent) this.settle(ops[i]!, targets[i], errs.get(i), fail, i);
-    return sent.length - errs.size;
+    }, settle);
+    return sent - errs.size;
   }
 
   /** Bring the reference counts in line with what the kernel did for one operation. */
@@ -406,6 +460,7 @@ export class KernelFib implements FibBackend {
 
   async close(): Promise<void> {
     await this.busy;
+    this.bulk.close();
     this.sock.close();
   }
 }

@@ -136,14 +136,14 @@ export class MsgWriter {
     this.pos += 8;
   }
 
-  /** An attribute holding an address in network order (4 or 16 bytes). Throws on bad text. */
-  addr(type: number, family: number, text: string): void {
+  /** An attribute holding an address in network order (4 or 16 bytes): text, or its first `end` characters. Throws on bad text. */
+  addr(type: number, family: number, text: string, end = text.length): void {
     const n = family === AF_INET ? 4 : 16;
     this.ensure(4 + n);
     this.buf.writeUInt16LE(4 + n, this.pos);
     this.buf.writeUInt16LE(type, this.pos + 2);
-    const ok = family === AF_INET ? parseIpv4(text, this.buf, this.pos + 4) : parseIpv6(text, this.buf, this.pos + 4);
-    if (!ok) throw new RangeError(`not an ${family === AF_INET ? 'IPv4' : 'IPv6'} address: ${text}`);
+    const ok = family === AF_INET ? parseIpv4(text, this.buf, this.pos + 4, 0, end) : parseIpv6(text, this.buf, this.pos + 4, 0, end);
+    if (!ok) throw new RangeError(`not an ${family === AF_INET ? 'IPv4' : 'IPv6'} address: ${text.slice(0, end)}`);
     this.pos += 4 + n;
   }
 

@@ -35,19 +35,23 @@ export function normMetric(r: FibRoute): number {
   return r.metric ?? (r.family === 'ipv4' ? 0 : 1024);
 }
 
-/** Family number and prefix length; the address part is written by writeDst. */
-function splitPrefix(prefix: string): [string, number] {
-  const slash = prefix.indexOf('/');
-  if (slash < 0) throw new RangeError(`not a prefix: ${prefix}`);
-  const len = Number(prefix.slice(slash + 1));
-  if (!Number.isInteger(len)) throw new RangeError(`not a prefix: ${prefix}`);
-  return [prefix.slice(0, slash), len];
+/** The prefix length after the slash, from char codes (no substring per route of a full table); -1 if malformed. */
+function prefixLength(prefix: string, slash: number): number {
+  if (slash < 0 || prefix.length - slash < 2 || prefix.length - slash > 4) return -1;
+  let len = 0;
+  for (let i = slash + 1; i < prefix.length; i++) {
+    const d = prefix.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    len = len * 10 + d;
+  }
+  return len;
 }
 
 function writeHeader(w: MsgWriter, type: number, flags: number, seq: number, r: FibRoute, scope: number, rtn: number): void {
   const fam = r.family === 'ipv4' ? AF_INET : AF_INET6;
-  const [addr, len] = splitPrefix(r.prefix);
-  if (len > (fam === AF_INET ? 32 : 128)) throw new RangeError(`not a prefix: ${r.prefix}`);
+  const slash = r.prefix.indexOf('/');
+  const len = prefixLength(r.prefix, slash);
+  if (len < 0 || len > (fam === AF_INET ? 32 : 128)) throw new RangeError(`not a prefix: ${r.prefix}`);
   const at = w.begin(type, flags, seq, RTMSG_LEN);
   const b = w.buf;
   b[at] = fam;
@@ -56,7 +60,7 @@ function writeHeader(w: MsgWriter, type: number, flags: number, seq: number, r: 
   b[at + 5] = RTPROT_ROUTED;
   b[at + 6] = scope;
   b[at + 7] = rtn;
-  if (len > 0) w.addr(RTA_DST, fam, addr);
+  if (len > 0) w.addr(RTA_DST, fam, r.prefix, slash);
 }
 
 function writeGateway(w: MsgWriter, routeFam: number, gateway: string): void {
