@@ -1,10 +1,11 @@
 // routed against a real ExaBGP, in namespaces: exabgp (AS 65050) ═ routed (AS 65020) over two
 // links. ExaBGP connects out (routed is passive for it) over IPv4 and over IPv6 on e0, one family
 // per session, and announces its static routes (with MED, origin and a community); routed
-// receives them and sends its own static routes back. On e1 routed expects another AS: its OPEN
-// check sends 2/2, and ExaBGP reports the session down for that NOTIFICATION. (No ROUTE-REFRESH
-// here: ExaBGP 4.2.21 resets the session when it gets one, a TypeError in its update code,
-// Exa-Networks/exabgp#1237.)
+// receives them and sends its own static routes back. Through ExaBGP's API it announces and
+// withdraws more routes, and asks routed for a route refresh (routed re-sends its routes). On e1
+// routed expects another AS: its OPEN check sends 2/2, and ExaBGP reports the session down for
+// that NOTIFICATION. (routed's own `refresh in` is not tried here: ExaBGP 4.2.21 resets the
+// session when it receives a ROUTE-REFRESH, a TypeError in its update code, Exa-Networks/exabgp#1237.)
 
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,9 +17,9 @@ import { canonicalAddress as canon, Routed } from './harness/routed.js';
 const EXA_AS = 65050;
 const ROUTED_AS = 65020;
 const WAIT = 20_000;
-const P = { v4: '198.19.50.0/24', v6: '2001:db8:50::/48', ours4: '198.19.20.0/24', ours6: '2001:db8:20::/48' };
+const P = { v4: '198.19.50.0/24', v6: '2001:db8:50::/48', v4w: '198.19.51.0/24', v6w: '2001:db8:51::/48', ours4: '198.19.20.0/24', ours6: '2001:db8:20::/48' };
 
-test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways, bad peer AS sent', async (t) => {
+test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways, withdrawal, route refresh from ExaBGP, bad peer AS sent', async (t) => {
   const topo = await createTopology({ nodes: ['exa', 'routed'], links: [{ a: 'exa', b: 'routed' }, { a: 'exa', b: 'routed' }] }, import.meta.url);
   t.teardown(() => topo.destroy());
   const [l0, l1] = [topo.links[0]!, topo.links[1]!];
@@ -77,6 +78,22 @@ test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways, 
     t.deepEqual(hops, [hop]);
     t.deepEqual(update?.attribute?.['as-path'], [ROUTED_AS]);
   }
+
+  // Announced and withdrawn through ExaBGP's API.
+  for (const [p, local, hop] of [[P.v4w, r.v4, e.v4], [P.v6w, r.v6, e.v6]] as const) {
+    exa.command(`neighbor ${local} announce route ${p} next-hop ${hop}`);
+    t.like(await routed.waitRoute(p, WAIT), { neighbor: hop, nextHop: hop });
+    exa.command(`neighbor ${local} withdraw route ${p} next-hop ${hop}`);
+    await routed.waitNoRoute(p, WAIT);
+  }
+  t.truthy(await routed.best(P.v4));
+
+  // ExaBGP asks for a route refresh: routed re-sends its routes (ExaBGP records the UPDATE again).
+  const announcedOurs = (): number => exa.messages().filter((m) => Object.values(m.neighbor?.message?.update?.announce?.['ipv4 unicast'] ?? {}).some((l) => l.some((x) => x.nlri === P.ours4))).length;
+  const before = announcedOurs();
+  exa.command(`neighbor ${r.v4} announce route-refresh ipv4 unicast`);
+  await pollUntil(async () => routed.log().split('\n').some((l) => l.includes(`peer=${e.v4} `) && l.includes('event=route-refresh ')), WAIT, 'routed receives ExaBGP\'s ROUTE-REFRESH', () => routed.logTail());
+  await pollUntil(async () => announcedOurs() > before, WAIT, 'ExaBGP receives routed\'s routes again', () => exa.logTail());
 
   // Bad peer AS on e1: ExaBGP reports the session down for routed's 2/2.
   let last = '';

@@ -454,15 +454,20 @@ export class ExaBgp extends DaemonBase {
   readonly kind = 'exabgp';
   readonly config: string;
   readonly received: string;
+  /** Lines appended here reach ExaBGP as API commands (command()). */
+  private readonly commands: string;
 
   constructor(topo: Topology, node: string, spec: PeerSpec) {
     super(topo, node, spec);
     this.config = path.join(this.dir, 'exabgp.conf');
     this.received = path.join(this.dir, 'received.jsonl');
+    this.commands = path.join(this.dir, 'commands.txt');
+    writeFileSync(this.commands, '');
     const script = path.join(this.dir, 'api.sh');
     // The shell stays, holding the pipe back to ExaBGP open: ExaBGP treats a closed pipe as the
-    // process's death and stops after five restarts.
-    writeFileSync(script, `#!/bin/sh\ncat >> ${this.received}\n`);
+    // process's death and stops after five restarts. Its stdout (tail of the commands file) is
+    // ExaBGP's command input; once ExaBGP closes the pipe, cat ends and takes tail with it.
+    writeFileSync(script, `#!/bin/sh\ntail -n +1 -f ${this.commands} &\ncat >> ${this.received}\nkill $!\n`);
     chmodSync(script, 0o755);
     writeFileSync(this.config, exabgpConfig(spec, script));
   }
@@ -486,6 +491,11 @@ export class ExaBgp extends DaemonBase {
     };
     this.launch('exabgp', [this.config], env);
     await pollUntil(async () => !this.exited() && existsSync(this.received), timeoutMs, `exabgp on ${this.node} start`, () => this.logTail());
+  }
+
+  /** Send ExaBGP an API command, e.g. `neighbor 198.18.0.2 withdraw route 198.19.50.0/24 next-hop self`. */
+  command(line: string): void {
+    appendFileSync(this.commands, line + '\n');
   }
 
   /** Every JSON message the API process has received so far. */
