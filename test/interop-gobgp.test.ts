@@ -5,7 +5,9 @@
 // and a community) and withdraws them with `rib del`. Route refresh both ways: routed's
 // `neighbor X refresh in` sends GoBGP a ROUTE-REFRESH, which GoBGP answers with its routes;
 // `refresh out` and GoBGP's `softresetout` re-send the Adj-RIB-Out; GoBGP's `softresetin` replays
-// its own Adj-RIB-In (GoBGP keeps one) and sends routed nothing.
+// its own Adj-RIB-In (GoBGP keeps one) and sends routed nothing. Graceful-restart helper: gobgpd
+// killed, its routes stay in routed as stale; started again in restart mode (-r) without one of
+// them, routed drops that one and keeps the others.
 
 import test from 'ava';
 
@@ -16,7 +18,10 @@ import { canonicalAddress as canon, Routed } from './harness/routed.js';
 const GOBGP_AS = 65030;
 const ROUTED_AS = 65020;
 const WAIT = 20_000;
-const P = { v4: '198.19.30.0/24', v6: '2001:db8:30::/48', v4w: '198.19.31.0/24', v6w: '2001:db8:31::/48', ours4: '198.19.20.0/24', ours6: '2001:db8:20::/48' };
+const P = {
+  v4: '198.19.30.0/24', v6: '2001:db8:30::/48', v4w: '198.19.31.0/24', v6w: '2001:db8:31::/48', v4gr: '198.19.32.0/24',
+  ours4: '198.19.20.0/24', ours6: '2001:db8:20::/48',
+};
 
 /** GoBGP's message counters for one neighbour (`gobgp neighbor X -j`). */
 interface GoBgpCounters {
@@ -40,8 +45,8 @@ test('GoBGP: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawa
     routerId: '198.18.255.30',
     localAs: GOBGP_AS,
     neighbors: [
-      { address: r.v4, remoteAs: ROUTED_AS, localAddress: g.v4, families: ['ipv4'] },
-      { address: r.v6, remoteAs: ROUTED_AS, localAddress: g.v6, families: ['ipv6'] },
+      { address: r.v4, remoteAs: ROUTED_AS, localAddress: g.v4, families: ['ipv4'], gracefulRestartTime: 60 },
+      { address: r.v6, remoteAs: ROUTED_AS, localAddress: g.v6, families: ['ipv6'], gracefulRestartTime: 60 },
       { address: r.bad, remoteAs: ROUTED_AS, localAddress: g.bad, families: ['ipv4'] },
     ],
   });
@@ -51,8 +56,8 @@ test('GoBGP: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawa
     staticRoutes: [{ prefix: P.ours4 }, { prefix: P.ours6 }],
     neighbors: [
       // routed waits for GoBGP here: the passive side of each session.
-      { address: g.v4, remoteAs: GOBGP_AS, localAddress: r.v4, families: ['ipv4'], passive: true },
-      { address: g.v6, remoteAs: GOBGP_AS, localAddress: r.v6, families: ['ipv6'], passive: true },
+      { address: g.v4, remoteAs: GOBGP_AS, localAddress: r.v4, families: ['ipv4'], passive: true, gracefulRestart: { enabled: true } },
+      { address: g.v6, remoteAs: GOBGP_AS, localAddress: r.v6, families: ['ipv6'], passive: true, gracefulRestart: { enabled: true } },
       // routed expects another AS from GoBGP here: routed sends the NOTIFICATION.
       { address: g.bad, remoteAs: 65999, localAddress: r.bad, families: ['ipv4'], passive: true },
     ],
@@ -63,9 +68,10 @@ test('GoBGP: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawa
     await gobgp.stop();
   });
   await Promise.all([routed.start(), gobgp.start()]);
-  for (const [p, fam] of [[P.v4, 'ipv4'], [P.v6, 'ipv6'], [P.v4w, 'ipv4'], [P.v6w, 'ipv6']] as const) {
-    await gobgp.gobgp(['global', 'rib', 'add', p, 'origin', 'egp', 'med', '30', 'community', '65030:9', '-a', fam]);
-  }
+  const originate = async (list: (readonly [string, string])[]): Promise<void> => {
+    for (const [p, fam] of list) await gobgp.gobgp(['global', 'rib', 'add', p, 'origin', 'egp', 'med', '30', 'community', '65030:9', '-a', fam]);
+  };
+  await originate([[P.v4, 'ipv4'], [P.v6, 'ipv6'], [P.v4w, 'ipv4'], [P.v6w, 'ipv6'], [P.v4gr, 'ipv4']]);
   await routed.waitEstablished(g.v4, WAIT);
   await routed.waitEstablished(g.v6, WAIT);
   await gobgp.waitEstablished(r.v4, WAIT);
@@ -130,4 +136,20 @@ test('GoBGP: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawa
   await pollUntil(async () => ((await counters(gobgp, r.bad)).received.notification ?? 0) > 0, WAIT, 'GoBGP counts the NOTIFICATION', () => gobgp.logTail());
   t.not((await routed.neighbor(g.bad)).state, 'Established');
   t.is((await routed.neighbor(g.v4)).state, 'Established');
+
+  // Graceful restart helper (RFC 4724): gobgpd dies without a NOTIFICATION; routed keeps its
+  // routes, best and stale, while the session is down.
+  t.true((await routed.neighbor(g.v4)).capabilities.some((c) => c.startsWith('graceful-restart')));
+  await routed.waitRoute(P.v4gr, WAIT);
+  await gobgp.kill();
+  for (const prefix of [P.v4, P.v6, P.v4gr]) t.true((await routed.waitRoute(prefix, WAIT, (p) => p.stale, 'stale')).best);
+  t.not((await routed.neighbor(g.v4)).state, 'Established');
+  // Back in restart mode, without 198.19.32.0/24: routed drops it and learns the others afresh.
+  await gobgp.start(10_000, ['-r']);
+  await originate([[P.v4, 'ipv4'], [P.v6, 'ipv6']]);
+  await routed.waitEstablished(g.v4, WAIT);
+  await routed.waitNoRoute(P.v4gr, WAIT);
+  for (const [prefix, via] of [[P.v4, g.v4], [P.v6, g.v6]] as const) {
+    t.is((await routed.waitRoute(prefix, WAIT, (p) => !p.stale, 'no longer stale')).neighbor, via);
+  }
 });

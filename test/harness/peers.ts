@@ -22,6 +22,8 @@ export interface NeighborSpec {
   passive?: boolean;
   /** Default both. */
   families?: PeerFamily[];
+  /** Graceful restart capability (RFC 4724) with this restart time in seconds (GoBGP only). */
+  gracefulRestartTime?: number;
 }
 
 export interface PeerSpec {
@@ -266,7 +268,12 @@ export function gobgpConfig(spec: PeerSpec): string {
     out.push('  [neighbors.timers.config]', '    connect-retry = 2');
     out.push('  [neighbors.transport.config]', `    passive-mode = ${n.passive ? 'true' : 'false'}`);
     if (n.localAddress) out.push(`    local-address = "${n.localAddress}"`);
-    for (const f of families(n)) out.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = "${f}-unicast"`);
+    const gr = n.gracefulRestartTime;
+    if (gr !== undefined) out.push('  [neighbors.graceful-restart.config]', '    enabled = true', `    restart-time = ${gr}`);
+    for (const f of families(n)) {
+      out.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = "${f}-unicast"`);
+      if (gr !== undefined) out.push('    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true');
+    }
     out.push('');
   }
   return out.join('\n');
@@ -290,8 +297,9 @@ export class GoBgp extends DaemonBase {
     return (await this.run('gobgp', ['-u', '127.0.0.1', '-p', String(this.apiPort), ...args], timeoutMs)).stdout;
   }
 
-  async start(timeoutMs = 10_000): Promise<void> {
-    this.launch('gobgpd', ['-f', this.config, '-t', 'toml', '--api-hosts', `127.0.0.1:${this.apiPort}`, '--pprof-disable', '-p', '-l', 'info']);
+  /** extraArgs: e.g. ['-r'], restarting in graceful-restart mode (RFC 4724 Restart State). */
+  async start(timeoutMs = 10_000, extraArgs: string[] = []): Promise<void> {
+    this.launch('gobgpd', ['-f', this.config, '-t', 'toml', '--api-hosts', `127.0.0.1:${this.apiPort}`, '--pprof-disable', '-p', '-l', 'info', ...extraArgs]);
     await pollUntil(async () => !this.exited() && (await this.gobgp(['global'])).includes('AS:'), timeoutMs, `gobgpd on ${this.node} start`, () => this.logTail());
     for (const p of this.spec.originate ?? []) await this.gobgp(['global', 'rib', 'add', p, '-a', isV6(p) ? 'ipv6' : 'ipv4']);
   }
