@@ -6,7 +6,8 @@
 // Linux send a RST). FRR originates prefixes with `network … route-map` (MED, origin,
 // community), withdraws one with `no network`, and asks for a refresh with `clear bgp … soft in`,
 // which routed answers within Enhanced Route Refresh markers (RFC 7313); routed asks FRR the same
-// with `routectl neighbor X refresh in`.
+// with `routectl neighbor X refresh in`. Last, FRR is killed and restarted: routed as its
+// graceful-restart helper.
 
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -160,4 +161,17 @@ test('FRR: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawal,
   const j = JSON.parse(await frr.vtysh(`show bgp neighbors ${a.routed.bad} json`)) as Record<string, { bgpState?: string }>;
   t.not(j[a.routed.bad]?.bgpState, 'Established');
   t.not((await routed.neighbor(a.frr.bad)).state, 'Established');
+
+  // Graceful restart helper (RFC 4724): FRR (a GR helper itself, so it advertises the capability)
+  // dies without a NOTIFICATION; routed keeps its routes, best and stale. FRR restarts without
+  // preserved forwarding (no F bit): routed removes the stale routes at once (§4.2) and learns
+  // them again.
+  t.true((await routed.neighbor(a.frr.v4)).capabilities.some((c) => c.startsWith('graceful-restart')));
+  await frr.kill();
+  for (const p of [P.v4, P.v6]) t.true((await routed.waitRoute(p, WAIT, (x) => x.stale, 'stale')).best);
+  await frr.start();
+  await routed.waitEstablished(a.frr.v4, WAIT);
+  const swept = (): boolean => routed.log().split('\n').some((l) => l.includes(`peer=${a.frr.v4} `) && l.includes('event=gr-sweep'));
+  await pollUntil(async () => swept(), WAIT, 'routed sweeps the stale routes (no F bit)', () => routed.logTail());
+  for (const [p, via] of [[P.v4, a.frr.v4], [P.v6, a.frr.v6]] as const) t.is((await routed.waitRoute(p, WAIT, (x) => !x.stale, 'learned again')).neighbor, via);
 });
