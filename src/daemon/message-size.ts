@@ -1,7 +1,7 @@
 // RFC 8654 §4: "When propagating that UPDATE onward to a neighbor that has not advertised the BGP
 // Extended Message capability, the speaker SHOULD try to reduce the outgoing message size by
 // removing attributes eligible under the 'attribute discard' approach of [RFC7606]. If the
-// message is still too big, then it must not be sent to the neighbor ([RFC4271], Section 4.3).
+// message is still too big, then it must not be sent to the neighbor ([RFC4271], Section 9.2).
 // Additionally, if the NLRI was previously advertised to that peer, it must be withdrawn from
 // service ([RFC4271], Section 9.1.3)."
 //
