@@ -48,6 +48,76 @@ export function attrsKey(a: PathAttrs): string {
   );
 }
 
+// FNV-1a over the members, then an avalanche: equal sets hash equal; a collision costs an
+// equality check. No key text is built or kept (a text key per set cost ~150 bytes).
+const FNV = 0x01000193;
+function mixNum(h: number, n: number): number {
+  return Math.imul(h ^ (n | 0), FNV);
+}
+function mixStr(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV);
+  return Math.imul(h ^ 0x2c, FNV);
+}
+function mixOpt(h: number, v: number | string | undefined): number {
+  if (v === undefined) return mixNum(h, 0x7fffffff);
+  return typeof v === 'number' ? mixNum(mixNum(h, 1), v) : mixStr(h, v);
+}
+
+/** A hash of an attribute set: equal sets give equal hashes (attrsEqual tells collisions apart). */
+export function attrsHash(a: PathAttrs): number {
+  let h = 0x811c9dc5 ^ a.origin.charCodeAt(0);
+  for (const seg of a.asPath) {
+    h = mixNum(h, -seg.type.charCodeAt(3));
+    for (const asn of seg.asns) h = mixNum(h, asn);
+  }
+  h = mixStr(h, a.nextHop);
+  h = mixOpt(h, a.nextHopLinkLocal);
+  h = mixOpt(h, a.med);
+  h = mixOpt(h, a.localPref);
+  h = mixNum(h, a.atomicAggregate ? 1 : 0);
+  if (a.aggregator) h = mixStr(mixNum(h, a.aggregator.asn), a.aggregator.address);
+  h = mixNum(h, a.communities.length);
+  for (const c of a.communities) h = mixNum(h, c);
+  for (const e of a.extCommunities) h = mixStr(h, e);
+  for (const l of a.largeCommunities) h = mixNum(mixNum(mixNum(h, l[0]), l[1]), l[2]);
+  h = mixOpt(h, a.originatorId);
+  for (const c of a.clusterList) h = mixStr(h, c);
+  h = mixOpt(h, a.otc);
+  for (const u of a.unknown) h = mixStr(mixNum(mixNum(h, u.code), u.flags), u.value);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h | 0;
+}
+
+function sameList<T>(x: readonly T[], y: readonly T[], eq: (a: T, b: T) => boolean = (a, b) => a === b): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (!eq(x[i]!, y[i]!)) return false;
+  return true;
+}
+
+/** Two attribute sets are equal (what interning treats as one set). */
+export function attrsEqual(a: PathAttrs, b: PathAttrs): boolean {
+  return (
+    a.origin === b.origin &&
+    a.nextHop === b.nextHop &&
+    a.nextHopLinkLocal === b.nextHopLinkLocal &&
+    a.med === b.med &&
+    a.localPref === b.localPref &&
+    a.atomicAggregate === b.atomicAggregate &&
+    a.originatorId === b.originatorId &&
+    a.otc === b.otc &&
+    a.aggregator?.asn === b.aggregator?.asn &&
+    a.aggregator?.address === b.aggregator?.address &&
+    sameList(a.asPath, b.asPath, (x, y) => x.type === y.type && sameList(x.asns, y.asns)) &&
+    sameList(a.communities, b.communities) &&
+    sameList(a.extCommunities, b.extCommunities) &&
+    sameList(a.largeCommunities, b.largeCommunities, (x, y) => x[0] === y[0] && x[1] === y[1] && x[2] === y[2]) &&
+    sameList(a.clusterList, b.clusterList) &&
+    sameList(a.unknown, b.unknown, (x, y) => x.code === y.code && x.flags === y.flags && x.value === y.value)
+  );
+}
+
 /** Where an interned set keeps its id (non-enumerable: invisible to comparisons and JSON). */
 const ID = Symbol('attrs id');
 type Tagged = PathAttrs & { [ID]?: number };
@@ -87,17 +157,6 @@ function frozenCopy(a: PathAttrs, id: number): PathAttrs {
   return Object.freeze(out);
 }
 
-let _sink = 0;
-/**
- * The key is built by concatenation: a tree of cons strings, a dozen heap objects per set.
- * Reading a character flattens it in place (the GC then drops the tree); the result goes to
- * `_sink` so that the optimiser keeps the read.
- */
-function flat(s: string): string {
-  _sink ^= s.charCodeAt(0);
-  return s;
-}
-
 /**
  * Interned attribute sets, each with a small integer id. `intern` returns the one shared frozen
  * object equal to its argument and takes a reference; each holder calls `release` once per
@@ -105,10 +164,11 @@ function flat(s: string): string {
  * hold ids (internId / retainId / releaseId / attrs): a reference costs a counter increment.
  */
 export class AttrStore {
-  private readonly byKey = new Map<string, number>();
+  /** Hash → the id of the set, or of each set, with that hash. */
+  private readonly byHash = new Map<number, number | number[]>();
   private objs: (PathAttrs | undefined)[] = [];
-  private keys: (string | undefined)[] = [];
   private counts = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
   private readonly freeIds: number[] = [];
   private held = 0;
 
@@ -122,24 +182,38 @@ export class AttrStore {
   internId(attrs: PathAttrs): number {
     let id = this.idOf(attrs);
     if (id < 0) {
-      const key = attrsKey(attrs);
-      id = this.byKey.get(key) ?? -1;
-      if (id < 0) id = this.add(flat(key), attrs);
+      const h = attrsHash(attrs);
+      id = this.find(h, attrs);
+      if (id < 0) id = this.add(h, attrs);
     }
     this.counts[id]!++;
     return id;
   }
 
-  private add(key: string, attrs: PathAttrs): number {
+  private find(h: number, attrs: PathAttrs): number {
+    const v = this.byHash.get(h);
+    if (v === undefined) return -1;
+    if (typeof v === 'number') return attrsEqual(this.objs[v]!, attrs) ? v : -1;
+    for (const id of v) if (attrsEqual(this.objs[id]!, attrs)) return id;
+    return -1;
+  }
+
+  private add(h: number, attrs: PathAttrs): number {
     const id = this.freeIds.pop() ?? this.objs.length;
     if (id >= this.counts.length) {
       const more = new Int32Array(this.counts.length * 2);
       more.set(this.counts);
       this.counts = more;
+      const hashes = new Int32Array(this.counts.length);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
     }
     this.objs[id] = frozenCopy(attrs, id);
-    this.keys[id] = key;
-    this.byKey.set(key, id);
+    this.hashes[id] = h;
+    const v = this.byHash.get(h);
+    if (v === undefined) this.byHash.set(h, id);
+    else if (typeof v === 'number') this.byHash.set(h, [v, id]);
+    else v.push(id);
     this.held++;
     return id;
   }
@@ -161,9 +235,14 @@ export class AttrStore {
   releaseId(id: number): void {
     if (--this.counts[id]! > 0) return;
     if (this.counts[id]! < 0) throw new Error(`attribute set ${id} released more often than interned`);
-    this.byKey.delete(this.keys[id]!);
+    const h = this.hashes[id]!;
+    const v = this.byHash.get(h)!;
+    if (typeof v === 'number') this.byHash.delete(h);
+    else {
+      v.splice(v.indexOf(id), 1);
+      if (v.length === 1) this.byHash.set(h, v[0]!);
+    }
     this.objs[id] = undefined;
-    this.keys[id] = undefined;
     this.freeIds.push(id);
     this.held--;
   }
