@@ -4,7 +4,7 @@
 // receives them and sends its own static routes back. Through ExaBGP's API it announces and
 // withdraws more routes, and asks routed for a route refresh (routed re-sends its routes). On e1
 // routed expects another AS: its OPEN check sends 2/2, and ExaBGP reports the session down for
-// that NOTIFICATION. (routed's own `refresh in` is not tried here: ExaBGP 4.2.21 resets the
+// that NOTIFICATION. Last, ExaBGP is killed and started again: routed as its graceful-restart helper. (routed's own `refresh in` is not tried here: ExaBGP 4.2.21 resets the
 // session when it receives a ROUTE-REFRESH, a TypeError in its update code, Exa-Networks/exabgp#1237.)
 
 import test from 'ava';
@@ -19,7 +19,7 @@ const ROUTED_AS = 65020;
 const WAIT = 20_000;
 const P = { v4: '198.19.50.0/24', v6: '2001:db8:50::/48', v4w: '198.19.51.0/24', v6w: '2001:db8:51::/48', ours4: '198.19.20.0/24', ours6: '2001:db8:20::/48' };
 
-test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways, withdrawal, route refresh from ExaBGP, bad peer AS sent', async (t) => {
+test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways, withdrawal, route refresh from ExaBGP, bad peer AS sent, graceful-restart helper', async (t) => {
   const topo = await createTopology({ nodes: ['exa', 'routed'], links: [{ a: 'exa', b: 'routed' }, { a: 'exa', b: 'routed' }] }, import.meta.url);
   t.teardown(() => topo.destroy());
   const [l0, l1] = [topo.links[0]!, topo.links[1]!];
@@ -29,8 +29,8 @@ test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways, 
     routerId: '198.18.255.50',
     localAs: EXA_AS,
     neighbors: [
-      { address: r.v4, remoteAs: ROUTED_AS, localAddress: e.v4, families: ['ipv4'] },
-      { address: r.v6, remoteAs: ROUTED_AS, localAddress: e.v6, families: ['ipv6'] },
+      { address: r.v4, remoteAs: ROUTED_AS, localAddress: e.v4, families: ['ipv4'], gracefulRestartTime: 60 },
+      { address: r.v6, remoteAs: ROUTED_AS, localAddress: e.v6, families: ['ipv6'], gracefulRestartTime: 60 },
       { address: r.bad, remoteAs: ROUTED_AS, localAddress: e.bad, families: ['ipv4'] },
     ],
     originate: [P.v4, P.v6],
@@ -103,4 +103,12 @@ test('ExaBGP connects to a passive routed over IPv4 and IPv6; routes both ways, 
   await pollUntil(async () => downReasons().some((x) => /notification received \(2,2\).*Bad Peer AS/.test(x)), WAIT, 'ExaBGP reports the 2/2 it received', () => exa.logTail());
   // Refused between attempts (routed Idle): closed, never reset.
   t.deepEqual(downReasons().filter((x) => /reset by peer|ECONNRESET/i.test(x)), []);
+
+  // Graceful restart helper (RFC 4724): ExaBGP dies without a NOTIFICATION; routed keeps its
+  // routes, best and stale; ExaBGP back (its statics again): learned afresh, no longer stale.
+  t.true((await routed.neighbor(e.v4)).capabilities.some((c) => c.startsWith('graceful-restart')));
+  await exa.kill();
+  for (const p of [P.v4, P.v6]) t.true((await routed.waitRoute(p, WAIT, (x) => x.stale, 'stale')).best);
+  await exa.start();
+  for (const [p, via] of [[P.v4, e.v4], [P.v6, e.v6]] as const) t.is((await routed.waitRoute(p, WAIT, (x) => !x.stale, 'learned again')).neighbor, via);
 });

@@ -22,7 +22,7 @@ export interface NeighborSpec {
   passive?: boolean;
   /** Default both. */
   families?: PeerFamily[];
-  /** Graceful restart capability (RFC 4724) with this restart time in seconds (GoBGP only). */
+  /** Graceful restart capability (RFC 4724) with this restart time in seconds (GoBGP, ExaBGP). */
   gracefulRestartTime?: number;
 }
 
@@ -438,7 +438,7 @@ export function exabgpConfig(spec: PeerSpec, apiScript: string): string {
     if (n.localAddress) out.push(`  local-address ${n.localAddress};`);
     if (n.passive) out.push('  passive;');
     out.push(`  family { ${families(n).map((f) => `${f} unicast;`).join(' ')} }`);
-    out.push('  capability { route-refresh; }');
+    out.push(`  capability { route-refresh;${n.gracefulRestartTime !== undefined ? ` graceful-restart ${n.gracefulRestartTime};` : ''} }`);
     out.push('  api { processes [ watch ]; neighbor-changes; receive { parsed; update; } }');
     const mine = (spec.originate ?? []).filter((p) => families(n).includes(isV6(p) ? 'ipv6' : 'ipv4'));
     // Explicit next hops where known (see PeerSpec.nextHopV6 for why IPv6 needs one).
@@ -470,7 +470,6 @@ export class ExaBgp extends DaemonBase {
     this.config = path.join(this.dir, 'exabgp.conf');
     this.received = path.join(this.dir, 'received.jsonl');
     this.commands = path.join(this.dir, 'commands.txt');
-    writeFileSync(this.commands, '');
     const script = path.join(this.dir, 'api.sh');
     // The shell stays, holding the pipe back to ExaBGP open: ExaBGP treats a closed pipe as the
     // process's death and stops after five restarts. Its stdout (tail of the commands file) is
@@ -497,6 +496,8 @@ export class ExaBgp extends DaemonBase {
       // exabgp.* settings in our environment win (e.g. exabgp.log.packets=true when debugging).
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('exabgp.'))),
     };
+    // A restarted ExaBGP starts with no commands pending (the API script replays the file).
+    writeFileSync(this.commands, '');
     this.launch('exabgp', [this.config], env);
     await pollUntil(async () => !this.exited() && existsSync(this.received), timeoutMs, `exabgp on ${this.node} start`, () => this.logTail());
   }
