@@ -11,7 +11,8 @@ import { NexthopTable, gatewayFamily, groupKey, singleKey, writeDelNexthop, writ
 import type { NhMember, NhObject } from './nexthops.js';
 import { NetlinkError, NlSocket } from './socket.js';
 import { BulkSocket } from './bulk.js';
-import { normMetric, rtnOf, writeDelete, writeReplace } from './routes.js';
+import { RouteNhTable } from './route-nh.js';
+import { rtnOf, writeDelete, writeReplace } from './routes.js';
 import type { ResolvedHop, RouteTarget } from './routes.js';
 import { dumpLinks, dumpNexthops, dumpRoutes, routeOif } from './lookup.js';
 import type { DumpedNexthop } from './lookup.js';
@@ -50,16 +51,6 @@ function toErrno(e: unknown): number {
   return typeof errno === 'number' ? Math.abs(errno) : EINVAL;
 }
 
-/**
- * Identity of a route in the kernel: prefix (its text tells the family) and metric. The prefix
- * string itself when the metric is the family's default (nearly every route): no new string
- * per route of a full table.
- */
-function routeKey(r: FibRoute): string {
-  const m = normMetric(r);
-  return m === (r.family === 'ipv4' ? 0 : 1024) ? r.prefix : `${r.prefix}#${m}`;
-}
-
 /** The gateway of a route through exactly one gateway and nothing else (no interface, weight 1). */
 function soleGateway(hops: readonly FibNextHop[]): string | undefined {
   if (hops.length !== 1) return undefined;
@@ -74,7 +65,7 @@ export class KernelFib implements FibBackend {
   private readonly w2 = new MsgWriter(1 << 18);
   private readonly nh = new NexthopTable();
   /** Route identity → the nexthop object it uses (only routes that use one). */
-  private readonly routeNh = new Map<string, number>();
+  private readonly routeNh = new RouteNhTable();
   private busy: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -127,7 +118,8 @@ export class KernelFib implements FibBackend {
     if (this.nh.size === 0) return;
     for (const d of await dumpRoutes(this.sock, RTPROT_ROUTED, RT_TABLE_MAIN)) {
       if (d.nhid === undefined || !this.nh.byId.has(d.nhid)) continue;
-      this.routeNh.set(routeKey(d.route), d.nhid);
+      this.routeNh.reserve(1);
+      this.routeNh.set(d.route, this.routeNh.slot(d.route), d.nhid);
       this.nh.ref(d.nhid);
     }
     await this.collect();
@@ -156,6 +148,7 @@ export class KernelFib implements FibBackend {
       errors.push({ index, op, errno, code: errnoName(errno), message });
     };
     const targets = await this.targets(ops, fail);
+    this.routeNh.reserve(ops.length);
     const applied = await this.sendRoutes(ops, targets, fail);
     await this.collect();
     errors.sort((a, b) => a.index - b.index);
@@ -362,16 +355,16 @@ export class KernelFib implements FibBackend {
 
   /** Bring the reference counts in line with what the kernel did for one operation. */
   private settle(op: FibOp, t: RouteTarget | undefined, errno: number | undefined, fail: (i: number, errno: number) => void, i: number): void {
-    const key = routeKey(op.route);
     if (errno !== undefined) {
       if (t?.type === 'nhid') this.nh.unref(t.id);
       fail(i, errno);
       // A route the kernel does not have is not using anything any more.
       if (!(op.op === 'delete' && errno === ESRCH)) return;
     }
-    const old = this.routeNh.get(key);
-    if (op.op === 'replace' && t?.type === 'nhid') this.routeNh.set(key, t.id);
-    else this.routeNh.delete(key);
+    // Slots stay valid for the whole apply (applyNow reserved room for every operation).
+    const slot = this.routeNh.slot(op.route);
+    const old = this.routeNh.get(op.route, slot);
+    this.routeNh.set(op.route, slot, op.op === 'replace' && t?.type === 'nhid' ? t.id : undefined);
     if (old !== undefined) this.nh.unref(old);
   }
 
