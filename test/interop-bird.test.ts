@@ -213,7 +213,7 @@ async function birdImportUpdates(bird: Bird, proto: string): Promise<number> {
   return Number(m[1]);
 }
 
-test.serial('BIRD reload in sends ROUTE-REFRESH; routed re-sends its Adj-RIB-Out', async (t) => {
+test.serial('BIRD reload in sends ROUTE-REFRESH; routed re-sends its Adj-RIB-Out; routed refresh in is answered', async (t) => {
   const s = await getShared();
   logOnFailure(t, () => s.routed.logTail(), () => s.bird.logTail());
   for (const [proto, prefix, family] of [['r4', P.ours4, 'ipv4'], ['r6', P.ours6, 'ipv6']] as const) {
@@ -225,6 +225,16 @@ test.serial('BIRD reload in sends ROUTE-REFRESH; routed re-sends its Adj-RIB-Out
     const after = s.routed.log().split('\n').filter((l) => l.includes('event=route-refresh') && l.includes(`family=${family}`)).length;
     t.true(after > refreshes, `routed logged the ${family} ROUTE-REFRESH`);
     t.truthy(await birdRoute(s.bird, prefix));
+  }
+  // And routed asks BIRD (`routectl neighbor X refresh in`): BIRD answers between a BoRR and an
+  // EoRR (RFC 7313, on by default in BIRD), and routed purges nothing BIRD sent again.
+  for (const [peer, prefix] of [[s.a.bird.v4, P.v4], [s.a.bird.v6, P.v6]] as const) {
+    const ends = (): number => s.routed.log().split('\n').filter((l) => l.includes(`peer=${peer} `) && l.includes('EoRR received, 0 stale routes purged')).length;
+    const before = ends();
+    const rr = await s.routed.ctl(['neighbor', peer, 'refresh', 'in']);
+    t.is(rr.code, 0, rr.stderr);
+    await pollUntil(async () => ends() > before, WAIT, `routed receives BIRD's answer from ${peer} between BoRR and EoRR`, () => s.routed.logTail());
+    t.is((await s.routed.best(prefix))?.neighbor, peer);
   }
 });
 
