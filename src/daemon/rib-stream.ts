@@ -197,8 +197,9 @@ export async function streamRib(rib: Rib, cfg: DecisionConfig, q: RibQuery, repl
     const prefixes = await orderedPrefixes(family, await prefixKeys(rib, family), include);
     for (let done = false; !done; ) {
       if (reply.closed) return sent;
-      let chunk = '';
-      for (let n = 0; n < CHUNK_PREFIXES && chunk.length < CHUNK_CHARS; n++) {
+      // Lines joined once: a string grown line by line is a rope the write would flatten again.
+      const lines: string[] = [];
+      for (let n = 0, size = 0; n < CHUNK_PREFIXES && size < CHUNK_CHARS; n++) {
         const next = prefixes.next();
         if (next.done) {
           done = true;
@@ -206,10 +207,11 @@ export async function streamRib(rib: Rib, cfg: DecisionConfig, q: RibQuery, repl
         }
         const line = entryLine(rib, cfg, family, next.value, q.keep);
         if (line === '') continue;
-        chunk += line;
+        lines.push(line);
+        size += line.length;
         sent++;
       }
-      if (chunk !== '') await reply.writeFrames(chunkBytes(chunk));
+      if (lines.length > 0) await reply.writeFrames(chunkBytes(lines.join('')));
       // Whether or not the socket had to drain, let the event loop run before the next chunk.
       await nextTurn();
     }
