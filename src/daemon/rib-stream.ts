@@ -5,11 +5,11 @@
 // the stream instead of piling the table up in memory.
 //
 // The RIB may change between chunks. The stream therefore never holds a RIB iterator across
-// turns: it copies the prefix keys of a family at the start (one string reference per prefix,
-// shared with the RIB) and looks each prefix up when its chunk is built. A prefix withdrawn
-// meanwhile is skipped, one that changed is shown as it is when sent, and prefixes added after
-// the request are not shown: the answer is the table as of the request, updated in place.
-// This uses Rib.prefixTables (live slots and their text) and Rib.lookup().
+// turns: it copies the prefix keys (text) of a family at the start, a slice of the RIB's prefix
+// table per turn, and looks each prefix up when its chunk is built. A prefix withdrawn meanwhile
+// is skipped, one that changed is shown as it is when sent, and prefixes added after the copy
+// are not shown: the answer is the table as of the request, updated in place. This uses
+// Rib.prefixTables (live slots and their text) and Rib.lookup().
 //
 // Prefixes are listed in prefix order (src/mgmt/prefix-order.ts), not the RIB's, sorted a
 // bucket at a time as the stream goes (rib-order.ts).
