@@ -6,8 +6,9 @@
 // `neighbor X refresh in` sends GoBGP a ROUTE-REFRESH, which GoBGP answers with its routes;
 // `refresh out` and GoBGP's `softresetout` re-send the Adj-RIB-Out; GoBGP's `softresetin` replays
 // its own Adj-RIB-In (GoBGP keeps one) and sends routed nothing. Graceful-restart helper: gobgpd
-// killed, its routes stay in routed as stale; started again in restart mode (-r) without one of
-// them, routed drops that one and keeps the others.
+// killed, its routes stay in routed as stale (those of the IPv6 session, whose restart time is
+// short, until that time passes); started again in restart mode (-r) without one of them, routed
+// drops that one and keeps the others.
 
 import test from 'ava';
 
@@ -46,7 +47,8 @@ test('GoBGP: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawa
     localAs: GOBGP_AS,
     neighbors: [
       { address: r.v4, remoteAs: ROUTED_AS, localAddress: g.v4, families: ['ipv4'], gracefulRestartTime: 60 },
-      { address: r.v6, remoteAs: ROUTED_AS, localAddress: g.v6, families: ['ipv6'], gracefulRestartTime: 60 },
+      // A short restart time on the IPv6 session: routed's restart timer sweeps it while gobgpd is down.
+      { address: r.v6, remoteAs: ROUTED_AS, localAddress: g.v6, families: ['ipv6'], gracefulRestartTime: 8 },
       { address: r.bad, remoteAs: ROUTED_AS, localAddress: g.bad, families: ['ipv4'] },
     ],
   });
@@ -142,8 +144,12 @@ test('GoBGP: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawa
   t.true((await routed.neighbor(g.v4)).capabilities.some((c) => c.startsWith('graceful-restart')));
   await routed.waitRoute(P.v4gr, WAIT);
   await gobgp.kill();
-  for (const prefix of [P.v4, P.v6, P.v4gr]) t.true((await routed.waitRoute(prefix, WAIT, (p) => p.stale, 'stale')).best);
+  for (const prefix of [P.v4, P.v4gr]) t.true((await routed.waitRoute(prefix, WAIT, (p) => p.stale, 'stale')).best);
   t.not((await routed.neighbor(g.v4)).state, 'Established');
+  // RFC 4724 §4.2: the IPv6 session's 8 s restart time passes without it coming back: swept.
+  await routed.waitNoRoute(P.v6, WAIT);
+  t.true(routed.log().split('\n').some((l) => l.includes(`peer=${g.v6} `) && l.includes('graceful restart timer expired')), routed.logTail());
+  t.true((await routed.waitRoute(P.v4, WAIT, (p) => p.stale, 'stale')).best);
   // Back in restart mode, without 198.19.32.0/24: routed drops it and learns the others afresh.
   await gobgp.start(10_000, ['-r']);
   await originate([[P.v4, 'ipv4'], [P.v6, 'ipv6']]);
