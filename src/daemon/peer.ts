@@ -286,6 +286,9 @@ export class Peer {
     this.host.log.info(`session down: ${this.lastError}`, { peer: this.address, event: 'down', stale: info.keepStale });
     this.adjOut?.close();
     this.adjOut = undefined;
+    // A refresh in progress either way ends with the session (a full table's keys, if it was ours).
+    this.refreshSweep.reset();
+    this.refreshEnds.clear();
     if (this.info) {
       this.host.rib.peerDown(this.address, { gracefulRestart: info.keepStale });
       // RFC 4724 §4.2: stale routes go when the restart time passes without the session returning.
