@@ -65,7 +65,7 @@ function exactSize(a: PathAttrs, as4: boolean, family: Family): number {
 export function messageSizeFilter(inner: ExportFilter, sendCtx: CodecContext, onTooLarge: (prefix: string, bytes: number, max: number) => void): ExportFilter {
   const max = sendCtx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
   const fits = new WeakMap<PathAttrs, boolean>();
-  return (route, peer) => {
+  const filter: ExportFilter = (route, peer) => {
     const attrs = inner(route, peer);
     if (!attrs) return attrs;
     let ok = fits.get(attrs);
@@ -78,4 +78,6 @@ export function messageSizeFilter(inner: ExportFilter, sendCtx: CodecContext, on
     }
     return ok ? attrs : null;
   };
+  // The size check depends on the attributes only: as prefix-independent as `inner`.
+  return Object.defineProperty(filter, 'perAttributes', { get: () => inner.perAttributes === true });
 }

@@ -116,6 +116,13 @@ export class AdjRibOut {
   private readonly max: number;
   /** Prefix ids in changes refer to these tables (the RIB's). */
   private readonly shared: boolean;
+  /**
+   * The export of the last route seen, for the next with the same attributes, source and family
+   * (the prefixes of one UPDATE arrive together) while the filter is prefix-independent. A plain
+   * set holds a store reference for the memo.
+   */
+  private memo: { attrs: PathAttrs; source: RouteSource; family: Family; out: Out | null } | undefined;
+  private memoOn = false;
 
   constructor(private readonly opts: AdjRibOutOptions) {
     this.max = opts.codec.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
@@ -152,6 +159,9 @@ export class AdjRibOut {
 
   /** Best-path changes (from Rib.drainChanges) to reflect towards this peer. */
   enqueue(changes: Iterable<BestChange>): void {
+    this.forgetMemo();
+    const filter = this.opts.filter;
+    this.memoOn = !filter || filter.perAttributes === true;
     for (const change of changes) {
       const fo = this.fams.get(change.family);
       if (fo) this.exportPrefix(fo, change);
@@ -266,8 +276,33 @@ export class AdjRibOut {
     fo.pt.release(pid);
   }
 
+  private forgetMemo(): void {
+    const m = this.memo;
+    this.memo = undefined;
+    if (m?.out && !(m.out instanceof Lazy)) this.opts.store.release(m.out);
+  }
+
   /** What to send a route with (a reference or a pending count taken), or null. */
   private exported(route: Route): Out | null {
+    if (!this.memoOn) return this.exportNow(route);
+    const m = this.memo;
+    if (m && m.attrs === route.attrs && m.source === route.source && m.family === route.family) return this.again(m.out);
+    this.forgetMemo();
+    const out = this.exportNow(route);
+    this.memo = { attrs: route.attrs, source: route.source, family: route.family, out: this.again(out) };
+    // `again` took the memo's own hold; a Lazy one must not count the memo as pending.
+    if (out instanceof Lazy) this.drop(out);
+    return out;
+  }
+
+  /** One more holder of an export result. */
+  private again(out: Out | null): Out | null {
+    if (!out) return out;
+    if (out instanceof Lazy) return this.hold(out);
+    return this.opts.store.intern(out);
+  }
+
+  private exportNow(route: Route): Out | null {
     const { store } = this.opts;
     const filtered = exportFilter(route, this.opts);
     if (!filtered) return null;
@@ -566,6 +601,7 @@ export class AdjRibOut {
 
   /** The session is gone: give back every attribute reference and prefix id held. */
   close(): void {
+    this.forgetMemo();
     const { store } = this.opts;
     for (const fo of this.fams.values()) {
       for (let key = 0; key < fo.sent.length; key++) {

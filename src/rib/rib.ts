@@ -63,6 +63,8 @@ interface PeerState {
   /** The current excess over the limit has been reported. */
   limitReported: boolean;
   memo: ImportMemo | undefined;
+  /** The import filter's perAttributes, read at the start of each call. */
+  perAttributes: boolean;
 }
 
 export interface AdjInView {
@@ -116,7 +118,7 @@ export class Rib {
     }
     const src = this.freeSrc.pop() ?? this.loc.sources.length;
     this.loc.sources[src] = { source, order: addressSortKey(info.address) };
-    this.peers.set(info.address, { info, source, src, opts, up: true, received: 0, accepted: 0, stale: 0, refused: 0, limitReported: false, memo: undefined });
+    this.peers.set(info.address, { info, source, src, opts, up: true, received: 0, accepted: 0, stale: 0, refused: 0, limitReported: false, memo: undefined, perAttributes: false });
   }
 
   private setOptions(state: PeerState, opts: PeerOptions): void {
@@ -209,6 +211,7 @@ export class Rib {
    */
   applyUpdate(address: string, msg: UpdateMessage, findings: readonly UpdateFinding[], as4: boolean): UpdateResult {
     const state = this.requirePeer(address);
+    this.readFilter(state);
     const eor = endOfRib(msg);
     if (eor) {
       const family = eor.safi === 1 ? ({ 1: 'ipv4', 2: 'ipv6' } as const)[eor.afi] : undefined;
@@ -240,6 +243,7 @@ export class Rib {
   /** Announce one route from a peer with attributes as received (e.g. from an MRT dump or a test). */
   announce(address: string, family: Family, nlri: Nlri, attrs: PathAttrs): UpdateResult {
     const state = this.requirePeer(address);
+    this.readFilter(state);
     this.announceOne(state, family, nlri.prefix, nlri.pathId ?? 0, this.store.internId(attrs));
     const exceeded = this.checkLimit(state);
     return exceeded ? { announced: 1, withdrawn: 0, maxPrefixExceeded: exceeded } : { announced: 1, withdrawn: 0 };
@@ -254,6 +258,7 @@ export class Rib {
     const state = this.requirePeer(address);
     if (opts) this.setOptions(state, opts);
     else this.forgetMemo(state);
+    this.readFilter(state);
     for (const family of FAMILIES) {
       this.eachRecord(state, family, (f, pid, r) => {
         const raw = f.raw[r]!;
@@ -273,6 +278,14 @@ export class Rib {
     }
     const exceeded = this.checkLimit(state);
     return exceeded ? { announced: 0, withdrawn: 0, maxPrefixExceeded: exceeded } : { announced: 0, withdrawn: 0 };
+  }
+
+  /** Whether import may run once per attribute set for this call (the filter says so, or there is none). */
+  private readFilter(state: PeerState): void {
+    const filter = state.opts.importFilter;
+    const per = !filter || filter.perAttributes === true;
+    if (!per) this.forgetMemo(state);
+    state.perAttributes = per;
   }
 
   private requirePeer(address: string): PeerState {
@@ -341,7 +354,7 @@ export class Rib {
       return m.acc;
     }
     const acc = this.runImport(state, f, pid, raw);
-    if (state.opts.importFilter && !state.opts.importFilter.perAttributes) return acc;
+    if (!state.perAttributes) return acc;
     // The outcome depends on the attributes only: remember it for the next prefixes.
     this.forgetMemo(state);
     this.store.retainId(raw);

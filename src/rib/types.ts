@@ -91,10 +91,12 @@ export interface Route {
 /** Filters the daemon plugs the policy engine into: attributes to use (new or same), or null to reject. */
 /**
  * `perAttributes`: the filter's outcome depends on the attributes (and family and peer) only,
- * never on the prefix, so the RIB runs it once per attribute set of an UPDATE.
+ * never on the prefix, so the RIB runs it once per attribute set of an UPDATE. Read once per
+ * UPDATE (it may be a getter that follows the configuration).
  */
-export type ImportFilter = ((route: Route, peer: PeerInfo) => PathAttrs | null) & { perAttributes?: boolean };
-export type ExportFilter = (route: Route, peer: PeerInfo) => PathAttrs | null;
+export type ImportFilter = ((route: Route, peer: PeerInfo) => PathAttrs | null) & { readonly perAttributes?: boolean };
+/** `perAttributes`: as for ImportFilter (read once per batch of changes, so it may be a getter). */
+export type ExportFilter = ((route: Route, peer: PeerInfo) => PathAttrs | null) & { readonly perAttributes?: boolean };
 
 /** A kernel route read from netlink (routes of other protocols, not our own). */
 export interface KernelRoute {
