@@ -99,12 +99,12 @@ export class Peer {
     );
     // Without a prefix match (and no length limit in front) the outcome depends on the
     // attributes only: the RIB then runs the policy once per attribute set, not per prefix.
-    filter.perAttributes = filter === policy && !this.host.policy().dependsOnPrefix(this.cfg.importPolicy);
-    return filter;
+    const lengthLimited = filter !== policy;
+    return Object.defineProperty(filter, 'perAttributes', { get: () => !lengthLimited && !this.host.policy().dependsOnPrefix(this.cfg.importPolicy) });
   }
 
   private exportFilter(localAddress: string | undefined): ExportFilter {
-    return (route, peer) => {
+    const filter: ExportFilter = (route, peer) => {
       // Connected and kernel routes are next-hop resolution sources, not announcements (FRR
       // needs `redistribute` for them, BIRD a protocol in the table); static routes and BGP
       // routes go through the export policy.
@@ -113,6 +113,8 @@ export class Peer {
       const r = this.host.policy().evaluate(this.cfg.exportPolicy, route, ctx);
       return r.accept ? r.attrs : null;
     };
+    // Without a prefix match the Adj-RIB-Out runs the policy once per attribute set and source.
+    return Object.defineProperty(filter, 'perAttributes', { get: () => !this.host.policy().dependsOnPrefix(this.cfg.exportPolicy) });
   }
 
   private peerOptions(): Parameters<Rib['peerUp']>[1] {
