@@ -67,7 +67,7 @@ interface FrrPath {
   nexthops?: { ip?: string }[];
 }
 
-test('FRR: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawal, route refresh, bad peer AS sent', async (t) => {
+test('FRR: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawal, route refresh both ways, bad peer AS sent, graceful-restart helper', async (t) => {
   const topo = await createTopology({ nodes: ['frr', 'routed'], links: [{ a: 'frr', b: 'routed' }, { a: 'frr', b: 'routed' }] }, import.meta.url);
   t.teardown(() => topo.destroy());
   const [l0, l1] = [topo.links[0]!, topo.links[1]!];

@@ -36,7 +36,7 @@ async function counters(gobgp: GoBgp, address: string): Promise<{ received: GoBg
   return { received: j.state?.messages?.received ?? {}, sent: j.state?.messages?.sent ?? {} };
 }
 
-test('GoBGP: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawal, route refresh, bad peer AS sent', async (t) => {
+test('GoBGP: IPv4 and IPv6 sessions, routes both ways with attributes, withdrawal, route refresh, bad peer AS sent, graceful-restart helper', async (t) => {
   const topo = await createTopology({ nodes: ['gobgp', 'routed'], links: [{ a: 'gobgp', b: 'routed' }, { a: 'gobgp', b: 'routed' }] }, import.meta.url);
   t.teardown(() => topo.destroy());
   const [l0, l1] = [topo.links[0]!, topo.links[1]!];
