@@ -115,13 +115,12 @@ async function main(): Promise<void> {
     xdp.nextHops.set(2, { ...base, flags: RoutedNhFlag.RESOLVED });
     xdp.ecmp.set(1, [1, 2]);
     xdp.nextHops.set(3, { ...base, flags: RoutedNhFlag.ECMP, ecmpGroup: 1 });
-    let t0 = performance.now();
-    xdp.v4.setMany(v4.map((p) => [p, 3] as const));
-    const t4 = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-    xdp.v6.setMany(v6.map((p) => [p, 3] as const));
-    const t6 = (performance.now() - t0) / 1000;
-    log(`maps (sorted batches): IPv4 ${t4.toFixed(2)} s (${Math.round(v4.length / t4)}/s), IPv6 ${t6.toFixed(2)} s (${Math.round(v6.length / t6)}/s)`);
+    // As the FIB writes a table: both tries at once, batches on worker threads (bench:fib has
+    // the median of runs and the references).
+    const t0 = performance.now();
+    await Promise.all([xdp.v4.setManyAsync(v4.map((p) => [p, 3] as const)), xdp.v6.setManyAsync(v6.map((p) => [p, 3] as const))]);
+    const tMaps = (performance.now() - t0) / 1000;
+    log(`maps (sorted batches, IPv4 and IPv6 in parallel): ${tMaps.toFixed(2)} s (${Math.round((v4.length + v6.length) / tMaps)}/s)`);
 
     const refTx = ref.map('ref_tx_ports');
     const txKey = Buffer.alloc(4);
