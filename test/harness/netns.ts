@@ -154,8 +154,13 @@ export class Topology {
     live.delete(this);
   }
 
-  /** Synchronous last resort for process exit: delete the namespaces, nothing else. */
+  /**
+   * Synchronous last resort for process exit (and the demo's): SIGKILL the processes started by
+   * spawn(), which deleting a namespace does not stop (the demo left its BIRD running), then
+   * delete the namespaces.
+   */
   destroySync(): void {
+    for (const c of this.children) c.kill('SIGKILL');
     for (const n of this.spec.nodes) {
       try {
         execFileSync('ip', ['netns', 'del', this.ns(n)], { stdio: 'ignore' });
