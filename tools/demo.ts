@@ -93,8 +93,9 @@ async function main(): Promise<void> {
     await feeder.connect({ host: topo.addr('bird', 'feeder'), localAddress: topo.addr('feeder', 'bird'), localAs: 65001, peerAs: 65010, routerId: '198.18.255.1' }, 30_000);
     console.log(`== feeding BIRD ${built.v4} IPv4 and ${built.v6} IPv6 prefixes; BIRD announces them to routed`);
     await feeder.send(120_000);
+    // stderr piped, not inherited: while routed starts, the polls' "connect ENOENT" stays quiet.
     const ctl = (...args: string[]): string =>
-      execFileSync('ip', ['netns', 'exec', topo.ns('routed'), process.execPath, routectl, ...args, '--socket', socket], { encoding: 'utf8', maxBuffer: 1 << 30 });
+      execFileSync('ip', ['netns', 'exec', topo.ns('routed'), process.execPath, routectl, ...args, '--socket', socket], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
     await pollUntil(
       async () => {
         try {
