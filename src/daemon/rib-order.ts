@@ -1,98 +1,77 @@
 // The prefixes of a streamed show rib in listing order (src/mgmt/prefix-order.ts: numeric
 // address, then length) without sorting a million keys up front: that takes seconds of one
-// event-loop turn and delays the first byte by as much. Instead the keys are dealt into buckets
-// by their most significant bits (IPv4: first octet, IPv6: first 16 bits) a slice per turn, and
-// each bucket is sorted only when the stream reaches it. The first byte waits for the dealing
-// alone (tens of milliseconds per million), and each later sort is a few thousand keys.
+// event-loop turn and delays the first byte by as much. Instead the RIB's prefix table is dealt
+// into buckets by the most significant bits (IPv4: first octet, IPv6: first 16 bits) a slice per
+// turn, and each bucket is sorted only when the stream reaches it. The first byte waits for the
+// dealing alone, and each later sort is a few thousand keys.
 
 import { prefixSortKey } from '../mgmt/prefix-order.js';
 import type { Family } from '../rib/index.js';
 
-/** Keys dealt per event-loop turn. */
+/** Prefix table slots dealt per event-loop turn. */
 const DEAL_PER_TURN = 65536;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Leading decimal (IPv4 first octet) or hex (IPv6 first group) digits of canonical text. */
-function leadingNumber(prefix: string, radix: 10 | 16): number {
-  let n = 0;
-  for (let i = 0; i < prefix.length; i++) {
-    const c = prefix.charCodeAt(i);
-    const d = c >= 48 && c <= 57 ? c - 48 : radix === 16 && c >= 97 && c <= 102 ? c - 87 : -1;
-    if (d < 0) return n;
-    n = n * radix + d;
-  }
-  return n;
-}
-
-/** IPv4 canonical text as one number that sorts as listing order: address × 64 + length. */
-function ipv4Key(prefix: string): number {
-  let addr = 0;
-  let n = 0;
-  for (let i = 0; i < prefix.length; i++) {
-    const c = prefix.charCodeAt(i);
-    if (c === 46 || c === 47) {
-      addr = addr * 256 + n;
-      n = 0;
-    } else {
-      n = n * 10 + c - 48;
-    }
-  }
-  return addr * 64 + n;
-}
-
-/** Positions within a bucket: 2^22, far above the largest bucket of a full table (a /8 of IPv4). */
-const INDEX_SPAN = 4194304;
-
 /**
- * An IPv4 bucket in listing order. Within a bucket the first octet is fixed, so the rest of the
- * address and the length take 30 bits and the entry's position fits below them in one exact
- * double: sorting those numbers sorts the bucket, and no text is built again.
+ * What the ordering reads: the RIB's prefix table (Rib.prefixTables), slot by slot. Slots are
+ * read a slice per turn, so one that changes meanwhile is read as it is then.
  */
-function sortIpv4(bucket: string[]): string[] {
-  if (bucket.length >= INDEX_SPAN) return [...bucket].sort((x, y) => ipv4Key(x) - ipv4Key(y));
-  const keys = new Float64Array(bucket.length);
-  for (let i = 0; i < bucket.length; i++) keys[i] = (ipv4Key(bucket[i]!) % 1073741824) * INDEX_SPAN + i;
-  keys.sort();
-  const out = new Array<string>(bucket.length);
-  for (let i = 0; i < keys.length; i++) out[i] = bucket[keys[i]! % INDEX_SPAN]!;
-  return out;
+export interface PrefixSlots {
+  readonly limit: number;
+  live(id: number): boolean;
+  /** Canonical text of the slot's prefix. */
+  text(id: number): string;
+  /** Address word i (32 bits, most significant first; IPv4: the address). */
+  word(id: number, i?: number): number;
+  length(id: number): number;
+}
+
+/** An IPv4 prefix as one exact number in listing order: address × 64 + length. */
+const ipv4Key = (address: number, length: number): number => address * 64 + length;
+
+function ipv4Text(key: number): string {
+  const len = key % 64;
+  const a = (key - len) / 64;
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${len}`;
 }
 
 /** prefixSortKey's length for IPv6: family tag, 16 address bytes, length. */
 const IPV6_KEY_LENGTH = 18;
 
-/** One bucket in listing order. IPv4 sorts numbers and rebuilds the (canonical) text. */
-function sortBucket(family: Family, bucket: string[]): string[] {
-  if (family === 'ipv4') return sortIpv4(bucket);
-  const keyed = bucket.map((p) => prefixSortKey(p) + p);
+/** One bucket in listing order: IPv4 keys sorted as numbers, IPv6 text by prefixSortKey. */
+function* sortedBucket(family: Family, bucket: (number | string)[]): Generator<string> {
+  if (family === 'ipv4') {
+    const keys = Float64Array.from(bucket as number[]).sort();
+    for (let i = 0; i < keys.length; i++) yield ipv4Text(keys[i]!);
+    return;
+  }
+  const keyed = (bucket as string[]).map((p) => prefixSortKey(p) + p);
   keyed.sort();
-  return keyed.map((k) => k.slice(IPV6_KEY_LENGTH));
+  for (const k of keyed) yield k.slice(IPV6_KEY_LENGTH);
 }
 
 /**
- * The given prefixes (canonical text of one family) that pass `include`, in listing order. Dealing
- * runs over event-loop turns before this resolves; the sorting happens as the iterator is read.
+ * The live prefixes of a family's table that pass `include`, in listing order. Dealing runs over
+ * event-loop turns before this resolves and reads no text for IPv4 (the address word and length
+ * are the sort key); each bucket is sorted, and its text made, as the iterator reaches it.
  */
-export async function orderedPrefixes(family: Family, prefixes: readonly string[], include?: (prefix: string) => boolean): Promise<Iterator<string>> {
-  const buckets: (string[] | undefined)[] = new Array<string[] | undefined>(family === 'ipv4' ? 256 : 65536);
-  const radix = family === 'ipv4' ? 10 : 16;
-  for (let at = 0; at < prefixes.length; at += DEAL_PER_TURN) {
-    const end = Math.min(prefixes.length, at + DEAL_PER_TURN);
-    for (let i = at; i < end; i++) {
-      const p = prefixes[i]!;
-      if (include && !include(p)) continue;
-      // "::/0" and "::1/128" start with no digits: bucket 0, as their first 16 bits are.
-      const b = leadingNumber(p, radix);
-      (buckets[b] ??= []).push(p);
+export async function orderedPrefixes(family: Family, slots: () => PrefixSlots, include?: (prefix: string) => boolean): Promise<Iterator<string>> {
+  const buckets: ((number | string)[] | undefined)[] = new Array<(number | string)[] | undefined>(family === 'ipv4' ? 256 : 65536);
+  for (let at = 0; at < slots().limit; at += DEAL_PER_TURN) {
+    const table = slots();
+    const end = Math.min(table.limit, at + DEAL_PER_TURN);
+    for (let id = at; id < end; id++) {
+      if (!table.live(id)) continue;
+      if (include && !include(table.text(id))) continue;
+      const w = table.word(id, 0);
+      // IPv4: first octet; IPv6: first 16 bits. Either way the most significant bits of the order.
+      if (family === 'ipv4') (buckets[w >>> 24] ??= []).push(ipv4Key(w >>> 0, table.length(id)));
+      else (buckets[w >>> 16] ??= []).push(table.text(id));
     }
     await nextTurn();
   }
   return (function* walk(): Generator<string> {
-    for (const bucket of buckets) {
-      if (!bucket) continue;
-      const sorted = sortBucket(family, bucket);
-      for (let i = 0; i < sorted.length; i++) yield sorted[i]!;
-    }
+    for (const bucket of buckets) if (bucket) yield* sortedBucket(family, bucket);
   })();
 }

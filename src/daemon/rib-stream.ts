@@ -5,11 +5,11 @@
 // the stream instead of piling the table up in memory.
 //
 // The RIB may change between chunks. The stream therefore never holds a RIB iterator across
-// turns: it copies the prefix keys (text) of a family at the start, a slice of the RIB's prefix
-// table per turn, and looks each prefix up when its chunk is built. A prefix withdrawn meanwhile
-// is skipped, one that changed is shown as it is when sent, and prefixes added after the copy
-// are not shown: the answer is the table as of the request, updated in place. This uses
-// Rib.prefixTables (live slots and their text) and Rib.lookup().
+// turns: it reads the prefixes of a family from the RIB's prefix table (Rib.prefixTables) at
+// the start, a slice per turn, and looks each prefix up (Rib.lookup) when its chunk is built. A
+// prefix withdrawn meanwhile is skipped, one that changed is shown as it is when sent, and
+// prefixes added after the reading are not shown: the answer is the table as of the request,
+// updated in place.
 //
 // Prefixes are listed in prefix order (src/mgmt/prefix-order.ts), not the RIB's, sorted a
 // bucket at a time as the stream goes (rib-order.ts).
@@ -156,26 +156,6 @@ const CHUNK_PREFIXES = 2048;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Prefix table slots read per event-loop turn when the keys are copied. */
-const KEYS_PER_TURN = 65536;
-
-/**
- * The prefix keys of one family as of now (see the header), read from the RIB's prefix table a
- * slice per turn: building each entry (Rib.entries) to learn its prefix would cost seconds of one
- * turn on a full table. Slots that are free, or hold a prefix no source has a route for, give
- * nothing or are skipped at lookup.
- */
-async function prefixKeys(rib: Rib, family: Family): Promise<string[]> {
-  const keys: string[] = [];
-  for (let at = 0; at < rib.prefixTables[family].limit; at += KEYS_PER_TURN) {
-    const table = rib.prefixTables[family];
-    const end = Math.min(table.limit, at + KEYS_PER_TURN);
-    for (let id = at; id < end; id++) if (table.live(id)) keys.push(table.text(id));
-    await nextTurn();
-  }
-  return keys;
-}
-
 /**
  * A chunk's bytes. The text is nearly always ASCII (prefixes, AS paths, communities, words): then
  * a Latin-1 copy is its UTF-8, and about twice as fast to make as the UTF-8 encoding the socket
@@ -194,7 +174,7 @@ export async function streamRib(rib: Rib, cfg: DecisionConfig, q: RibQuery, repl
   const longer = q.target?.mode === 'longer' ? q.target.longer : undefined;
   for (const family of q.families) {
     const include = longer && ((prefix: string): boolean => longer.matchesRoute(family, prefix));
-    const prefixes = await orderedPrefixes(family, await prefixKeys(rib, family), include);
+    const prefixes = await orderedPrefixes(family, () => rib.prefixTables[family], include);
     for (let done = false; !done; ) {
       if (reply.closed) return sent;
       // Lines joined once: a string grown line by line is a rope the write would flatten again.
