@@ -11,7 +11,7 @@
 //   decide   Rib.drainChanges (the coalesced best-path changes);
 //   export   K Adj-RIB-Outs (eBGP, accept-all): enqueue the changes, then nextBatch() until
 //            drained (UPDATEs encoded); its reference is encodeMessage of the feeder's messages.
-// Memory: the heap retained by the RIB (after a full GC, decoded messages dropped) per route held
+// Memory: the heap retained by the RIB (after a full GC, decoded messages and drained changes dropped) per route held
 // (N × M routes), and per prefix against a reference Map<prefix text, attrs> of the same prefixes
 // (the floor of any table keyed by prefix text); then the same with the K Adj-RIB-Outs.
 
@@ -131,7 +131,6 @@ function main(): void {
     })[1];
   }
   const [changes, decideS] = time(() => rib.drainChanges());
-  const ribBytes = heap() - h1;
 
   let exportS = 0;
   let updates = 0;
@@ -159,7 +158,12 @@ function main(): void {
       }
     })[1];
   }
+  // The drained changes are transient (the daemon drops them each tick): not counted.
+  changes.length = 0;
   const withOutBytes = heap() - h1;
+  for (const out of outs) out.close();
+  outs.length = 0;
+  const ribBytes = heap() - h1;
 
   // Reference for export: encoding the feeder's own messages once per out peer.
   const s = feeds[0]!.stream;

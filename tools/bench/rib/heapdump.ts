@@ -30,6 +30,9 @@ function main(): void {
   const feed = buildFeed({ v4: n, v6: 0, seed: 0x5eed, localAs: 65001, nextHopV4: '198.18.0.1', nextHopV6: '2001:db8::1' });
   const ctx = makeContext({ as4: true });
   const rib = new Rib(CFG);
+  // The peer's next hop resolves (as on the daemon's link), so routes are selected.
+  rib.setConnected([{ prefix: '198.18.0.0/15', interface: 'bench0' }]);
+  rib.drainChanges();
   rib.peerUp({ address: '198.18.0.1', asn: 65001, routerId: '198.18.254.1', ibgp: false, routeReflectorClient: false });
   let msgs: UpdateMessage[] = [];
   const { wire, offsets } = feed.stream;
