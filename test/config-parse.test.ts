@@ -56,7 +56,7 @@ test('the example documents every key the schema accepts', (t) => {
     'med', 'prepend', 'count', 'community-add', 'community-remove', 'community-replace', 'large-community-add',
     'large-community-remove', 'ext-community-add', 'ext-community-remove', 'static-routes', 'via', 'interface',
     'blackhole', 'unreachable', 'fib', 'mode', 'xdp-interfaces', 'keep-forwarding-on-stop', 'pin-dir',
-    'reconcile-interval',
+    'reconcile-interval', 'metrics',
   ];
   for (const key of keys) t.regex(text, new RegExp(`(^|[\\s{,])${key}:`, 'm'), key);
 });
