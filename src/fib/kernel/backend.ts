@@ -291,10 +291,17 @@ export class KernelFib implements FibBackend {
     answered?: (items: readonly number[], failed: ReadonlyMap<number, number>) => void,
   ): Promise<Map<number, number>> {
     const failed = new Map<number, number>();
-    let inFlight: Promise<void> | undefined;
+    type Sent = { replies: Promise<Map<number, number>>; items: number[]; first: number };
+    const finish = (d: Sent, errs: Map<number, number>): void => {
+      for (const [seq, code] of errs) failed.set(d.items[seq - d.first]!, -code);
+      answered?.(d.items, failed);
+    };
+    let inFlight: Sent | undefined;
     let item = 0;
-    for (let turn = 0; item < count; turn++) {
-      const w = turn % 2 === 0 ? this.w : this.w2;
+    // Flips only when a datagram goes out: the buffer in flight is never the one being written.
+    let second = false;
+    while (item < count) {
+      const w = second ? this.w2 : this.w;
       const first = this.sock.reserve(this.batchSize);
       const items: number[] = [];
       w.reset();
@@ -303,14 +310,18 @@ export class KernelFib implements FibBackend {
       }
       if (items.length === 0) continue;
       w.ackLast();
-      await inFlight;
-      // Not copied: this buffer is not written again until the datagram is answered.
-      inFlight = this.bulk.batch(w.buf.subarray(0, w.pos), first, first + items.length - 1).then((errs) => {
-        for (const [seq, code] of errs) failed.set(items[seq - first]!, -code);
-        answered?.(items, failed);
-      });
+      const prev = inFlight;
+      const prevErrs = prev ? await prev.replies : undefined;
+      // Not copied: this buffer is not written again until the datagram is answered. Sent
+      // before the previous one's replies are settled, so the kernel is never idle meanwhile.
+      const replies = this.bulk.batch(w.buf.subarray(0, w.pos), first, first + items.length - 1);
+      // Awaited on the next turn; marked handled now in case that turn never comes (a throw).
+      replies.catch(() => undefined);
+      inFlight = { replies, items, first };
+      second = !second;
+      if (prev) finish(prev, prevErrs!);
     }
-    await inFlight;
+    if (inFlight) finish(inFlight, await inFlight.replies);
     return failed;
   }
 
