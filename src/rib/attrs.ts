@@ -135,11 +135,24 @@ const same = <T>(x: T): T => x;
  * deleted: sets with the same members share one hidden class, where spreading and deleting gave
  * each set its own. The id goes in before freezing, as a non-enumerable symbol property.
  */
+/**
+ * One string per next-hop address: the codec makes a new one per UPDATE, and a table has a
+ * quarter million sets but a handful of next hops. Bounded: cleared if it ever holds too many.
+ */
+const nextHops = new Map<string, string>();
+function shared(text: string): string {
+  const have = nextHops.get(text);
+  if (have !== undefined) return have;
+  if (nextHops.size >= 65536) nextHops.clear();
+  nextHops.set(text, text);
+  return text;
+}
+
 function frozenCopy(a: PathAttrs, id: number): PathAttrs {
   const out: PathAttrs = {
     origin: a.origin,
     asPath: frozenList(a.asPath, (s) => Object.freeze({ type: s.type, asns: Object.freeze(s.asns.slice()) as number[] })),
-    nextHop: a.nextHop,
+    nextHop: shared(a.nextHop),
     atomicAggregate: a.atomicAggregate,
     communities: frozenList(a.communities, same),
     extCommunities: frozenList(a.extCommunities, same),
