@@ -1,6 +1,7 @@
 // The control socket's command table: each routectl command and the daemon state it reads or
 // changes. Long answers stream one frame per row, awaiting the socket between rows.
 
+import net from 'node:net';
 import { canonicalPrefix } from '../rib/index.js';
 import type { Family } from '../rib/index.js';
 import { EXIT } from '../mgmt/protocol.js';
@@ -38,6 +39,13 @@ function findPeer(d: Daemon, req: MgmtRequest, reply: Reply): Peer | undefined {
 
 /** show rib [PREFIX [longer]|ADDRESS] [filters]: one entry, or the table streamed (rib-stream.ts). */
 async function showRib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
+  // --neighbor NAME: a neighbour's description stands for its address, as in show rib in NAME.
+  const name = req.options.neighbor;
+  if (typeof name === 'string' && !net.isIP(name)) {
+    const peer = [...d.peers.values()].find((p) => p.cfg.description === name);
+    if (!peer) return reply.end(EXIT.NOT_FOUND, `no neighbor ${name}`);
+    req = { ...req, options: { ...req.options, neighbor: peer.address } };
+  }
   const q = ribQuery(req);
   if (typeof q === 'string') return reply.end(EXIT.USAGE, q);
   if (q.target && q.target.mode !== 'longer') {
@@ -91,8 +99,16 @@ async function neighborAction(d: Daemon, req: MgmtRequest, reply: Reply): Promis
       d.log.info('administratively enabled', who);
       peer.session.enable();
       return void (await reply.write({ message: `neighbor ${peer.address}: enabled` }));
+    case 'refresh': {
+      // FRR's `clear bgp X soft in|out`: ask the peer for its routes, or send ours again.
+      const direction = req.args[2];
+      if (direction !== 'in' && direction !== 'out') return reply.end(EXIT.USAGE, 'neighbor NEIGHBOR refresh in|out');
+      const r = peer.refresh(direction);
+      if (!r.ok) return reply.end(EXIT.NOT_FOUND, r.message);
+      return void (await reply.write({ message: r.message }));
+    }
     default:
-      return reply.end(EXIT.USAGE, 'neighbor NEIGHBOR reset|shutdown|enable');
+      return reply.end(EXIT.USAGE, 'neighbor NEIGHBOR reset|shutdown|enable|refresh in|out');
   }
 }
 
@@ -184,6 +200,17 @@ async function showConfig(d: Daemon, _req: MgmtRequest, reply: Reply): Promise<v
   await reply.write(configJson(d.config()));
 }
 
+/** reload: read the configuration file again and apply what changed (src/daemon/reload.ts). */
+async function reload(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
+  if (req.args.length > 0) return reply.end(EXIT.USAGE, 'reload takes no arguments');
+  const run = d.reloader.request('routectl');
+  if (!run) return reply.end(EXIT.REFUSED, 'a reload is already running: try again once it has finished');
+  const outcome = await run;
+  for (const line of outcome.applied) await reply.write({ message: line });
+  if (!outcome.ok) return reply.end(EXIT.REFUSED, `configuration rejected, the running configuration is unchanged:\n${outcome.errors.join('\n')}`);
+  if (outcome.applied.length === 0) await reply.write({ message: 'no changes' });
+}
+
 export function mgmtCommands(d: Daemon): CommandSpec[] {
   return [
     { words: ['show', 'status'], handler: (req, reply) => showStatus(d, req, reply) },
@@ -196,6 +223,7 @@ export function mgmtCommands(d: Daemon): CommandSpec[] {
     { words: ['show', 'fib'], handler: (req, reply) => showFib(d, req, reply) },
     { words: ['show', 'route'], handler: (req, reply) => showRoute(d, req, reply) },
     { words: ['show', 'xdp'], handler: (req, reply) => showXdp(d, req, reply) },
-    { words: ['check', 'fib'], handler: (req, reply) => checkFib(d, req, reply) },
+    { words: ['reload'], handler: (req, reply) => reload(d, req, reply), change: () => true },
+    { words: ['check', 'fib'], handler: (req, reply) => checkFib(d, req, reply), change: (req) => req.options.repair === true },
   ];
 }

@@ -7,15 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXIT, LineDecoder, encodeFrame, isRequest } from './protocol.js';
 import type { ExitStatus, MgmtRequest } from './protocol.js';
+import { mayChange, peerCred } from './peercred.js';
+import type { PeerCred } from './peercred.js';
 
 export interface Reply {
   /** Send one data frame; resolves when the socket can take more (await it in long streams). */
   write(data: unknown): Promise<void>;
   /**
    * Send data frames already encoded (protocol.ts dataLine, concatenated) in one socket write:
-   * long streams batch many rows per write. Resolves as write does.
+   * long streams batch many rows per write (bytes: already UTF-8). Resolves as write does.
    */
-  writeFrames(lines: string): Promise<void>;
+  writeFrames(lines: string | Uint8Array): Promise<void>;
   end(status?: ExitStatus, error?: string): void;
   /** True once the client has gone away: stop producing. */
   readonly closed: boolean;
@@ -26,6 +28,16 @@ export type Handler = (req: MgmtRequest, reply: Reply) => void | Promise<void>;
 export interface CommandSpec {
   words: string[];
   handler: Handler;
+  /**
+   * Does this request change state (root and the routed user only)? Default: every command but
+   * `show …` does, so a new command is refused to the read-only group until marked otherwise.
+   */
+  change?: boolean | ((req: MgmtRequest) => boolean);
+}
+
+function changes(spec: CommandSpec, req: MgmtRequest): boolean {
+  const c = spec.change ?? spec.words[0] !== 'show';
+  return typeof c === 'function' ? c(req) : c;
 }
 
 class SocketReply implements Reply {
@@ -40,7 +52,7 @@ class SocketReply implements Reply {
     return this.writeFrames(encodeFrame({ type: 'data', data }));
   }
 
-  writeFrames(lines: string): Promise<void> {
+  writeFrames(lines: string | Uint8Array): Promise<void> {
     if (this.closed || this.ended) return Promise.resolve();
     if (this.sock.write(lines)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -101,6 +113,8 @@ export class MgmtServer {
     sock.setEncoding('utf8');
     const lines = new LineDecoder();
     let started = false;
+    // Read once, at accept: the credentials are the connecting process's, fixed by the kernel.
+    const cred = peerCred(sock);
     sock.on('error', () => sock.destroy());
     sock.on('data', (chunk: string) => {
       if (started) return;
@@ -115,15 +129,18 @@ export class MgmtServer {
       const first = msgs[0];
       if (first === undefined) return;
       started = true;
-      void this.dispatch(first, new SocketReply(sock));
+      void this.dispatch(first, new SocketReply(sock), cred);
     });
   }
 
-  private async dispatch(msg: unknown, reply: SocketReply): Promise<void> {
+  private async dispatch(msg: unknown, reply: SocketReply, cred: PeerCred | undefined): Promise<void> {
     if (!isRequest(msg)) return reply.end(EXIT.USAGE, 'malformed request');
     const spec = this.find(msg.command);
     if (!spec) return reply.end(EXIT.USAGE, `unknown command: ${msg.command.join(' ')}`);
     const req: MgmtRequest = { ...msg, args: [...msg.command.slice(spec.words.length), ...msg.args], command: spec.words };
+    if (changes(spec, req) && !mayChange(cred)) {
+      return reply.end(EXIT.REFUSED, `${spec.words.join(' ')}: permission denied (changes are for root and the routed user; uid ${cred?.uid ?? '?'} may only read)`);
+    }
     try {
       await spec.handler(req, reply);
       reply.end();
