@@ -143,13 +143,11 @@ export class FibManager {
       // down and up): ask for it again rather than wait for traffic through the kernel to.
       if (used && !cur) m.hops?.wantAgain(n.ifindex, n.address);
     });
+    if (m.xdp) m.watchLinks();
     await m.adopt();
     return m;
-    if (m.xdp) m.watchLinks();
   }
 
-  private static async openXdp(opts: FibManagerOptions, links: Map<number, LinkInfo>): Promise<{ xdp: RoutedXdp; neigh: NeighTable; attached: string[] } | undefined> {
-    let xdp: RoutedXdp | undefined;
   /**
    * Follow link changes (RTM_NEWLINK): a new MAC address is the source MAC of every frame XDP
    * sends out of that link, and a new MTU the size above which it hands packets to the kernel.
@@ -179,6 +177,8 @@ export class FibManager {
     if (before && linkChanged(before, l)) this.hopsTable?.linkChanged(l.ifindex);
   }
 
+  private static async openXdp(opts: FibManagerOptions, links: Map<number, LinkInfo>): Promise<{ xdp: RoutedXdp; neigh: NeighTable; attached: string[] } | undefined> {
+    let xdp: RoutedXdp | undefined;
     const inNs = <T>(fn: () => T): T => (opts.netns !== undefined ? withNetns(opts.netns, fn) : fn());
     try {
       // Names first: a typo must not leave a loaded (and pinned) object behind.
@@ -527,9 +527,11 @@ export class FibManager {
     return true;
   }
 
-  /** Run a repair pass every intervalMs (not overlapping itself); each pass returns how many it fixed. */
+  /** Run a repair pass every intervalMs (not overlapping itself; 0: never); each pass returns how many it fixed. */
   repairEvery(intervalMs: number, pass: () => Promise<number>): void {
     clearInterval(this.repairTimer);
+    this.repairTimer = undefined;
+    if (intervalMs <= 0) return;
     let busy = false;
     this.repairTimer = setInterval(() => {
       if (busy) return;
@@ -538,8 +540,6 @@ export class FibManager {
     }, intervalMs);
     this.repairTimer.unref();
   }
-    this.repairTimer = undefined;
-    if (intervalMs <= 0) return;
 
   /** One repair pass now (routectl check fib --repair, the timer); resolves with how many it fixed. */
   async repairNow(pass: () => Promise<number>): Promise<number> {
