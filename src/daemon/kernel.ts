@@ -10,6 +10,7 @@ import { createRtNetlink } from 'netlink';
 import type { RtNetlinkSocket } from 'netlink';
 import { ipv4ToText, ipv6ToText, prefixToText } from '../bgp/wire/index.js';
 import { NlSocket } from '../fib/kernel/socket.js';
+import { NlEventSocket } from '../fib/kernel/events.js';
 import type { RxMsg } from '../fib/kernel/nlmsg.js';
 import { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, decodeForeign, dumpForeign, isRouteAdd } from '../fib/kernel/foreign.js';
 import type { ForeignRoute } from '../fib/kernel/foreign.js';
@@ -68,8 +69,11 @@ export class KernelWatcher {
   private events: RtNetlinkSocket | undefined;
   /** Route dumps (raw: a million of routed's own routes are skipped from one byte each). */
   private readonly routeSock: NlSocket;
-  /** Route events: a socket of its own, so a lost-events error never fails a dump in flight. */
-  private routeEvents: NlSocket | undefined;
+  /**
+   * Route events: a socket of its own (a lost-events error never fails a dump in flight), read
+   * through koffi (events.ts: the `netlink` package's socket aborts the process on overflow).
+   */
+  private routeEvents: NlEventSocket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lostTimer: NodeJS.Timeout | undefined;
   private dumping: Promise<unknown> = Promise.resolve();
@@ -213,10 +217,8 @@ export class KernelWatcher {
     // ENOBUFS: events were lost under a burst; the state must be read again.
     events.socket.on('error', reread);
     // Routes on a raw socket, subscribed before the first dump so no change falls between the two.
-    const routeEvents = new NlSocket({ recvBufferSize: 8 << 20 });
+    const routeEvents = new NlEventSocket({ groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE], recvBufferSize: 8 << 20 });
     this.routeEvents = routeEvents;
-    routeEvents.addMembership(RTNLGRP_IPV4_ROUTE);
-    routeEvents.addMembership(RTNLGRP_IPV6_ROUTE);
     routeEvents.onEvent = (m) => this.routeEvent(m);
     // Lost route events (ENOBUFS: the socket overflowed, typically under routed's own full table):
     // one dump once the burst is over, not one per overflow.

@@ -27,7 +27,7 @@ const MSG_DONTWAIT = 0x40;
 const EAGAIN = 11;
 const ENOBUFS = 105;
 
-interface Libc {
+export interface Libc {
   socket(domain: number, type: number, proto: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
@@ -40,7 +40,8 @@ interface Libc {
 }
 
 let libc: Libc | undefined;
-function c(): Libc {
+/** libc through koffi (socket calls of the bulk and event sockets). */
+export function c(): Libc {
   if (libc) return libc;
   const so = koffi.load('libc.so.6');
   libc = {
@@ -55,7 +56,7 @@ function c(): Libc {
   return libc;
 }
 
-function int(v: number): Buffer {
+export function int(v: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32LE(v);
   return b;

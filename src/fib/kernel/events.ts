@@ -1,0 +1,105 @@
+// A netlink socket for multicast events (route changes) that cannot abort the process. The
+// `netlink` package's socket aborts Node when its receive queue overflows: libuv reports the
+// socket's error as a poll error, and the binding's handler for that builds its exception with a
+// null syscall name, which throws inside native code (terminate, "Error in native callback"). A
+// full table of route changes overflows any buffer a busy process can drain in time. This one
+// is read with non-blocking recv(2) through koffi on a short timer: an overflow comes back as
+// ENOBUFS from recv, and the owner re-reads the state.
+
+import koffi from 'koffi';
+import { c, int } from './bulk.js';
+import { forEachMsg } from './nlmsg.js';
+import type { RxMsg } from './nlmsg.js';
+import { NetlinkError, inNetns } from './socket.js';
+
+const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const NETLINK_ROUTE = 0;
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
+const SOL_NETLINK = 270;
+const NETLINK_ADD_MEMBERSHIP = 1;
+const MSG_DONTWAIT = 0x40;
+const EAGAIN = 11;
+const ENOBUFS = 105;
+/** Datagrams read per timer tick at most, so a burst does not hold the event loop. */
+const PER_TICK = 4096;
+
+export interface NlEventSocketOptions {
+  netns?: string;
+  /** rtnetlink multicast groups (RTNLGRP_*). */
+  groups: number[];
+  recvBufferSize?: number;
+  /** How often the queue is read. */
+  intervalMs?: number;
+}
+
+export class NlEventSocket {
+  private readonly fd: number;
+  private readonly rx = Buffer.alloc(1 << 16);
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  /** One event message; the buffer is reused after the call returns. */
+  onEvent: ((m: RxMsg) => void) | undefined;
+  /** Events were lost (ENOBUFS) or the socket failed: the state must be read again. */
+  onError: ((e: Error) => void) | undefined;
+
+  constructor(opts: NlEventSocketOptions) {
+    const fd = inNetns(opts.netns, () => c().socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (fd < 0) throw new NetlinkError(koffi.errno(), 'netlink socket');
+    this.fd = fd;
+    try {
+      const rcv = int(opts.recvBufferSize ?? 8 << 20);
+      if (c().setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcv, 4) !== 0) c().setsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, 4);
+      const addr = Buffer.alloc(12);
+      addr.writeUInt16LE(AF_NETLINK, 0);
+      if (c().bind(fd, addr, 12) !== 0) throw new NetlinkError(koffi.errno(), 'netlink bind');
+      for (const g of opts.groups) {
+        if (c().setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, int(g), 4) !== 0) throw new NetlinkError(koffi.errno(), `netlink group ${g}`);
+      }
+    } catch (e) {
+      c().close(fd);
+      throw e;
+    }
+    this.timer = setInterval(() => this.drain(), opts.intervalMs ?? 20);
+    // Events alone do not keep the process alive.
+    this.timer.unref();
+  }
+
+  private report(e: Error): void {
+    try {
+      this.onError?.(e);
+    } catch (inner) {
+      process.emitWarning(`netlink event error handler failed: ${(inner as Error).message}`);
+    }
+  }
+
+  /** Read what is queued (up to PER_TICK datagrams). */
+  drain(): void {
+    for (let i = 0; i < PER_TICK && !this.closed; i++) {
+      const n = c().recv(this.fd, this.rx, this.rx.length, MSG_DONTWAIT);
+      if (n < 0) {
+        const errno = koffi.errno();
+        if (errno === EAGAIN) return;
+        this.report(new NetlinkError(errno, errno === ENOBUFS ? 'netlink events lost' : 'netlink recv'));
+        if (errno !== ENOBUFS) return;
+        continue;
+      }
+      try {
+        forEachMsg(this.rx.subarray(0, n), (m) => this.onEvent?.(m));
+      } catch (e) {
+        this.report(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    c().close(this.fd);
+  }
+}
