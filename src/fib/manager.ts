@@ -12,6 +12,7 @@ import type { RoutedMapName } from './bpf/routed.js';
 import { withNetns } from './bpf/netns.js';
 import { KernelFib } from './kernel/backend.js';
 import { NlSocket } from './kernel/socket.js';
+import { NlEventSocket } from './kernel/events.js';
 import { RTM_NEWLINK } from './kernel/nlmsg.js';
 import type { RxMsg } from './kernel/nlmsg.js';
 import { routeOif } from './kernel/lookup.js';
@@ -153,13 +154,17 @@ export class FibManager {
    * sends out of that link, and a new MTU the size above which it hands packets to the kernel.
    */
   private watchLinks(): void {
-    this.sock.addMembership(RTNLGRP_LINK);
-    this.sock.onEvent = (msg) => this.linkEvent(msg);
+    // A socket of its own that an overflow cannot abort (kernel/events.ts).
+    const events = new NlEventSocket({ groups: [RTNLGRP_LINK], recvBufferSize: 1 << 20, ...(this.opts.netns !== undefined ? { netns: this.opts.netns } : {}) });
+    this.linkEvents = events;
+    events.onEvent = (msg) => this.linkEvent(msg);
     // Lost events: read every link again and rewrite the next hops of those that changed.
-    this.sock.onError = () => void dumpLinkInfo(this.sock).then((links) => {
+    events.onError = () => void dumpLinkInfo(this.sock).then((links) => {
       for (const l of links.values()) this.setLink(l);
     }, () => undefined);
   }
+
+  private linkEvents: NlEventSocket | undefined;
 
   /** Runs in the socket's callback: never throws. */
   private linkEvent(msg: RxMsg): void {
@@ -481,6 +486,7 @@ export class FibManager {
     if (this.kernel && !opts.keepForwarding) await this.kernel.flush();
     await this.kernel?.close();
     this.neigh?.close();
+    this.linkEvents?.close();
     this.sock.close();
   }
 
