@@ -63,12 +63,18 @@ function mixOpt(h: number, v: number | string | undefined): number {
   return typeof v === 'number' ? mixNum(mixNum(h, 1), v) : mixStr(h, v);
 }
 
-/** A hash of an attribute set: equal sets give equal hashes (attrsEqual tells collisions apart). */
+/**
+ * A hash of an attribute set: equal sets give equal hashes (attrsEqual tells collisions apart).
+ * Indexed loops: for-of over the (frozen) lists allocated an iterator per list, per call.
+ */
 export function attrsHash(a: PathAttrs): number {
   let h = 0x811c9dc5 ^ a.origin.charCodeAt(0);
-  for (const seg of a.asPath) {
+  const path = a.asPath;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
     h = mixNum(h, -seg.type.charCodeAt(3));
-    for (const asn of seg.asns) h = mixNum(h, asn);
+    const asns = seg.asns;
+    for (let j = 0; j < asns.length; j++) h = mixNum(h, asns[j]!);
   }
   h = mixStr(h, a.nextHop);
   h = mixOpt(h, a.nextHopLinkLocal);
@@ -76,14 +82,21 @@ export function attrsHash(a: PathAttrs): number {
   h = mixOpt(h, a.localPref);
   h = mixNum(h, a.atomicAggregate ? 1 : 0);
   if (a.aggregator) h = mixStr(mixNum(h, a.aggregator.asn), a.aggregator.address);
-  h = mixNum(h, a.communities.length);
-  for (const c of a.communities) h = mixNum(h, c);
-  for (const e of a.extCommunities) h = mixStr(h, e);
-  for (const l of a.largeCommunities) h = mixNum(mixNum(mixNum(h, l[0]), l[1]), l[2]);
+  const communities = a.communities;
+  h = mixNum(h, communities.length);
+  for (let i = 0; i < communities.length; i++) h = mixNum(h, communities[i]!);
+  for (let i = 0; i < a.extCommunities.length; i++) h = mixStr(h, a.extCommunities[i]!);
+  for (let i = 0; i < a.largeCommunities.length; i++) {
+    const l = a.largeCommunities[i]!;
+    h = mixNum(mixNum(mixNum(h, l[0]), l[1]), l[2]);
+  }
   h = mixOpt(h, a.originatorId);
-  for (const c of a.clusterList) h = mixStr(h, c);
+  for (let i = 0; i < a.clusterList.length; i++) h = mixStr(h, a.clusterList[i]!);
   h = mixOpt(h, a.otc);
-  for (const u of a.unknown) h = mixStr(mixNum(mixNum(h, u.code), u.flags), u.value);
+  for (let i = 0; i < a.unknown.length; i++) {
+    const u = a.unknown[i]!;
+    h = mixStr(mixNum(mixNum(h, u.code), u.flags), u.value);
+  }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
