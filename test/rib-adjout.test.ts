@@ -221,6 +221,25 @@ test('changes: a re-announcement with the same exported attributes sends nothing
   t.deepEqual(out.nextBatch(65536), [], 'only the MED changed, and MED is not sent to eBGP');
 });
 
+test('RFC 8654 §4: attributes too large for a 4096-octet message are not sent (and withdrawn); with extended messages they go', (t) => {
+  const rib = fullRib(3, 0);
+  const big = { ...baseAttrs('192.0.2.1'), asPath: [{ type: 'AS_SEQUENCE' as const, asns: [65001] }], communities: Array.from({ length: 1100 }, (_, i) => 0x10000 + i) };
+  const small = makeContext({ as4: true });
+  const out = adjOut(rib, small, { families: ['ipv4'] });
+  out.initialDump(rib);
+  t.is(drain(out, small).flatMap((m) => announced(m.msg)).length, 3);
+  rib.announce(SRC.address, 'ipv4', { prefix: v4(0) }, big);
+  out.enqueue(rib.drainChanges());
+  const sent = drain(out, small);
+  t.deepEqual(sent.flatMap((m) => announced(m.msg)), [], 'nothing announced with 4,400 octets of communities');
+  t.deepEqual(sent.flatMap((m) => withdrawn(m.msg)), [{ prefix: v4(0) }], 'the older announcement is withdrawn');
+  t.is(out.pendingCount(), 0);
+  const extended = makeContext({ as4: true, extendedMessage: true });
+  const out2 = adjOut(rib, extended, { families: ['ipv4'] });
+  out2.initialDump(rib);
+  t.deepEqual(drain(out2, extended).flatMap((m) => announced(m.msg)).map((n) => n.prefix).sort(), [v4(0), v4(1), v4(2)].sort());
+});
+
 test('ADD-PATH send: the multipath set goes out with path ids, a shrinking set withdraws the extra id', (t) => {
   const rib = new Rib({ ...cfg, bestPath: { ...cfg.bestPath, maxPaths: 2 } });
   rib.setConnected([{ prefix: '192.0.2.10/24', interface: 'eth0' }]);

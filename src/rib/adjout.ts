@@ -438,10 +438,13 @@ export class AdjRibOut {
       out.push(b);
       total += b.length;
     };
-    for (const fo of this.fams.values()) {
-      const withdrawals = fo.groups.get(null);
-      while (withdrawals && withdrawals.at < withdrawals.n && room()) add(this.withdrawMessage(fo, withdrawals));
-    }
+    const withdrawals = (): void => {
+      for (const fo of this.fams.values()) {
+        const group = fo.groups.get(null);
+        while (group && group.at < group.n && room()) add(this.withdrawMessage(fo, group));
+      }
+    };
+    withdrawals();
     for (const fo of this.fams.values()) {
       for (const [attrs, group] of fo.groups) {
         if (attrs === null) continue;
@@ -449,6 +452,8 @@ export class AdjRibOut {
         if (!room()) break;
       }
     }
+    // Announcements too large to send became withdrawals just now (RFC 8654 §4).
+    withdrawals();
     for (const fo of this.fams.values()) {
       if (fo.eorDue && fo.pendingN === 0 && room()) {
         add(encodeMessage(this.endOfRib(fo), this.opts.codec));
@@ -510,9 +515,11 @@ export class AdjRibOut {
     }
     const attributes = toWire(attrs, { as4: this.opts.codec.as4, family: fo.family });
     const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
-    const head = encodeMessage(empty, this.opts.codec);
+    // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
+    // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
+    const head = encodeOrUndefined(empty, this.opts.codec);
     const taken: number[] = [];
-    let size = head.length;
+    let size = head ? head.length : Infinity;
     for (; group.at < group.n; group.at++) {
       const key = group.keys[group.at]!;
       const v = fo.next[key];
@@ -539,7 +546,7 @@ export class AdjRibOut {
       return undefined;
     }
     if (group.at >= group.n) fo.groups.delete(attrs);
-    if (fo.afi === 1) return this.withIpv4Nlri(fo, head, taken, size);
+    if (fo.afi === 1) return this.withIpv4Nlri(fo, head!, taken, size);
     const nlri = taken.map((k) => this.nlriOf(fo, k));
     for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
     return encodeMessage(empty, this.opts.codec);
@@ -623,6 +630,15 @@ export class AdjRibOut {
       fo.groups.clear();
       fo.eorDue = false;
     }
+  }
+}
+
+function encodeOrUndefined(msg: UpdateMessage, codec: CodecContext): Buffer | undefined {
+  try {
+    return encodeMessage(msg, codec);
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
   }
 }
 
