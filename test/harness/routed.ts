@@ -29,6 +29,8 @@ export interface RoutedNeighbor {
   import?: string[];
   export?: string[];
   password?: string;
+  /** GTSM (RFC 5082): the number of hops, `ttl-security`. */
+  ttlSecurity?: number;
   gracefulRestart?: { enabled: boolean; restartTime?: number };
   holdTime?: number;
   connectRetry?: number;
@@ -75,6 +77,7 @@ function neighborYaml(n: RoutedNeighbor): string[] {
   if (n.families) out.push(`    families: ${list(n.families)}`);
   out.push(`    import: ${list(n.import ?? ['accept-all'])}`, `    export: ${list(n.export ?? ['accept-all'])}`);
   if (n.password) out.push(`    password: ${q(n.password)}`);
+  if (n.ttlSecurity !== undefined) out.push(`    ttl-security: ${n.ttlSecurity}`);
   if (n.gracefulRestart) {
     out.push('    graceful-restart:', `      enabled: ${n.gracefulRestart.enabled}`);
     if (n.gracefulRestart.restartTime !== undefined) out.push(`      restart-time: ${n.gracefulRestart.restartTime}`);

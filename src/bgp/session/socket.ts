@@ -9,7 +9,10 @@
 //   the kernel checks them only when a SYN arrives; accepted sockets inherit them.
 // GTSM on an accepted socket is set after accept (the handshake has already passed the listener;
 // the minimum TTL then guards every later segment), through the descriptor Node keeps in
-// `socket._handle.fd`, the one place an undocumented field is read.
+// `socket._handle.fd`, the one place an undocumented field is read. The handshake itself is
+// checked from the SYN the listener saved (TCP_SAVE_SYN): a connection whose SYN came with too
+// low a TTL is closed before anything it sent is read, so a peer at the wrong distance never gets
+// as far as an OPEN, even one already queued when the minimum TTL was set.
 
 import koffi from 'koffi';
 import net from 'node:net';
@@ -26,6 +29,8 @@ const SO_REUSEADDR = 2;
 const IPPROTO_IP = 0;
 const IPPROTO_TCP = 6;
 const IPPROTO_IPV6 = 41;
+const TCP_SAVE_SYN = 27;
+const TCP_SAVED_SYN = 28;
 const IP_TTL = 2;
 const IP_MINTTL = 21;
 const IPV6_UNICAST_HOPS = 16;
@@ -53,6 +58,7 @@ interface Libc {
   bind: (fd: number, addr: Buffer, len: number) => number;
   listen: (fd: number, backlog: number) => number;
   close: (fd: number) => number;
+  getsockopt: (fd: number, level: number, name: number, value: Buffer, len: Uint32Array) => number;
 }
 
 let libc: Libc | undefined;
@@ -66,6 +72,7 @@ function lib(): Libc {
     bind: so.func('int bind(int, const void *, uint32_t)'),
     listen: so.func('int listen(int, int)'),
     close: so.func('int close(int)'),
+    getsockopt: so.func('int getsockopt(int, int, int, _Out_ void *, _Inout_ uint32_t *)'),
   };
   return libc;
 }
@@ -168,12 +175,32 @@ export function socketFd(socket: net.Socket): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
-/** GTSM on an accepted socket. */
+/**
+ * The TTL (IPv4) or hop limit (IPv6) of the SYN that opened an accepted connection, from the
+ * headers its listener saved (TCP_SAVE_SYN: network header first); undefined when none was saved.
+ */
+export function savedSynTtl(fd: number): number | undefined {
+  const buf = Buffer.alloc(512);
+  const len = new Uint32Array([buf.length]);
+  if (lib().getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, buf, len) !== 0 || len[0]! < 20) return undefined;
+  const version = buf[0]! >> 4;
+  return version === 4 ? buf[8] : version === 6 ? buf[7] : undefined;
+}
+
+/**
+ * GTSM on an accepted socket: the minimum TTL from now on, and the SYN's own TTL checked. Throws
+ * when the SYN came from too far (the caller closes the socket unread).
+ */
 export function secureAccepted(socket: net.Socket, security: SocketSecurity): void {
   if (security.ttlSecurityHops === undefined) return;
   const fd = socketFd(socket);
   if (fd === undefined) throw new Error('accepted socket has no file descriptor');
   setTtlSecurity(fd, security.ttlSecurityHops, socket.remoteFamily === 'IPv6' ? 6 : 4);
+  // RFC 5082 §3: "If the TTL is less than the configured value, the packet is discarded" — the
+  // listener could not know the peer before answering, so its SYN is judged here.
+  const min = Math.max(1, Math.min(255, 256 - security.ttlSecurityHops));
+  const ttl = savedSynTtl(fd);
+  if (ttl !== undefined && ttl < min) throw new Error(`GTSM: SYN from ${socket.remoteAddress ?? '?'} with TTL ${ttl}, below ${min}`);
 }
 
 /** A listening TCP socket whose descriptor routed made, so MD5 keys can be set per peer. */
@@ -190,6 +217,9 @@ export class Listener {
     const fd = withFd(family, (fd) => {
       const { setsockopt, bind, listen } = lib();
       check(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, intValue(1), 4), 'setsockopt(SO_REUSEADDR)');
+      // Keep each connection's SYN headers for secureAccepted's GTSM check (freed when read or
+      // when the connection closes: a few dozen bytes per connection).
+      check(setsockopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, intValue(1), 4), 'setsockopt(TCP_SAVE_SYN)');
       // "::" listens for IPv4 peers too (as mapped addresses), unless the system says otherwise.
       if (family === 6 && address === '::') check(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, intValue(0), 4), 'setsockopt(IPV6_V6ONLY)');
       // RFC 5082 §3: a GTSM peer drops our SYN-ACK unless it leaves with TTL 255, and the
