@@ -27,8 +27,9 @@
 // the largest event-loop delay routed's monitorEventLoopDelay saw (nodejs_eventloop_lag_max_seconds,
 // scraped every 2 s; prom-client resets the histogram at each scrape, so the largest scrape is the
 // largest delay of the run), the heap in use at each point, and the time each phase took.
-// Settling: RSS is sampled each second for --settle-s seconds with the daemon idle; the figure is
-// the median of the last five samples. --heap-snapshot DIR: routed runs with
+// Settling: the daemon idles --settle-s seconds, then two full GCs are forced through its
+// inspector (routed runs with --inspect on the dut's loopback; gc.ts), then RSS is sampled each
+// second five times and the figure is the median. --heap-snapshot DIR: routed runs with
 // --heapsnapshot-signal=SIGUSR2 and a snapshot is taken after load and at the end (summarise with
 // the Chrome devtools or tools/bench/rib/heapdump.ts's census).
 
@@ -46,7 +47,10 @@ const DUT_AS = 65002;
 const COLLECTOR_AS = 65003;
 const WATCHER_AS = 65004;
 const METRICS_PORT = 9181;
-const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../../..');
+/** routed's inspector, on the dut's loopback: the bench forces full GCs through it before reading RSS. */
+const INSPECT_PORT = 9239;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../../../..');
 
 interface Options {
   flaps: number;
@@ -100,7 +104,7 @@ class Dut {
     const file = path.join(dir, 'routed.yaml');
     writeFileSync(file, soakConfig(topo, { dutAs: DUT_AS, feederAs: FEEDER_AS, collectorAs: COLLECTOR_AS, watcherAs: WATCHER_AS, socket: this.socket, metricsPort: METRICS_PORT }));
     this.logFile = path.join(dir, 'routed.log');
-    const args = ['--max-old-space-size=8192'];
+    const args = ['--max-old-space-size=8192', `--inspect=127.0.0.1:${INSPECT_PORT}`];
     if (o.heapSnapshotDir) args.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${o.heapSnapshotDir}`);
     // routed runs with dut as its working directory, like the other daemons under test.
     this.child = topo.spawn('dut', process.execPath, [...args, path.join(repoRoot, 'dist/src/cli/routed.js'), '--config', file]);
@@ -156,10 +160,21 @@ interface Point {
   seconds: number;
 }
 
-/** RSS once the daemon has been idle settleS seconds: the median of the last five samples. */
-async function settledRss(dut: Dut, settleS: number): Promise<number> {
+/** Two full garbage collections in routed (gc.ts, through its inspector). */
+async function collectGarbage(topo: Topology): Promise<void> {
+  const r = await topo.run('dut', process.execPath, ['--experimental-websocket', path.join(here, 'gc.js'), String(INSPECT_PORT), '2'], { allowFail: true, timeoutMs: 90_000 });
+  if (r.code !== 0) throw new Error(`forcing a GC in routed failed: ${r.stderr.trim()}`);
+}
+
+/**
+ * RSS once the daemon has been idle settleS seconds and two full GCs have run: the median of the
+ * last five samples after the GC.
+ */
+async function settledRss(topo: Topology, dut: Dut, settleS: number): Promise<number> {
+  await sleep(Math.max(0, settleS - 5) * 1000);
+  await collectGarbage(topo);
   const samples: number[] = [];
-  for (let s = 0; s < Math.max(5, settleS); s++) {
+  for (let s = 0; s < 5; s++) {
     await sleep(1000);
     samples.push(rssMiB(dut.pid));
   }
@@ -199,7 +214,7 @@ async function run(o: Options, topo: Topology, dut: Dut, a: Agents): Promise<Poi
   const points: Point[] = [];
   const mark = async (phase: string, t0: number): Promise<void> => {
     const seconds = (Date.now() - t0) / 1000;
-    const rss = await settledRss(dut, o.settleS);
+    const rss = await settledRss(topo, dut, o.settleS);
     points.push({ phase, rssMiB: rss, heapUsedMiB: dut.heapUsedMiB, seconds });
     console.log(`${phase}: ${seconds.toFixed(1)} s; settled RSS ${rss.toFixed(1)} MiB, heap used ${dut.heapUsedMiB.toFixed(1)} MiB, max event-loop lag so far ${(dut.maxLagS * 1000).toFixed(0)} ms`);
   };
@@ -239,7 +254,7 @@ async function run(o: Options, topo: Topology, dut: Dut, a: Agents): Promise<Poi
 }
 
 async function checkFib(topo: Topology, dut: Dut): Promise<{ code: number; out: string }> {
-  const r = await topo.run('dut', process.execPath, [path.join(repoRoot, 'dist/src/cli/routectl.js'), '--socket', dut.socket, 'check', 'fib'], { allowFail: true, timeoutMs: 120_000 });
+  const r = await topo.run('dut', process.execPath, [path.join(repoRoot, 'dist/src/cli/routectl.js'), 'check', 'fib', '--socket', dut.socket], { allowFail: true, timeoutMs: 120_000 });
   return { code: r.code, out: (r.stdout + r.stderr).trim() };
 }
 
