@@ -547,9 +547,42 @@ export class AdjRibOut {
     }
     if (group.at >= group.n) fo.groups.delete(attrs);
     if (fo.afi === 1) return this.withIpv4Nlri(fo, head!, taken, size);
-    const nlri = taken.map((k) => this.nlriOf(fo, k));
-    for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
-    return encodeMessage(empty, this.opts.codec);
+    return this.withMpReachNlri(fo, head!, taken, size);
+  }
+
+  /**
+   * An IPv6 UPDATE: the prefixes go inside MP_REACH_NLRI (RFC 4760 §3), which toWire emits with
+   * a 2-octet length and no NLRI. They are written into a gap opened at the end of that attribute,
+   * and the three lengths that contain it grow by the same amount: the attribute's, Total Path
+   * Attribute Length, and the message's (RFC 4271 §4.1, §4.3).
+   */
+  private withMpReachNlri(fo: FamilyOut, head: Buffer, keys: readonly number[], size: number): Buffer {
+    const attrsAt = 19 + 2 + head.readUInt16BE(19) + 2;
+    const attrsEnd = attrsAt + head.readUInt16BE(attrsAt - 2);
+    let at = attrsAt;
+    while (at < attrsEnd) {
+      const extended = (head[at]! & FLAG_EXTENDED_LENGTH) !== 0;
+      const len = extended ? head.readUInt16BE(at + 2) : head[at + 2]!;
+      const end = at + (extended ? 4 : 3) + len;
+      if (head[at + 1] === 14) break;
+      at = end;
+    }
+    if (at >= attrsEnd || (head[at]! & FLAG_EXTENDED_LENGTH) === 0) throw new Error('MP_REACH_NLRI with a 2-octet length expected');
+    const gapAt = at + 4 + head.readUInt16BE(at + 2);
+    const grow = size - head.length;
+    const buf = Buffer.allocUnsafe(size);
+    head.copy(buf, 0, 0, gapAt);
+    let w = gapAt;
+    for (const key of keys) {
+      if (fo.addPath) w = buf.writeUInt32BE(fo.keyPath[key]!, w);
+      w += fo.pt.writeNlri(this.pidOfKey(fo, key), buf, w);
+    }
+    if (w !== gapAt + grow) throw new Error(`NLRI of ${w - gapAt} octets, ${grow} computed`);
+    head.copy(buf, w, gapAt);
+    buf.writeUInt16BE(head.readUInt16BE(at + 2) + grow, at + 2);
+    buf.writeUInt16BE(head.readUInt16BE(attrsAt - 2) + grow, attrsAt - 2);
+    buf.writeUInt16BE(size, 16);
+    return buf;
   }
 
   /**
