@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCommand, stopProcess, type Topology } from './harness/netns.js';
 import { Bird, pollUntil } from './harness/peers.js';
-import { routedYaml } from './harness/routed.js';
+import { routedYaml, type RoutedSpec } from './harness/routed.js';
 import { ROUTED } from './helpers/routed.js';
 import { bpfObjectPath } from '../src/fib/bpf/routed.js';
 import { BpfObject } from '../src/fib/bpf/object.js';
@@ -70,6 +70,8 @@ export class RouterDaemon {
     readonly pinDir: string,
     private readonly keepForwarding = false,
     private readonly mode: 'xdp+kernel' | 'xdp' = 'xdp+kernel',
+    /** Static routes routed announces to BIRD (through the accept-all export). */
+    private readonly staticRoutes: RoutedSpec['staticRoutes'] = [],
   ) {}
 
   start(): void {
@@ -80,6 +82,7 @@ export class RouterDaemon {
         localAs: 65001,
         fibMode: 'xdp+kernel',
         neighbors: [{ address: t.addr('d', 'r'), remoteAs: 65002, localAddress: t.addr('r', 'd'), families: ['ipv4'], gracefulRestart: { enabled: true, restartTime: 120 } }],
+        staticRoutes: this.staticRoutes,
       },
       path.join(this.dir, 'routed.sock'),
     ).replace('  mode: "xdp+kernel"\n', `  mode: "${this.mode}"\n  xdp-interfaces: [e0, e1]\n  pin-dir: ${JSON.stringify(this.pinDir)}\n  keep-forwarding-on-stop: ${this.keepForwarding}\n`);

@@ -59,6 +59,8 @@ export class Daemon implements PeerHost, ReloadHost {
   private tickPending = false;
   /** Bounds the wait for End-of-RIB before the FIB's adopted stale entries are swept. */
   private fibSweepTimer: NodeJS.Timeout | undefined;
+  /** Started with the previous run's forwarding kept, until its stale entries are swept (PeerHost). */
+  restarting = false;
   /** start() has set the static routes and the neighbours up (before that no resync can be judged). */
   private started = false;
   readonly startedAt = Date.now();
@@ -161,7 +163,10 @@ export class Daemon implements PeerHost, ReloadHost {
 
   async start(): Promise<void> {
     await this.openFib();
-    if (this.fib && this.fib.staleEntries > 0) this.armFibSweep();
+    if (this.fib && this.fib.staleEntries > 0) {
+      this.restarting = true;
+      this.armFibSweep();
+    }
     if (this.opts.kernel !== false) {
       this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED, (changes) => this.applyKernelRoutes(changes));
       this.applyKernel(await this.kernelWatcher.watch());
@@ -229,6 +234,8 @@ export class Daemon implements PeerHost, ReloadHost {
   private sweepFib(why: string): void {
     clearTimeout(this.fibSweepTimer);
     this.fibSweepTimer = undefined;
+    // Sessions built from now on (a reload's new neighbours) are not part of the restart.
+    this.restarting = false;
     const fib = this.fib;
     if (!fib) return;
     void fib.sweepStale().then((n) => this.log.info(`fib: ${why}, ${n} stale entries swept`, { event: 'fib-sweep' }));
@@ -316,8 +323,14 @@ export class Daemon implements PeerHost, ReloadHost {
     this.fibSweepTimer = undefined;
     // Keeping forwarding: the withdrawals the closing sessions cause must not reach the FIB.
     const fib = this.fib;
-    if (this.cfg.fib.keepForwardingOnStop) this.fib = undefined;
-    for (const p of this.peers.values()) p.close(message);
+    const keep = this.cfg.fib.keepForwardingOnStop;
+    if (keep) this.fib = undefined;
+    // Forwarding kept and graceful restart negotiated: the peer is to keep our routes as a helper,
+    // which a Cease would stop (RFC 4724 §4.2, RFC 8538 §3 without the N bit): no NOTIFICATION.
+    for (const p of this.peers.values()) {
+      if (keep && p.cfg.gracefulRestart.enabled && p.session.negotiated?.gracefulRestart) p.leaveForRestart();
+      else p.close(message);
+    }
     // Give the NOTIFICATIONs a moment to leave before the sockets close with the process.
     await new Promise((r) => setTimeout(r, 100));
     for (const l of this.listeners) await l.close();

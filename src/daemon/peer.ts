@@ -29,6 +29,11 @@ export interface PeerHost {
   schedule(): void;
   /** Seconds to wait before restarting a session that max-prefix shut down. */
   port: number;
+  /**
+   * routed has just restarted with its forwarding state kept (the FIB adopted the previous run's
+   * entries, not yet swept): RFC 4724 §3 Restart State and Forwarding State bits in the OPEN.
+   */
+  readonly restarting: boolean;
 }
 
 /** How long stale routes may wait for End-of-RIB after the session is re-established. */
@@ -61,7 +66,11 @@ export class Peer {
     private readonly host: PeerHost,
   ) {
     const c = host.config();
-    this.session = new Session({ peer: { ...cfg, localAs: c.localAs, routerId: c.routerId }, port: host.port });
+    // RFC 4724 §3: "Restart State (R): ... set to 1 ... [when the speaker] has restarted"; "Forwarding
+    // State (F): ... the forwarding state has been preserved during the previous BGP restart" —
+    // both while the FIB holds the entries kept from before the restart.
+    const open = { gracefulRestarting: host.restarting, forwardingPreserved: host.restarting };
+    this.session = new Session({ peer: { ...cfg, localAs: c.localAs, routerId: c.routerId }, port: host.port, open });
     this.session.on('state', (ch) => this.onState(ch));
     this.session.on('established', (n, info) => this.onEstablished(n, info));
     this.session.on('update', (msg, findings) => this.onUpdate(msg, findings));
@@ -371,8 +380,22 @@ export class Peer {
 
   /** Cease (RFC 4486): Administrative Shutdown by default; a reload resets (4) or de-configures (3). */
   close(message: string, subcode: number = CEASE_SUB.ADMIN_SHUTDOWN): void {
+    this.clearTimers();
+    this.session.stop({ subcode, message });
+  }
+
+  /**
+   * routed stops with its forwarding kept: no NOTIFICATION, the connection closes with the
+   * process. RFC 4724 §4.2: a helper that sees the TCP session end without one keeps our routes
+   * (stale) for the Restart Time we advertised, and we come back with the R and F bits.
+   */
+  leaveForRestart(): void {
+    this.clearTimers();
+    this.host.log.info('graceful restart: session left open for the restart (no NOTIFICATION)', { peer: this.address, event: 'gr-stop' });
+  }
+
+  private clearTimers(): void {
     if (this.staleTimer) clearTimeout(this.staleTimer);
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.session.stop({ subcode, message });
   }
 }

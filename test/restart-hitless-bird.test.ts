@@ -1,0 +1,135 @@
+// Hitless restart under load (issue 6 item 4): routed in fib mode xdp+kernel with
+// keep-forwarding-on-stop and graceful restart, BIRD (`graceful restart on`) as its helper,
+// a steady UDP stream sender → routed's XDP → receiver, and a `systemctl restart`-style stop
+// (SIGTERM) and start of routed in the middle of it.
+//
+// What must hold: every datagram arrives (the pinned maps forward while routed is down); BIRD
+// keeps the route it learned from routed all along (routed leaves without a NOTIFICATION, BIRD
+// holds the route as stale, routed comes back with the Restart State and Forwarding State bits
+// and sends it again: BIRD's count of routes from routed never drops); BIRD's log shows the
+// graceful restart; routed's Adj-RIB-In and Loc-RIB hold BIRD's route again, not stale, and the
+// adopted FIB entries are swept once BIRD's End-of-RIB is in.
+
+import test from 'ava';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { runCommand, withTopology, type Topology } from './harness/netns.js';
+import { Bird } from './harness/peers.js';
+import { ROUTECTL } from './helpers/routed.js';
+import type { RibEntryView } from '../src/mgmt/views.js';
+import { bpfObjectPath } from '../src/fib/bpf/routed.js';
+import { Receiver, RouterDaemon, TOPOLOGY, kernelRoutes, pollUntil, prepare, send } from './fib-e2e-fixtures.js';
+
+const KEPT = '198.18.220.0/24';
+const HOST = '198.18.220.5';
+/** routed's own route, announced to BIRD: the one BIRD must keep across the restart. */
+const OURS = '198.18.221.0/24';
+const COUNT = 1500;
+const INTERVAL_MS = 4;
+
+function birdConf(topo: Topology, logFile: string): string {
+  return [
+    'router id 198.18.255.2;',
+    `log "${logFile}" all;`,
+    'debug protocols { states, events, routes };',
+    'protocol device { scan time 10; }',
+    `protocol static static_ipv4 { ipv4; route ${KEPT} blackhole; }`,
+    'protocol bgp routed {',
+    `  local ${topo.addr('d', 'r')} as 65002;`,
+    `  neighbor ${topo.addr('r', 'd')} as 65001;`,
+    '  connect retry time 2;',
+    '  error wait time 1, 5;',
+    // RFC 4724 both roles; the helper role is what this test needs.
+    '  graceful restart on;',
+    '  ipv4 { import all; export all; };',
+    '}',
+  ].join('\n') + '\n';
+}
+
+/** Routes BIRD holds from routed (`show route protocol routed count`); NaN when BIRD does not answer. */
+async function birdCount(bird: Bird): Promise<number> {
+  const out = await bird.birdc('show route protocol routed count').catch(() => '');
+  const m = /(\d+) of \d+ routes/.exec(out);
+  return m ? Number(m[1]) : NaN;
+}
+
+async function ribEntry(topo: Topology, r: RouterDaemon, prefix: string): Promise<RibEntryView | undefined> {
+  const out = await runCommand('ip', ['netns', 'exec', topo.ns('r'), process.execPath, ROUTECTL, 'show', 'rib', prefix, '--json', '--socket', path.join(r.dir, 'routed.sock')], { allowFail: true });
+  return out.code === 0 ? (JSON.parse(out.stdout.trim().split('\n')[0]!) as RibEntryView) : undefined;
+}
+
+test('systemctl-restart-style stop/start under a UDP stream (xdp+kernel, BIRD GR helper): 0 datagrams lost, BIRD keeps routed’s route', async (t) => {
+  if (!existsSync(bpfObjectPath('xdp_fwd'))) throw new Error('dist/bpf/xdp_fwd.o missing: run tools/build-bpf');
+  await withTopology(t, TOPOLOGY, async (topo) => {
+    const pinDir = `/sys/fs/bpf/rtd-hitless-${process.pid}`;
+    t.teardown(() => rmSync(pinDir, { recursive: true, force: true }));
+    const pass = await prepare(topo, [KEPT], [HOST]);
+    t.teardown(() => pass.close());
+    const bird = new Bird(topo, 'd', { routerId: '198.18.255.2', localAs: 65002, neighbors: [] }, '');
+    writeFileSync(bird.config, birdConf(topo, path.join(bird.dir, 'bird.log')));
+    await bird.start();
+    t.teardown(() => bird.stop());
+    const first = new RouterDaemon(topo, pinDir, true, 'xdp+kernel', [{ prefix: OURS }]);
+    t.teardown(() => first.dispose());
+    first.start();
+    const tail = (r: RouterDaemon) => (): string => `${r.tail()}\n--- bird ---\n${bird.logTail(30)}`;
+    await pollUntil(async () => (await kernelRoutes(topo)).includes(KEPT), 30_000, `kernel route ${KEPT}`, tail(first));
+    await pollUntil(async () => (await birdCount(bird)) === 1, 30_000, `BIRD holds ${OURS} from routed`, tail(first));
+    // The neighbour's negotiated capabilities: both sides graceful-restart capable.
+    t.regex(await bird.birdc('show protocols all routed'), /Graceful restart/i);
+
+    const rx = new Receiver(topo, [HOST]);
+    t.teardown(() => void rx.child.kill());
+    await rx.ready;
+    // BIRD's view all along the restart: the lowest count of routes from routed it showed.
+    let watching = true;
+    t.teardown(() => void (watching = false));
+    let lowest = Infinity;
+    let polls = 0;
+    const watch = (async () => {
+      while (watching) {
+        lowest = Math.min(lowest, await birdCount(bird));
+        polls++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const sending = send(topo, HOST, COUNT, INTERVAL_MS);
+    await pollUntil(async () => rx.count(HOST) >= 100, 10_000, 'the stream reaches the receiver', tail(first));
+
+    // systemctl restart: SIGTERM, wait for the exit, start again.
+    await first.stop();
+    t.regex(first.log(), /graceful restart: session left open for the restart/);
+    t.notRegex(first.log(), /NOTIFICATION sent/);
+    const second = new RouterDaemon(topo, pinDir, true, 'xdp+kernel', [{ prefix: OURS }]);
+    t.teardown(() => second.dispose());
+    second.start();
+    await pollUntil(async () => /every neighbor sent End-of-RIB, \d+ stale entries swept/.test(second.log()), 60_000, 'routed resynchronised with BIRD', tail(second));
+    await sending;
+    await pollUntil(async () => rx.count(HOST) >= COUNT, 15_000, `receiver got ${rx.count(HOST)}/${COUNT}`, tail(second));
+    await pollUntil(async () => /Neighbor graceful restart done|graceful restart done/i.test(bird.logTail(400)), 20_000, 'BIRD ends its helper role', tail(second));
+    watching = false;
+    await watch;
+
+    t.is(rx.count(HOST), COUNT, 'no datagram lost across the restart');
+    t.true(polls > 5, `BIRD polled ${polls} times`);
+    t.is(lowest, 1, `BIRD's count of routes from routed never dropped (lowest ${lowest} over ${polls} polls)`);
+    t.is(await birdCount(bird), 1);
+    const birdLog = bird.logTail(400);
+    t.regex(birdLog, /Neighbor graceful restart detected/i, 'BIRD saw routed restart gracefully');
+    t.notRegex(birdLog, /routed: Received: /, 'BIRD received no NOTIFICATION');
+    // BIRD's route log (debug routes): added once; across the restart the route is kept and the
+    // copy routed sends again is `ignored` (the same). Without the Forwarding State bit BIRD would
+    // flush its stale copy when the session came back (`removed`, then `added`, RFC 4724 §4.2).
+    const ours = birdLog.split('\n').filter((l) => l.includes(OURS));
+    t.is(ours.filter((l) => /routed\.ipv4 > added/.test(l)).length, 1, ours.join('\n'));
+    t.deepEqual(ours.filter((l) => /routed\.ipv4 > removed/.test(l)), [], 'BIRD never removed the route from routed');
+    t.regex(second.log(), /adopted \d+ kernel routes and \d+ XDP entries/);
+    // routed learned BIRD's route again: best, from BIRD, not stale.
+    const entry = await ribEntry(topo, second, KEPT);
+    const best = entry?.paths.find((p) => p.best);
+    t.truthy(best, `${KEPT} in routed's Loc-RIB`);
+    t.false(best?.stale ?? true, `${KEPT} not stale`);
+    t.is(best?.neighbor, topo.addr('d', 'r'));
+  });
+});
