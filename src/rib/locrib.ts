@@ -505,10 +505,22 @@ export class LocRib {
   entry(f: FamilyRib, pid: number): PrefixEntry {
     const prefix = f.pt.text(pid);
     const candidates: Route[] = [];
-    const others = f.others.get(pid) ?? [];
-    for (const o of others) candidates.push(o);
-    for (let r = f.head[pid]!; r !== NONE; r = f.next[r]!) if (f.acc[r] !== NONE) candidates.push(this.routeOf(f, pid, r, prefix));
-    const best = this.bestRoutes(f, pid, prefix).map((b) => candidates.find((c) => sameRoute(c, b)) ?? b);
+    for (const o of f.others.get(pid) ?? []) candidates.push(o);
+    const b = f.best[pid]!;
+    const list = b === COMPLEX ? f.complex.get(pid)! : undefined;
+    // The best routes are the candidates' own objects (one Route per record, built once).
+    const bestOf = list ? list.map((x) => (typeof x === 'number' ? undefined : x)) : [];
+    for (let r = f.head[pid]!; r !== NONE; r = f.next[r]!) {
+      if (f.acc[r] === NONE) continue;
+      const route = this.routeOf(f, pid, r, prefix);
+      candidates.push(route);
+      if (r === b) bestOf.push(route);
+      else if (list) {
+        const i = list.indexOf(r);
+        if (i >= 0) bestOf[i] = route;
+      }
+    }
+    const best = bestOf.filter((x): x is Route => x !== undefined);
     const step = this.stepOf(f, pid);
     return step === undefined ? { family: f.family, prefix, candidates, best } : { family: f.family, prefix, candidates, best, step };
   }
@@ -560,10 +572,6 @@ export class LocRib {
   static stepRank(step: DecisionStep | undefined): number {
     return step === undefined ? -1 : stepIndex(step);
   }
-}
-
-function sameRoute(a: Route, b: Route): boolean {
-  return a === b || (a.source === b.source && a.pathId === b.pathId && a.attrs === b.attrs);
 }
 
 function sameList(a: readonly (number | Route)[], b: readonly (number | Route)[] | undefined): boolean {
