@@ -2,7 +2,7 @@
 // memory, event-loop lag and forwarding plane watched throughout.
 //
 //   node dist/tools/bench/soak/bench.js [--flaps N] [--churn-s S] [--rate R] [--prefixes N]
-//                                       [--settle-s S] [--seed S] [--heap-snapshot DIR]
+//                                       [--settle-s S] [--seed S] [--heap-snapshot DIR] [--cpu-prof DIR]
 //
 // Defaults are the issue's figures: 1,000 flaps of a feeder carrying 100,000 IPv4 prefixes, then
 // 10,000 prefix changes a second for 600 s.
@@ -31,7 +31,9 @@
 // inspector (routed runs with --inspect on the dut's loopback; gc.ts), then RSS is sampled each
 // second five times and the figure is the median. --heap-snapshot DIR: routed runs with
 // --heapsnapshot-signal=SIGUSR2 and a snapshot is taken after load and at the end (summarise with
-// the Chrome devtools or tools/bench/rib/heapdump.ts's census).
+// the Chrome devtools or tools/bench/rib/heapdump.ts's census). --cpu-prof DIR: routed runs under
+// `node --cpu-prof`, written when it stops; long-tasks.js lists the longest stretches without a
+// return to the event loop (the lag) and what ran in them.
 
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync, appendFileSync, mkdirSync } from 'node:fs';
@@ -60,16 +62,21 @@ interface Options {
   settleS: number;
   seed: number;
   heapSnapshotDir?: string;
+  cpuProfDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { flaps: 1000, churnS: 600, rate: 10_000, prefixes: 100_000, settleS: 20, seed: 0x5eed };
-  const keys: Record<string, keyof Omit<Options, 'heapSnapshotDir'>> = { '--flaps': 'flaps', '--churn-s': 'churnS', '--rate': 'rate', '--prefixes': 'prefixes', '--settle-s': 'settleS', '--seed': 'seed' };
+  const keys: Record<string, keyof Omit<Options, 'heapSnapshotDir' | 'cpuProfDir'>> = { '--flaps': 'flaps', '--churn-s': 'churnS', '--rate': 'rate', '--prefixes': 'prefixes', '--settle-s': 'settleS', '--seed': 'seed' };
   for (let i = 0; i < argv.length; i += 2) {
     const a = argv[i]!;
     const v = argv[i + 1];
     if (a === '--heap-snapshot' && v) {
       o.heapSnapshotDir = path.resolve(v);
+      continue;
+    }
+    if (a === '--cpu-prof' && v) {
+      o.cpuProfDir = path.resolve(v);
       continue;
     }
     const key = keys[a];
@@ -90,6 +97,8 @@ function rssMiB(pid: number): number {
 /** routed, its log in a file, its metrics scraped every 2 s for the event-loop lag and the heap. */
 class Dut {
   maxLagS = 0;
+  /** The largest delay since the last phaseLag() call. */
+  private phaseMaxS = 0;
   heapUsedMiB = NaN;
   scrapes = 0;
   private scraper: NodeJS.Timeout | undefined;
@@ -106,6 +115,7 @@ class Dut {
     this.logFile = path.join(dir, 'routed.log');
     const args = ['--max-old-space-size=8192', `--inspect=127.0.0.1:${INSPECT_PORT}`];
     if (o.heapSnapshotDir) args.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${o.heapSnapshotDir}`);
+    if (o.cpuProfDir) args.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
     // routed runs with dut as its working directory, like the other daemons under test.
     this.child = topo.spawn('dut', process.execPath, [...args, path.join(repoRoot, 'dist/src/cli/routed.js'), '--config', file]);
     this.child.stdout!.on('data', (d: Buffer) => appendFileSync(this.logFile, d));
@@ -142,9 +152,19 @@ class Dut {
     if (r.code !== 0) return;
     this.scrapes++;
     const lag = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(r.stdout);
-    if (lag) this.maxLagS = Math.max(this.maxLagS, Number(lag[1]));
+    if (lag) {
+      this.maxLagS = Math.max(this.maxLagS, Number(lag[1]));
+      this.phaseMaxS = Math.max(this.phaseMaxS, Number(lag[1]));
+    }
     const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(r.stdout);
     if (heap) this.heapUsedMiB = Number(heap[1]) / 1048576;
+  }
+
+  /** The largest delay since the last call, ms; starts a new window. */
+  phaseLag(): number {
+    const ms = this.phaseMaxS * 1000;
+    this.phaseMaxS = 0;
+    return ms;
   }
 
   async stop(): Promise<void> {
@@ -155,6 +175,8 @@ class Dut {
 
 interface Point {
   phase: string;
+  /** Largest event-loop delay during the phase (settling included), ms. */
+  maxLagMs: number;
   rssMiB: number;
   heapUsedMiB: number;
   seconds: number;
@@ -215,8 +237,9 @@ async function run(o: Options, topo: Topology, dut: Dut, a: Agents): Promise<Poi
   const mark = async (phase: string, t0: number): Promise<void> => {
     const seconds = (Date.now() - t0) / 1000;
     const rss = await settledRss(topo, dut, o.settleS);
-    points.push({ phase, rssMiB: rss, heapUsedMiB: dut.heapUsedMiB, seconds });
-    console.log(`${phase}: ${seconds.toFixed(1)} s; settled RSS ${rss.toFixed(1)} MiB, heap used ${dut.heapUsedMiB.toFixed(1)} MiB, max event-loop lag so far ${(dut.maxLagS * 1000).toFixed(0)} ms`);
+    const maxLagMs = dut.phaseLag();
+    points.push({ phase, maxLagMs, rssMiB: rss, heapUsedMiB: dut.heapUsedMiB, seconds });
+    console.log(`${phase}: ${seconds.toFixed(1)} s; settled RSS ${rss.toFixed(1)} MiB, heap used ${dut.heapUsedMiB.toFixed(1)} MiB, max event-loop lag in the phase ${maxLagMs.toFixed(0)} ms`);
   };
   const built = await a.feeder.request('build', { v4: o.prefixes, seed: o.seed, localAs: FEEDER_AS, nextHopV4: topo.addr('feeder', 'dut'), nextHopV6: topo.addr('feeder', 'dut', 'ipv6') }, 300_000);
   console.log(`table: ${String(built.v4)} IPv4 prefixes in ${String(built.updates)} UPDATEs`);
@@ -278,21 +301,25 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     const points = await Promise.race([run(o, topo, dut, agents), dut.exited]);
+    const lagBeforeCheck = dut.maxLagS;
+    dut.phaseLag();
     const fib = await checkFib(topo, dut);
+    await dut.scrape();
+    const checkLagMs = dut.phaseLag();
     const watcherClosed = ((await agents.watcher.request('events')).closed as string[]).concat(agents.watcher.events.map((e) => String(e.reason)));
     const watcherAddr = topo.addr('watcher', 'dut').replace(/\./g, '\\.');
     const downLines = dut.log().split('\n').filter((l) => new RegExp(`session down.*peer=${watcherAddr}\\b`).test(l));
     const base = points[0]!.rssMiB;
     const ratios = points.map((p) => p.rssMiB / base);
     const rssOk = ratios.every((r) => r <= 1.1);
-    console.log('\nphase | s | RSS MiB | RSS / baseline | heap used MiB');
-    for (const [i, p] of points.entries()) console.log(`${p.phase} | ${p.seconds.toFixed(1)} | ${p.rssMiB.toFixed(1)} | ${ratios[i]!.toFixed(3)} | ${p.heapUsedMiB.toFixed(1)}`);
-    console.log(`max event-loop lag: ${(dut.maxLagS * 1000).toFixed(1)} ms over ${dut.scrapes} scrapes (limit 1000 ms)`);
+    console.log('\nphase | s | RSS MiB | RSS / baseline | heap used MiB | max event-loop lag ms');
+    for (const [i, p] of points.entries()) console.log(`${p.phase} | ${p.seconds.toFixed(1)} | ${p.rssMiB.toFixed(1)} | ${ratios[i]!.toFixed(3)} | ${p.heapUsedMiB.toFixed(1)} | ${p.maxLagMs.toFixed(0)}`);
+    console.log(`max event-loop lag: ${(lagBeforeCheck * 1000).toFixed(1)} ms over ${dut.scrapes} scrapes (limit 1000 ms); during routectl check fib: ${checkLagMs.toFixed(0)} ms`);
     console.log(`routectl check fib: exit ${fib.code}${fib.code === 0 ? '' : `\n${fib.out.split('\n').slice(0, 20).join('\n')}`}`);
     console.log(`watcher: ${watcherClosed.length === 0 && downLines.length === 0 ? 'session up throughout, no NOTIFICATION' : `ended: ${watcherClosed.join('; ')} ${downLines.join('; ')}`}`);
-    const ok = rssOk && dut.maxLagS < 1 && fib.code === 0 && watcherClosed.length === 0 && downLines.length === 0;
-    console.log(`result: ${ok ? 'PASS' : 'FAIL'} (RSS within 10 %: ${rssOk}, lag < 1 s: ${dut.maxLagS < 1}, fib clean: ${fib.code === 0}, watcher untouched: ${watcherClosed.length === 0 && downLines.length === 0})`);
-    console.log(JSON.stringify({ options: o, points, maxLagS: dut.maxLagS, checkFibExit: fib.code, watcherClosed, ok }));
+    const ok = rssOk && lagBeforeCheck < 1 && fib.code === 0 && watcherClosed.length === 0 && downLines.length === 0;
+    console.log(`result: ${ok ? 'PASS' : 'FAIL'} (RSS within 10 %: ${rssOk}, lag < 1 s: ${lagBeforeCheck < 1}, fib clean: ${fib.code === 0}, watcher untouched: ${watcherClosed.length === 0 && downLines.length === 0})`);
+    console.log(JSON.stringify({ options: o, points, maxLagS: lagBeforeCheck, checkLagMs, checkFibExit: fib.code, watcherClosed, ok }));
     failed = !ok;
   } catch (e) {
     failed = true;
