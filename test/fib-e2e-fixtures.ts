@@ -70,8 +70,8 @@ export class RouterDaemon {
     readonly pinDir: string,
     private readonly keepForwarding = false,
     private readonly mode: 'xdp+kernel' | 'xdp' = 'xdp+kernel',
-    /** Static routes routed announces to BIRD (through the accept-all export). */
-    private readonly staticRoutes: RoutedSpec['staticRoutes'] = [],
+    /** Static routes routed announces (accept-all export), and neighbours besides BIRD. */
+    private readonly extra: { staticRoutes?: RoutedSpec['staticRoutes']; neighbors?: RoutedSpec['neighbors'] } = {},
   ) {}
 
   start(): void {
@@ -81,8 +81,11 @@ export class RouterDaemon {
         routerId: '198.18.255.1',
         localAs: 65001,
         fibMode: 'xdp+kernel',
-        neighbors: [{ address: t.addr('d', 'r'), remoteAs: 65002, localAddress: t.addr('r', 'd'), families: ['ipv4'], gracefulRestart: { enabled: true, restartTime: 120 } }],
-        staticRoutes: this.staticRoutes,
+        neighbors: [
+          { address: t.addr('d', 'r'), remoteAs: 65002, localAddress: t.addr('r', 'd'), families: ['ipv4'], gracefulRestart: { enabled: true, restartTime: 120 } },
+          ...(this.extra.neighbors ?? []),
+        ],
+        staticRoutes: this.extra.staticRoutes ?? [],
       },
       path.join(this.dir, 'routed.sock'),
     ).replace('  mode: "xdp+kernel"\n', `  mode: "${this.mode}"\n  xdp-interfaces: [e0, e1]\n  pin-dir: ${JSON.stringify(this.pinDir)}\n  keep-forwarding-on-stop: ${this.keepForwarding}\n`);

@@ -3,6 +3,9 @@
 // a steady UDP stream sender → routed's XDP → receiver, and a `systemctl restart`-style stop
 // (SIGTERM) and start of routed in the middle of it.
 //
+// A second BIRD on the sender's side feeds routed a route that routed passes on to the first;
+// it comes back 8 s after the restart, the first at once.
+//
 // What must hold: every datagram arrives (the pinned maps forward while routed is down); BIRD
 // keeps the route it learned from routed all along (routed leaves without a NOTIFICATION, BIRD
 // holds the route as stale, routed comes back with the Restart State and Forwarding State bits
@@ -25,21 +28,26 @@ const KEPT = '198.18.220.0/24';
 const HOST = '198.18.220.5';
 /** routed's own route, announced to BIRD: the one BIRD must keep across the restart. */
 const OURS = '198.18.221.0/24';
+/** A route routed learns from a second BIRD (on the sender's side) and passes on to the first. */
+const FEED = '198.18.230.0/24';
 const COUNT = 1500;
 const INTERVAL_MS = 4;
 
-function birdConf(topo: Topology, logFile: string): string {
+/** BIRD on node `at` (d: the receiver side, s: the sender side), originating `prefix`. */
+function birdConf(topo: Topology, at: 'd' | 's', logFile: string): string {
   return [
-    'router id 198.18.255.2;',
+    `router id 198.18.255.${at === 'd' ? 2 : 3};`,
     `log "${logFile}" all;`,
     'debug protocols { states, events, routes };',
     'protocol device { scan time 10; }',
-    `protocol static static_ipv4 { ipv4; route ${KEPT} blackhole; }`,
+    `protocol static static_ipv4 { ipv4; route ${at === 'd' ? KEPT : FEED} blackhole; }`,
     'protocol bgp routed {',
-    `  local ${topo.addr('d', 'r')} as 65002;`,
-    `  neighbor ${topo.addr('r', 'd')} as 65001;`,
+    `  local ${topo.addr(at, 'r')} as ${at === 'd' ? 65002 : 65003};`,
+    `  neighbor ${topo.addr('r', at)} as 65001;`,
     '  connect retry time 2;',
-    '  error wait time 1, 5;',
+    // The sender side's BIRD comes back 8 s after routed's restart, the receiver side's at once:
+    // routed hears the receiver side's End-of-RIB long before it has FEED again.
+    `  error wait time ${at === 'd' ? '1, 5' : '8, 10'};`,
     // RFC 4724 both roles; the helper role is what this test needs.
     '  graceful restart on;',
     '  ipv4 { import all; export all; };',
@@ -67,15 +75,23 @@ test('systemctl-restart-style stop/start under a UDP stream (xdp+kernel, BIRD GR
     const pass = await prepare(topo, [KEPT], [HOST]);
     t.teardown(() => pass.close());
     const bird = new Bird(topo, 'd', { routerId: '198.18.255.2', localAs: 65002, neighbors: [] }, '');
-    writeFileSync(bird.config, birdConf(topo, path.join(bird.dir, 'bird.log')));
+    writeFileSync(bird.config, birdConf(topo, 'd', path.join(bird.dir, 'bird.log')));
     await bird.start();
     t.teardown(() => bird.stop());
-    const first = new RouterDaemon(topo, pinDir, true, 'xdp+kernel', [{ prefix: OURS }]);
+    const feeder = new Bird(topo, 's', { routerId: '198.18.255.3', localAs: 65003, neighbors: [] }, '');
+    writeFileSync(feeder.config, birdConf(topo, 's', path.join(feeder.dir, 'bird.log')));
+    await feeder.start();
+    t.teardown(() => feeder.stop());
+    const extra = {
+      staticRoutes: [{ prefix: OURS }],
+      neighbors: [{ address: topo.addr('s', 'r'), remoteAs: 65003, localAddress: topo.addr('r', 's'), families: ['ipv4' as const], gracefulRestart: { enabled: true, restartTime: 120 } }],
+    };
+    const first = new RouterDaemon(topo, pinDir, true, 'xdp+kernel', extra);
     t.teardown(() => first.dispose());
     first.start();
     const tail = (r: RouterDaemon) => (): string => `${r.tail()}\n--- bird ---\n${bird.logTail(30)}`;
     await pollUntil(async () => (await kernelRoutes(topo)).includes(KEPT), 30_000, `kernel route ${KEPT}`, tail(first));
-    await pollUntil(async () => (await birdCount(bird)) === 1, 30_000, `BIRD holds ${OURS} from routed`, tail(first));
+    await pollUntil(async () => (await birdCount(bird)) === 2, 30_000, `BIRD holds ${OURS} and ${FEED} from routed`, tail(first));
     // The neighbour's negotiated capabilities: both sides graceful-restart capable.
     t.regex(await bird.birdc('show protocols all routed'), /Graceful restart/i);
 
@@ -101,7 +117,7 @@ test('systemctl-restart-style stop/start under a UDP stream (xdp+kernel, BIRD GR
     await first.stop();
     t.regex(first.log(), /graceful restart: session left open for the restart/);
     t.notRegex(first.log(), /NOTIFICATION sent/);
-    const second = new RouterDaemon(topo, pinDir, true, 'xdp+kernel', [{ prefix: OURS }]);
+    const second = new RouterDaemon(topo, pinDir, true, 'xdp+kernel', extra);
     t.teardown(() => second.dispose());
     second.start();
     await pollUntil(async () => /every neighbor sent End-of-RIB, \d+ stale entries swept/.test(second.log()), 60_000, 'routed resynchronised with BIRD', tail(second));
@@ -113,17 +129,22 @@ test('systemctl-restart-style stop/start under a UDP stream (xdp+kernel, BIRD GR
 
     t.is(rx.count(HOST), COUNT, 'no datagram lost across the restart');
     t.true(polls > 5, `BIRD polled ${polls} times`);
-    t.is(lowest, 1, `BIRD's count of routes from routed never dropped (lowest ${lowest} over ${polls} polls)`);
-    t.is(await birdCount(bird), 1);
+    t.is(lowest, 2, `BIRD's count of routes from routed never dropped (lowest ${lowest} over ${polls} polls)`);
+    t.is(await birdCount(bird), 2);
     const birdLog = bird.logTail(400);
     t.regex(birdLog, /Neighbor graceful restart detected/i, 'BIRD saw routed restart gracefully');
     t.notRegex(birdLog, /routed: Received: /, 'BIRD received no NOTIFICATION');
-    // BIRD's route log (debug routes): added once; across the restart the route is kept and the
-    // copy routed sends again is `ignored` (the same). Without the Forwarding State bit BIRD would
-    // flush its stale copy when the session came back (`removed`, then `added`, RFC 4724 §4.2).
-    const ours = birdLog.split('\n').filter((l) => l.includes(OURS));
-    t.is(ours.filter((l) => /routed\.ipv4 > added/.test(l)).length, 1, ours.join('\n'));
-    t.deepEqual(ours.filter((l) => /routed\.ipv4 > removed/.test(l)), [], 'BIRD never removed the route from routed');
+    // BIRD's route log (debug routes): each route added once; across the restart it is kept and
+    // the copy routed sends again is `ignored` (the same). Without the Forwarding State bit BIRD
+    // would flush its stale copies when the session came back (RFC 4724 §4.2); with routed's
+    // End-of-RIB sent before FEED was learned again, BIRD would drop FEED (`removed`, then
+    // `added`): routed defers its announcements until every neighbour's End-of-RIB (§4.1).
+    for (const prefix of [OURS, FEED]) {
+      const lines = birdLog.split('\n').filter((l) => l.includes(prefix));
+      t.is(lines.filter((l) => /routed\.ipv4 > added/.test(l)).length, 1, lines.join('\n'));
+      t.deepEqual(lines.filter((l) => /routed\.ipv4 > removed/.test(l)), [], `BIRD never removed ${prefix} from routed`);
+    }
+    t.regex(second.log(), /graceful restart: announcements deferred until every neighbor sent End-of-RIB/);
     t.regex(second.log(), /adopted \d+ kernel routes and \d+ XDP entries/);
     // routed learned BIRD's route again: best, from BIRD, not stale.
     const entry = await ribEntry(topo, second, KEPT);

@@ -225,7 +225,7 @@ export class Daemon implements PeerHost, ReloadHost {
     for (const p of this.peers.values()) {
       if (p.cfg.shutdown || p.session.disabled) continue;
       const n = p.session.negotiated;
-      if (p.session.state !== 'Established' || !n || !p.adjOut) return false;
+      if (p.session.state !== 'Established' || !n || !p.info) return false;
       if (n.families.some((f) => !p.endOfRib.has(f))) return false;
     }
     return true;
@@ -234,8 +234,13 @@ export class Daemon implements PeerHost, ReloadHost {
   private sweepFib(why: string): void {
     clearTimeout(this.fibSweepTimer);
     this.fibSweepTimer = undefined;
-    // Sessions built from now on (a reload's new neighbours) are not part of the restart.
-    this.restarting = false;
+    // Sessions built from now on (a reload's new neighbours) are not part of the restart, and the
+    // announcements deferred for it go out now (RFC 4724 §4.1).
+    if (this.restarting) {
+      this.restarting = false;
+      for (const p of this.peers.values()) p.resumeExport();
+      this.schedule();
+    }
     const fib = this.fib;
     if (!fib) return;
     void fib.sweepStale().then((n) => this.log.info(`fib: ${why}, ${n} stale entries swept`, { event: 'fib-sweep' }));

@@ -57,6 +57,8 @@ export class Peer {
   private readonly refreshEnds = new Set<Family>();
   /** The peer's enhanced route refresh in progress (RFC 7313): what it has not sent again yet. */
   private readonly refreshSweep = new RefreshSweep();
+  /** Established during a graceful restart: its Adj-RIB-Out waits for resumeExport(). */
+  private deferredExport: Negotiated | undefined;
   /** UPDATE messages received and sent over this neighbour's sessions (metrics). */
   updatesIn = 0;
   updatesOut = 0;
@@ -148,6 +150,29 @@ export class Peer {
     const rib = this.host.rib;
     rib.peerUp(info, this.peerOptions());
     this.sweepUnpreserved(n);
+    // RFC 4724 §4.1: after its restart routed defers route selection until every peer's
+    // End-of-RIB; announcing a partial table and our End-of-RIB to a helper before that would make
+    // it drop the stale routes we have not learned again yet. A peer without the capability keeps
+    // nothing stale, so it gets the table at once.
+    if (this.host.restarting && n.gracefulRestart) {
+      this.deferredExport = n;
+      this.host.log.info('graceful restart: announcements deferred until every neighbor sent End-of-RIB', { peer: this.address, event: 'gr-defer' });
+      this.host.schedule();
+      return;
+    }
+    this.startExport(n, info);
+  }
+
+  /** The restart is over (every End-of-RIB in, or its timer ran out): announce what was deferred. */
+  resumeExport(): void {
+    const n = this.deferredExport;
+    this.deferredExport = undefined;
+    if (n && this.info && this.session.state === 'Established' && this.session.negotiated === n) this.startExport(n, this.info);
+  }
+
+  /** The Adj-RIB-Out for this session: the whole Loc-RIB through export, then End-of-RIB. */
+  private startExport(n: Negotiated, info: PeerInfo): void {
+    const rib = this.host.rib;
     const c = this.host.config();
     const local = this.session.localAddress;
     this.adjOut = new AdjRibOut({
@@ -297,6 +322,7 @@ export class Peer {
     this.host.log.info(`session down: ${this.lastError}`, { peer: this.address, event: 'down', stale: info.keepStale });
     this.adjOut?.close();
     this.adjOut = undefined;
+    this.deferredExport = undefined;
     // A refresh in progress either way ends with the session (a full table's keys, if it was ours).
     this.refreshSweep.reset();
     this.refreshEnds.clear();
