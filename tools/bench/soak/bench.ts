@@ -32,8 +32,8 @@
 // second five times and the figure is the median. --heap-snapshot DIR: routed runs with
 // --heapsnapshot-signal=SIGUSR2 and a snapshot is taken after load and at the end (summarise with
 // the Chrome devtools or tools/bench/rib/heapdump.ts's census). --cpu-prof DIR: routed runs under
-// `node --cpu-prof`, written when it stops; long-tasks.js lists the longest stretches without a
-// return to the event loop (the lag) and what ran in them.
+// `node --cpu-prof`, written when it stops; long-tasks.js lists the longest busy stretches (where
+// the lag comes from) and what ran in them.
 
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync, appendFileSync, mkdirSync } from 'node:fs';

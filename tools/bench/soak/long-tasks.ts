@@ -1,8 +1,10 @@
-// The longest stretches a V8 .cpuprofile (node --cpu-prof) spent without returning to the event
-// loop — what routed's event-loop lag is made of — with the functions that took the time in each:
+// The longest busy stretches of a V8 .cpuprofile (node --cpu-prof) — where routed's event-loop
+// lag comes from — with the functions that took the time in each:
 //   node dist/tools/bench/soak/long-tasks.js FILE.cpuprofile [--min-ms 200] [--top 8]
-// A stretch is a run of samples none of which is (idle) or (program); the functions are counted
-// by self time and by the entry frame (the first JavaScript frame under the root).
+// A stretch is a run of samples none of which is (idle) or (program): the loop never waited for
+// I/O in it, though it may have turned between callbacks (several entry frames then share the
+// stretch; one entry frame taking most of it is one long callback). The functions are counted by
+// self time and by entry frame (the first JavaScript frame under the root).
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -70,7 +72,7 @@ function main(): void {
   });
   if (cur && cur.us >= minMs * 1000) stretches.push(cur);
   stretches.sort((a, b) => b.us - a.us);
-  console.log(`${stretches.length} stretches of ${minMs} ms or more without returning to the event loop`);
+  console.log(`${stretches.length} busy stretches of ${minMs} ms or more (no idle sample)`);
   for (const s of stretches.slice(0, k)) {
     console.log(`\n  ${(s.us / 1000).toFixed(0)} ms at ${(s.startUs / 1e6).toFixed(1)} s\n    by entry frame:\n${top(s.entries, 5)}\n    by self time:\n${top(s.self, 8)}`);
   }
