@@ -20,7 +20,7 @@ import path from 'node:path';
 import { runCommand, withTopology, type Topology } from './harness/netns.js';
 import { Bird } from './harness/peers.js';
 import { ROUTECTL } from './helpers/routed.js';
-import type { RibEntryView } from '../src/mgmt/views.js';
+import type { NeighborView, RibEntryView } from '../src/mgmt/views.js';
 import { bpfObjectPath } from '../src/fib/bpf/routed.js';
 import { Receiver, RouterDaemon, TOPOLOGY, kernelRoutes, pollUntil, prepare, send } from './fib-e2e-fixtures.js';
 
@@ -62,9 +62,9 @@ async function birdCount(bird: Bird): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
-async function ribEntry(topo: Topology, r: RouterDaemon, prefix: string): Promise<RibEntryView | undefined> {
-  const out = await runCommand('ip', ['netns', 'exec', topo.ns('r'), process.execPath, ROUTECTL, 'show', 'rib', prefix, '--json', '--socket', path.join(r.dir, 'routed.sock')], { allowFail: true });
-  return out.code === 0 ? (JSON.parse(out.stdout.trim().split('\n')[0]!) as RibEntryView) : undefined;
+async function ctlJson<T>(topo: Topology, r: RouterDaemon, args: string[]): Promise<T[]> {
+  const out = await runCommand('ip', ['netns', 'exec', topo.ns('r'), process.execPath, ROUTECTL, ...args, '--json', '--socket', path.join(r.dir, 'routed.sock')], { allowFail: true });
+  return out.code === 0 ? out.stdout.trim().split('\n').map((l) => JSON.parse(l) as T) : [];
 }
 
 test('systemctl-restart-style stop/start under a UDP stream (xdp+kernel, BIRD GR helper): 0 datagrams lost, BIRD keeps routed’s route', async (t) => {
@@ -147,10 +147,18 @@ test('systemctl-restart-style stop/start under a UDP stream (xdp+kernel, BIRD GR
     t.regex(second.log(), /graceful restart: announcements deferred until every neighbor sent End-of-RIB/);
     t.regex(second.log(), /adopted \d+ kernel routes and \d+ XDP entries/);
     // routed learned BIRD's route again: best, from BIRD, not stale.
-    const entry = await ribEntry(topo, second, KEPT);
-    const best = entry?.paths.find((p) => p.best);
-    t.truthy(best, `${KEPT} in routed's Loc-RIB`);
-    t.false(best?.stale ?? true, `${KEPT} not stale`);
-    t.is(best?.neighbor, topo.addr('d', 'r'));
+    for (const [prefix, from] of [[KEPT, topo.addr('d', 'r')], [FEED, topo.addr('s', 'r')]] as const) {
+      const [entry] = await ctlJson<RibEntryView>(topo, second, ['show', 'rib', prefix]);
+      const best = entry?.paths.find((p) => p.best);
+      t.truthy(best, `${prefix} in routed's Loc-RIB`);
+      t.false(best?.stale ?? true, `${prefix} not stale`);
+      t.is(best?.neighbor, from);
+    }
+    // Adj-RIB-In: each neighbour's one route, received and accepted, the session Established.
+    const neighbors = await ctlJson<NeighborView>(topo, second, ['show', 'neighbors']);
+    t.deepEqual(
+      neighbors.map((n) => [n.address, n.state, n.received, n.accepted]).sort(),
+      [[topo.addr('d', 'r'), 'Established', 1, 1], [topo.addr('s', 'r'), 'Established', 1, 1]].sort(),
+    );
   });
 });
