@@ -11,6 +11,7 @@ import type { RtNetlinkSocket } from 'netlink';
 import { ipv4ToText, ipv6ToText, prefixToText } from '../bgp/wire/index.js';
 import { NlSocket } from '../fib/kernel/socket.js';
 import { NlEventSocket } from '../fib/kernel/events.js';
+import { RTPROT_ROUTED } from '../fib/types.js';
 import type { RxMsg } from '../fib/kernel/nlmsg.js';
 import { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, decodeForeign, dumpForeign, isRouteAdd } from '../fib/kernel/foreign.js';
 import type { ForeignRoute } from '../fib/kernel/foreign.js';
@@ -217,7 +218,8 @@ export class KernelWatcher {
     // ENOBUFS: events were lost under a burst; the state must be read again.
     events.socket.on('error', reread);
     // Routes on a raw socket, subscribed before the first dump so no change falls between the two.
-    const routeEvents = new NlEventSocket({ groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE], recvBufferSize: 8 << 20 });
+    // routed's own routes never reach it: a socket filter drops them in the kernel.
+    const routeEvents = new NlEventSocket({ groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE], recvBufferSize: 8 << 20, dropRouteProtocol: RTPROT_ROUTED });
     this.routeEvents = routeEvents;
     routeEvents.onEvent = (m) => this.routeEvent(m);
     // Lost route events (ENOBUFS: the socket overflowed, typically under routed's own full table):

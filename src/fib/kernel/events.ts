@@ -6,6 +6,8 @@
 // is read with non-blocking recv(2) through koffi on a short timer: an overflow comes back as
 // ENOBUFS from recv, and the owner re-reads the state.
 
+import os from 'node:os';
+
 import koffi from 'koffi';
 import { c, int } from './bulk.js';
 import { forEachMsg } from './nlmsg.js';
@@ -35,6 +37,54 @@ export interface NlEventSocketOptions {
   recvBufferSize?: number;
   /** How often the queue is read. */
   intervalMs?: number;
+  /**
+   * Route events of this rtm_protocol are dropped in the kernel (a socket filter) and never
+   * queued: routed's own routes, a million notifications on a full-table load.
+   */
+  dropRouteProtocol?: number;
+}
+
+const SO_ATTACH_FILTER = 26;
+const RTM_NEWROUTE = 24;
+const RTM_DELROUTE = 25;
+/** nlmsghdr (16 octets), then rtmsg: family, dst_len, src_len, tos, table, protocol. */
+const RTM_PROTOCOL_AT = 16 + 5;
+
+/**
+ * Classic BPF over each notification (the kernel sends one message per route event): drop
+ * RTM_NEWROUTE/RTM_DELROUTE whose rtm_protocol is `protocol`, keep everything else. A 16-bit
+ * load reads network order while nlmsg_type is in host order, hence the swapped constants.
+ */
+export function routeProtocolFilter(protocol: number): Buffer {
+  const hostType = (t: number): number => (os.endianness() === 'LE' ? ((t & 0xff) << 8) | (t >> 8) : t);
+  const program: [number, number, number, number][] = [
+    [0x28, 0, 0, 4], // ldh [4]: nlmsg_type
+    [0x15, 1, 0, hostType(RTM_NEWROUTE)], // jeq → check the protocol
+    [0x15, 0, 3, hostType(RTM_DELROUTE)], // jeq → check the protocol, else keep
+    [0x30, 0, 0, RTM_PROTOCOL_AT], // ldb [21]: rtm_protocol
+    [0x15, 0, 1, protocol], // jeq → drop, else keep
+    [0x06, 0, 0, 0], // ret 0: drop
+    [0x06, 0, 0, 0xffffffff], // ret: keep the whole message
+  ];
+  const f = Buffer.alloc(8 * program.length);
+  program.forEach(([code, jt, jf, k], i) => {
+    f.writeUInt16LE(code, i * 8);
+    f[i * 8 + 2] = jt;
+    f[i * 8 + 3] = jf;
+    f.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  return f;
+}
+
+type AttachFilter = (fd: number, level: number, name: number, prog: { len: number; filter: Buffer }, size: number) => number;
+let attachFilter: AttachFilter | undefined;
+function attach(fd: number, program: Buffer): boolean {
+  attachFilter ??= ((): AttachFilter => {
+    // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (koffi lays out the padding).
+    koffi.struct('routed_sock_fprog', { len: 'uint16', filter: 'void *' });
+    return koffi.load('libc.so.6').func('int setsockopt(int, int, int, const routed_sock_fprog *, uint32_t)') as AttachFilter;
+  })();
+  return attachFilter(fd, SOL_SOCKET, SO_ATTACH_FILTER, { len: program.length / 8, filter: program }, 16) === 0;
 }
 
 export class NlEventSocket {
@@ -57,6 +107,10 @@ export class NlEventSocket {
       const addr = Buffer.alloc(12);
       addr.writeUInt16LE(AF_NETLINK, 0);
       if (c().bind(fd, addr, 12) !== 0) throw new NetlinkError(koffi.errno(), 'netlink bind');
+      // The filter goes on before the groups: no event arrives unfiltered.
+      if (opts.dropRouteProtocol !== undefined && !attach(fd, routeProtocolFilter(opts.dropRouteProtocol))) {
+        throw new NetlinkError(koffi.errno(), 'netlink socket filter');
+      }
       for (const g of opts.groups) {
         if (c().setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, int(g), 4) !== 0) throw new NetlinkError(koffi.errno(), `netlink group ${g}`);
       }
