@@ -100,6 +100,8 @@ class Dut {
   /** The largest delay since the last phaseLag() call. */
   private phaseMaxS = 0;
   heapUsedMiB = NaN;
+  heapTotalMiB = NaN;
+  externalMiB = NaN;
   scrapes = 0;
   private scraper: NodeJS.Timeout | undefined;
   readonly child: ChildProcess;
@@ -156,8 +158,10 @@ class Dut {
       this.maxLagS = Math.max(this.maxLagS, Number(lag[1]));
       this.phaseMaxS = Math.max(this.phaseMaxS, Number(lag[1]));
     }
-    const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(r.stdout);
-    if (heap) this.heapUsedMiB = Number(heap[1]) / 1048576;
+    const read = (metric: string): number => Number(new RegExp(`^${metric} (\\S+)$`, 'm').exec(r.stdout)?.[1] ?? NaN) / 1048576;
+    this.heapUsedMiB = read('nodejs_heap_size_used_bytes');
+    this.heapTotalMiB = read('nodejs_heap_size_total_bytes');
+    this.externalMiB = read('nodejs_external_memory_bytes');
   }
 
   /** The largest delay since the last call, ms; starts a new window. */
@@ -178,6 +182,9 @@ interface Point {
   /** Largest event-loop delay during the phase (settling included), ms. */
   maxLagMs: number;
   rssMiB: number;
+  /** V8 heap committed (used or not) and external memory (Buffers), from the metrics. */
+  heapTotalMiB: number;
+  externalMiB: number;
   heapUsedMiB: number;
   seconds: number;
 }
@@ -238,8 +245,10 @@ async function run(o: Options, topo: Topology, dut: Dut, a: Agents): Promise<Poi
     const seconds = (Date.now() - t0) / 1000;
     const rss = await settledRss(topo, dut, o.settleS);
     const maxLagMs = dut.phaseLag();
-    points.push({ phase, maxLagMs, rssMiB: rss, heapUsedMiB: dut.heapUsedMiB, seconds });
-    console.log(`${phase}: ${seconds.toFixed(1)} s; settled RSS ${rss.toFixed(1)} MiB, heap used ${dut.heapUsedMiB.toFixed(1)} MiB, max event-loop lag in the phase ${maxLagMs.toFixed(0)} ms`);
+    points.push({ phase, maxLagMs, rssMiB: rss, heapUsedMiB: dut.heapUsedMiB, heapTotalMiB: dut.heapTotalMiB, externalMiB: dut.externalMiB, seconds });
+    console.log(
+      `${phase}: ${seconds.toFixed(1)} s; settled RSS ${rss.toFixed(1)} MiB, heap ${dut.heapUsedMiB.toFixed(1)} used of ${dut.heapTotalMiB.toFixed(1)} MiB, external ${dut.externalMiB.toFixed(1)} MiB, max event-loop lag in the phase ${maxLagMs.toFixed(0)} ms`,
+    );
   };
   const built = await a.feeder.request('build', { v4: o.prefixes, seed: o.seed, localAs: FEEDER_AS, nextHopV4: topo.addr('feeder', 'dut'), nextHopV6: topo.addr('feeder', 'dut', 'ipv6') }, 300_000);
   console.log(`table: ${String(built.v4)} IPv4 prefixes in ${String(built.updates)} UPDATEs`);
@@ -312,8 +321,10 @@ async function main(): Promise<void> {
     const base = points[0]!.rssMiB;
     const ratios = points.map((p) => p.rssMiB / base);
     const rssOk = ratios.every((r) => r <= 1.1);
-    console.log('\nphase | s | RSS MiB | RSS / baseline | heap used MiB | max event-loop lag ms');
-    for (const [i, p] of points.entries()) console.log(`${p.phase} | ${p.seconds.toFixed(1)} | ${p.rssMiB.toFixed(1)} | ${ratios[i]!.toFixed(3)} | ${p.heapUsedMiB.toFixed(1)} | ${p.maxLagMs.toFixed(0)}`);
+    console.log('\nphase | s | RSS MiB | RSS / baseline | heap used / committed MiB | external MiB | max event-loop lag ms');
+    for (const [i, p] of points.entries()) {
+      console.log(`${p.phase} | ${p.seconds.toFixed(1)} | ${p.rssMiB.toFixed(1)} | ${ratios[i]!.toFixed(3)} | ${p.heapUsedMiB.toFixed(1)} / ${p.heapTotalMiB.toFixed(1)} | ${p.externalMiB.toFixed(1)} | ${p.maxLagMs.toFixed(0)}`);
+    }
     console.log(`max event-loop lag: ${(lagBeforeCheck * 1000).toFixed(1)} ms over ${dut.scrapes} scrapes (limit 1000 ms); during routectl check fib: ${checkLagMs.toFixed(0)} ms`);
     console.log(`routectl check fib: exit ${fib.code}${fib.code === 0 ? '' : `\n${fib.out.split('\n').slice(0, 20).join('\n')}`}`);
     console.log(`watcher: ${watcherClosed.length === 0 && downLines.length === 0 ? 'session up throughout, no NOTIFICATION' : `ended: ${watcherClosed.join('; ')} ${downLines.join('; ')}`}`);
