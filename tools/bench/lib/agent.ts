@@ -22,28 +22,19 @@
 //             gaps between messages received since the last reset (reset: true starts a new window)
 //   close     {}                                      → {} and the process exits
 
-import readline from 'node:readline';
 
+import { need, out, runAgent, type Ops, type Reply, type Req } from './agent-loop.js';
 import { connectLite, listenLite, type LiteFamily, type LiteOptions, type LiteSession } from './bgp-speaker-lite.js';
 import { Collector } from './collector.js';
 import { buildAnnouncements, buildFeed, buildWithdrawals, feed, type Feed, type FeedResult, type SimpleRoute } from './feeder.js';
 
-type Req = Record<string, unknown> & { id: number; op: string };
-type Reply = Record<string, unknown>;
 
 let session: LiteSession | undefined;
 let accepting: Promise<LiteSession> | undefined;
 let table: Feed | undefined;
 const collector = new Collector({ keepAttributes: process.argv.includes('--keep-attributes') });
 
-function out(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
-}
 
-function need<T>(v: T | undefined, what: string): T {
-  if (v === undefined) throw new Error(`${what} first`);
-  return v;
-}
 
 function fed(r: FeedResult): Reply {
   return { firstNs: r.firstNs, lastNs: r.lastNs, bytes: r.bytes, messages: r.messages };
@@ -88,7 +79,7 @@ async function listen(r: Req): Promise<Reply> {
   return {};
 }
 
-const ops: Record<string, (r: Req) => Promise<Reply>> = {
+const ops: Ops = {
   connect,
   listen,
   accept: async () => established(await need(accepting, 'listen')),
@@ -125,21 +116,4 @@ const ops: Record<string, (r: Req) => Promise<Reply>> = {
   },
 };
 
-async function serve(r: Req): Promise<void> {
-  try {
-    const op = ops[r.op];
-    if (!op) throw new Error(`unknown op ${r.op}`);
-    out({ id: r.id, ok: true, ...(await op(r)) });
-  } catch (e) {
-    out({ id: r.id, ok: false, error: (e as Error).message });
-  }
-}
-
-const rl = readline.createInterface({ input: process.stdin });
-rl.on('line', (line) => {
-  if (line.trim() === '') return;
-  void serve(JSON.parse(line) as Req);
-});
-// The controlling process went away: nothing more can be asked, so stop.
-rl.on('close', () => process.exit(0));
-out({ event: 'ready', pid: process.pid });
+runAgent(ops);

@@ -16,15 +16,13 @@
 //   exit       {} → {} and the process exits
 // Events: {event: 'closed', reason} when a session ends other than by disconnect.
 
-import readline from 'node:readline';
 
+import { need, out, runAgent, type Ops, type Reply, type Req } from '../lib/agent-loop.js';
 import { connectLite, type LiteSession } from '../lib/bgp-speaker-lite.js';
 import { Collector } from '../lib/collector.js';
 import { buildFeed, feed, type Feed } from '../lib/feeder.js';
 import { Churn } from './churn.js';
 
-type Req = Record<string, unknown> & { id: number; op: string };
-type Reply = Record<string, unknown>;
 
 let session: LiteSession | undefined;
 let table: Feed | undefined;
@@ -32,14 +30,7 @@ let churn: Churn | undefined;
 let collector = new Collector();
 const closed: string[] = [];
 
-function out(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
 
-function need<T>(v: T | undefined, what: string): T {
-  if (v === undefined) throw new Error(`${what} first`);
-  return v;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -112,7 +103,7 @@ async function runChurn(r: Req): Promise<Reply> {
   return { changes: announced + withdrawn, messages, announced, withdrawn, held: c.announcedNow, behindMs, seconds: (Date.now() - start) / 1000 };
 }
 
-const ops: Record<string, (r: Req) => Promise<Reply>> = {
+const ops: Ops = {
   connect,
   disconnect,
   build: async (r) => {
@@ -142,19 +133,4 @@ const ops: Record<string, (r: Req) => Promise<Reply>> = {
   },
 };
 
-async function serve(r: Req): Promise<void> {
-  try {
-    const op = ops[r.op];
-    if (!op) throw new Error(`unknown op ${r.op}`);
-    out({ id: r.id, ok: true, ...(await op(r)) });
-  } catch (e) {
-    out({ id: r.id, ok: false, error: (e as Error).message });
-  }
-}
-
-const rl = readline.createInterface({ input: process.stdin });
-rl.on('line', (line) => {
-  if (line.trim() !== '') void serve(JSON.parse(line) as Req);
-});
-rl.on('close', () => process.exit(0));
-out({ event: 'ready', pid: process.pid });
+runAgent(ops);
