@@ -30,24 +30,6 @@ export function baseAttrs(nextHop = ''): PathAttrs {
   };
 }
 
-const opt = (v: number | string | undefined): string => (v === undefined ? '' : String(v));
-
-/** A string equal for two attribute sets exactly when they are equal: the interning key. */
-export function attrsKey(a: PathAttrs): string {
-  let path = '';
-  for (const seg of a.asPath) path += `${seg.type[3]}${seg.asns.join(',')};`;
-  let large = '';
-  for (const l of a.largeCommunities) large += `${l[0]}:${l[1]}:${l[2]},`;
-  let unknown = '';
-  for (const u of a.unknown) unknown += `${u.code}/${u.flags}/${u.value},`;
-  const agg = a.aggregator ? `${a.aggregator.asn}@${a.aggregator.address}` : '';
-  return (
-    `${a.origin[0]}|${path}|${a.nextHop}|${opt(a.nextHopLinkLocal)}|${opt(a.med)}|${opt(a.localPref)}|` +
-    `${a.atomicAggregate ? 1 : 0}|${agg}|${a.communities.join(',')}|${a.extCommunities.join(',')}|${large}|` +
-    `${opt(a.originatorId)}|${a.clusterList.join(',')}|${opt(a.otc)}|${unknown}`
-  );
-}
-
 // FNV-1a over the members, then an avalanche: equal sets hash equal; a collision costs an
 // equality check. No key text is built or kept (a text key per set cost ~150 bytes).
 const FNV = 0x01000193;

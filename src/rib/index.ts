@@ -2,7 +2,7 @@
 // the per-session Adj-RIB-Out that packs UPDATEs.
 
 export * from './types.js';
-export { AttrStore, attrsKey, attrsFromWire, baseAttrs, toWire, updateRoutes } from './attrs.js';
+export { AttrStore, attrsFromWire, baseAttrs, toWire, updateRoutes } from './attrs.js';
 export type { ToWireOptions, WireRoutes } from './attrs.js';
 export { compareRoutes, isUsable, neighborAs, preferenceOf, selectBest, stepIndex } from './decision.js';
 export type { Comparison, DecisionConfig, Selection } from './decision.js';

@@ -9,7 +9,7 @@
 // best-path changes are collected per prefix until the daemon drains them once per tick.
 
 import type { AttrStore } from './attrs.js';
-import { compareRoutes, selectBest, stepIndex } from './decision.js';
+import { compareRoutes, selectBest } from './decision.js';
 import type { DecisionConfig } from './decision.js';
 import { NextHopResolver } from './nexthop.js';
 import type { Resolution } from './nexthop.js';
@@ -568,10 +568,6 @@ export class LocRib {
     return this.fams.ipv4.dirtyN + this.fams.ipv6.dirtyN;
   }
 
-  /** Step index of a stored step, for callers comparing closeness. */
-  static stepRank(step: DecisionStep | undefined): number {
-    return step === undefined ? -1 : stepIndex(step);
-  }
 }
 
 function sameList(a: readonly (number | Route)[], b: readonly (number | Route)[] | undefined): boolean {

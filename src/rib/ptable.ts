@@ -290,14 +290,4 @@ export class PrefixTable {
   nlriSize(id: number): number {
     return 1 + ((this.plen[id]! + 7) >> 3);
   }
-
-  /** Order of two held prefixes: by address, then length. */
-  compare(a: number, b: number): number {
-    for (let w = 0; w < this.words; w++) {
-      const x = this.addr[a * this.words + w]!;
-      const y = this.addr[b * this.words + w]!;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return this.plen[a]! - this.plen[b]!;
-  }
 }
