@@ -22,7 +22,7 @@ import type { ReloadHost } from './reload.js';
 
 import { RTPROT_ROUTED } from '../fib/types.js';
 import { FibManager } from '../fib/manager.js';
-import { allBest, counterViews, repairFib } from '../fib/reconcile.js';
+import { counterViews, repairFib } from '../fib/reconcile.js';
 import { Metrics } from './metrics.js';
 import type { Notifier } from './notify.js';
 
@@ -109,7 +109,8 @@ export class Daemon implements PeerHost, ReloadHost {
 
   private tick(): void {
     this.tickPending = false;
-    const changes = this.rib.drainChanges();
+    // Views (no Route built per prefix unless read) unless the FIB keeps the changes past this tick.
+    const changes = this.rib.drainChanges(this.fib === undefined);
     if (changes.length > 0) this.fib?.submit(changes);
     if (this.fibSweepTimer && this.started && this.resynchronised()) this.sweepFib('every neighbor sent End-of-RIB');
     if (changes.length === 0) return;
@@ -156,8 +157,8 @@ export class Daemon implements PeerHost, ReloadHost {
     const fib = this.fib as FibManager | undefined;
     if (!fib) return;
     fib.setLocalAddresses(this.kernelView.connected.map((c) => c.address));
-    fib.submit(allBest(this.rib));
-    fib.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(fib, () => allBest(this.rib)));
+    fib.submit([...this.rib.bestRoutes('ipv4'), ...this.rib.bestRoutes('ipv6')]);
+    fib.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(fib, this.rib));
     if (fib.staleEntries > 0) await fib.sweepStale();
   }
 
@@ -174,7 +175,7 @@ export class Daemon implements PeerHost, ReloadHost {
     this.rib.setStatic(this.cfg.staticRoutes);
     for (const n of this.cfg.neighbors) this.addPeer(n);
     await this.openListeners();
-    this.fib?.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(this.fib!, () => allBest(this.rib)));
+    this.fib?.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(this.fib!, this.rib));
     this.mgmt = new MgmtServer(this.cfg.controlSocket, mgmtCommands(this), (err) =>
       this.log.error(`control socket handler failed: ${err.message}`, { event: 'mgmt' }),
     );

@@ -11,6 +11,7 @@ import type { AttrStore } from './attrs.js';
 import { exportFilter, rewriteForPeer } from './export.js';
 import type { ExportContext } from './export.js';
 import { PrefixTable } from './ptable.js';
+import { ChangeView } from './change-view.js';
 import type { BestChange, Family, PathAttrs, Route, RouteSource } from './types.js';
 
 export interface AdjRibOutOptions extends ExportContext {
@@ -247,10 +248,9 @@ export class AdjRibOut {
 
   private exportPrefix(fo: FamilyOut, change: BestChange): void {
     if (!fo.addPath) {
-      const route = change.best[0];
       const pid = this.pidOf(fo, change);
       this.holdKey(fo, pid, pid);
-      this.want(fo, pid, route ? this.exported(route) : null);
+      this.want(fo, pid, this.exportedBest(change));
       this.settleKey(fo, pid);
       return;
     }
@@ -280,6 +280,17 @@ export class AdjRibOut {
     const m = this.memo;
     this.memo = undefined;
     if (m?.out && !(m.out instanceof Lazy)) this.opts.store.release(m.out);
+  }
+
+  /** exported(best[0]); a ChangeView meeting the memo is answered without building its Route. */
+  private exportedBest(change: BestChange): Out | null {
+    const m = this.memo;
+    if (m && this.memoOn && change instanceof ChangeView && change.family === m.family) {
+      const attrs = change.singleAttrs();
+      if (attrs !== undefined && attrs === m.attrs && change.singleSource() === m.source) return this.again(m.out);
+    }
+    const route = change.best[0];
+    return route ? this.exported(route) : null;
   }
 
   /** What to send a route with (a reference or a pending count taken), or null. */

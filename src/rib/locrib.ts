@@ -14,7 +14,8 @@ import type { DecisionConfig } from './decision.js';
 import { NextHopResolver } from './nexthop.js';
 import type { Resolution } from './nexthop.js';
 import { PrefixTable } from './ptable.js';
-import type { BestChange, DecisionStep, Family, Route, RouteSource } from './types.js';
+import { ChangeView } from './change-view.js';
+import type { BestChange, DecisionStep, Family, PathAttrs, Route, RouteSource } from './types.js';
 
 export interface PrefixEntry {
   family: Family;
@@ -302,6 +303,16 @@ export class LocRib {
     return res === undefined || res.resolved;
   }
 
+  /** The attributes a record's Route carries (accepted, else as received), without building it. */
+  recordAttrs(f: FamilyRib, r: number): PathAttrs {
+    const acc = f.acc[r]!;
+    return this.store.attrs(acc === NONE ? f.raw[r]! : acc);
+  }
+
+  recordSource(f: FamilyRib, r: number): RouteSource {
+    return this.sources[f.src[r]!]!.source;
+  }
+
   /** The Route of a record, built now (not kept). `prefix`: its text, when the caller has it. */
   routeOf(f: FamilyRib, pid: number, r: number, prefix = f.pt.text(pid)): Route {
     const acc = f.acc[r]!;
@@ -540,8 +551,12 @@ export class LocRib {
     return this.fams[family].present;
   }
 
-  /** The best-path changes since the last drain, one per prefix, in the state they ended in. */
-  drain(): BestChange[] {
+  /**
+   * The best-path changes since the last drain, one per prefix, in the state they ended in.
+   * `views`: ChangeViews that build prefix text and Routes only when read — for consumers done
+   * with them before the RIB changes again (the Adj-RIB-Outs in the daemon's tick).
+   */
+  drain(views = false): BestChange[] {
     const out: BestChange[] = [];
     for (const f of Object.values(this.fams)) {
       const family = f.family;
@@ -549,10 +564,13 @@ export class LocRib {
       f.deferred = [];
       for (let i = 0; i < f.dirtyN; i++) {
         const pid = f.dirtyList[i]!;
-        const prefix = f.pt.text(pid);
-        const best = this.bestRoutes(f, pid, prefix);
         const step = this.stepOf(f, pid);
-        out.push(step === undefined ? { family, prefix, best, id: pid } : { family, prefix, best, step, id: pid });
+        if (views) out.push(new ChangeView(this, f, pid, step));
+        else {
+          const prefix = f.pt.text(pid);
+          const best = this.bestRoutes(f, pid, prefix);
+          out.push(step === undefined ? { family, prefix, best, id: pid } : { family, prefix, best, step, id: pid });
+        }
         f.state[pid]! &= ~2;
         if (f.state[pid] === 1 && !f.hasRoutes(pid)) {
           f.state[pid] = 0;

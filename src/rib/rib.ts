@@ -474,9 +474,12 @@ export class Rib {
 
   // ---- Output and queries ----
 
-  /** Best-path changes since the last call, coalesced per prefix (for the FIB and Adj-RIB-Outs). */
-  drainChanges(): BestChange[] {
-    return this.loc.drain();
+  /**
+   * Best-path changes since the last call, coalesced per prefix (for the FIB and Adj-RIB-Outs).
+   * `views`: lazy ChangeViews, to be read before the RIB changes again (LocRib.drain).
+   */
+  drainChanges(views = false): BestChange[] {
+    return this.loc.drain(views);
   }
 
   /** The current best set of every prefix of a family (an Adj-RIB-Out's initial dump). */
