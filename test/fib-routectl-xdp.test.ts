@@ -8,7 +8,7 @@ import { withTopology, runCommand } from './harness/netns.js';
 import { bpfObjectPath } from '../src/fib/bpf/routed.js';
 import { FibManager } from '../src/fib/manager.js';
 import type { FibLog } from '../src/fib/manager.js';
-import { compareFib, lookupRoute, readFibState, repairFib } from '../src/fib/reconcile.js';
+import { compareFib, findFibDiffs, lookupRoute, readFibState, repairFib } from '../src/fib/reconcile.js';
 import { Rib } from '../src/rib/index.js';
 import type { RibConfig } from '../src/rib/rib.js';
 
@@ -63,7 +63,9 @@ test('show route: longest match, next hop and verdict; the comparison sees a tri
     t.deepEqual(compareFib(await readFibState(fib, all())), [], 'clean after the writes');
     fib.xdp!.v4.delete('198.18.100.128/25');
     t.deepEqual(compareFib(await readFibState(fib, all())), [{ family: 'ipv4', prefix: '198.18.100.128/25', plane: 'xdp', problem: 'missing', want: 'blackhole' }]);
-    t.is(await fib.repairNow(() => repairFib(fib, all)), 1);
+    t.deepEqual(await findFibDiffs(fib, rib), [{ family: 'ipv4', prefix: '198.18.100.128/25', plane: 'xdp', problem: 'missing', want: 'blackhole' }]);
+    t.is(await fib.repairNow(() => repairFib(fib, rib)), 1);
+    t.deepEqual(await findFibDiffs(fib, rib), [], 'clean after the repair');
     t.like(lookupRoute(fib.xdp!, '198.18.100.200', name), { prefix: '198.18.100.128/25', action: 'drop' });
     t.is(fib.stats().repaired, 1);
   });

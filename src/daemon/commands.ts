@@ -13,7 +13,7 @@ import { adjRibView } from './views.js';
 import { findRibLine, ribQuery, streamRib } from './rib-stream.js';
 import { configJson, statusView } from './status.js';
 import { sortByPrefix } from '../mgmt/prefix-order.js';
-import { allBest, compareFib, counterViews, lookupRoute, readFibState, repairFib, slotView } from '../fib/reconcile.js';
+import { counterViews, findFibDiffs, lookupRoute, repairFib, slotView } from '../fib/reconcile.js';
 import type { FibManager } from '../fib/manager.js';
 import type { FibEntryView, FibSummaryView, XdpView } from '../mgmt/views.js';
 
@@ -183,10 +183,10 @@ async function showXdp(d: Daemon, _req: MgmtRequest, reply: Reply): Promise<void
 async function checkFib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
   const fib = fibOf(d, reply);
   if (!fib) return;
-  const diffs = compareFib(await readFibState(fib, allBest(d.rib)));
+  const diffs = await findFibDiffs(fib, d.rib);
   for (const x of diffs) await reply.write(x);
   if (req.options.repair === true && diffs.length > 0) {
-    const n = await fib.repairNow(() => repairFib(fib, () => allBest(d.rib)));
+    const n = await fib.repairNow(() => repairFib(fib, d.rib));
     await reply.write({ message: `repaired ${n}` });
   }
   if (diffs.length > 0) reply.end(EXIT.NOT_FOUND, `${diffs.length} difference${diffs.length === 1 ? '' : 's'} between the RIB and the forwarding plane`);

@@ -6,6 +6,10 @@
 // drift from what the manager would write. The kernel side is routed's proto 186 routes of the
 // main table; the XDP side is both LPM tries, each entry classified by the next-hop slot it
 // points at.
+//
+// The daemon's passes (the periodic repair, routectl check fib) are cooperative: a full table is
+// about a second of work, so the comparison runs in steps and lets the event loop turn between
+// them (turns.ts), and what it finds is compared again before it is reported or repaired.
 
 import { RoutedNhFlag, RoutedStat } from './bpf/layout.generated.js';
 import type { RoutedNextHop, RoutedStatName } from './bpf/layout.generated.js';
@@ -14,7 +18,8 @@ import type { RoutedXdp } from './bpf/routed.js';
 import { desiredOf } from './manager.js';
 import type { FibManager } from './manager.js';
 import type { FibFamily, FibNextHop, FibRoute } from './types.js';
-import type { BestChange } from '../rib/types.js';
+import { Turns, runAtOnce, runCooperative } from './turns.js';
+import type { BestChange, Route } from '../rib/types.js';
 import { canonicalPrefix } from '../rib/prefix.js';
 import type { XdpRouteView, XdpSlotView, XdpVerdictView, XdpView } from '../mgmt/views.js';
 
@@ -69,14 +74,36 @@ export function routeText(r: FibRoute, ifname: (i: number) => string | undefined
   return r.kind === 'unicast' ? hopsText(r.nextHops, ifname) : r.kind;
 }
 
-/** Every difference between the desired state and the planes, sorted by prefix then plane. */
-export function compareFib(s: FibState): FibDiff[] {
+/** Items between two looks at the clock in the comparison (a few hundred microseconds of work). */
+const STEP = 256;
+
+const keyOf = (x: { family: string; prefix: string }): string => `${x.family}|${x.prefix}`;
+
+function sortDiffs(diffs: FibDiff[]): FibDiff[] {
+  return diffs.sort((a, b) => a.family.localeCompare(b.family) || a.prefix.localeCompare(b.prefix, 'en', { numeric: true }) || a.plane.localeCompare(b.plane));
+}
+
+/**
+ * The comparison as steps: it yields every STEP items, so a caller can let the event loop turn
+ * between them (compareFibAsync) or run it through (compareFib). The desired state is read lazily,
+ * so desiredOf runs inside the steps too.
+ */
+function* compareSteps(s: FibState): Generator<void, FibDiff[], undefined> {
   const diffs: FibDiff[] = [];
-  const kernel = s.kernel && new Map(s.kernel.map((r) => [`${r.family}|${r.prefix}`, r]));
-  const xdp = s.xdp && new Map(s.xdp.map((e) => [`${e.family}|${e.prefix}`, e]));
+  let n = 0;
+  const kernel = s.kernel && new Map<string, FibRoute>();
+  for (const r of s.kernel ?? []) {
+    kernel!.set(keyOf(r), r);
+    if (++n % STEP === 0) yield;
+  }
+  const xdp = s.xdp && new Map<string, XdpEntry>();
+  for (const e of s.xdp ?? []) {
+    xdp!.set(keyOf(e), e);
+    if (++n % STEP === 0) yield;
+  }
   const local = new Set(s.local);
   for (const d of s.desired) {
-    const k = `${d.family}|${d.prefix}`;
+    const k = keyOf(d);
     const base = { family: d.family, prefix: d.prefix };
     if (kernel) {
       const have = kernel.get(k);
@@ -94,6 +121,7 @@ export function compareFib(s: FibState): FibDiff[] {
       const ok = want === have || (want === 'forward' && have === 'pass');
       if (!ok) diffs.push({ ...base, plane: 'xdp', problem: !have ? 'missing' : !want ? 'extra' : 'differs', ...(want ? { want } : {}), ...(have ? { have } : {}) });
     }
+    if (++n % STEP === 0) yield;
   }
   if (xdp) {
     for (const p of local) {
@@ -105,7 +133,17 @@ export function compareFib(s: FibState): FibDiff[] {
     for (const e of xdp.values()) diffs.push({ family: e.family, prefix: e.prefix, plane: 'xdp', problem: 'extra', have: e.kind });
   }
   for (const r of kernel?.values() ?? []) diffs.push({ family: r.family, prefix: r.prefix, plane: 'kernel', problem: 'extra', have: routeText(r, s.ifname) });
-  return diffs.sort((a, b) => a.family.localeCompare(b.family) || a.prefix.localeCompare(b.prefix, 'en', { numeric: true }) || a.plane.localeCompare(b.plane));
+  return sortDiffs(diffs);
+}
+
+/** Every difference between the desired state and the planes, sorted by prefix then plane. */
+export function compareFib(s: FibState): FibDiff[] {
+  return runAtOnce(compareSteps(s));
+}
+
+/** compareFib letting the event loop turn whenever `turns` says (a table of 100k routes is ~1 s of work). */
+export function compareFibAsync(s: FibState, turns = new Turns()): Promise<FibDiff[]> {
+  return runCooperative(compareSteps(s), turns);
 }
 
 /** Every trie entry, classified by its slot (each slot read once). */
@@ -121,12 +159,11 @@ export function readTries(xdp: RoutedXdp): XdpEntry[] {
   return out;
 }
 
-/** The manager's planes and the desired state of the given best sets. */
-export async function readFibState(fib: FibManager, best: Iterable<BestChange>): Promise<FibState & { kernel?: FibRoute[] }> {
+/** The planes as they are once pending writes are done, and the desired state (read lazily from `desired`). */
+async function readPlanes(fib: FibManager, desired: FibState['desired'], turns?: Turns): Promise<FibState & { kernel?: FibRoute[] }> {
   // Pending writes first: a check right after a change must not report it as missing.
   await fib.idle();
-  const kernel = fib.kernel ? await fib.kernel.dump() : undefined;
-  const desired = [...best].map((c) => ({ family: c.family, prefix: c.prefix, want: desiredOf(c) }));
+  const kernel = fib.kernel ? await fib.kernel.dump(turns) : undefined;
   return {
     desired,
     local: fib.localPrefixes(),
@@ -136,45 +173,112 @@ export async function readFibState(fib: FibManager, best: Iterable<BestChange>):
   };
 }
 
+/** The manager's planes and the desired state of the given best sets. */
+export async function readFibState(fib: FibManager, best: Iterable<BestChange>): Promise<FibState & { kernel?: FibRoute[] }> {
+  const s = await readPlanes(fib, []);
+  return { ...s, desired: [...best].map((c) => ({ family: c.family, prefix: c.prefix, want: desiredOf(c) })) };
+}
+
+/** What the checks need of the RIB: every best set, and one prefix's best set as it is now. */
+export interface RibReader {
+  bestRoutes(family: FibFamily): Iterable<BestChange>;
+  lookup(family: FibFamily, prefix: string): { best: readonly Route[] } | undefined;
+}
+
+/** The desired state of every Loc-RIB best set, computed as the comparison reaches it. */
+function* desiredOfRib(rib: RibReader): Generator<FibState['desired'] extends Iterable<infer D> ? D : never> {
+  for (const family of ['ipv4', 'ipv6'] as const) for (const c of rib.bestRoutes(family)) yield { family: c.family, prefix: c.prefix, want: desiredOf(c) };
+}
+
+export interface PassOptions {
+  /** When the pass lets the event loop turn (tests: Turns(0), every step). */
+  turns?: Turns;
+  /** The first pass's candidates, before they are compared again (tests). */
+  firstPass?: (diffs: readonly FibDiff[]) => void;
+}
+
+/** A prefix's best set as the RIB holds it now. */
+function bestNow(rib: RibReader, family: FibFamily, prefix: string): BestChange {
+  return { family, prefix, best: rib.lookup(family, prefix)?.best ?? [] };
+}
+
+/**
+ * Every difference between the RIB and the planes, found without holding the event loop. Routes
+ * may change while the pass runs (the RIB between steps, the kernel between its dump and the
+ * comparison), so what the first pass finds is only a candidate: those prefixes are compared
+ * again against freshly read planes and the RIB as it is then, and only a difference found both
+ * times is reported. Also returns the second read's kernel routes of those prefixes (a repair
+ * deletes exactly what the kernel holds).
+ */
+async function confirmedDiffs(fib: FibManager, rib: RibReader, o: PassOptions = {}): Promise<{ diffs: FibDiff[]; kernel: Map<string, FibRoute[]> }> {
+  const turns = o.turns ?? new Turns();
+  const first = await compareFibAsync(await readPlanes(fib, desiredOfRib(rib), turns), turns);
+  o.firstPass?.(first);
+  if (first.length === 0) return { diffs: first, kernel: new Map() };
+  const wanted = new Set(first.map(keyOf));
+  const again = await readPlanes(fib, [], turns);
+  const only = <T extends { family: string; prefix: string }>(xs: readonly T[] | undefined): T[] | undefined => xs?.filter((x) => wanted.has(keyOf(x)));
+  const kernel = only(again.kernel);
+  const xdp = only(again.xdp);
+  const state: FibState = {
+    ...again,
+    // Read after the planes: a write the manager made in between is in both.
+    desired: [...wanted].map((k) => {
+      const [family, prefix] = k.split('|') as [FibFamily, string];
+      return { family, prefix, want: desiredOf(bestNow(rib, family, prefix)) };
+    }),
+    local: again.local.filter((p) => wanted.has(`${p.includes(':') ? 'ipv6' : 'ipv4'}|${p}`)),
+    ...(kernel ? { kernel } : {}),
+    ...(xdp ? { xdp } : {}),
+  };
+  const twice = new Set(first.map((d) => `${keyOf(d)}|${d.plane}`));
+  const diffs = (await compareFibAsync(state, turns)).filter((d) => twice.has(`${keyOf(d)}|${d.plane}`));
+  const byKey = new Map<string, FibRoute[]>();
+  for (const r of kernel ?? []) byKey.set(keyOf(r), [...(byKey.get(keyOf(r)) ?? []), r]);
+  return { diffs, kernel: byKey };
+}
+
+/** `routectl check fib`: the confirmed differences, computed cooperatively. */
+export async function findFibDiffs(fib: FibManager, rib: RibReader, o: PassOptions = {}): Promise<FibDiff[]> {
+  return (await confirmedDiffs(fib, rib, o)).diffs;
+}
+
 /**
  * Compare, then write back what differs: a missing or different kernel route is forgotten and
  * submitted again; a route of ours nobody wants is deleted; a trie entry is rewritten from the
  * manager's own record (or submitted again when it has none) or deleted when nothing wants it.
- * Resolves with the number of differences acted on.
+ * Each difference is looked at again against the RIB as it is when the repair acts (the pass
+ * yields to the event loop, so the RIB may have moved on): what is submitted is the prefix's
+ * best set now, and nothing the RIB wants now is deleted. Resolves with the number of
+ * differences acted on.
  */
-export async function repairFib(fib: FibManager, best: () => Iterable<BestChange>): Promise<number> {
-  const changes = new Map([...best()].map((c) => [`${c.family}|${c.prefix}`, c]));
-  const state = await readFibState(fib, changes.values());
-  const diffs = compareFib(state);
+export async function repairFib(fib: FibManager, rib: RibReader, o: PassOptions = {}): Promise<number> {
+  const { diffs, kernel } = await confirmedDiffs(fib, rib, o);
   const resubmit = new Map<string, BestChange>();
   const deletes: FibRoute[] = [];
   let acted = 0;
   for (const d of diffs) {
-    const k = `${d.family}|${d.prefix}`;
-    const change = changes.get(k);
+    const k = keyOf(d);
     // What the manager itself holds but the RIB no longer wants (entries adopted from a previous
     // run until the sessions resynchronise) is the manager's to withdraw, not the repair's.
     if (d.problem === 'extra' && (d.plane === 'kernel' ? fib.installedKernel(d.family, d.prefix) !== undefined : fib.hasEntry(d.prefix))) continue;
+    const now = bestNow(rib, d.family, d.prefix);
+    const wantedNow = now.best.length > 0;
     acted++;
     if (d.plane === 'kernel') {
       fib.forgetKernel(d.family, d.prefix);
-      if (change) resubmit.set(k, change);
-      if (d.problem === 'extra') deletes.push(...(state.kernel ?? []).filter((r) => r.family === d.family && r.prefix === d.prefix));
-    } else if (d.problem === 'extra') {
+      if (wantedNow) resubmit.set(k, now);
+      else if (d.problem === 'extra') deletes.push(...(kernel.get(k) ?? []));
+    } else if (d.problem === 'extra' && !wantedNow) {
       (d.family === 'ipv6' ? fib.xdp!.v6 : fib.xdp!.v4).delete(d.prefix);
-    } else if (!fib.rewriteEntry(d.prefix) && change) {
-      resubmit.set(k, change);
+    } else if (!fib.rewriteEntry(d.prefix) && wantedNow) {
+      resubmit.set(k, now);
     }
   }
   if (deletes.length > 0) await fib.kernel!.apply(deletes.map((route) => ({ op: 'delete' as const, route })));
   fib.submit([...resubmit.values()]);
   await fib.idle();
   return acted;
-}
-
-/** Every best set of both families (what the checks compare against). */
-export function allBest(rib: { bestRoutes(f: FibFamily): Iterable<BestChange> }): BestChange[] {
-  return [...rib.bestRoutes('ipv4'), ...rib.bestRoutes('ipv6')];
 }
 
 // ---- Reading the XDP maps for routectl (show fib, show route, show xdp). ----

@@ -13,11 +13,12 @@ import { NetlinkError, NlSocket } from './socket.js';
 import { BulkSocket } from './bulk.js';
 import { RouteNhTable } from './route-nh.js';
 import { rtnOf, writeDelete, writeReplace } from './routes.js';
-import type { ResolvedHop, RouteTarget } from './routes.js';
+import type { DumpedRoute, ResolvedHop, RouteTarget } from './routes.js';
 import { dumpLinks, dumpNexthops, dumpRoutes, routeOif } from './lookup.js';
 import type { DumpedNexthop } from './lookup.js';
 import { RTPROT_ROUTED } from '../types.js';
 import type { FibBackend, FibError, FibFamily, FibNextHop, FibOp, FibResult, FibRoute } from '../types.js';
+import type { Turns } from '../turns.js';
 
 const EINVAL = 22;
 const ENODEV = 19;
@@ -419,8 +420,11 @@ export class KernelFib implements FibBackend {
     });
   }
 
-  /** routed's routes in the main table, next hops expanded from nexthop objects. */
-  dump(): Promise<FibRoute[]> {
+  /**
+   * routed's routes in the main table, next hops expanded from nexthop objects. With `turns`,
+   * the expansion lets the event loop turn (the replies are parsed as each datagram arrives).
+   */
+  dump(turns?: Turns): Promise<FibRoute[]> {
     return this.serial(async () => {
       const nhs = new Map<number, DumpedNexthop>();
       if (this.nexthopObjects) for (const n of await dumpNexthops(this.sock)) nhs.set(n.id, n);
@@ -428,13 +432,19 @@ export class KernelFib implements FibBackend {
         ...(n?.gateway !== undefined ? { gateway: n.gateway } : {}),
         ...(n?.ifindex !== undefined ? { ifindex: n.ifindex } : {}),
       });
-      return (await dumpRoutes(this.sock, RTPROT_ROUTED, RT_TABLE_MAIN)).map((d) => {
+      const expand = (d: DumpedRoute): FibRoute => {
         if (d.nhid === undefined) return d.route;
         const n = nhs.get(d.nhid);
         if (n?.blackhole) return { ...d.route, kind: 'blackhole', nextHops: [] };
         const nextHops = n?.group ? n.group.map((m) => ({ ...hop(nhs.get(m.id)), weight: m.weight })) : [hop(n)];
         return { ...d.route, nextHops };
-      });
+      };
+      const out: FibRoute[] = [];
+      for (const d of await dumpRoutes(this.sock, RTPROT_ROUTED, RT_TABLE_MAIN)) {
+        out.push(expand(d));
+        if (turns?.due()) await turns.next();
+      }
+      return out;
     });
   }
 
