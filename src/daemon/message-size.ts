@@ -68,10 +68,12 @@ export function messageSizeFilter(inner: ExportFilter, sendCtx: CodecContext, on
   const filter: ExportFilter = (route, peer) => {
     const attrs = inner(route, peer);
     if (!attrs) return attrs;
+    // The bound is a few additions: computed every time, so only the rare sets over it take a
+    // WeakMap entry (a quarter million entries cost the collector more than the sums).
+    if (attrsWireBound(attrs, sendCtx.as4) + MARGIN <= max) return attrs;
     let ok = fits.get(attrs);
     if (ok === undefined) {
-      let bytes = attrsWireBound(attrs, sendCtx.as4) + MARGIN;
-      if (bytes > max) bytes = exactSize(attrs, sendCtx.as4, route.family) + EXACT_MARGIN;
+      const bytes = exactSize(attrs, sendCtx.as4, route.family) + EXACT_MARGIN;
       ok = bytes <= max;
       fits.set(attrs, ok);
       if (!ok) onTooLarge(route.prefix, bytes, max);

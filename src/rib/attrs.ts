@@ -389,8 +389,12 @@ const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
 
 const hasAs4Asn = (path: readonly AsPathSegment[]): boolean => path.some((s) => s.asns.some((n) => n > 0xffff));
 
-function mutable(path: readonly AsPathSegment[]): AsPathSegment[] {
-  return path.map((s) => ({ type: s.type, asns: s.asns.slice() }));
+/**
+ * The codec's attribute types are mutable, but the encoder only reads them: the interned (frozen)
+ * lists go in as they are instead of copies made per UPDATE sent.
+ */
+function asMutable<T>(list: readonly T[]): T[] {
+  return list as T[];
 }
 
 /**
@@ -400,35 +404,35 @@ function mutable(path: readonly AsPathSegment[]): AsPathSegment[] {
 export function toWire(attrs: PathAttrs, o: ToWireOptions): PathAttribute[] {
   const out: PathAttribute[] = [
     { code: 1, name: 'ORIGIN', flags: WELL_KNOWN, value: attrs.origin },
-    { code: 2, name: 'AS_PATH', flags: WELL_KNOWN, value: mutable(attrs.asPath) },
+    { code: 2, name: 'AS_PATH', flags: WELL_KNOWN, value: asMutable(attrs.asPath) },
   ];
   if (o.family === 'ipv4') out.push({ code: 3, name: 'NEXT_HOP', flags: WELL_KNOWN, value: attrs.nextHop });
   if (attrs.med !== undefined) out.push({ code: 4, name: 'MULTI_EXIT_DISC', flags: OPT_NON_TRANS, value: attrs.med });
   if (attrs.localPref !== undefined) out.push({ code: 5, name: 'LOCAL_PREF', flags: WELL_KNOWN, value: attrs.localPref });
   if (attrs.atomicAggregate) out.push({ code: 6, name: 'ATOMIC_AGGREGATE', flags: WELL_KNOWN, value: true });
   if (attrs.aggregator) out.push({ code: 7, name: 'AGGREGATOR', flags: OPT_TRANS, value: { ...attrs.aggregator } });
-  if (attrs.communities.length) out.push({ code: 8, name: 'COMMUNITIES', flags: OPT_TRANS, value: attrs.communities.slice() });
+  if (attrs.communities.length) out.push({ code: 8, name: 'COMMUNITIES', flags: OPT_TRANS, value: asMutable(attrs.communities) });
   if (attrs.originatorId !== undefined) out.push({ code: 9, name: 'ORIGINATOR_ID', flags: OPT_NON_TRANS, value: attrs.originatorId });
-  if (attrs.clusterList.length) out.push({ code: 10, name: 'CLUSTER_LIST', flags: OPT_NON_TRANS, value: attrs.clusterList.slice() });
+  if (attrs.clusterList.length) out.push({ code: 10, name: 'CLUSTER_LIST', flags: OPT_NON_TRANS, value: asMutable(attrs.clusterList) });
   if (o.family === 'ipv6') {
     const nextHops = attrs.nextHopLinkLocal ? [attrs.nextHop, attrs.nextHopLinkLocal] : [attrs.nextHop];
     out.push({ code: 14, name: 'MP_REACH_NLRI', flags: MP_FLAGS, value: { afi: 2, safi: 1, nextHops, nlri: o.nlri ?? [] } });
   }
   if (attrs.extCommunities.length) {
-    out.push({ code: 16, name: 'EXTENDED_COMMUNITIES', flags: OPT_TRANS, value: attrs.extCommunities.slice() });
+    out.push({ code: 16, name: 'EXTENDED_COMMUNITIES', flags: OPT_TRANS, value: asMutable(attrs.extCommunities) });
   }
   // RFC 6793 §4.2.2: towards a 2-octet speaker, a path with 4-octet ASNs goes out with AS_TRANS
   // in AS_PATH (the encoder substitutes it) and the real path in AS4_PATH, which carries no
   // confederation segments (§3); likewise AGGREGATOR and AS4_AGGREGATOR.
   if (!o.as4 && hasAs4Asn(attrs.asPath)) {
-    const as4Path = mutable(attrs.asPath.filter((s) => s.type === 'AS_SEQUENCE' || s.type === 'AS_SET'));
+    const as4Path = attrs.asPath.filter((s) => s.type === 'AS_SEQUENCE' || s.type === 'AS_SET');
     out.push({ code: 17, name: 'AS4_PATH', flags: OPT_TRANS, value: as4Path });
   }
   if (!o.as4 && attrs.aggregator && attrs.aggregator.asn > 0xffff) {
     out.push({ code: 18, name: 'AS4_AGGREGATOR', flags: OPT_TRANS, value: { ...attrs.aggregator } });
   }
   if (attrs.largeCommunities.length) {
-    out.push({ code: 32, name: 'LARGE_COMMUNITY', flags: OPT_TRANS, value: attrs.largeCommunities.map((l) => [l[0], l[1], l[2]]) });
+    out.push({ code: 32, name: 'LARGE_COMMUNITY', flags: OPT_TRANS, value: asMutable(attrs.largeCommunities) as [number, number, number][] });
   }
   if (attrs.otc !== undefined) out.push({ code: 35, name: 'ONLY_TO_CUSTOMER', flags: OPT_TRANS, value: attrs.otc });
   // RFC 4271 §5: an unrecognised optional transitive attribute passed on has the Partial bit set.
