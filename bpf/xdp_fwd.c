@@ -76,9 +76,13 @@ struct {
 struct pkt {
 	__u32 l2_len;   /* Ethernet + VLAN tags on ingress */
 	__u32 l3_len;   /* IP total length, for the MTU check */
-	__u32 hash;     /* flow hash for ECMP */
+	__u32 l4_off;   /* offset of the TCP/UDP ports, 0 when they must not be hashed */
 	__be16 proto;   /* L3 ethertype */
 };
+
+/* The EtherType (or a tag's encapsulated type) at off: one 16-bit load, not two byte loads
+ * (struct ethhdr is packed). Unaligned packet loads are fine for XDP. */
+#define ETHERTYPE_AT(data, off) (*(__be16 *)((void *)(data) + (off)))
 
 static __always_inline int count(__u32 stat, __u64 bytes, int action)
 {
@@ -91,25 +95,50 @@ static __always_inline int count(__u32 stat, __u64 bytes, int action)
 	return action;
 }
 
-/* A 32-bit mix (the murmur3 finaliser): good enough spread for member choice, no state. */
-static __always_inline __u32 mix(__u32 h, __u32 v)
+/*
+ * Flow hash by vector multiply-shift (Dietzfelbinger): the sum of each 32-bit word times its own
+ * odd 64-bit constant, top 32 bits kept. The products are independent (no multiply chain), and
+ * every bit of the top half depends on every bit of every word. Computed only for ECMP routes;
+ * the member is then taken from the top bits again (multiply by the member count, shift).
+ */
+#define HASH_K(i) (0x9e3779b97f4a7c15ULL + 0x5851f42d4c957f2eULL * (i) + 2 * (i))
+
+static __always_inline __u64 mul_word(__u32 v, int i)
 {
-	h ^= v;
-	h *= 0x85ebca6b;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35;
-	h ^= h >> 16;
-	return h;
+	return (__u64)v * HASH_K(i);
 }
 
-/* TCP or UDP source and destination port as one word, 0 when not available. */
-static __always_inline __u32 ports(void *l4, void *end, __u8 proto)
+/* Offset of the TCP or UDP ports if they are to be hashed, else 0. */
+static __always_inline __u32 ports_off(__u32 l4_off, __u8 proto)
 {
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return 0;
-	if (l4 + 4 > end)
-		return 0;
-	return *(__u32 *)l4;
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ? l4_off : 0;
+}
+
+/* The 5-tuple hash (addresses, protocol, ports where parsing allowed them), read again from the
+ * packet: only an ECMP route needs it. */
+static __always_inline __u32 flow_hash(struct xdp_md *ctx, struct pkt *pk)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	void *l3 = data + (pk->l2_len & 0x3f);
+	__u32 off = pk->l4_off & 0xff;
+	__u64 h;
+
+	if (pk->proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = l3;
+		if ((void *)(ip + 1) > end)
+			return 0;
+		h = mul_word(ip->protocol, 0) + mul_word(ip->saddr, 1) + mul_word(ip->daddr, 2);
+	} else {
+		struct ipv6hdr *ip6 = l3;
+		if ((void *)(ip6 + 1) > end)
+			return 0;
+		h = mul_word(ip6->nexthdr, 0);
+		for (int i = 0; i < 4; i++)
+			h += mul_word(ip6->saddr.in6_u.u6_addr32[i], 1 + i) + mul_word(ip6->daddr.in6_u.u6_addr32[i], 5 + i);
+	}
+	if (off && data + off + 4 <= end)
+		h += mul_word(*(__u32 *)(data + off), 9);
+	return h >> 32;
 }
 
 /*
@@ -187,11 +216,9 @@ static __always_inline int parse_v4(struct xdp_md *ctx, struct pkt *pk, __u32 *n
 		return count(ROUTED_STAT_PASS_MISS, bytes, XDP_PASS);
 	*nh_id = rt->nh_id;
 
-	/* Ports only from the first fragment of nothing: a fragment has no (or a partial) header. */
-	__u32 h = mix(mix(mix(0, ip->saddr), ip->daddr), ip->protocol);
+	/* Ports only from an unfragmented datagram: a fragment has no (or a partial) L4 header. */
 	if (!(ip->frag_off & bpf_htons(0x3fff)))
-		h = mix(h, ports(data + pk->l2_len + (ihl & 0x3c), end, ip->protocol));
-	pk->hash = h;
+		pk->l4_off = ports_off(pk->l2_len + ihl, ip->protocol);
 	return -1;
 }
 
@@ -223,16 +250,14 @@ static __always_inline int parse_v6(struct xdp_md *ctx, struct pkt *pk, __u32 *n
 		return count(ROUTED_STAT_PASS_MISS, bytes, XDP_PASS);
 	*nh_id = rt->nh_id;
 
-	__u32 h = ip6->nexthdr;
-	for (int i = 0; i < 4; i++)
-		h = mix(mix(h, ip6->saddr.in6_u.u6_addr32[i]), ip6->daddr.in6_u.u6_addr32[i]);
-	/* Extension headers other than none are not walked: the flow is hashed without ports. */
-	pk->hash = mix(h, ports(ip6 + 1, end, ip6->nexthdr));
+	/* Extension headers are not walked: behind one, the flow is hashed without ports. */
+	pk->l4_off = ports_off(pk->l2_len + sizeof(*ip6), ip6->nexthdr);
 	return -1;
 }
 
 /* The next hop to use: nh_id itself, or the ECMP member the flow hash picks. */
-static __always_inline struct routed_next_hop *select_nh(__u32 nh_id, __u32 hash, __u32 *stat)
+static __always_inline struct routed_next_hop *select_nh(struct xdp_md *ctx, struct pkt *pk, __u32 nh_id,
+							 __u32 *stat)
 {
 	struct routed_next_hop *nh = bpf_map_lookup_elem(&next_hops, &nh_id);
 
@@ -242,9 +267,13 @@ static __always_inline struct routed_next_hop *select_nh(__u32 nh_id, __u32 hash
 	*stat = ROUTED_STAT_PASS_BAD_ECMP;
 	__u32 gid = nh->ecmp_group;
 	struct routed_ecmp_group *g = bpf_map_lookup_elem(&ecmp_groups, &gid);
-	if (!g || g->count == 0 || g->count > ROUTED_ECMP_MEMBERS_MAX)
+	if (!g)
 		return NULL;
-	__u32 idx = hash % g->count;
+	__u32 n = g->count;
+	if (n == 0 || n > ROUTED_ECMP_MEMBERS_MAX)
+		return NULL;
+	/* Multiply-shift instead of hash % n: the same spread over the high bits, no division. */
+	__u32 idx = ((__u64)flow_hash(ctx, pk) * n) >> 32;
 	/* idx < count <= MAX already, but the compiler drops a bounds check it can prove, and the
 	 * verifier cannot prove it: hide the value, then mask (MAX is a power of two). */
 	asm volatile("" : "+r"(idx));
@@ -257,15 +286,18 @@ static __always_inline struct routed_next_hop *select_nh(__u32 nh_id, __u32 hash
 	return nh;
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), on the 16-bit word holding TTL and protocol. */
+/*
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), on the 16-bit word m holding TTL and protocol. The TTL
+ * is at least 2 here, so m' = m - 0x0100 in network order and ~m + m' = 0xfeff whatever m is:
+ * HC' = ~(~HC + 0xfeff). The sum is done on the words as loaded (byte order does not change a
+ * ones' complement sum, RFC 1071 §2(B)), so the constant goes through htons too. One fold is
+ * enough: ~HC + 0xfeff <= 0x1fefe. Same result as the general form, bit for bit.
+ */
 static __always_inline void v4_decrement_ttl(struct iphdr *ip)
 {
-	__u16 *word = (__u16 *)&ip->ttl;
-	__u16 old = *word;
+	__u32 sum = (__u16)~ip->check + (__u32)bpf_htons(0xfeff);
 
 	ip->ttl--;
-	__u32 sum = (__u16)~ip->check + (__u16)~old + (__u32)*word;
-	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	ip->check = (__u16)~sum;
 }
@@ -306,8 +338,13 @@ static __always_inline int rewrite_l2(struct xdp_md *ctx, struct pkt *pk, struct
 	struct ethhdr *eth = data;
 	if (data + sizeof(struct ethhdr) + sizeof(struct vlan_hdr) > end)
 		return -1;
-	__builtin_memcpy(eth->h_dest, nh->dst_mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, nh->src_mac, ETH_ALEN);
+	/* Both MACs as 4+2+2+4 bytes, not 12 byte copies (struct ethhdr is packed, so memcpy goes
+	 * byte by byte). dst_mac is 4-aligned in the value, src_mac 2-aligned. */
+	__u8 *d = data;
+	*(__u32 *)d = *(__u32 *)nh->dst_mac;
+	*(__u16 *)(d + 4) = *(__u16 *)(nh->dst_mac + 4);
+	*(__u16 *)(d + 6) = *(__u16 *)nh->src_mac;
+	*(__u32 *)(d + 8) = *(__u32 *)(nh->src_mac + 2);
 	if (vid) {
 		struct vlan_hdr *vh = (void *)(eth + 1);
 		eth->h_proto = bpf_htons(ETH_P_8021Q);
@@ -331,7 +368,7 @@ int xdp_fwd(struct xdp_md *ctx)
 
 	if ((void *)(eth + 1) > end)
 		return count(ROUTED_STAT_PASS_MALFORMED, bytes, XDP_PASS);
-	pk.proto = eth->h_proto;
+	pk.proto = ETHERTYPE_AT(data, 12);
 	for (int i = 0; i < ROUTED_VLAN_DEPTH_MAX; i++) {
 		if (pk.proto != bpf_htons(ETH_P_8021Q) && pk.proto != bpf_htons(ETH_P_8021AD))
 			break;
@@ -353,22 +390,31 @@ int xdp_fwd(struct xdp_md *ctx)
 	if (r >= 0)
 		return r;
 
-	struct routed_next_hop *nh = select_nh(nh_id, pk.hash, &stat);
+	struct routed_next_hop *nh = select_nh(ctx, &pk, nh_id, &stat);
 	if (!nh)
 		return count(stat, bytes, XDP_PASS);
 	__u32 flags = nh->flags;
-	if (flags & ROUTED_NH_LOCAL)
-		return count(ROUTED_STAT_PASS_LOCAL, bytes, XDP_PASS);
-	if (flags & ROUTED_NH_BLACKHOLE)
-		return count(ROUTED_STAT_DROP_BLACKHOLE, bytes, XDP_DROP);
-	if (flags & ROUTED_NH_UNREACHABLE)
-		return count(ROUTED_STAT_PASS_UNREACHABLE, bytes, XDP_PASS);
-	if (!(flags & ROUTED_NH_RESOLVED))
-		return count(ROUTED_STAT_PASS_UNRESOLVED, bytes, XDP_PASS);
+	/* A plain resolved next hop is the common case: one test instead of four. */
+	if (__builtin_expect(flags != ROUTED_NH_RESOLVED, 0)) {
+		if (flags & ROUTED_NH_LOCAL)
+			return count(ROUTED_STAT_PASS_LOCAL, bytes, XDP_PASS);
+		if (flags & ROUTED_NH_BLACKHOLE)
+			return count(ROUTED_STAT_DROP_BLACKHOLE, bytes, XDP_DROP);
+		if (flags & ROUTED_NH_UNREACHABLE)
+			return count(ROUTED_STAT_PASS_UNREACHABLE, bytes, XDP_PASS);
+		if (!(flags & ROUTED_NH_RESOLVED))
+			return count(ROUTED_STAT_PASS_UNRESOLVED, bytes, XDP_PASS);
+	}
 	if (nh->mtu && pk.l3_len > nh->mtu)
 		return count(ROUTED_STAT_PASS_MTU, bytes, XDP_PASS);
+	/*
+	 * The devmap lookup and the redirect in one: bpf_redirect_map returns its flags' low bits
+	 * (XDP_PASS) when ifindex is not in tx_ports, and otherwise records the target, which only an
+	 * XDP_REDIRECT return acts on, so the TTL pass below may still return XDP_PASS.
+	 */
 	__u32 ifindex = nh->ifindex;
-	if (!bpf_map_lookup_elem(&tx_ports, &ifindex))
+	long act = bpf_redirect_map(&tx_ports, ifindex, XDP_PASS);
+	if (act != XDP_REDIRECT)
 		return count(ROUTED_STAT_PASS_NO_PORT, bytes, XDP_PASS);
 
 	/* TTL last among the checks: the kernel routes (blackhole, unreachable) before it checks TTL. */
@@ -377,8 +423,7 @@ int xdp_fwd(struct xdp_md *ctx)
 		return count(r, bytes, XDP_PASS);
 	if (rewrite_l2(ctx, &pk, nh))
 		return count(ROUTED_STAT_ABORTED, bytes, XDP_ABORTED);
-	count(ROUTED_STAT_FORWARDED, bytes, 0);
-	return bpf_redirect_map(&tx_ports, ifindex, 0);
+	return count(ROUTED_STAT_FORWARDED, bytes, XDP_REDIRECT);
 }
 
 char _license[] SEC("license") = "Apache-2.0";
