@@ -12,7 +12,9 @@ import type { NhMember, NhObject } from './nexthops.js';
 import { NetlinkError, NlSocket } from './socket.js';
 import { BulkSocket } from './bulk.js';
 import { RouteNhTable } from './route-nh.js';
-import { rtnOf, writeDelete, writeReplace } from './routes.js';
+import { rtnOf, writeDelete, writeDeleteAt, writeReplaceAt } from './routes.js';
+import { OP_DELETE, OP_REPLACE, RouteBatch } from './batch.js';
+import type { BatchError, BatchResult, RouteSpec } from './batch.js';
 import type { DumpedRoute, ResolvedHop, RouteTarget } from './routes.js';
 import { dumpLinks, dumpNexthops, dumpRoutes, routeOif } from './lookup.js';
 import type { DumpedNexthop } from './lookup.js';
@@ -57,6 +59,25 @@ function soleGateway(hops: readonly FibNextHop[]): string | undefined {
   if (hops.length !== 1) return undefined;
   const h = hops[0]!;
   return h.ifindex === undefined && h.interface === undefined && (h.weight === undefined || h.weight === 1) ? h.gateway : undefined;
+}
+
+/**
+ * RouteSpecs for apply(): routes of one kind and metric through the same sole gateway, or sharing
+ * one next-hop array, share a spec (so their next hops are resolved once per batch).
+ */
+function specSharer(): (r: FibRoute) => RouteSpec {
+  const byKey = new Map<string, RouteSpec>();
+  const byHops = new Map<readonly FibNextHop[], RouteSpec>();
+  return (r) => {
+    const gw = r.kind === 'unicast' ? soleGateway(r.nextHops) : '';
+    const key = gw !== undefined ? `${r.family}|${r.kind}|${r.metric ?? ''}|${gw}` : undefined;
+    let s = key !== undefined ? byKey.get(key) : byHops.get(r.nextHops);
+    if (s && s.family === r.family && s.kind === r.kind && s.metric === r.metric) return s;
+    s = { family: r.family, kind: r.kind, nextHops: r.nextHops, ...(r.metric !== undefined ? { metric: r.metric } : {}) };
+    if (key !== undefined) byKey.set(key, s);
+    else byHops.set(r.nextHops, s);
+    return s;
+  };
 }
 
 export class KernelFib implements FibBackend {
@@ -137,75 +158,75 @@ export class KernelFib implements FibBackend {
     return run;
   }
 
-  apply(ops: readonly FibOp[]): Promise<FibResult> {
-    return this.serial(() => this.applyNow(ops));
+  /**
+   * Apply operations given as routes: they go into a RouteBatch with one RouteSpec per shape
+   * (routes sharing a next-hop array, or through the same sole gateway, share one), then through
+   * applyBatch. Per-operation errors come back by position in `ops`.
+   */
+  async apply(ops: readonly FibOp[]): Promise<FibResult> {
+    const b = new RouteBatch(Math.max(16, ops.length));
+    const at: number[] = [];
+    const early: FibError[] = [];
+    const specOf = specSharer();
+    ops.forEach((op, i) => {
+      try {
+        b.pushText(op.op === 'delete' ? OP_DELETE : OP_REPLACE, specOf(op.route), op.route.prefix);
+        at.push(i);
+      } catch (e) {
+        early.push({ index: i, op, errno: EINVAL, code: 'EINVAL', message: `${op.op} ${op.route.prefix}: ${(e as Error).message}` });
+      }
+    });
+    const res = await this.applyBatch(b);
+    const errors = early.concat(res.errors.map((e) => ({ ...e, index: at[e.index]!, op: ops[at[e.index]!]! })));
+    errors.sort((x, y) => x.index - y.index);
+    return { applied: res.applied, errors };
   }
 
-  private async applyNow(ops: readonly FibOp[]): Promise<FibResult> {
-    const errors: FibError[] = [];
-    const fail = (index: number, errno: number, why?: string): void => {
-      const op = ops[index]!;
-      const message = `${op.op} ${op.route.prefix}: ${why ?? errnoName(errno)}`;
-      errors.push({ index, op, errno, code: errnoName(errno), message });
+  /** Apply a batch in order (a later operation on the same route wins); never rejects for a per-route error. */
+  applyBatch(b: RouteBatch): Promise<BatchResult> {
+    return this.serial(() => this.applyNow(b));
+  }
+
+  private async applyNow(b: RouteBatch): Promise<BatchResult> {
+    const errors: BatchError[] = [];
+    const fail = (i: number, errno: number, why?: string): void => {
+      const message = `${b.op[i] === OP_DELETE ? 'delete' : 'replace'} ${b.prefix(i)}: ${why ?? errnoName(errno)}`;
+      errors.push({ index: i, errno, code: errnoName(errno), message });
     };
-    const targets = await this.targets(ops, fail);
-    this.routeNh.reserve(ops.length);
-    const applied = await this.sendRoutes(ops, targets, fail);
+    const targets = await this.targets(b);
+    this.routeNh.reserve(b.length);
+    const applied = await this.sendRoutes(b, targets, fail);
     await this.collect();
-    errors.sort((a, b) => a.index - b.index);
+    errors.sort((x, y) => x.index - y.index);
     return { applied, errors };
   }
 
-  /** Resolve every replace to what its message carries, creating the nexthop objects it needs. */
-  private async targets(ops: readonly FibOp[], fail: (i: number, errno: number, why?: string) => void): Promise<(RouteTarget | undefined)[]> {
-    await this.refreshLinks(ops);
-    const gwOif = this.nexthopObjects ? await this.gatewayInterfaces(ops) : new Map<string, number | Error>();
+  /** Resolve each distinct shape of the batch's replaces once, creating the nexthop objects they need. */
+  private async targets(b: RouteBatch): Promise<Map<RouteSpec, RouteTarget | Error>> {
+    const distinct = new Set<RouteSpec>();
+    for (let i = 0; i < b.length; i++) if (b.op[i] === OP_REPLACE) distinct.add(b.spec[i]!);
+    const specs = [...distinct];
+    const out = new Map<RouteSpec, RouteTarget | Error>();
+    await this.refreshLinks(specs);
+    const gwOif = this.nexthopObjects ? await this.gatewayInterfaces(specs) : new Map<string, number | Error>();
     const created: NhObject[] = [];
-    const targets: (RouteTarget | undefined)[] = new Array(ops.length);
-    // Most routes go through one gateway: resolve each gateway once. Other routes of one RIB
-    // path share their next-hop array: resolve each array once.
-    const byGateway = new Map<string, RouteTarget | Error>();
-    const shared = new Map<FibNextHop[], { family: FibFamily; target: RouteTarget | Error }>();
-    const resolve = (r: FibRoute): RouteTarget | Error => {
+    for (const s of specs) {
       try {
-        return this.target(r, gwOif, created);
+        out.set(s, this.target(s, gwOif, created));
       } catch (e) {
-        return e instanceof Error ? e : new Error(String(e));
+        out.set(s, e instanceof Error ? e : new Error(String(e)));
       }
-    };
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      if (op.op !== 'replace') continue;
-      const r = op.route;
-      const gw = r.kind === 'unicast' ? soleGateway(r.nextHops) : undefined;
-      let t: RouteTarget | Error | undefined;
-      if (gw !== undefined) {
-        t = byGateway.get(gw);
-        if (!t) byGateway.set(gw, (t = resolve(r)));
-      } else {
-        const hit = r.kind === 'unicast' ? shared.get(r.nextHops) : undefined;
-        t = hit?.family === r.family ? hit.target : undefined;
-        if (!t) {
-          t = resolve(r);
-          if (r.kind === 'unicast') shared.set(r.nextHops, { family: r.family, target: t });
-        }
-      }
-      if (t instanceof Error) fail(i, toErrno(t), t.message);
-      else targets[i] = t;
     }
-    if (created.length === 0) return targets;
+    if (created.length === 0) return out;
     const failed = await this.createNexthops(created);
-    targets.forEach((t, i) => {
-      if (t?.type !== 'nhid') return;
-      const errno = failed.get(t.id);
-      if (errno === undefined) return;
-      targets[i] = undefined;
-      fail(i, errno, `next hop: ${errnoName(errno)}`);
-    });
-    return targets;
+    for (const [s, t] of out) {
+      const errno = t instanceof Error || t.type !== 'nhid' ? undefined : failed.get(t.id);
+      if (errno !== undefined) out.set(s, new NetlinkError(errno, `next hop: ${errnoName(errno)}`));
+    }
+    return out;
   }
 
-  private target(r: FibRoute, gwOif: Map<string, number | Error>, created: NhObject[]): RouteTarget {
+  private target(r: RouteSpec, gwOif: Map<string, number | Error>, created: NhObject[]): RouteTarget {
     if (r.kind !== 'unicast') return { type: 'reject', rtn: rtnOf(r.kind) };
     if (r.nextHops.length === 0) throw new NetlinkError(EINVAL, 'unicast route without next hops');
     const hops = r.nextHops.map((h) => this.resolveHop(h, gwOif));
@@ -253,26 +274,18 @@ export class KernelFib implements FibBackend {
     return o;
   }
 
-  /** Re-read interface names when an operation names one not seen yet. */
-  private async refreshLinks(ops: readonly FibOp[]): Promise<void> {
-    const unknown = ops.some((op) => op.op === 'replace' && op.route.nextHops.some((h) => h.ifindex === undefined && h.interface !== undefined && !this.links.has(h.interface)));
+  /** Re-read interface names when a shape names one not seen yet. */
+  private async refreshLinks(specs: readonly RouteSpec[]): Promise<void> {
+    const unknown = specs.some((r) => r.nextHops.some((h) => h.ifindex === undefined && h.interface !== undefined && !this.links.has(h.interface)));
     if (unknown) this.links = await dumpLinks(this.sock);
   }
 
   /** The interface towards each gateway given without one (a nexthop object needs it). */
-  private async gatewayInterfaces(ops: readonly FibOp[]): Promise<Map<string, number | Error>> {
+  private async gatewayInterfaces(specs: readonly RouteSpec[]): Promise<Map<string, number | Error>> {
     const out = new Map<string, number | Error>();
-    const seen = new Set<FibNextHop[]>();
-    for (const op of ops) {
-      if (op.op !== 'replace' || op.route.kind !== 'unicast') continue;
-      const gw = soleGateway(op.route.nextHops);
-      if (gw !== undefined) {
-        if (!out.has(gw)) out.set(gw, await routeOif(this.sock, gw).catch((e: Error) => e));
-        continue;
-      }
-      if (seen.has(op.route.nextHops)) continue;
-      seen.add(op.route.nextHops);
-      for (const h of op.route.nextHops) {
+    for (const r of specs) {
+      if (r.kind !== 'unicast') continue;
+      for (const h of r.nextHops) {
         if (h.gateway === undefined || h.ifindex !== undefined || h.interface !== undefined || out.has(h.gateway)) continue;
         out.set(h.gateway, await routeOif(this.sock, h.gateway).catch((e: Error) => e));
       }
@@ -339,19 +352,21 @@ export class KernelFib implements FibBackend {
     return failed;
   }
 
-  private async sendRoutes(ops: readonly FibOp[], targets: (RouteTarget | undefined)[], fail: (i: number, errno: number, why?: string) => void): Promise<number> {
+  private async sendRoutes(b: RouteBatch, targets: Map<RouteSpec, RouteTarget | Error>, fail: (i: number, errno: number, why?: string) => void): Promise<number> {
     let sent = 0;
     const settle = (items: readonly number[], failed: ReadonlyMap<number, number>): void => {
-      for (const i of items) this.settle(ops[i]!, targets[i], failed.get(i), fail, i);
+      for (const i of items) this.settle(b, i, b.op[i] === OP_REPLACE ? (targets.get(b.spec[i]!) as RouteTarget) : undefined, failed.get(i), fail);
     };
-    const errs = await this.sendAll(ops.length, (w, seq, i) => {
-      const op = ops[i]!;
-      const t = targets[i];
-      if (op.op === 'replace' && !t) return false;
+    const errs = await this.sendAll(b.length, (w, seq, i) => {
+      const t = b.op[i] === OP_REPLACE ? targets.get(b.spec[i]!)! : undefined;
+      if (t instanceof Error) {
+        fail(i, toErrno(t), t.message);
+        return false;
+      }
       const mark = w.pos;
       try {
-        if (op.op === 'delete') writeDelete(w, seq, op.route);
-        else writeReplace(w, seq, op.route, t!);
+        if (t) writeReplaceAt(w, seq, b, i, t);
+        else writeDeleteAt(w, seq, b, i);
       } catch (e) {
         w.pos = mark;
         fail(i, EINVAL, e instanceof Error ? e.message : undefined);
@@ -365,18 +380,19 @@ export class KernelFib implements FibBackend {
     return sent - errs.size;
   }
 
-  /** Bring the reference counts in line with what the kernel did for one operation. */
-  private settle(op: FibOp, t: RouteTarget | undefined, errno: number | undefined, fail: (i: number, errno: number) => void, i: number): void {
+  /** Bring the reference counts in line with what the kernel did for operation i. */
+  private settle(b: RouteBatch, i: number, t: RouteTarget | undefined, errno: number | undefined, fail: (i: number, errno: number) => void): void {
     if (errno !== undefined) {
       if (t?.type === 'nhid') this.nh.unref(t.id);
       fail(i, errno);
       // A route the kernel does not have is not using anything any more.
-      if (!(op.op === 'delete' && errno === ESRCH)) return;
+      if (!(b.op[i] === OP_DELETE && errno === ESRCH)) return;
     }
     // Slots stay valid for the whole apply (applyNow reserved room for every operation).
-    const slot = this.routeNh.slot(op.route);
-    const old = this.routeNh.get(op.route, slot);
-    this.routeNh.set(op.route, slot, op.op === 'replace' && t?.type === 'nhid' ? t.id : undefined);
+    const spec = b.spec[i]!;
+    const slot = this.routeNh.slotAt(b, i);
+    const old = this.routeNh.get(spec, slot);
+    this.routeNh.set(spec, slot, b.op[i] === OP_REPLACE && t?.type === 'nhid' ? t.id : undefined);
     if (old !== undefined) this.nh.unref(old);
   }
 
@@ -398,7 +414,7 @@ export class KernelFib implements FibBackend {
   moveNextHop(family: FibFamily, from: FibNextHop, to: FibNextHop): Promise<number> {
     return this.serial(async () => {
       if (!this.nexthopObjects) throw new Error('moveNextHop needs nexthop objects');
-      const probe: FibOp[] = [{ op: 'replace', route: { family, prefix: '', kind: 'unicast', nextHops: [from, to] } }];
+      const probe: RouteSpec[] = [{ family, kind: 'unicast', nextHops: [from, to] }];
       await this.refreshLinks(probe);
       const gw = await this.gatewayInterfaces(probe);
       const [a, b] = [this.resolveHop(from, gw), this.resolveHop(to, gw)];

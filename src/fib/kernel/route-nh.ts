@@ -7,6 +7,7 @@
 import { parseIpv4, parseIpv6 } from '../../bgp/wire/index.js';
 import type { FibRoute } from '../types.js';
 import { normMetric } from './routes.js';
+import type { RouteBatch } from './batch.js';
 
 const MAX_LOAD = 0.6;
 
@@ -77,7 +78,7 @@ export class RouteNhTable {
   private v4 = new FamilyTable(1);
   private v6 = new FamilyTable(4);
   private readonly key = new Uint32Array(6);
-  private readonly keyBytes = new Uint8Array(this.key.buffer);
+  private readonly bytes = new Uint8Array(16);
 
   get size(): number {
     return this.v4.size + this.v6.size;
@@ -89,7 +90,7 @@ export class RouteNhTable {
     this.v6.reserve(n);
   }
 
-  private table(r: FibRoute): FamilyTable {
+  private table(r: Pick<FibRoute, 'family'>): FamilyTable {
     return r.family === 'ipv4' ? this.v4 : this.v6;
   }
 
@@ -97,24 +98,36 @@ export class RouteNhTable {
   slot(r: FibRoute): number {
     const v4 = r.family === 'ipv4';
     const slash = r.prefix.indexOf('/');
-    const addrWords = v4 ? 1 : 4;
-    this.key.fill(0);
-    const ok = v4 ? parseIpv4(r.prefix, this.keyBytes, 0, 0, slash) : parseIpv6(r.prefix, this.keyBytes, 0, 0, slash);
+    const b = this.bytes;
+    b.fill(0);
+    const ok = v4 ? parseIpv4(r.prefix, b, 0, 0, slash) : parseIpv6(r.prefix, b, 0, 0, slash);
     if (slash < 0 || !ok) throw new RangeError(`not a prefix: ${r.prefix}`);
+    const words = v4 ? 1 : 4;
+    for (let w = 0; w < words; w++) this.key[w] = ((b[w * 4]! << 24) | (b[w * 4 + 1]! << 16) | (b[w * 4 + 2]! << 8) | b[w * 4 + 3]!) >>> 0;
     let len = 0;
     for (let i = slash + 1; i < r.prefix.length; i++) len = len * 10 + r.prefix.charCodeAt(i) - 48;
-    this.key[addrWords] = len >>> 0;
-    this.key[addrWords + 1] = normMetric(r) >>> 0;
+    this.key[words] = len >>> 0;
+    this.key[words + 1] = normMetric(r) >>> 0;
     return this.table(r).slot(this.key, 0);
   }
 
-  get(r: FibRoute, slot: number): number | undefined {
+  /** The slot of operation i of a batch (claimed if new): the same identity as slot() of its route. */
+  slotAt(b: RouteBatch, i: number): number {
+    const spec = b.spec[i]!;
+    const words = spec.family === 'ipv4' ? 1 : 4;
+    for (let w = 0; w < words; w++) this.key[w] = b.addr[i * 4 + w]!;
+    this.key[words] = b.plen[i]!;
+    this.key[words + 1] = normMetric(spec) >>> 0;
+    return this.table(spec).slot(this.key, 0);
+  }
+
+  get(r: Pick<FibRoute, 'family'>, slot: number): number | undefined {
     const v = this.table(r).get(slot);
     return v === 0 ? undefined : v;
   }
 
   /** undefined: the route uses no nexthop object (or is gone). */
-  set(r: FibRoute, slot: number, nh: number | undefined): void {
+  set(r: Pick<FibRoute, 'family'>, slot: number, nh: number | undefined): void {
     this.table(r).set(slot, nh ?? 0);
   }
 

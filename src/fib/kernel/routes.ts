@@ -11,6 +11,8 @@ import type { MsgWriter, RxMsg } from './nlmsg.js';
 import { ipv4ToText, ipv6ToText, parseIpv6 } from '../../bgp/wire/index.js';
 import { RTPROT_ROUTED } from '../types.js';
 import type { FibRoute } from '../types.js';
+import { prefixLength } from './batch.js';
+import type { RouteBatch } from './batch.js';
 
 /** A next hop with its interface index resolved. */
 export interface ResolvedHop {
@@ -31,20 +33,8 @@ export function rtnOf(kind: FibRoute['kind']): number {
 }
 
 /** Kernel default priority when none is given: what the route's identity really is. */
-export function normMetric(r: FibRoute): number {
+export function normMetric(r: Pick<FibRoute, 'family' | 'metric'>): number {
   return r.metric ?? (r.family === 'ipv4' ? 0 : 1024);
-}
-
-/** The prefix length after the slash, from char codes (no substring per route of a full table); -1 if malformed. */
-function prefixLength(prefix: string, slash: number): number {
-  if (slash < 0 || prefix.length - slash < 2 || prefix.length - slash > 4) return -1;
-  let len = 0;
-  for (let i = slash + 1; i < prefix.length; i++) {
-    const d = prefix.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    len = len * 10 + d;
-  }
-  return len;
 }
 
 function writeHeader(w: MsgWriter, type: number, flags: number, seq: number, r: FibRoute, scope: number, rtn: number): void {
@@ -53,14 +43,33 @@ function writeHeader(w: MsgWriter, type: number, flags: number, seq: number, r: 
   const len = prefixLength(r.prefix, slash);
   if (len < 0 || len > (fam === AF_INET ? 32 : 128)) throw new RangeError(`not a prefix: ${r.prefix}`);
   const at = w.begin(type, flags, seq, RTMSG_LEN);
-  const b = w.buf;
+  fillRtmsg(w.buf, at, fam, len, scope, rtn);
+  if (len > 0) w.addr(RTA_DST, fam, r.prefix, slash);
+}
+
+function fillRtmsg(b: Buffer, at: number, fam: number, len: number, scope: number, rtn: number): void {
   b[at] = fam;
   b[at + 1] = len;
   b[at + 4] = RT_TABLE_MAIN;
   b[at + 5] = RTPROT_ROUTED;
   b[at + 6] = scope;
   b[at + 7] = rtn;
-  if (len > 0) w.addr(RTA_DST, fam, r.prefix, slash);
+}
+
+/** The header of operation i of a batch: the destination straight from its address words. */
+function writeHeaderAt(w: MsgWriter, type: number, flags: number, seq: number, b: RouteBatch, i: number, scope: number, rtn: number): void {
+  const v4 = b.spec[i]!.family === 'ipv4';
+  const len = b.plen[i]!;
+  const at = w.begin(type, flags, seq, RTMSG_LEN);
+  fillRtmsg(w.buf, at, v4 ? AF_INET : AF_INET6, len, scope, rtn);
+  if (len === 0) return;
+  const p = w.raw(RTA_DST, v4 ? 4 : 16);
+  const a = i * 4;
+  w.buf.writeUInt32BE(b.addr[a]!, p);
+  if (v4) return;
+  w.buf.writeUInt32BE(b.addr[a + 1]!, p + 4);
+  w.buf.writeUInt32BE(b.addr[a + 2]!, p + 8);
+  w.buf.writeUInt32BE(b.addr[a + 3]!, p + 12);
 }
 
 function writeGateway(w: MsgWriter, routeFam: number, gateway: string): void {
@@ -75,23 +84,37 @@ function writeGateway(w: MsgWriter, routeFam: number, gateway: string): void {
   if (!parseIpv6(gateway, w.buf, p + 2)) throw new RangeError(`not an IPv6 address: ${gateway}`);
 }
 
-/** RTM_NEWROUTE with create-or-replace semantics. */
-export function writeReplace(w: MsgWriter, seq: number, r: FibRoute, target: RouteTarget): void {
-  const fam = r.family === 'ipv4' ? AF_INET : AF_INET6;
-  const flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
-  if (target.type === 'reject') {
-    writeHeader(w, RTM_NEWROUTE, flags, seq, r, RT_SCOPE_UNIVERSE, target.rtn);
-  } else if (target.type === 'nhid') {
-    writeHeader(w, RTM_NEWROUTE, flags, seq, r, RT_SCOPE_UNIVERSE, RTN_UNICAST);
-  } else {
-    // As iproute2: a route straight onto a link has link scope.
-    const onLink = target.hops.every((h) => h.gateway === undefined);
-    writeHeader(w, RTM_NEWROUTE, flags, seq, r, onLink && fam === AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE, RTN_UNICAST);
-  }
-  if (r.metric !== undefined) w.u32(RTA_PRIORITY, r.metric);
+const REPLACE_FLAGS = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+
+/** rtm_scope and rtm_type of a replace. As iproute2: an IPv4 route straight onto a link has link scope. */
+function replaceScope(fam: number, target: RouteTarget): number {
+  return target.type === 'hops' && fam === AF_INET && target.hops.every((h) => h.gateway === undefined) ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+}
+
+function replaceType(target: RouteTarget): number {
+  return target.type === 'reject' ? target.rtn : RTN_UNICAST;
+}
+
+function writeReplaceAttrs(w: MsgWriter, fam: number, metric: number | undefined, target: RouteTarget): void {
+  if (metric !== undefined) w.u32(RTA_PRIORITY, metric);
   if (target.type === 'nhid') w.u32(RTA_NH_ID, target.id);
   else if (target.type === 'hops') writeHops(w, fam, target.hops);
   w.end();
+}
+
+/** RTM_NEWROUTE with create-or-replace semantics. */
+export function writeReplace(w: MsgWriter, seq: number, r: FibRoute, target: RouteTarget): void {
+  const fam = r.family === 'ipv4' ? AF_INET : AF_INET6;
+  writeHeader(w, RTM_NEWROUTE, REPLACE_FLAGS, seq, r, replaceScope(fam, target), replaceType(target));
+  writeReplaceAttrs(w, fam, r.metric, target);
+}
+
+/** writeReplace for operation i of a batch. */
+export function writeReplaceAt(w: MsgWriter, seq: number, b: RouteBatch, i: number, target: RouteTarget): void {
+  const spec = b.spec[i]!;
+  const fam = spec.family === 'ipv4' ? AF_INET : AF_INET6;
+  writeHeaderAt(w, RTM_NEWROUTE, REPLACE_FLAGS, seq, b, i, replaceScope(fam, target), replaceType(target));
+  writeReplaceAttrs(w, fam, spec.metric, target);
 }
 
 function writeHops(w: MsgWriter, fam: number, hops: readonly ResolvedHop[]): void {
@@ -119,6 +142,13 @@ function writeHops(w: MsgWriter, fam: number, hops: readonly ResolvedHop[]): voi
 export function writeDelete(w: MsgWriter, seq: number, r: FibRoute): void {
   writeHeader(w, RTM_DELROUTE, NLM_F_REQUEST, seq, r, RT_SCOPE_NOWHERE, 0);
   w.u32(RTA_PRIORITY, normMetric(r));
+  w.end();
+}
+
+/** writeDelete for operation i of a batch. */
+export function writeDeleteAt(w: MsgWriter, seq: number, b: RouteBatch, i: number): void {
+  writeHeaderAt(w, RTM_DELROUTE, NLM_F_REQUEST, seq, b, i, RT_SCOPE_NOWHERE, 0);
+  w.u32(RTA_PRIORITY, normMetric(b.spec[i]!));
   w.end();
 }
 
