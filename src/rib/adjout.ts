@@ -59,7 +59,8 @@ type Out = PathAttrs | Lazy;
  * (an array with such stale entries costs far less than a Set per attribute set).
  */
 interface Group {
-  keys: Int32Array;
+  /** A plain array: most groups hold a few keys, where a typed array costs two objects more. */
+  keys: number[];
   n: number;
   at: number;
 }
@@ -98,12 +99,15 @@ const MP_UNREACH_OVERHEAD = 4 + 3;
 const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
 
 function push(g: Group, key: number): void {
-  if (g.n === g.keys.length) {
-    const more = new Int32Array(g.keys.length * 2);
-    more.set(g.keys);
-    g.keys = more;
-  }
-  g.keys[g.n++] = key;
+  g.keys.push(key);
+  g.n++;
+}
+
+/** `list` grown to `n` entries, in one allocation (pushing one by one copies it many times). */
+function grownTo<T>(list: (T | undefined)[], n: number): (T | undefined)[] {
+  const more = new Array<T | undefined>(n).fill(undefined);
+  for (let i = 0; i < list.length; i++) more[i] = list[i];
+  return more;
 }
 
 export class AdjRibOut {
@@ -406,21 +410,17 @@ export class AdjRibOut {
     const group = fo.groups.get(attrs);
     if (group) push(group, key);
     else {
-      const g: Group = { keys: new Int32Array(8), n: 0, at: 0 };
-      push(g, key);
-      fo.groups.set(attrs, g);
+      fo.groups.set(attrs, { keys: [key], n: 1, at: 0 });
     }
   }
 
-  /** Grow the per-key arrays to hold `key` (dense arrays: V8 keeps them fast when filled in order). */
+  /** Grow the per-key arrays to hold `key`, doubling. */
   private fit(fo: FamilyOut, key: number): void {
     if (key < fo.sent.length) return;
     let n = Math.max(1024, fo.sent.length);
     while (n <= key) n *= 2;
-    for (let i = fo.sent.length; i < n; i++) {
-      fo.sent.push(undefined);
-      fo.next.push(undefined);
-    }
+    fo.sent = grownTo(fo.sent, n);
+    fo.next = grownTo(fo.next, n);
   }
 
   /** Whether `key` is pending with `attrs` (null: a withdrawal), i.e. its group entry counts. */
