@@ -15,6 +15,7 @@ import { macToText } from '../src/fib/bpf/maps.js';
 import { FibManager } from '../src/fib/manager.js';
 import type { FibLog } from '../src/fib/manager.js';
 import type { FibOp } from '../src/fib/types.js';
+import { OP_DELETE } from '../src/fib/kernel/batch.js';
 import { Rib } from '../src/rib/index.js';
 import type { RibConfig } from '../src/rib/rib.js';
 import type { StaticRouteConfig } from '../src/config/types.js';
@@ -70,10 +71,14 @@ async function withRouter(t: ExecutionContext, fn: (env: Env) => Promise<void>):
     const env: Env = { topo, rib: new Rib(cfg), fib, logs, kernelCalls: [] };
     // Record what the trie holds each time the kernel is written: the ordering invariant.
     const kernel = fib.kernel!;
-    const apply = kernel.apply.bind(kernel);
-    kernel.apply = (ops) => {
-      for (const op of ops) env.kernelCalls.push({ op, trie: (op.route.family === 'ipv4' ? fib.xdp!.v4 : fib.xdp!.v6).get(op.route.prefix) });
-      return apply(ops);
+    const applyBatch = kernel.applyBatch.bind(kernel);
+    kernel.applyBatch = (b) => {
+      for (let i = 0; i < b.length; i++) {
+        const route = { ...b.spec[i]!, prefix: b.prefix(i) };
+        const op: FibOp = b.op[i] === OP_DELETE ? { op: 'delete', route } : { op: 'replace', route };
+        env.kernelCalls.push({ op, trie: (route.family === 'ipv4' ? fib.xdp!.v4 : fib.xdp!.v6).get(route.prefix) });
+      }
+      return applyBatch(b);
     };
     env.rib.setConnected([{ prefix: '198.18.0.2/24', interface: 'e0' }, { prefix: '198.18.1.1/24', interface: 'e1' }]);
     fib.setLocalAddresses(['198.18.0.2', '198.18.1.1']);

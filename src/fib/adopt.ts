@@ -32,31 +32,3 @@ export async function readPrevious(kernel: KernelFib | undefined, xdp: RoutedXdp
   }
   return { kernel: routes, trie };
 }
-
-/**
- * Stale entries adopted at start-up. A prefix stops being stale as soon as the FIB writes it
- * again (re-installed, changed or withdrawn by the new Loc-RIB).
- */
-export class StaleSet {
-  private readonly keys = new Set<string>();
-
-  get size(): number {
-    return this.keys.size;
-  }
-
-  add(k: string): void {
-    this.keys.add(k);
-  }
-
-  /** The prefix was written by this run. */
-  written(k: string): void {
-    this.keys.delete(k);
-  }
-
-  /** Every key still stale, emptying the set (the caller sweeps them). */
-  take(): string[] {
-    const out = [...this.keys];
-    this.keys.clear();
-    return out;
-  }
-}

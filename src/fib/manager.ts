@@ -1,5 +1,7 @@
 // The FIB manager: Loc-RIB best-path changes into kernel routes (rtnetlink, proto 186) and the
-// XDP forwarder's maps. Changes are coalesced per prefix and written one batch at a time.
+// XDP forwarder's maps. Changes are coalesced per prefix and written one batch at a time. What is
+// installed and pending is kept per prefix in flat arrays (installed.ts), each prefix's forwarding
+// state as a shared, interned shape (desired.ts): no object or string per route.
 //
 // Ordering invariant: every XDP trie entry always has a kernel route behind it, so whatever the
 // XDP program passes up is routed by the kernel the same way. Additions and changes go to the
@@ -20,11 +22,17 @@ import { RTM_DELLINK, RTNLGRP_LINK, decodeLink, dumpLinkInfo, linkChanged } from
 import type { LinkInfo } from './links.js';
 import { NeighTable } from './neigh.js';
 import { XdpNextHops } from './xdp-nexthops.js';
-import { StaleSet, readPrevious } from './adopt.js';
+import { readPrevious } from './adopt.js';
+import { NO_SHAPE, Shapes } from './desired.js';
+import type { Desired } from './desired.js';
+import { FamilyState, PENDING, PendingQueue, STALE } from './installed.js';
+import { OP_DELETE, OP_REPLACE, RouteBatch } from './kernel/batch.js';
 import { Turns } from './turns.js';
 import type { XdpHop } from './xdp-nexthops.js';
-import type { FibFamily, FibNextHop, FibOp, FibRoute } from './types.js';
-import type { BestChange, Route } from '../rib/types.js';
+import type { FibFamily, FibRoute } from './types.js';
+import type { BestChange } from '../rib/types.js';
+
+export { desiredOf } from './desired.js';
 
 export type FibMode = 'xdp+kernel' | 'kernel' | 'xdp' | 'off';
 
@@ -49,20 +57,6 @@ export interface FibManagerOptions {
   onBatch?: (seconds: number, prefixes: number) => void;
 }
 
-/** What one prefix has in the forwarding plane. */
-interface Installed {
-  /** Our kernel route (absent: none, e.g. a connected prefix). */
-  kernel?: FibRoute;
-  /** The XDP next hop the trie entry points at (absent: no trie entry). */
-  hop?: XdpHop;
-}
-
-/** Where a prefix should be: the kernel route to install, and what XDP should do. */
-interface Desired {
-  kernel?: FibRoute;
-  xdp?: { kind: 'pass' | 'blackhole' | 'unreachable' } | { kind: 'forward'; hops: { gateway: string; ifindex?: number; interface?: string }[] };
-}
-
 export interface FibStats {
   mode: Exclude<FibMode, 'off'>;
   kernel: boolean;
@@ -77,46 +71,22 @@ export interface FibStats {
   repaired: number;
 }
 
-const key = (c: { family: string; prefix: string }): string => `${c.family}|${c.prefix}`;
 const hostPrefix = (addr: string): string => (addr.includes(':') ? `${addr}/128` : `${addr}/32`);
 
-/** The desired forwarding state of one prefix from its best set. */
-export function desiredOf(change: BestChange): Desired {
-  const best = change.best[0];
-  if (!best) return {};
-  // The kernel routes these itself (its own connected and foreign routes): nothing to install.
-  if (best.source.kind === 'connected' || best.source.kind === 'kernel') return { xdp: { kind: 'pass' } };
-  const base = { family: change.family, prefix: change.prefix };
-  if (best.type !== 'unicast') return { kernel: { ...base, kind: best.type, nextHops: [] }, xdp: { kind: best.type } };
-  const hops = new Map<string, FibNextHop>();
-  for (const r of change.best) {
-    const h = hopOf(r);
-    if (h) hops.set(`${h.gateway ?? ''}|${h.interface ?? ''}`, h);
-  }
-  if (hops.size === 0) return { xdp: { kind: 'pass' } };
-  const nextHops = [...hops.values()];
-  const kernel: FibRoute = { ...base, kind: 'unicast', nextHops };
-  // A route onto a link without a gateway has a neighbour per destination: the kernel handles it.
-  if (nextHops.some((h) => h.gateway === undefined)) return { kernel, xdp: { kind: 'pass' } };
-  return { kernel, xdp: { kind: 'forward', hops: nextHops.map((h) => ({ gateway: h.gateway!, ...(h.interface !== undefined ? { interface: h.interface } : {}) })) } };
-}
-
-/** The directly reachable gateway (resolved through the IGP) and interface of one route. */
-function hopOf(r: Route): FibNextHop | undefined {
-  const gateway = r.gateway ?? (r.attrs.nextHop || undefined);
-  if (gateway === undefined && r.interface === undefined) return undefined;
-  return { ...(gateway !== undefined ? { gateway } : {}), ...(r.interface !== undefined ? { interface: r.interface } : {}) };
-}
-
 export class FibManager {
-  private readonly installed = new Map<string, Installed>();
-  private readonly pending = new Map<string, BestChange>();
+  /** Per family: installed and pending state by prefix id. */
+  private readonly fams: Record<FibFamily, FamilyState> = { ipv4: new FamilyState('ipv4'), ipv6: new FamilyState('ipv6') };
+  private readonly shapes = new Shapes();
+  /** Prefixes with a pending change, oldest first. */
+  private readonly queue = new PendingQueue();
+  /** The kernel operations of a batch (reused). */
+  private readonly ops = new RouteBatch(1 << 16);
   private readonly local = new Map<string, XdpHop>();
   private running: Promise<void> | undefined;
   private errors = 0;
   private unsubscribe: (() => void) | undefined;
   /** Entries adopted from a previous run and not written again yet (restart without loss). */
-  private readonly stale = new StaleSet();
+  private staleCount = 0;
 
   private constructor(
     private readonly opts: FibManagerOptions,
@@ -223,41 +193,50 @@ export class FibManager {
   private async adopt(): Promise<void> {
     const prev = await readPrevious(this.kernel, this.xdp);
     for (const r of prev.kernel) {
-      const inst: Installed = {};
-      this.setKernel(inst, r);
-      this.installed.set(key(r), inst);
-      this.stale.add(key(r));
+      const f = this.fams[r.family];
+      const id = f.hold(r.prefix);
+      if (id < 0) continue;
+      this.setKernel(f, id, this.shapes.ofRoute(r));
+      this.markStale(f, id);
     }
     const hops = this.hops;
     if (hops && prev.trie.length > 0 && !this.kernel) {
       // xdp only: no kernel route behind the entries, so they keep their slots (adopt.ts).
       for (const e of prev.trie) {
-        const k = key(e);
-        const inst: Installed = {};
-        this.setHop(inst, hops.adopt(e.id));
-        this.installed.set(k, inst);
-        this.stale.add(k);
+        const f = this.fams[e.family];
+        const id = f.hold(e.prefix);
+        if (id < 0) continue;
+        this.setHop(f, id, hops.adopt(e.id));
+        this.markStale(f, id);
       }
     } else if (hops && prev.trie.length > 0) {
       const moved: Record<FibFamily, [string, number][]> = { ipv4: [], ipv6: [] };
       for (const e of prev.trie) {
-        const k = key(e);
-        const inst = this.installed.get(k) ?? {};
+        const f = this.fams[e.family];
+        const id = f.hold(e.prefix);
+        if (id < 0) continue;
         const hop = hops.special('pass');
-        this.setHop(inst, hop);
-        this.installed.set(k, inst);
-        this.stale.add(k);
+        const old = f.hop[id];
+        this.setHop(f, id, hop);
+        if (old) hops.release(old);
+        this.markStale(f, id);
         moved[e.family].push([e.prefix, hop.id]);
       }
       this.xdp!.v4.setMany(moved.ipv4);
       this.xdp!.v6.setMany(moved.ipv6);
     }
-    if (this.stale.size > 0) this.opts.log.info(`fib: adopted ${prev.kernel.length} kernel routes and ${prev.trie.length} XDP entries from the previous run, stale until re-installed`, { event: 'fib' });
+    if (this.staleCount > 0) this.opts.log.info(`fib: adopted ${prev.kernel.length} kernel routes and ${prev.trie.length} XDP entries from the previous run, stale until re-installed`, { event: 'fib' });
+  }
+
+  private markStale(f: FamilyState, id: number): void {
+    if (f.flags[id]! & STALE) return;
+    f.flags[id]! |= STALE;
+    this.staleCount++;
   }
 
   /** Adopted entries not written again yet. */
   get staleEntries(): number {
-    return this.stale.size;
+    return this.staleCount;
   }
 
   /**
@@ -266,15 +245,23 @@ export class FibManager {
    */
   async sweepStale(): Promise<number> {
     await this.idle();
-    const gone = this.stale.take().filter((k) => !this.pending.has(k));
-    this.submit(
-      gone.map((k) => {
-        const [family, prefix] = k.split('|') as [FibFamily, string];
-        return { family, prefix, best: [] };
-      }),
-    );
+    let gone = 0;
+    if (this.queue.size === 0) this.pendingSince = performance.now();
+    for (const f of Object.values(this.fams)) {
+      for (const id of [...f.ids()]) {
+        const flags = f.flags[id]!;
+        if (!(flags & STALE)) continue;
+        f.flags[id] = flags & ~STALE;
+        this.staleCount--;
+        // A prefix with a change on its way is written by it anyway.
+        if (flags & PENDING) continue;
+        this.enqueue(f, id, NO_SHAPE);
+        gone++;
+      }
+    }
+    if (gone > 0) this.kick();
     await this.idle();
-    return gone.length;
+    return gone;
   }
 
   private hopsTable: XdpNextHops | undefined;
@@ -292,44 +279,79 @@ export class FibManager {
     return this.hopsTable;
   }
 
-  /** When the oldest change in `pending` was submitted (performance.now(), ms). */
+  /** When the oldest pending change was submitted (performance.now(), ms). */
   private pendingSince = 0;
 
   /**
-   * Changes submitted and not yet sorted into `pending`: a session going down submits a full table
-   * at once, and keying 100k changes there held the event loop ~0.4 s; the write loop does it in
-   * steps instead.
+   * Changes submitted and not yet sorted into the pending state: a session going down submits a
+   * full table at once, so a large submit is sorted in by the write loop in steps instead.
    */
   private readonly inbox: (readonly BestChange[])[] = [];
+
+  /** Changes a submit sorts in at once (~0.2 µs each); a larger one goes through the inbox. */
+  private static readonly AT_ONCE = 16384;
 
   /** Queue best-path changes; they are written in the next batches (a later change of a prefix wins). */
   submit(changes: readonly BestChange[]): void {
     if (changes.length === 0) return;
-    if (this.pending.size === 0 && this.inbox.length === 0) this.pendingSince = performance.now();
-    this.inbox.push(changes);
+    if (this.queue.size === 0 && this.inbox.length === 0) this.pendingSince = performance.now();
+    // Sorted in now, the changes (and the RIB's Route objects in them) are not held at all.
+    if (this.inbox.length === 0 && changes.length <= FibManager.AT_ONCE) this.accept(changes, 0, changes.length);
+    else this.inbox.push(changes);
     this.kick();
   }
 
-  /** Sort the inbox into `pending`, letting the event loop turn on a large one. */
+  /** Changes from..to-1 of a list into the pending state, each as its prefix id and shape. */
+  private accept(list: readonly BestChange[], from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const c = list[i]!;
+      const f = this.fams[c.family];
+      const id = f.hold(c.prefix);
+      if (id < 0) {
+        this.errors++;
+        this.opts.log.warn(`fib: not an ${c.family} prefix: ${c.prefix}`, { event: 'fib' });
+        continue;
+      }
+      this.enqueue(f, id, this.shapes.of(c));
+    }
+  }
+
+  /** Make `shape` the pending state of a prefix (queued once, however often it changes meanwhile). */
+  private enqueue(f: FamilyState, id: number, shape: number): void {
+    this.shapes.ref(shape);
+    if (f.flags[id]! & PENDING) {
+      this.shapes.unref(f.want[id]!);
+      f.want[id] = shape;
+      return;
+    }
+    f.want[id] = shape;
+    f.flags[id]! |= PENDING;
+    this.queue.push(f.family === 'ipv6', id);
+  }
+
+  /** Sort the inbox in, letting the event loop turn on a large one. */
   private async sortInbox(turns: Turns): Promise<void> {
     for (let list = this.inbox.shift(); list; list = this.inbox.shift()) {
-      for (const c of list) {
-        this.pending.set(key(c), c);
+      for (let i = 0; i < list.length; i += 1024) {
+        this.accept(list, i, Math.min(list.length, i + 1024));
         if (turns.due()) await turns.next();
       }
     }
   }
 
-  /** At most this many prefixes per write: a batch's own work (desired state, kernel messages) stays a few tens of ms. */
-  private static readonly BATCH = 8192;
+  /**
+   * At most this many prefixes per write: a batch's own synchronous work (a few hundred ns per
+   * prefix) stays a few ms, while the kernel gets enough datagrams in a row to stay busy.
+   */
+  private static readonly BATCH = 32768;
 
-  /** The next batch: the oldest pending changes, at most BATCH. */
-  private takeBatch(): BestChange[] {
-    const batch: BestChange[] = [];
-    for (const [k, c] of this.pending) {
-      batch.push(c);
-      this.pending.delete(k);
-      if (batch.length >= FibManager.BATCH) break;
+  /** The next batch, as queue entries (id * 2 + 1 for IPv6): the oldest pending prefixes, at most BATCH. */
+  private takeBatch(): number[] {
+    const batch: number[] = [];
+    while (batch.length < FibManager.BATCH) {
+      const v = this.queue.shift();
+      if (v < 0) break;
+      batch.push(v);
     }
     return batch;
   }
@@ -345,10 +367,10 @@ export class FibManager {
       const turns = new Turns();
       for (;;) {
         await this.sortInbox(turns);
-        if (this.pending.size === 0) break;
+        if (this.queue.size === 0) break;
         const since = this.pendingSince;
         const batch = this.takeBatch();
-        if (this.pending.size > 0 || this.inbox.length > 0) this.pendingSince = performance.now();
+        if (this.queue.size > 0 || this.inbox.length > 0) this.pendingSince = performance.now();
         await this.write(batch).catch((e: Error) => {
           this.errors++;
           this.opts.log.warn(`fib: batch of ${batch.length} failed: ${e.message}`, { event: 'fib' });
@@ -371,8 +393,8 @@ export class FibManager {
       this.local.delete(p);
       hops.release(hop);
       // A RIB prefix at the same place gets its own entry back.
-      const inst = this.installed.get(`${p.includes(':') ? 'ipv6' : 'ipv4'}|${p}`);
-      if (inst?.hop) this.trie(p).set(p, inst.hop.id);
+      const own = this.hopAt(p);
+      if (own) this.trie(p).set(p, own.id);
     }
     for (const p of want) {
       if (this.local.has(p)) continue;
@@ -386,68 +408,110 @@ export class FibManager {
     return prefix.includes(':') ? this.xdp!.v6 : this.xdp!.v4;
   }
 
-  private async write(batch: BestChange[]): Promise<void> {
-    const desired = batch.map((c) => ({ c, k: key(c), want: desiredOf(c), was: this.installed.get(key(c)) ?? {} }));
-    for (const d of desired) this.stale.written(d.k);
-    // 1. Maps first for what loses its kernel route or its entry.
-    for (const d of desired) if (d.was.hop && (!d.want.xdp || (d.was.kernel && !d.want.kernel))) this.setEntry(d.k, d.c.prefix, d.was, d.want.xdp && !d.want.kernel ? this.hops!.special('pass') : undefined);
-    // 2. The kernel.
-    const failed = this.kernel ? await this.writeKernel(desired) : new Set<string>();
-    // 3. Maps after the kernel for what was added or changed (not where the kernel refused).
-    const entries: { k: string; prefix: string; inst: Installed; hop: XdpHop }[] = [];
-    for (const d of desired) {
-      const inst = this.installed.get(d.k) ?? {};
-      if (d.want.xdp && this.hops && !failed.has(d.k)) {
-        const hop = await this.acquire(d.want.xdp);
-        if (hop) entries.push({ k: d.k, prefix: d.c.prefix, inst, hop });
-      }
-      this.installed.set(d.k, inst);
-    }
-    for (const e of entries) this.setEntry(e.k, e.prefix, e.inst, e.hop);
-    for (const d of desired) {
-      const inst = this.installed.get(d.k);
-      if (inst && !inst.kernel && !inst.hop) this.installed.delete(d.k);
+  private famOf(v: number): FamilyState {
+    return v & 1 ? this.fams.ipv6 : this.fams.ipv4;
+  }
+
+  /** Write a batch of pending prefixes (queue entries). */
+  private async write(batch: readonly number[]): Promise<void> {
+    // The pending shapes move here (with their references) so that a change submitted while
+    // this batch is written queues the prefix again rather than altering the batch.
+    const want = new Uint32Array(batch.length);
+    batch.forEach((v, k) => {
+      const f = this.famOf(v);
+      const id = v >>> 1;
+      const flags = f.flags[id]!;
+      if (flags & STALE) this.staleCount--;
+      f.flags[id] = flags & ~(PENDING | STALE);
+      want[k] = f.want[id]!;
+      f.want[id] = NO_SHAPE;
+    });
+    try {
+      await this.writeBatch(batch, want);
+    } finally {
+      batch.forEach((v, k) => {
+        this.shapes.unref(want[k]!);
+        this.famOf(v).releaseIfEmpty(v >>> 1);
+      });
     }
   }
 
+  private async writeBatch(batch: readonly number[], want: Uint32Array): Promise<void> {
+    const hops = this.hops;
+    // 1. Maps first for what loses its kernel route or its entry.
+    if (hops) {
+      batch.forEach((v, k) => {
+        const f = this.famOf(v);
+        const id = v >>> 1;
+        const w = this.shapes.get(want[k]!);
+        if (f.hop[id] && (!w?.xdp || (f.kernel[id] !== NO_SHAPE && !w.kernel))) this.setEntry(f, id, w?.xdp && !w.kernel ? hops.special('pass') : undefined);
+      });
+    }
+    // 2. The kernel.
+    const failed = this.kernel ? await this.writeKernel(batch, want) : undefined;
+    if (!hops) return;
+    // 3. Maps after the kernel for what was added or changed (not where the kernel refused).
+    const entries: [number, XdpHop][] = [];
+    for (let k = 0; k < batch.length; k++) {
+      const x = this.shapes.get(want[k]!)?.xdp;
+      if (!x || failed?.[k]) continue;
+      const hop = await this.acquire(x);
+      if (hop) entries.push([k, hop]);
+    }
+    for (const [k, hop] of entries) this.setEntry(this.famOf(batch[k]!), batch[k]! >>> 1, hop);
+  }
+
   /** Point (or with no hop, remove) a prefix's trie entry, releasing the next hop it used. */
-  private setEntry(k: string, prefix: string, inst: Installed, hop: XdpHop | undefined): void {
-    const old = inst.hop;
+  private setEntry(f: FamilyState, id: number, hop: XdpHop | undefined): void {
+    const old = f.hop[id];
     if (old === hop) {
       if (hop) this.hops!.release(hop);
       return;
     }
+    const prefix = f.text(id);
     if (!this.local.has(prefix)) {
       if (hop) this.trie(prefix).set(prefix, hop.id);
       else this.trie(prefix).delete(prefix);
     }
-    this.setHop(inst, hop);
+    this.setHop(f, id, hop);
     if (old) this.hops!.release(old);
-    this.installed.set(k, inst);
   }
 
-  /** Kernel replaces and deletes for the batch; returns the keys whose replace failed. */
-  private async writeKernel(desired: { c: BestChange; k: string; want: Desired; was: Installed }[]): Promise<Set<string>> {
-    const ops: { op: FibOp; k: string }[] = [];
-    for (const d of desired) {
-      if (d.want.kernel) {
-        if (!d.was.kernel || !sameRoute(d.was.kernel, d.want.kernel)) ops.push({ op: { op: 'replace', route: d.want.kernel }, k: d.k });
-      } else if (d.was.kernel) ops.push({ op: { op: 'delete', route: d.was.kernel }, k: d.k });
-    }
-    const failed = new Set<string>();
-    if (ops.length === 0) return failed;
-    const res = await this.kernel!.apply(ops.map((o) => o.op));
-    const bad = new Set(res.errors.map((e) => e.index));
+  /**
+   * Kernel replaces and deletes for the batch, encoded from the prefix ids and shapes; returns
+   * which items' replace failed (by position in the batch), or undefined when none did.
+   */
+  private async writeKernel(batch: readonly number[], want: Uint32Array): Promise<Uint8Array | undefined> {
+    const ops = this.ops;
+    ops.clear();
+    const item: number[] = [];
+    batch.forEach((v, k) => {
+      const f = this.famOf(v);
+      const id = v >>> 1;
+      const was = f.kernel[id]!;
+      const w = this.shapes.get(want[k]!)?.kernel;
+      const route = w ?? (was !== NO_SHAPE ? this.shapes.get(was)!.kernel : undefined);
+      if (!route || (w && was === want[k])) return;
+      const op = w ? OP_REPLACE : OP_DELETE;
+      if (v & 1) ops.push(op, route, f.pt.length(id), f.pt.word(id, 0), f.pt.word(id, 1), f.pt.word(id, 2), f.pt.word(id, 3));
+      else ops.push(op, route, f.pt.length(id), f.pt.word(id, 0));
+      item.push(k);
+    });
+    if (ops.length === 0) return undefined;
+    const res = await this.kernel!.applyBatch(ops);
     for (const e of res.errors.slice(0, 10)) this.opts.log.warn(`fib: kernel ${e.message}`, { event: 'fib' });
     this.errors += res.errors.length;
-    ops.forEach((o, i) => {
-      const inst = this.installed.get(o.k) ?? {};
-      if (bad.has(i) && o.op.op === 'replace') {
-        failed.add(o.k);
+    const bad = new Uint8Array(ops.length);
+    for (const e of res.errors) bad[e.index] = 1;
+    const failed = new Uint8Array(batch.length);
+    item.forEach((k, j) => {
+      const replace = ops.op[j] === OP_REPLACE;
+      if (bad[j] && replace) {
+        failed[k] = 1;
         return;
       }
-      this.setKernel(inst, o.op.op === 'replace' ? o.op.route : undefined);
-      this.installed.set(o.k, inst);
+      const v = batch[k]!;
+      this.setKernel(this.famOf(v), v >>> 1, replace ? want[k]! : NO_SHAPE);
     });
     return failed;
   }
@@ -483,19 +547,30 @@ export class FibManager {
   }
 
   /**
-   * How many prefixes have a kernel route and a trie entry, kept as they change: stats() is read
-   * at every metrics scrape, and counting a full table there held the event loop ~0.1 s each time.
+   * How many prefixes have a kernel route, a trie entry, either, kept as they change: stats() is
+   * read at every metrics scrape, and counting a full table there held the event loop.
    */
-  private readonly counted = { kernel: 0, hop: 0 };
+  private readonly counted = { kernel: 0, hop: 0, prefixes: 0 };
 
-  private setKernel(inst: Installed, route: FibRoute | undefined): void {
-    this.counted.kernel += Number(route !== undefined) - Number(inst.kernel !== undefined);
-    inst.kernel = route;
+  /** The installed kernel route of a prefix, as a shape (NO_SHAPE: none). */
+  private setKernel(f: FamilyState, id: number, shape: number): void {
+    const old = f.kernel[id]!;
+    if (old === shape) return;
+    const had = old !== NO_SHAPE || f.hop[id] !== undefined;
+    this.shapes.ref(shape);
+    this.shapes.unref(old);
+    f.kernel[id] = shape;
+    this.counted.kernel += Number(shape !== NO_SHAPE) - Number(old !== NO_SHAPE);
+    this.counted.prefixes += Number(shape !== NO_SHAPE || f.hop[id] !== undefined) - Number(had);
   }
 
-  private setHop(inst: Installed, hop: XdpHop | undefined): void {
-    this.counted.hop += Number(hop !== undefined) - Number(inst.hop !== undefined);
-    inst.hop = hop;
+  /** The next hop of a prefix's trie entry (the caller handles its references). */
+  private setHop(f: FamilyState, id: number, hop: XdpHop | undefined): void {
+    const old = f.hop[id];
+    const had = old !== undefined || f.kernel[id] !== NO_SHAPE;
+    f.hop[id] = hop;
+    this.counted.hop += Number(hop !== undefined) - Number(old !== undefined);
+    this.counted.prefixes += Number(hop !== undefined || f.kernel[id] !== NO_SHAPE) - Number(had);
   }
 
   stats(): FibStats {
@@ -506,7 +581,7 @@ export class FibManager {
       kernel: this.kernel !== undefined,
       xdp: this.xdp !== undefined,
       xdpInterfaces: this.attached,
-      prefixes: this.installed.size,
+      prefixes: this.counted.prefixes,
       kernelRoutes,
       xdpEntries: xdpEntries + this.local.size,
       nextHops: this.hopsTable?.size ?? 0,
@@ -527,7 +602,7 @@ export class FibManager {
   async close(opts: { keepForwarding?: boolean } = {}): Promise<void> {
     clearInterval(this.repairTimer);
     this.inbox.length = 0;
-    this.pending.clear();
+    this.queue.clear();
     await this.idle();
     this.unsubscribe?.();
     const inNs = <T>(fn: () => T): T => (this.opts.netns !== undefined ? withNetns(this.opts.netns, fn) : fn());
@@ -563,25 +638,38 @@ export class FibManager {
     return [...(this.xdp?.modes() ?? [])].map(([ifindex, mode]) => ({ interface: this.linkName(ifindex) ?? String(ifindex), ifindex, mode }));
   }
 
+  /** The next hop of the manager's trie entry at exactly this prefix. */
+  private hopAt(prefix: string): XdpHop | undefined {
+    const f = this.fams[prefix.includes(':') ? 'ipv6' : 'ipv4'];
+    const id = f.find(prefix);
+    return id >= 0 ? f.hop[id] : undefined;
+  }
+
   /** Whether the manager put a trie entry at exactly this prefix. */
   hasEntry(prefix: string): boolean {
-    return this.local.has(prefix) || this.installed.get(`${prefix.includes(':') ? 'ipv6' : 'ipv4'}|${prefix}`)?.hop !== undefined;
+    return this.local.has(prefix) || this.hopAt(prefix) !== undefined;
   }
 
   /** The kernel route the manager recorded for a prefix (installed, or adopted from a previous run). */
   installedKernel(family: string, prefix: string): FibRoute | undefined {
-    return this.installed.get(key({ family, prefix }))?.kernel;
+    const f = this.fams[family === 'ipv6' ? 'ipv6' : 'ipv4'];
+    const id = f.find(prefix);
+    const spec = id >= 0 ? this.shapes.get(f.kernel[id]!)?.kernel : undefined;
+    return spec && { ...spec, prefix: f.text(id) };
   }
 
   /** Forget the kernel route recorded for a prefix, so its next submit writes it again. */
   forgetKernel(family: string, prefix: string): void {
-    const inst = this.installed.get(key({ family, prefix }));
-    if (inst) this.setKernel(inst, undefined);
+    const f = this.fams[family === 'ipv6' ? 'ipv6' : 'ipv4'];
+    const id = f.find(prefix);
+    if (id < 0) return;
+    this.setKernel(f, id, NO_SHAPE);
+    f.releaseIfEmpty(id);
   }
 
   /** Write a prefix's trie entry again from what the manager holds; false: it holds none. */
   rewriteEntry(prefix: string): boolean {
-    const hop = this.local.get(prefix) ?? this.installed.get(`${prefix.includes(':') ? 'ipv6' : 'ipv4'}|${prefix}`)?.hop;
+    const hop = this.local.get(prefix) ?? this.hopAt(prefix);
     if (!hop || !this.xdp) return false;
     this.trie(prefix).set(prefix, hop.id);
     return true;
@@ -613,15 +701,10 @@ export class FibManager {
   }
 
   private clearTries(): void {
-    const v4: string[] = [];
-    const v6: string[] = [];
-    for (const [k, i] of this.installed) if (i.hop) (k.startsWith('ipv6') ? v6 : v4).push(k.slice(5));
-    for (const p of this.local.keys()) (p.includes(':') ? v6 : v4).push(p);
-    this.xdp!.v4.deleteMany(v4);
-    this.xdp!.v6.deleteMany(v6);
+    const out: Record<FibFamily, string[]> = { ipv4: [], ipv6: [] };
+    for (const f of Object.values(this.fams)) for (const id of f.ids()) if (f.hop[id]) out[f.family].push(f.text(id));
+    for (const p of this.local.keys()) out[p.includes(':') ? 'ipv6' : 'ipv4'].push(p);
+    this.xdp!.v4.deleteMany(out.ipv4);
+    this.xdp!.v6.deleteMany(out.ipv6);
   }
-}
-
-function sameRoute(a: FibRoute, b: FibRoute): boolean {
-  return a.kind === b.kind && a.metric === b.metric && JSON.stringify(a.nextHops) === JSON.stringify(b.nextHops);
 }

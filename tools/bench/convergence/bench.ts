@@ -5,7 +5,8 @@
 //                                              [--cpu-prof DIR] [--node-arg ARG]...
 //
 // --cpu-prof DIR (routed only): the daemon runs under `node --cpu-prof --cpu-prof-dir DIR`; the
-// profile is written when it stops (summarise with dist/tools/bench/lib/cpuprofile-top.js).
+// profile is written when it stops (summarise with dist/tools/bench/lib/cpuprofile-top.js); the
+// stop then waits up to 120 s (with --fib, withdrawing a million kernel routes takes a while).
 // --node-arg ARG (repeatable, routed only): an extra V8/Node flag for the daemon, e.g.
 // `--node-arg --max-semi-space-size=64`, to compare GC settings.
 //
@@ -155,7 +156,7 @@ async function startRouted(topo: Topology, dir: string, o: Options): Promise<Dut
   const tail = (): string => out.split('\n').slice(-20).join('\n');
   await new Promise((r) => setTimeout(r, 300));
   if (child.exitCode !== null) throw new Error(`routed exited at once (${child.exitCode}):\n${tail()}`);
-  return { pid: child.pid!, describe: `routed (${file})`, logTail: tail, count: async () => undefined, stop: () => stopProcess(child, 5000) };
+  return { pid: child.pid!, describe: `routed (${file})`, logTail: tail, count: async () => undefined, stop: () => stopProcess(child, o.cpuProfDir ? 120_000 : 5000) };
 }
 
 /** Connect, retrying while the DUT is not listening yet. */
