@@ -11,37 +11,14 @@
 //   STOPPING=1                                 on SIGTERM, before the sessions close
 //   WATCHDOG=1                                 every WatchdogSec/2 when WATCHDOG_USEC is set
 
-import koffi from 'koffi';
+import { libc as lib, SOCK_CLOEXEC, SOCK_NONBLOCK } from '../os/libc.js';
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const MSG_NOSIGNAL = 0x4000;
 /** struct sockaddr_un: sa_family_t (2 bytes) + sun_path[108]. */
 const SUN_PATH_MAX = 108;
 const CLOCK_MONOTONIC = 1;
-
-interface Libc {
-  socket: (domain: number, type: number, protocol: number) => number;
-  sendto: (fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number) => number;
-  close: (fd: number) => number;
-  clockGettime: (clock: number, ts: Buffer) => number;
-}
-
-let libc: Libc | undefined;
-
-function lib(): Libc {
-  if (libc) return libc;
-  const so = koffi.load('libc.so.6');
-  libc = {
-    socket: so.func('int socket(int, int, int)'),
-    sendto: so.func('long sendto(int, const void *, size_t, int, const void *, uint32_t)'),
-    close: so.func('int close(int)'),
-    clockGettime: so.func('int clock_gettime(int, void *)'),
-  };
-  return libc;
-}
 
 /**
  * The sockaddr_un for $NOTIFY_SOCKET: '@name' is the abstract name "\0name" (its length counts,

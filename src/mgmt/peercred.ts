@@ -7,10 +7,10 @@
 // the group's members can connect at all (the file system is the gate for reading); commands
 // that change state are further limited to uid 0 and the daemon's own uid.
 
-import koffi from 'koffi';
 import type net from 'node:net';
 
-const SOL_SOCKET = 1;
+import { libc, SOL_SOCKET } from '../os/libc.js';
+
 const SO_PEERCRED = 17;
 /** struct ucred: pid_t pid, uid_t uid, gid_t gid. */
 const UCRED_SIZE = 12;
@@ -21,18 +21,13 @@ export interface PeerCred {
   gid: number;
 }
 
-type GetSockOpt = (fd: number, level: number, name: number, value: Buffer, len: Buffer) => number;
-let getsockopt: GetSockOpt | undefined;
-
 /** The connecting process's credentials, or undefined when the kernel does not give them. */
 export function peerCred(sock: net.Socket): PeerCred | undefined {
   const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
-  getsockopt ??= koffi.load('libc.so.6').func('int getsockopt(int, int, int, void *, void *)') as unknown as GetSockOpt;
   const cred = Buffer.alloc(UCRED_SIZE);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(UCRED_SIZE, 0);
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0 || len.readUInt32LE(0) < UCRED_SIZE) return undefined;
+  const len = new Uint32Array([UCRED_SIZE]);
+  if (libc().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0 || len[0]! < UCRED_SIZE) return undefined;
   return { pid: cred.readInt32LE(0), uid: cred.readUInt32LE(4), gid: cred.readUInt32LE(8) };
 }
 

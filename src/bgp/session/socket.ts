@@ -14,17 +14,13 @@
 // low a TTL is closed before anything it sent is read, so a peer at the wrong distance never gets
 // as far as an OPEN, even one already queued when the minimum TTL was set.
 
-import koffi from 'koffi';
 import net from 'node:net';
-import { constants as osConstants } from 'node:os';
+import { errno, errnoError, int32, libc as lib, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET } from '../../os/libc.js';
 import { parseIpv4, parseIpv6 } from '../wire/index.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_STREAM = 1;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const IPPROTO_IP = 0;
 const IPPROTO_TCP = 6;
@@ -52,37 +48,6 @@ export interface SocketSecurity {
   ttlSecurityHops?: number;
 }
 
-interface Libc {
-  socket: (domain: number, type: number, protocol: number) => number;
-  setsockopt: (fd: number, level: number, name: number, value: Buffer, len: number) => number;
-  bind: (fd: number, addr: Buffer, len: number) => number;
-  listen: (fd: number, backlog: number) => number;
-  close: (fd: number) => number;
-  getsockopt: (fd: number, level: number, name: number, value: Buffer, len: Uint32Array) => number;
-}
-
-let libc: Libc | undefined;
-
-function lib(): Libc {
-  if (libc) return libc;
-  const so = koffi.load('libc.so.6');
-  libc = {
-    socket: so.func('int socket(int, int, int)'),
-    setsockopt: so.func('int setsockopt(int, int, int, const void *, uint32_t)'),
-    bind: so.func('int bind(int, const void *, uint32_t)'),
-    listen: so.func('int listen(int, int)'),
-    close: so.func('int close(int)'),
-    getsockopt: so.func('int getsockopt(int, int, int, _Out_ void *, _Inout_ uint32_t *)'),
-  };
-  return libc;
-}
-
-function errnoError(call: string): Error {
-  const errno = koffi.errno();
-  const name = Object.entries(osConstants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-  return Object.assign(new Error(`${call}: ${name}`), { errno, code: name });
-}
-
 function check(result: number, call: string): number {
   if (result < 0) throw errnoError(call);
   return result;
@@ -108,12 +73,6 @@ export function sockaddr(address: string, port: number, family: 4 | 6 = net.isIP
   return b;
 }
 
-function intValue(v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(v, 0);
-  return b;
-}
-
 /** Add (or with an empty key, remove) the TCP-MD5 key for `peer` on a socket (RFC 2385). */
 export function setMd5Key(fd: number, peer: string, password: string | undefined, socketFamily: 4 | 6 = net.isIPv6(peer) ? 6 : 4): void {
   const key = Buffer.from(password ?? '', 'utf8');
@@ -124,7 +83,7 @@ export function setMd5Key(fd: number, peer: string, password: string | undefined
   key.copy(sig, MD5_KEY_AT);
   const r = lib().setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, sig, MD5SIG_SIZE);
   // Removing a key that is not there is not an error for us.
-  if (r < 0 && !(key.length === 0 && koffi.errno() === ENOENT)) throw errnoError('setsockopt(TCP_MD5SIG)');
+  if (r < 0 && !(key.length === 0 && errno() === ENOENT)) throw errnoError('setsockopt(TCP_MD5SIG)');
 }
 
 /** GTSM (RFC 5082 §3): send with TTL 255, accept only TTL ≥ 256 - hops. */
@@ -132,11 +91,11 @@ export function setTtlSecurity(fd: number, hops: number, socketFamily: 4 | 6): v
   const minTtl = Math.max(1, Math.min(255, 256 - hops));
   const { setsockopt } = lib();
   if (socketFamily === 4) {
-    check(setsockopt(fd, IPPROTO_IP, IP_TTL, intValue(255), 4), 'setsockopt(IP_TTL)');
-    check(setsockopt(fd, IPPROTO_IP, IP_MINTTL, intValue(minTtl), 4), 'setsockopt(IP_MINTTL)');
+    check(setsockopt(fd, IPPROTO_IP, IP_TTL, int32(255), 4), 'setsockopt(IP_TTL)');
+    check(setsockopt(fd, IPPROTO_IP, IP_MINTTL, int32(minTtl), 4), 'setsockopt(IP_MINTTL)');
   } else {
-    check(setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, intValue(255), 4), 'setsockopt(IPV6_UNICAST_HOPS)');
-    check(setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, intValue(minTtl), 4), 'setsockopt(IPV6_MINHOPCOUNT)');
+    check(setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int32(255), 4), 'setsockopt(IPV6_UNICAST_HOPS)');
+    check(setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, int32(minTtl), 4), 'setsockopt(IPV6_MINHOPCOUNT)');
   }
 }
 
@@ -216,16 +175,16 @@ export class Listener {
     const family = net.isIPv6(address) ? 6 : 4;
     const fd = withFd(family, (fd) => {
       const { setsockopt, bind, listen } = lib();
-      check(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, intValue(1), 4), 'setsockopt(SO_REUSEADDR)');
+      check(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, int32(1), 4), 'setsockopt(SO_REUSEADDR)');
       // Keep each connection's SYN headers for secureAccepted's GTSM check (freed when read or
       // when the connection closes: a few dozen bytes per connection).
-      check(setsockopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, intValue(1), 4), 'setsockopt(TCP_SAVE_SYN)');
+      check(setsockopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, int32(1), 4), 'setsockopt(TCP_SAVE_SYN)');
       // "::" listens for IPv4 peers too (as mapped addresses), unless the system says otherwise.
-      if (family === 6 && address === '::') check(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, intValue(0), 4), 'setsockopt(IPV6_V6ONLY)');
+      if (family === 6 && address === '::') check(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, int32(0), 4), 'setsockopt(IPV6_V6ONLY)');
       // RFC 5082 §3: a GTSM peer drops our SYN-ACK unless it leaves with TTL 255, and the
       // listener cannot tell which peer a SYN is from before answering; 255 harms no other peer.
-      check(setsockopt(fd, IPPROTO_IP, IP_TTL, intValue(255), 4), 'setsockopt(IP_TTL)');
-      if (family === 6) check(setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, intValue(255), 4), 'setsockopt(IPV6_UNICAST_HOPS)');
+      check(setsockopt(fd, IPPROTO_IP, IP_TTL, int32(255), 4), 'setsockopt(IP_TTL)');
+      if (family === 6) check(setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int32(255), 4), 'setsockopt(IPV6_UNICAST_HOPS)');
       const sa = sockaddr(address, port, family);
       check(bind(fd, sa, sa.length), `bind(${address}:${port})`);
       check(listen(fd, opts.backlog ?? 128), 'listen');

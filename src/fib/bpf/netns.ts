@@ -1,45 +1,19 @@
 // Network namespaces and bpffs for the BPF loader.
 //
 // XDP attach (netlink) and devmap updates resolve ifindexes in the calling thread's network
-// namespace. withNetns() switches the main thread (where koffi calls run) with setns(2) for the
-// duration of a synchronous function, so no other JavaScript runs inside the foreign namespace.
-// `ip netns exec` is no substitute: it mounts a fresh sysfs that hides bpffs at /sys/fs/bpf.
+// namespace: withNetns() runs them there (src/os/netns.ts).
 
-import koffi from 'koffi';
-import { closeSync, existsSync, mkdirSync, openSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { BpfError } from './libbpf.js';
+import { inNetns } from '../../os/netns.js';
 
-const CLONE_NEWNET = 0x40000000;
 const BPF_FS_MAGIC = 0xcafe4a11;
 export const BPFFS = '/sys/fs/bpf';
 export const DEFAULT_PIN_DIR = `${BPFFS}/routed`;
 
-let setns: ((fd: number, nstype: number) => number) | undefined;
-
-function callSetns(fd: number): void {
-  setns ??= koffi.load('libc.so.6').func('int setns(int fd, int nstype)') as (fd: number, nstype: number) => number;
-  if (setns(fd, CLONE_NEWNET) !== 0) throw new BpfError('setns', koffi.errno());
-}
-
 /** Run fn inside the named namespace (/run/netns/NAME) and come back, even if fn throws. */
 export function withNetns<T>(name: string, fn: () => T): T {
-  const home = openSync('/proc/thread-self/ns/net', 'r');
-  try {
-    const target = openSync(`/run/netns/${name}`, 'r');
-    try {
-      callSetns(target);
-    } finally {
-      closeSync(target);
-    }
-    try {
-      return fn();
-    } finally {
-      callSetns(home);
-    }
-  } finally {
-    closeSync(home);
-  }
+  return inNetns(name, fn);
 }
 
 /** True when path is on a bpf filesystem. */

@@ -8,25 +8,18 @@
 
 import os from 'node:os';
 
-import koffi from 'koffi';
-import { c, int } from './bulk.js';
+import { EAGAIN, ENOBUFS, errno as lastErrno, int32 as int, libc as c, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET } from '../../os/libc.js';
 import { forEachMsg } from './nlmsg.js';
 import type { RxMsg } from './nlmsg.js';
 import { NetlinkError, inNetns } from './socket.js';
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_ROUTE = 0;
-const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
 const SOL_NETLINK = 270;
 const NETLINK_ADD_MEMBERSHIP = 1;
-const MSG_DONTWAIT = 0x40;
-const EAGAIN = 11;
-const ENOBUFS = 105;
 /** Datagrams read per timer tick at most, so a burst does not hold the event loop. */
 const PER_TICK = 4096;
 
@@ -76,15 +69,8 @@ export function routeProtocolFilter(protocol: number): Buffer {
   return f;
 }
 
-type AttachFilter = (fd: number, level: number, name: number, prog: { len: number; filter: Buffer }, size: number) => number;
-let attachFilter: AttachFilter | undefined;
 function attach(fd: number, program: Buffer): boolean {
-  attachFilter ??= ((): AttachFilter => {
-    // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (koffi lays out the padding).
-    koffi.struct('routed_sock_fprog', { len: 'uint16', filter: 'void *' });
-    return koffi.load('libc.so.6').func('int setsockopt(int, int, int, const routed_sock_fprog *, uint32_t)') as AttachFilter;
-  })();
-  return attachFilter(fd, SOL_SOCKET, SO_ATTACH_FILTER, { len: program.length / 8, filter: program }, 16) === 0;
+  return c().setsockoptFilter(fd, SOL_SOCKET, SO_ATTACH_FILTER, { len: program.length / 8, filter: program }, 16) === 0;
 }
 
 export class NlEventSocket {
@@ -99,20 +85,20 @@ export class NlEventSocket {
 
   constructor(opts: NlEventSocketOptions) {
     const fd = inNetns(opts.netns, () => c().socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
-    if (fd < 0) throw new NetlinkError(koffi.errno(), 'netlink socket');
+    if (fd < 0) throw new NetlinkError(lastErrno(), 'netlink socket');
     this.fd = fd;
     try {
       const rcv = int(opts.recvBufferSize ?? 8 << 20);
       if (c().setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcv, 4) !== 0) c().setsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, 4);
       const addr = Buffer.alloc(12);
       addr.writeUInt16LE(AF_NETLINK, 0);
-      if (c().bind(fd, addr, 12) !== 0) throw new NetlinkError(koffi.errno(), 'netlink bind');
+      if (c().bind(fd, addr, 12) !== 0) throw new NetlinkError(lastErrno(), 'netlink bind');
       // The filter goes on before the groups: no event arrives unfiltered.
       if (opts.dropRouteProtocol !== undefined && !attach(fd, routeProtocolFilter(opts.dropRouteProtocol))) {
-        throw new NetlinkError(koffi.errno(), 'netlink socket filter');
+        throw new NetlinkError(lastErrno(), 'netlink socket filter');
       }
       for (const g of opts.groups) {
-        if (c().setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, int(g), 4) !== 0) throw new NetlinkError(koffi.errno(), `netlink group ${g}`);
+        if (c().setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, int(g), 4) !== 0) throw new NetlinkError(lastErrno(), `netlink group ${g}`);
       }
     } catch (e) {
       c().close(fd);
@@ -136,10 +122,10 @@ export class NlEventSocket {
     for (let i = 0; i < PER_TICK && !this.closed; i++) {
       const n = c().recv(this.fd, this.rx, this.rx.length, MSG_DONTWAIT);
       if (n < 0) {
-        const errno = koffi.errno();
-        if (errno === EAGAIN) return;
-        this.report(new NetlinkError(errno, errno === ENOBUFS ? 'netlink events lost' : 'netlink recv'));
-        if (errno !== ENOBUFS) return;
+        const code = lastErrno();
+        if (code === EAGAIN) return;
+        this.report(new NetlinkError(code, code === ENOBUFS ? 'netlink events lost' : 'netlink recv'));
+        if (code !== ENOBUFS) return;
         continue;
       }
       try {

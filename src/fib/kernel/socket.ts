@@ -4,41 +4,19 @@
 // awaited (dataplane-facts.md: an unreferenced socket there aborts the process).
 //
 // A socket belongs to the network namespace its creator was in: to program another namespace,
-// the creating thread joins it with setns(2) for the constructor call only, then goes back.
+// it is made inside inNetns (src/os/netns.ts).
 
-import { closeSync, openSync } from 'node:fs';
-import koffi from 'koffi';
 import { RawNetlinkSocket } from 'netlink';
 import type { ErrnoException } from 'netlink';
 import { NLMSG_DONE, NLMSG_ERROR, errnoName, errorCode, forEachMsg } from './nlmsg.js';
 import type { RxMsg } from './nlmsg.js';
+import { ENOBUFS } from '../../os/libc.js';
+
+import { inNetns } from '../../os/netns.js';
+
+export { inNetns };
 
 const NETLINK_ROUTE = 0;
-const CLONE_NEWNET = 0x40000000;
-const ENOBUFS = 105;
-
-let setnsFn: ((fd: number, nstype: number) => number) | undefined;
-
-/** Run fn with this thread in the named network namespace (/run/netns/NAME), or in place. */
-export function inNetns<T>(netns: string | undefined, fn: () => T): T {
-  if (netns === undefined) return fn();
-  setnsFn ??= koffi.load('libc.so.6').func('int setns(int, int)') as (fd: number, nstype: number) => number;
-  const home = openSync('/proc/thread-self/ns/net', 'r');
-  let target: number | undefined;
-  try {
-    target = openSync(netns.includes('/') ? netns : `/run/netns/${netns}`, 'r');
-    if (setnsFn(target, CLONE_NEWNET) !== 0) throw new Error(`setns(${netns}): errno ${koffi.errno()}`);
-    try {
-      return fn();
-    } finally {
-      // Failing to return would leave every later socket of this thread in the wrong namespace.
-      if (setnsFn(home, CLONE_NEWNET) !== 0) throw new Error(`setns back from ${netns}: errno ${koffi.errno()}`);
-    }
-  } finally {
-    if (target !== undefined) closeSync(target);
-    closeSync(home);
-  }
-}
 
 /** A kernel error for one request. */
 export class NetlinkError extends Error {
