@@ -11,7 +11,7 @@ const noIo = {
   'no-restricted-imports': ['error', {
     paths: ioModules.map((name) => ({ name, message: 'pure module: no I/O imports (see README, Design)' })),
     patterns: [
-      { group: ['**/daemon/**', '**/mgmt/**', '**/fib/**', '**/cli/**', '**/mrt/**'],
+      { group: ['**/daemon/**', '**/mgmt/**', '**/fib/**', '**/cli/**', '**/mrt/**', '**/os/**'],
         message: 'pure module: may not depend on I/O layers' },
     ],
   }],
