@@ -15,9 +15,18 @@ export function setupGenerator(gen: BpfObject, frame: Buffer, dstBase: number, d
 
 /** Frames the sink has dropped so far, over all CPUs. */
 export function sinkCount(gen: BpfObject): bigint {
+  return genStat(gen, 1);
+}
+
+/** Frames the generator has built so far, over all CPUs. */
+export function generatedCount(gen: BpfObject): bigint {
+  return genStat(gen, 0);
+}
+
+function genStat(gen: BpfObject, index: number): bigint {
   const cpus = libbpf().numPossibleCpus();
   const key = Buffer.alloc(4);
-  key.writeUInt32LE(1);
+  key.writeUInt32LE(index);
   const value = Buffer.alloc(8 * cpus);
   gen.map('gen_stats').lookup(key, value);
   let n = 0n;
