@@ -323,7 +323,7 @@ export class AdjRibOut {
     if (!filtered) return null;
     if (filtered !== route.attrs) {
       const out = rewriteForPeer(route, filtered, this.opts);
-      return out && store.intern(out);
+      return out && store.intern(out, true);
     }
     const hit = this.rewritten.get(filtered);
     if (hit && hit.source === route.source && hit.family === route.family) return this.hold(hit);
@@ -331,14 +331,14 @@ export class AdjRibOut {
     const raw = rewriteForPeer(route, filtered, this.opts);
     if (!raw) return null;
     const lazy = new Lazy(route);
-    lazy.out = store.intern(raw);
+    lazy.out = store.intern(raw, true);
     this.rewritten.set(filtered, lazy);
     return this.hold(lazy);
   }
 
   /** One more pending key for `lazy`: its rewritten set interned while any is pending. */
   private hold(lazy: Lazy): Lazy {
-    if (lazy.n++ === 0 && !lazy.out) lazy.out = this.opts.store.intern(this.rewrite(lazy));
+    if (lazy.n++ === 0 && !lazy.out) lazy.out = this.opts.store.intern(this.rewrite(lazy), true);
     return lazy;
   }
 
@@ -355,7 +355,7 @@ export class AdjRibOut {
     }
   }
 
-  /** The rewritten attributes of a Lazy group (not interned). */
+  /** The rewritten attributes of a Lazy group (not interned; a new object, the caller's to hand over). */
   private rewrite(lazy: Lazy): PathAttrs {
     const out = rewriteForPeer(lazy, lazy.attrs, this.opts);
     // exported() only makes a Lazy whose rewrite has a next hop, and the rewrite depends on nothing else.
@@ -375,7 +375,7 @@ export class AdjRibOut {
     if (!(sent instanceof Lazy)) return this.attrsOf(v) === sent;
     if (sent.out) return this.attrsOf(v) === sent.out;
     const { store } = this.opts;
-    const was = store.intern(this.rewrite(sent));
+    const was = store.intern(this.rewrite(sent), true);
     const equal = this.attrsOf(v) === was;
     store.release(was);
     return equal;

@@ -165,6 +165,47 @@ function frozenCopy(a: PathAttrs, id: number): PathAttrs {
   return Object.freeze(out);
 }
 
+/** `list` frozen where it is (each member passed to `freezeMember` first), or the shared EMPTY. */
+function frozenInPlace<T>(list: readonly T[], freezeMember?: (item: T) => void): readonly T[] {
+  if (list.length === 0) return EMPTY;
+  if (Object.isFrozen(list)) return list;
+  if (freezeMember) for (let i = 0; i < list.length; i++) freezeMember(list[i]!);
+  return Object.freeze(list);
+}
+
+const freezeSegment = (s: AsPathSegment): void => {
+  Object.freeze(s.asns);
+  Object.freeze(s);
+};
+
+/**
+ * The interned set made from an object its caller hands over (decoded from an UPDATE, or just
+ * rewritten for export) and never touches again: the top object is rebuilt in the one member
+ * order, as frozenCopy does, but the lists and their members are frozen where they are instead
+ * of copied (they are most of a set, and a full table interns a quarter million sets).
+ */
+function frozenAdopted(a: PathAttrs, id: number): PathAttrs {
+  const out: PathAttrs = {
+    origin: a.origin,
+    asPath: frozenInPlace(a.asPath, freezeSegment),
+    nextHop: shared(a.nextHop),
+    atomicAggregate: a.atomicAggregate,
+    communities: frozenInPlace(a.communities),
+    extCommunities: frozenInPlace(a.extCommunities),
+    largeCommunities: frozenInPlace(a.largeCommunities, Object.freeze),
+    clusterList: frozenInPlace(a.clusterList),
+    unknown: frozenInPlace(a.unknown, Object.freeze),
+  };
+  if (a.nextHopLinkLocal !== undefined) out.nextHopLinkLocal = a.nextHopLinkLocal;
+  if (a.med !== undefined) out.med = a.med;
+  if (a.localPref !== undefined) out.localPref = a.localPref;
+  if (a.aggregator !== undefined) out.aggregator = Object.freeze(a.aggregator);
+  if (a.originatorId !== undefined) out.originatorId = a.originatorId;
+  if (a.otc !== undefined) out.otc = a.otc;
+  Object.defineProperty(out, ID, { value: id, enumerable: false });
+  return Object.freeze(out);
+}
+
 /**
  * Interned attribute sets, each with a small integer id. `intern` returns the one shared frozen
  * object equal to its argument and takes a reference; each holder calls `release` once per
@@ -186,13 +227,16 @@ export class AttrStore {
     return id !== undefined && this.objs[id] === attrs ? id : -1;
   }
 
-  /** Intern and take a reference; returns the id. */
-  internId(attrs: PathAttrs): number {
+  /**
+   * Intern and take a reference; returns the id. `handOver`: the caller gives `attrs` up (it and
+   * its lists are never used or changed by anyone after): a new set is made of its lists, frozen.
+   */
+  internId(attrs: PathAttrs, handOver = false): number {
     let id = this.idOf(attrs);
     if (id < 0) {
       const h = attrsHash(attrs);
       id = this.find(h, attrs);
-      if (id < 0) id = this.add(h, attrs);
+      if (id < 0) id = this.add(h, attrs, handOver);
     }
     this.counts[id]!++;
     return id;
@@ -206,7 +250,7 @@ export class AttrStore {
     return -1;
   }
 
-  private add(h: number, attrs: PathAttrs): number {
+  private add(h: number, attrs: PathAttrs, handOver: boolean): number {
     const id = this.freeIds.pop() ?? this.objs.length;
     if (id >= this.counts.length) {
       const more = new Int32Array(this.counts.length * 2);
@@ -216,7 +260,7 @@ export class AttrStore {
       hashes.set(this.hashes);
       this.hashes = hashes;
     }
-    this.objs[id] = frozenCopy(attrs, id);
+    this.objs[id] = handOver ? frozenAdopted(attrs, id) : frozenCopy(attrs, id);
     this.hashes[id] = h;
     const v = this.byHash.get(h);
     if (v === undefined) this.byHash.set(h, id);
@@ -226,8 +270,8 @@ export class AttrStore {
     return id;
   }
 
-  intern(attrs: PathAttrs): PathAttrs {
-    return this.objs[this.internId(attrs)]!;
+  intern(attrs: PathAttrs, handOver = false): PathAttrs {
+    return this.objs[this.internId(attrs, handOver)]!;
   }
 
   /** The interned set of a held id. */

@@ -227,7 +227,8 @@ export class Rib {
         for (const n of a.nlri) result.withdrawn += this.withdraw(state, a.family, n);
         continue;
       }
-      const raw = this.store.internId(a.attrs);
+      // Made from this UPDATE alone: its lists become the interned set's, frozen, not copied.
+      const raw = this.store.internId(a.attrs, true);
       for (const n of a.nlri) {
         this.store.retainId(raw);
         this.announceOne(state, a.family, n.prefix, n.pathId ?? 0, raw);
