@@ -4,8 +4,9 @@
 // flags, and (with XDP) the next hop its trie entry points at. A full table held as a Map of
 // objects per prefix cost ~1 KB of heap each and a third of the CPU in garbage collection.
 //
-// A prefix id is held (one PrefixTable reference) while any of its state is set, and given back
-// with the last of it, so ids are reused and the table shrinks with the routes.
+// The RIB's table is not shared: adopted routes and withdrawals of prefixes the RIB does not
+// hold would add ids to it that its own per-prefix arrays do not cover. An id is held (HELD, one
+// reference) while any of its state is set, and given back with the last of it.
 
 import { PrefixTable } from '../rib/ptable.js';
 import type { XdpHop } from './xdp-nexthops.js';
@@ -15,6 +16,8 @@ import type { FibFamily } from './types.js';
 export const PENDING = 1;
 /** Adopted from a previous run and not written since (restart without loss). */
 export const STALE = 2;
+/** The manager holds a reference on the id. */
+const HELD = 4;
 
 export class FamilyState {
   readonly pt: PrefixTable;
@@ -23,8 +26,13 @@ export class FamilyState {
   /** Shape id wanted by the pending change (with PENDING). */
   want = new Uint32Array(1024);
   flags = new Uint8Array(1024);
-  /** The XDP next hop of the prefix's trie entry (XDP modes only). */
-  readonly hop: (XdpHop | undefined)[] = [];
+  /**
+   * The XDP next hop of each prefix's trie entry (XDP modes only): filled to the capacity of the
+   * other arrays once the first is set (reading past a JS array's end takes V8's slow path), and
+   * not read at all while no prefix has one.
+   */
+  private hops: (XdpHop | undefined)[] = [];
+  private hopN = 0;
 
   constructor(readonly family: FibFamily) {
     this.pt = new PrefixTable(family);
@@ -32,23 +40,45 @@ export class FamilyState {
 
   /** The id of a prefix, held from now on if it was not (-1: not a prefix of this family). */
   hold(prefix: string): number {
-    let id = this.pt.find(prefix);
-    if (id >= 0) return id;
-    id = this.pt.acquire(prefix);
-    if (id >= this.kernel.length) this.grow(this.pt.capacity);
+    const id = this.pt.acquire(prefix);
+    if (id < 0) return id;
+    this.fit(id);
+    // One reference per id: give back the one acquire just took if the id was held already.
+    if (this.flags[id]! & HELD) this.pt.release(id);
+    else this.flags[id]! |= HELD;
     return id;
   }
 
   /** The id of a prefix the manager holds, or -1. */
   find(prefix: string): number {
-    return this.pt.find(prefix);
+    const id = this.pt.find(prefix);
+    return id >= 0 && id < this.flags.length && this.flags[id]! & HELD ? id : -1;
+  }
+
+  hop(id: number): XdpHop | undefined {
+    return this.hopN === 0 ? undefined : this.hops[id];
+  }
+
+  setHop(id: number, hop: XdpHop | undefined): void {
+    if (this.hops.length < this.kernel.length) this.fillHops();
+    this.hopN += Number(hop !== undefined) - Number(this.hops[id] !== undefined);
+    this.hops[id] = hop;
+  }
+
+  private fillHops(): void {
+    for (let i = this.hops.length; i < this.kernel.length; i++) this.hops.push(undefined);
   }
 
   /** Give the id back if nothing is left of its state. */
   releaseIfEmpty(id: number): void {
-    if (this.kernel[id] !== 0 || this.flags[id] !== 0 || this.hop[id] !== undefined) return;
+    if (this.kernel[id] !== 0 || this.flags[id] !== HELD || this.hop(id) !== undefined) return;
+    this.flags[id] = 0;
     this.want[id] = 0;
     this.pt.release(id);
+  }
+
+  private fit(id: number): void {
+    if (id >= this.kernel.length) this.grow(Math.max(this.pt.capacity, id + 1));
   }
 
   private grow(capacity: number): void {
@@ -62,6 +92,7 @@ export class FamilyState {
     const flags = new Uint8Array(n);
     flags.set(this.flags);
     this.flags = flags;
+    if (this.hopN > 0) this.fillHops();
   }
 
   text(id: number): string {
@@ -70,7 +101,8 @@ export class FamilyState {
 
   /** Every held id (including ones with only a pending change). */
   *ids(): IterableIterator<number> {
-    for (let id = 0; id < this.pt.limit; id++) if (this.pt.live(id)) yield id;
+    const n = Math.min(this.pt.limit, this.flags.length);
+    for (let id = 0; id < n; id++) if (this.flags[id]! & HELD) yield id;
   }
 }
 

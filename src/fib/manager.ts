@@ -75,7 +75,7 @@ const hostPrefix = (addr: string): string => (addr.includes(':') ? `${addr}/128`
 
 export class FibManager {
   /** Per family: installed and pending state by prefix id. */
-  private readonly fams: Record<FibFamily, FamilyState> = { ipv4: new FamilyState('ipv4'), ipv6: new FamilyState('ipv6') };
+  private readonly fams: Record<FibFamily, FamilyState>;
   private readonly shapes = new Shapes();
   /** Prefixes with a pending change, oldest first. */
   private readonly queue = new PendingQueue();
@@ -96,7 +96,9 @@ export class FibManager {
     readonly xdp: RoutedXdp | undefined,
     readonly neigh: NeighTable | undefined,
     private readonly attached: string[],
-  ) {}
+  ) {
+    this.fams = { ipv4: new FamilyState('ipv4'), ipv6: new FamilyState('ipv6') };
+  }
 
   /** Open the backends the mode asks for. XDP failing (no CAP_BPF, no driver support) leaves kernel-only, with a warning. */
   static async open(opts: FibManagerOptions): Promise<FibManager> {
@@ -216,7 +218,7 @@ export class FibManager {
         const id = f.hold(e.prefix);
         if (id < 0) continue;
         const hop = hops.special('pass');
-        const old = f.hop[id];
+        const old = f.hop(id);
         this.setHop(f, id, hop);
         if (old) hops.release(old);
         this.markStale(f, id);
@@ -444,7 +446,7 @@ export class FibManager {
         const f = this.famOf(v);
         const id = v >>> 1;
         const w = this.shapes.get(want[k]!);
-        if (f.hop[id] && (!w?.xdp || (f.kernel[id] !== NO_SHAPE && !w.kernel))) this.setEntry(f, id, w?.xdp && !w.kernel ? hops.special('pass') : undefined);
+        if (f.hop(id) && (!w?.xdp || (f.kernel[id] !== NO_SHAPE && !w.kernel))) this.setEntry(f, id, w?.xdp && !w.kernel ? hops.special('pass') : undefined);
       });
     }
     // 2. The kernel.
@@ -463,7 +465,7 @@ export class FibManager {
 
   /** Point (or with no hop, remove) a prefix's trie entry, releasing the next hop it used. */
   private setEntry(f: FamilyState, id: number, hop: XdpHop | undefined): void {
-    const old = f.hop[id];
+    const old = f.hop(id);
     if (old === hop) {
       if (hop) this.hops!.release(hop);
       return;
@@ -556,19 +558,19 @@ export class FibManager {
   private setKernel(f: FamilyState, id: number, shape: number): void {
     const old = f.kernel[id]!;
     if (old === shape) return;
-    const had = old !== NO_SHAPE || f.hop[id] !== undefined;
+    const had = old !== NO_SHAPE || f.hop(id) !== undefined;
     this.shapes.ref(shape);
     this.shapes.unref(old);
     f.kernel[id] = shape;
     this.counted.kernel += Number(shape !== NO_SHAPE) - Number(old !== NO_SHAPE);
-    this.counted.prefixes += Number(shape !== NO_SHAPE || f.hop[id] !== undefined) - Number(had);
+    this.counted.prefixes += Number(shape !== NO_SHAPE || f.hop(id) !== undefined) - Number(had);
   }
 
   /** The next hop of a prefix's trie entry (the caller handles its references). */
   private setHop(f: FamilyState, id: number, hop: XdpHop | undefined): void {
-    const old = f.hop[id];
+    const old = f.hop(id);
     const had = old !== undefined || f.kernel[id] !== NO_SHAPE;
-    f.hop[id] = hop;
+    f.setHop(id, hop);
     this.counted.hop += Number(hop !== undefined) - Number(old !== undefined);
     this.counted.prefixes += Number(hop !== undefined || f.kernel[id] !== NO_SHAPE) - Number(had);
   }
@@ -642,7 +644,7 @@ export class FibManager {
   private hopAt(prefix: string): XdpHop | undefined {
     const f = this.fams[prefix.includes(':') ? 'ipv6' : 'ipv4'];
     const id = f.find(prefix);
-    return id >= 0 ? f.hop[id] : undefined;
+    return id >= 0 ? f.hop(id) : undefined;
   }
 
   /** Whether the manager put a trie entry at exactly this prefix. */
@@ -702,7 +704,7 @@ export class FibManager {
 
   private clearTries(): void {
     const out: Record<FibFamily, string[]> = { ipv4: [], ipv6: [] };
-    for (const f of Object.values(this.fams)) for (const id of f.ids()) if (f.hop[id]) out[f.family].push(f.text(id));
+    for (const f of Object.values(this.fams)) for (const id of f.ids()) if (f.hop(id)) out[f.family].push(f.text(id));
     for (const p of this.local.keys()) out[p.includes(':') ? 'ipv6' : 'ipv4'].push(p);
     this.xdp!.v4.deleteMany(out.ipv4);
     this.xdp!.v6.deleteMany(out.ipv6);

@@ -48,10 +48,17 @@ class FamilyTable {
   /** The slot of the key at key[off..], claimed if absent. */
   slot(key: Uint32Array, off: number): number {
     const w = this.words;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < w; i++) h = Math.imul(h ^ key[off + i]!, 0x01000193);
+    // Multiply-xorshift rounds (MurmurHash3's mixing): the slot is taken from the low bits, and
+    // a plain FNV multiply leaves those depending on the keys' low bits only (zero in most
+    // prefixes), which clustered a full table into long probe runs.
+    let h = 0x9e3779b1;
+    for (let i = 0; i < w; i++) {
+      h = Math.imul(h ^ key[off + i]!, 0x85ebca77);
+      h ^= h >>> 13;
+    }
+    h = Math.imul(h ^ (h >>> 16), 0xc2b2ae3d);
     const mask = this.used.length - 1;
-    for (let s = (h ^ (h >>> 15)) & mask; ; s = (s + 1) & mask) {
+    for (let s = (h ^ (h >>> 16)) & mask; ; s = (s + 1) & mask) {
       if (!this.used[s]) {
         this.used[s] = 1;
         this.occupied++;

@@ -7,8 +7,10 @@
 //   node dist/tools/bench/fib/manager.js [--prefixes N] [--chunk C] [--ecmp-every K] [--cpu-prof]
 //
 // Reported: time from the first submit to idle (install), CPU of this process (main and worker
-// threads) over it, peak RSS, then the same for a withdrawal of everything.
+// threads: the kernel's work is on the worker) and of the main thread alone over it, peak RSS,
+// then the same for a withdrawal of everything.
 
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { FibManager } from '../../../src/fib/manager.js';
 import { createTopology } from '../../../test/harness/netns.js';
@@ -65,9 +67,17 @@ function changes(a: Args, ifname: string, withdraw: boolean): BestChange[] {
   return out;
 }
 
+/** CPU seconds of the main thread alone (/proc/self/task/PID/stat utime + stime, 1/100 s ticks). */
+function mainThreadCpu(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 /** Submit in chunks, one event-loop turn apart (the daemon drains the RIB once per turn), then wait for idle. */
-async function feed(fib: FibManager, all: BestChange[], chunk: number): Promise<{ ms: number; cpu: number }> {
+async function feed(fib: FibManager, all: BestChange[], chunk: number): Promise<{ ms: number; cpu: number; main: number }> {
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpu();
   const t0 = performance.now();
   for (let i = 0; i < all.length; i += chunk) {
     fib.submit(all.slice(i, i + chunk));
@@ -76,7 +86,7 @@ async function feed(fib: FibManager, all: BestChange[], chunk: number): Promise<
   await fib.idle();
   const ms = performance.now() - t0;
   const c = process.cpuUsage(cpu0);
-  return { ms, cpu: (c.user + c.system) / 1e6 };
+  return { ms, cpu: (c.user + c.system) / 1e6, main: mainThreadCpu() - main0 };
 }
 
 const rssMiB = (): number => process.resourceUsage().maxRSS / 1024;
@@ -94,14 +104,14 @@ async function main(): Promise<void> {
       const ins = await feed(fib, add, a.chunk);
       const st = fib.stats();
       if (st.kernelRoutes !== a.prefixes || st.errors > 0) throw new Error(`install: ${st.kernelRoutes} kernel routes, ${st.errors} errors`);
-      console.log(`install ${a.prefixes} (chunks of ${a.chunk}): ${(ins.ms / 1000).toFixed(2)} s, CPU ${ins.cpu.toFixed(2)} s, peak RSS ${rssMiB().toFixed(0)} MiB (before ${base.toFixed(0)})`);
+      console.log(`install ${a.prefixes} (chunks of ${a.chunk}): ${(ins.ms / 1000).toFixed(2)} s, CPU ${ins.cpu.toFixed(2)} s (main thread ${ins.main.toFixed(2)} s), peak RSS ${rssMiB().toFixed(0)} MiB (before ${base.toFixed(0)})`);
       add.length = 0;
       const del = changes(a, ifname, true);
       const wd = await feed(fib, del, a.chunk);
       const after = fib.stats();
       if (after.kernelRoutes !== 0 || after.errors > 0) throw new Error(`withdraw: ${after.kernelRoutes} kernel routes left, ${after.errors} errors`);
-      console.log(`withdraw ${a.prefixes}: ${(wd.ms / 1000).toFixed(2)} s, CPU ${wd.cpu.toFixed(2)} s, peak RSS ${rssMiB().toFixed(0)} MiB`);
-      console.log(JSON.stringify({ prefixes: a.prefixes, chunk: a.chunk, installS: ins.ms / 1000, installCpuS: ins.cpu, withdrawS: wd.ms / 1000, withdrawCpuS: wd.cpu, peakRssMiB: rssMiB() }));
+      console.log(`withdraw ${a.prefixes}: ${(wd.ms / 1000).toFixed(2)} s, CPU ${wd.cpu.toFixed(2)} s (main thread ${wd.main.toFixed(2)} s), peak RSS ${rssMiB().toFixed(0)} MiB`);
+      console.log(JSON.stringify({ prefixes: a.prefixes, chunk: a.chunk, installS: ins.ms / 1000, installCpuS: ins.cpu, installMainCpuS: ins.main, withdrawS: wd.ms / 1000, withdrawCpuS: wd.cpu, withdrawMainCpuS: wd.main, peakRssMiB: rssMiB() }));
     } finally {
       await fib.close();
     }
