@@ -19,6 +19,7 @@
 // Root only. Everything lives in three namespaces that are deleted at the end.
 
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createTopology, runCommand, type Topology } from '../../../test/harness/netns.js';
 import { generateFullTable } from '../lib/fulltable.js';
 import { RoutedXdp, bpfObjectPath } from '../../../src/fib/bpf/routed.js';
@@ -100,15 +101,21 @@ function napiThreads(): Set<string> {
   return new Set(execFileSync('ps', ['-e', '-L', '-o', 'tid=,comm='], { encoding: 'utf8' }).split('\n').map((l) => l.trim()));
 }
 
-/** Pin the NAPI threads that appeared since `before` to `cpu` (and make them SCHED_FIFO with --rt). */
-function pinThread(before: Set<string>, cpu: string): string {
+/** Pin the NAPI threads that appeared since `before` to `cpu` (and make them SCHED_FIFO with --rt); their tids. */
+function pinThreads(before: Set<string>, cpu: string, what: string): string[] {
   const fresh = [...napiThreads()].filter((l) => /napi\//.test(l) && !before.has(l));
   for (const l of fresh) {
     const tid = l.split(/\s+/)[0]!;
     execFileSync('taskset', ['-p', '-c', cpu, tid], { stdio: 'ignore' });
     if (RT) execFileSync('chrt', ['-f', '-p', '50', tid], { stdio: 'ignore' });
   }
-  return fresh.join(', ') + (RT ? ' (SCHED_FIFO)' : '');
+  log(`${what} NAPI threads pinned to CPU ${cpu}: ${fresh.join(', ')}${RT ? ' (SCHED_FIFO)' : ''}`);
+  return fresh.map((l) => l.split(/\s+/)[0]!);
+}
+
+/** Nanoseconds these threads have run on a CPU (schedstat): time taken from them by others does not count. */
+function cpuNs(tids: readonly string[]): number {
+  return tids.reduce((sum, tid) => sum + Number(readFileSync(`/proc/${tid}/schedstat`, 'utf8').split(' ')[0]), 0);
 }
 
 async function main(): Promise<void> {
@@ -183,14 +190,14 @@ async function main(): Promise<void> {
       // The sink's NAPI on a thread of its own, off the router's CPU (same for every mode).
       const before = napiThreads();
       await runCommand('ip', ['netns', 'exec', topo.ns('k'), 'sh', '-c', 'echo 1 > /sys/class/net/e1/threaded']);
-      log(`sink NAPI threads pinned to CPU ${SINK_CPU}: ${pinThread(before, SINK_CPU)}`);
+      pinThreads(before, SINK_CPU, 'sink');
     }
     const napiBefore = napiThreads();
     // veth has NAPI (and so a threaded mode) only while an XDP program is attached; programs are
     // replaced, never detached, from here on, which keeps the NAPI thread.
     withNetns(topo.ns('r'), () => ref.program('xdp_pass').attach(rIn.ifindex, { mode: 'native' }));
     await runCommand('ip', ['netns', 'exec', topo.ns('r'), 'sh', '-c', 'echo 1 > /sys/class/net/e0/threaded']);
-    log(`router NAPI threads pinned to CPU 1: ${pinThread(napiBefore, '1')}`);
+    const router = pinThreads(napiBefore, '1', 'router');
     // After the attach: attaching XDP to a veth turns GRO on, and replacing the program does not.
     await runCommand('ip', ['netns', 'exec', topo.ns('r'), 'ethtool', '-K', 'e0', 'gro', GRO]);
     const gro = (await runCommand('ip', ['netns', 'exec', topo.ns('r'), 'ethtool', '-k', 'e0'])).stdout.match(/generic-receive-offload: (\w+)/)?.[1];
@@ -203,6 +210,7 @@ async function main(): Promise<void> {
     const modes: Array<[string, XdpProgram]> = [['routed xdp_fwd', xdp.program], ['kernel forwarding', ref.program('xdp_pass')], ['bpf_fib_lookup ref', ref.program('xdp_ref_fib')]];
     if (other) modes.push([`compare ${COMPARE}`, other.program]);
     const pps = new Map<string, number[]>(modes.map(([m]) => [m, []]));
+    const cpuPer = new Map<string, number[]>(modes.map(([m]) => [m, []]));
     const offered: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       for (const [name, prog] of modes) {
@@ -210,6 +218,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 200));
         const before = sinkCount(gen);
         const sent = generatedCount(gen);
+        const cpu0 = cpuNs(router);
         // This thread generates: SCHED_FIFO for the burst only (below the router's NAPI thread).
         if (RT) execFileSync('chrt', ['-f', '-p', '40', String(process.pid)], { stdio: 'ignore' });
         const start = performance.now();
@@ -217,7 +226,9 @@ async function main(): Promise<void> {
         const secs = (performance.now() - start) / 1000;
         if (RT) execFileSync('chrt', ['-o', '-p', '0', String(process.pid)], { stdio: 'ignore' });
         await new Promise((r) => setTimeout(r, 100)); // let the last frames drain into the sink
-        pps.get(name)!.push(Number(sinkCount(gen) - before) / secs);
+        const got = Number(sinkCount(gen) - before);
+        pps.get(name)!.push(got / secs);
+        cpuPer.get(name)!.push((cpuNs(router) - cpu0) / got);
         offered.push(Number(generatedCount(gen) - sent) / secs);
       }
     }
@@ -231,6 +242,13 @@ async function main(): Promise<void> {
       // Ratios run by run (each against the kernel figure of the same run) are steadier on a shared host.
       const ratios = runs.map((x, i) => x / kRuns[i]!);
       log(`veth ${name}: ${(m / 1e6).toFixed(2)} Mpps (runs ${runs.map((x) => (x / 1e6).toFixed(2)).join(', ')}), ${(m / k).toFixed(2)}× kernel; per run ${ratios.map((r) => r.toFixed(2)).join(', ')}, median ${median(ratios).toFixed(2)}×`);
+    }
+    // Router CPU time per packet (its NAPI thread's run time over the packets delivered): the
+    // cost of forwarding on one core without the time other work took from it.
+    const kCpu = median(cpuPer.get('kernel forwarding')!);
+    for (const [name] of modes) {
+      const c = median(cpuPer.get(name)!);
+      log(`router CPU per packet, ${name}: ${Math.round(c)} ns (runs ${cpuPer.get(name)!.map((x) => Math.round(x)).join(', ')}) = ${(kCpu / c).toFixed(2)}× kernel`);
     }
   } finally {
     for (const f of cleanup.reverse()) f();
