@@ -142,7 +142,7 @@ export class Daemon implements PeerHost, ReloadHost {
     if (this.opts.kernel === false || fib.mode === 'off') return;
     // No rtnetlink access (not root) is an operator problem to report, not a reason to stop routing.
     const onBatch = (seconds: number): void => this.metrics?.fibBatch(seconds);
-    this.fib = await FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, log: this.log, onBatch }).catch((e: Error) => {
+    this.fib = await FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, prefixes: this.rib.prefixTables, log: this.log, onBatch }).catch((e: Error) => {
       this.log.error(`fib: cannot program forwarding, best routes stay in the RIB only: ${e.message}`, { event: 'fib' });
       return undefined;
     });

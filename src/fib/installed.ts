@@ -1,12 +1,15 @@
 // What the FIB manager has written, and what it still has to write, per prefix, in flat arrays:
-// a prefix is an id in a PrefixTable of the manager's own (typed arrays, no string or object per
-// prefix), and its state is the shape id of its kernel route, the shape id of its pending change,
-// flags, and (with XDP) the next hop its trie entry points at. A full table held as a Map of
-// objects per prefix cost ~1 KB of heap each and a third of the CPU in garbage collection.
+// a prefix is an id in a PrefixTable (typed arrays, no string or object per prefix), and its
+// state is the shape id of its kernel route, the shape id of its pending change, flags, and (with
+// XDP) the next hop its trie entry points at. A full table held as a Map of objects per prefix
+// cost ~1 KB of heap each and a third of the CPU in garbage collection.
 //
-// The RIB's table is not shared: adopted routes and withdrawals of prefixes the RIB does not
-// hold would add ids to it that its own per-prefix arrays do not cover. An id is held (HELD, one
-// reference) while any of its state is set, and given back with the last of it.
+// Two tables per family: the RIB's own (Rib.prefixTables, when the daemon hands it over), whose
+// ids come with the changes (BestChange.id: no parsing or hashing per change), and one of the
+// manager's own for prefixes the RIB does not hold (adopted from a previous run, withdrawn by a
+// sweep or a repair): ids are only ever added to the RIB's table by the RIB, whose per-prefix
+// arrays must cover them. Either way an id is held (HELD, one reference) while any of its state
+// is set, and given back with the last of it.
 
 import { PrefixTable } from '../rib/ptable.js';
 import type { XdpHop } from './xdp-nexthops.js';
@@ -34,12 +37,35 @@ export class FamilyState {
   private hops: (XdpHop | undefined)[] = [];
   private hopN = 0;
 
-  constructor(readonly family: FibFamily) {
-    this.pt = new PrefixTable(family);
+  /**
+   * index: this state's number in queue entries (0-3). pt: the RIB's table of this family (ids
+   * are then taken with holdId only); absent: a table of its own (hold by text).
+   */
+  constructor(readonly family: FibFamily, readonly index: number, pt?: PrefixTable) {
+    this.pt = pt ?? new PrefixTable(family);
+    this.shared = pt !== undefined;
   }
 
-  /** The id of a prefix, held from now on if it was not (-1: not a prefix of this family). */
+  readonly shared: boolean;
+
+  /** Hold an id the table's owner handed out (a BestChange.id before the RIB's next drain, or a live id found by text). */
+  holdId(id: number): number {
+    this.fit(id);
+    if (!(this.flags[id]! & HELD)) {
+      this.pt.retain(id);
+      this.flags[id]! |= HELD;
+    }
+    return id;
+  }
+
+  /** The id of a prefix in the table, held or not (-1: absent). */
+  live(prefix: string): number {
+    return this.pt.find(prefix);
+  }
+
+  /** The id of a prefix, added to the (own) table and held if it was not (-1: not a prefix of this family). */
   hold(prefix: string): number {
+    if (this.shared) throw new Error('ids of a shared prefix table are taken with holdId');
     const id = this.pt.acquire(prefix);
     if (id < 0) return id;
     this.fit(id);
@@ -99,6 +125,14 @@ export class FamilyState {
     return this.pt.text(id);
   }
 
+  /** Give back every id held (the manager closes; a shared table lives on). */
+  releaseAll(): void {
+    for (const id of [...this.ids()]) {
+      this.flags[id] = 0;
+      this.pt.release(id);
+    }
+  }
+
   /** Every held id (including ones with only a pending change). */
   *ids(): IterableIterator<number> {
     const n = Math.min(this.pt.limit, this.flags.length);
@@ -106,7 +140,7 @@ export class FamilyState {
   }
 }
 
-/** A FIFO of (family, id) pairs: a pending prefix is queued once, when it becomes pending. */
+/** A FIFO of (state, id) pairs: a pending prefix is queued once, when it becomes pending. */
 export class PendingQueue {
   private q: number[] = [];
   private head = 0;
@@ -115,11 +149,11 @@ export class PendingQueue {
     return this.q.length - this.head;
   }
 
-  push(v6: boolean, id: number): void {
-    this.q.push(id * 2 + (v6 ? 1 : 0));
+  push(state: number, id: number): void {
+    this.q.push(id * 4 + state);
   }
 
-  /** The next entry as id * 2 + (1 for IPv6), or -1 when empty. */
+  /** The next entry as id * 4 + state index, or -1 when empty. */
   shift(): number {
     if (this.head >= this.q.length) return -1;
     const v = this.q[this.head++]!;

@@ -31,6 +31,7 @@ import { Turns } from './turns.js';
 import type { XdpHop } from './xdp-nexthops.js';
 import type { FibFamily, FibRoute } from './types.js';
 import type { BestChange } from '../rib/types.js';
+import type { PrefixTable } from '../rib/ptable.js';
 
 export { desiredOf } from './desired.js';
 
@@ -53,6 +54,11 @@ export interface FibManagerOptions {
   objectPath?: string;
   maxEntries?: Partial<Record<RoutedMapName, number>>;
   log: FibLog;
+  /**
+   * The RIB's prefix tables (Rib.prefixTables): a change submitted with its BestChange.id is then
+   * keyed by that id, without parsing its prefix (installed.ts). Absent: tables of its own only.
+   */
+  prefixes?: Readonly<Record<FibFamily, PrefixTable>>;
   /** A batch was written: seconds since its oldest change was submitted (metrics). */
   onBatch?: (seconds: number, prefixes: number) => void;
 }
@@ -74,8 +80,11 @@ export interface FibStats {
 const hostPrefix = (addr: string): string => (addr.includes(':') ? `${addr}/128` : `${addr}/32`);
 
 export class FibManager {
-  /** Per family: installed and pending state by prefix id. */
-  private readonly fams: Record<FibFamily, FamilyState>;
+  /** Per family: installed and pending state of prefixes by id in the manager's own tables and (with opts.prefixes) the RIB's. */
+  private readonly own: Record<FibFamily, FamilyState>;
+  private readonly rib: Record<FibFamily, FamilyState> | undefined;
+  /** Every state by its index (queue entries name it). */
+  private readonly states: FamilyState[];
   private readonly shapes = new Shapes();
   /** Prefixes with a pending change, oldest first. */
   private readonly queue = new PendingQueue();
@@ -97,7 +106,10 @@ export class FibManager {
     readonly neigh: NeighTable | undefined,
     private readonly attached: string[],
   ) {
-    this.fams = { ipv4: new FamilyState('ipv4'), ipv6: new FamilyState('ipv6') };
+    this.own = { ipv4: new FamilyState('ipv4', 0), ipv6: new FamilyState('ipv6', 1) };
+    const pt = opts.prefixes;
+    this.rib = pt && { ipv4: new FamilyState('ipv4', 2, pt.ipv4), ipv6: new FamilyState('ipv6', 3, pt.ipv6) };
+    this.states = [this.own.ipv4, this.own.ipv6, ...(this.rib ? [this.rib.ipv4, this.rib.ipv6] : [])];
   }
 
   /** Open the backends the mode asks for. XDP failing (no CAP_BPF, no driver support) leaves kernel-only, with a warning. */
@@ -195,28 +207,26 @@ export class FibManager {
   private async adopt(): Promise<void> {
     const prev = await readPrevious(this.kernel, this.xdp);
     for (const r of prev.kernel) {
-      const f = this.fams[r.family];
-      const id = f.hold(r.prefix);
-      if (id < 0) continue;
-      this.setKernel(f, id, this.shapes.ofRoute(r));
-      this.markStale(f, id);
+      const at = this.hold(r.family, r.prefix);
+      if (!at) continue;
+      this.setKernel(at.f, at.id, this.shapes.ofRoute(r));
+      this.markStale(at.f, at.id);
     }
     const hops = this.hops;
     if (hops && prev.trie.length > 0 && !this.kernel) {
       // xdp only: no kernel route behind the entries, so they keep their slots (adopt.ts).
       for (const e of prev.trie) {
-        const f = this.fams[e.family];
-        const id = f.hold(e.prefix);
-        if (id < 0) continue;
-        this.setHop(f, id, hops.adopt(e.id));
-        this.markStale(f, id);
+        const at = this.hold(e.family, e.prefix);
+        if (!at) continue;
+        this.setHop(at.f, at.id, hops.adopt(e.id));
+        this.markStale(at.f, at.id);
       }
     } else if (hops && prev.trie.length > 0) {
       const moved: Record<FibFamily, [string, number][]> = { ipv4: [], ipv6: [] };
       for (const e of prev.trie) {
-        const f = this.fams[e.family];
-        const id = f.hold(e.prefix);
-        if (id < 0) continue;
+        const at = this.hold(e.family, e.prefix);
+        if (!at) continue;
+        const { f, id } = at;
         const hop = hops.special('pass');
         const old = f.hop(id);
         this.setHop(f, id, hop);
@@ -249,7 +259,7 @@ export class FibManager {
     await this.idle();
     let gone = 0;
     if (this.queue.size === 0) this.pendingSince = performance.now();
-    for (const f of Object.values(this.fams)) {
+    for (const f of this.states) {
       for (const id of [...f.ids()]) {
         const flags = f.flags[id]!;
         if (!(flags & STALE)) continue;
@@ -298,24 +308,54 @@ export class FibManager {
     if (changes.length === 0) return;
     if (this.queue.size === 0 && this.inbox.length === 0) this.pendingSince = performance.now();
     // Sorted in now, the changes (and the RIB's Route objects in them) are not held at all.
-    if (this.inbox.length === 0 && changes.length <= FibManager.AT_ONCE) this.accept(changes, 0, changes.length);
+    if (this.inbox.length === 0 && changes.length <= FibManager.AT_ONCE) this.accept(changes, 0, changes.length, true);
     else this.inbox.push(changes);
     this.kick();
   }
 
-  /** Changes from..to-1 of a list into the pending state, each as its prefix id and shape. */
-  private accept(list: readonly BestChange[], from: number, to: number): void {
+  /**
+   * Changes from..to-1 of a list into the pending state, each as its prefix id and shape. fresh:
+   * submitted just now, so the changes' ids are still the RIB's (valid until its next drain).
+   */
+  private accept(list: readonly BestChange[], from: number, to: number, fresh: boolean): void {
     for (let i = from; i < to; i++) {
       const c = list[i]!;
-      const f = this.fams[c.family];
-      const id = f.hold(c.prefix);
-      if (id < 0) {
+      const rib = this.rib?.[c.family];
+      const own = this.own[c.family];
+      // The RIB's id, unless the prefix already has state in the own table (it stays there).
+      if (fresh && rib && c.id !== undefined && (own.pt.size === 0 || own.find(c.prefix) < 0)) {
+        this.enqueue(rib, rib.holdId(c.id), this.shapes.of(c));
+        continue;
+      }
+      const at = this.hold(c.family, c.prefix);
+      if (!at) {
         this.errors++;
         this.opts.log.warn(`fib: not an ${c.family} prefix: ${c.prefix}`, { event: 'fib' });
         continue;
       }
-      this.enqueue(f, id, this.shapes.of(c));
+      this.enqueue(at.f, at.id, this.shapes.of(c));
     }
+  }
+
+  /** Where a prefix's state is, or goes: where it is held, else the RIB's id if it has one, else the own table. */
+  private hold(family: FibFamily, prefix: string): { f: FamilyState; id: number } | undefined {
+    const held = this.held(family, prefix);
+    if (held) return held;
+    const rib = this.rib?.[family];
+    const live = rib ? rib.live(prefix) : -1;
+    if (live >= 0) return { f: rib!, id: rib!.holdId(live) };
+    const id = this.own[family].hold(prefix);
+    return id < 0 ? undefined : { f: this.own[family], id };
+  }
+
+  /** The state of a prefix the manager holds. */
+  private held(family: FibFamily, prefix: string): { f: FamilyState; id: number } | undefined {
+    const own = this.own[family];
+    let id = own.pt.size > 0 ? own.find(prefix) : -1;
+    if (id >= 0) return { f: own, id };
+    const rib = this.rib?.[family];
+    id = rib ? rib.find(prefix) : -1;
+    return id >= 0 ? { f: rib!, id } : undefined;
   }
 
   /** Make `shape` the pending state of a prefix (queued once, however often it changes meanwhile). */
@@ -328,14 +368,14 @@ export class FibManager {
     }
     f.want[id] = shape;
     f.flags[id]! |= PENDING;
-    this.queue.push(f.family === 'ipv6', id);
+    this.queue.push(f.index, id);
   }
 
   /** Sort the inbox in, letting the event loop turn on a large one. */
   private async sortInbox(turns: Turns): Promise<void> {
     for (let list = this.inbox.shift(); list; list = this.inbox.shift()) {
       for (let i = 0; i < list.length; i += 1024) {
-        this.accept(list, i, Math.min(list.length, i + 1024));
+        this.accept(list, i, Math.min(list.length, i + 1024), false);
         if (turns.due()) await turns.next();
       }
     }
@@ -411,7 +451,7 @@ export class FibManager {
   }
 
   private famOf(v: number): FamilyState {
-    return v & 1 ? this.fams.ipv6 : this.fams.ipv4;
+    return this.states[v & 3]!;
   }
 
   /** Write a batch of pending prefixes (queue entries). */
@@ -421,7 +461,7 @@ export class FibManager {
     const want = new Uint32Array(batch.length);
     batch.forEach((v, k) => {
       const f = this.famOf(v);
-      const id = v >>> 1;
+      const id = v >>> 2;
       const flags = f.flags[id]!;
       if (flags & STALE) this.staleCount--;
       f.flags[id] = flags & ~(PENDING | STALE);
@@ -433,7 +473,7 @@ export class FibManager {
     } finally {
       batch.forEach((v, k) => {
         this.shapes.unref(want[k]!);
-        this.famOf(v).releaseIfEmpty(v >>> 1);
+        this.famOf(v).releaseIfEmpty(v >>> 2);
       });
     }
   }
@@ -444,7 +484,7 @@ export class FibManager {
     if (hops) {
       batch.forEach((v, k) => {
         const f = this.famOf(v);
-        const id = v >>> 1;
+        const id = v >>> 2;
         const w = this.shapes.get(want[k]!);
         if (f.hop(id) && (!w?.xdp || (f.kernel[id] !== NO_SHAPE && !w.kernel))) this.setEntry(f, id, w?.xdp && !w.kernel ? hops.special('pass') : undefined);
       });
@@ -460,7 +500,7 @@ export class FibManager {
       const hop = await this.acquire(x);
       if (hop) entries.push([k, hop]);
     }
-    for (const [k, hop] of entries) this.setEntry(this.famOf(batch[k]!), batch[k]! >>> 1, hop);
+    for (const [k, hop] of entries) this.setEntry(this.famOf(batch[k]!), batch[k]! >>> 2, hop);
   }
 
   /** Point (or with no hop, remove) a prefix's trie entry, releasing the next hop it used. */
@@ -489,13 +529,13 @@ export class FibManager {
     const item: number[] = [];
     batch.forEach((v, k) => {
       const f = this.famOf(v);
-      const id = v >>> 1;
+      const id = v >>> 2;
       const was = f.kernel[id]!;
       const w = this.shapes.get(want[k]!)?.kernel;
       const route = w ?? (was !== NO_SHAPE ? this.shapes.get(was)!.kernel : undefined);
       if (!route || (w && was === want[k])) return;
       const op = w ? OP_REPLACE : OP_DELETE;
-      if (v & 1) ops.push(op, route, f.pt.length(id), f.pt.word(id, 0), f.pt.word(id, 1), f.pt.word(id, 2), f.pt.word(id, 3));
+      if (f.family === 'ipv6') ops.push(op, route, f.pt.length(id), f.pt.word(id, 0), f.pt.word(id, 1), f.pt.word(id, 2), f.pt.word(id, 3));
       else ops.push(op, route, f.pt.length(id), f.pt.word(id, 0));
       item.push(k);
     });
@@ -513,7 +553,7 @@ export class FibManager {
         return;
       }
       const v = batch[k]!;
-      this.setKernel(this.famOf(v), v >>> 1, replace ? want[k]! : NO_SHAPE);
+      this.setKernel(this.famOf(v), v >>> 2, replace ? want[k]! : NO_SHAPE);
     });
     return failed;
   }
@@ -616,6 +656,8 @@ export class FibManager {
     }
     if (this.kernel && !opts.keepForwarding) await this.kernel.flush();
     await this.kernel?.close();
+    // The RIB's prefix table outlives the manager (a reload opens another): its ids go back.
+    if (this.rib) for (const f of [this.rib.ipv4, this.rib.ipv6]) f.releaseAll();
     this.neigh?.close();
     this.linkEvents?.close();
     this.sock.close();
@@ -642,9 +684,8 @@ export class FibManager {
 
   /** The next hop of the manager's trie entry at exactly this prefix. */
   private hopAt(prefix: string): XdpHop | undefined {
-    const f = this.fams[prefix.includes(':') ? 'ipv6' : 'ipv4'];
-    const id = f.find(prefix);
-    return id >= 0 ? f.hop(id) : undefined;
+    const at = this.held(prefix.includes(':') ? 'ipv6' : 'ipv4', prefix);
+    return at?.f.hop(at.id);
   }
 
   /** Whether the manager put a trie entry at exactly this prefix. */
@@ -654,19 +695,17 @@ export class FibManager {
 
   /** The kernel route the manager recorded for a prefix (installed, or adopted from a previous run). */
   installedKernel(family: string, prefix: string): FibRoute | undefined {
-    const f = this.fams[family === 'ipv6' ? 'ipv6' : 'ipv4'];
-    const id = f.find(prefix);
-    const spec = id >= 0 ? this.shapes.get(f.kernel[id]!)?.kernel : undefined;
-    return spec && { ...spec, prefix: f.text(id) };
+    const at = this.held(family === 'ipv6' ? 'ipv6' : 'ipv4', prefix);
+    const spec = at && this.shapes.get(at.f.kernel[at.id]!)?.kernel;
+    return spec && { ...spec, prefix: at.f.text(at.id) };
   }
 
   /** Forget the kernel route recorded for a prefix, so its next submit writes it again. */
   forgetKernel(family: string, prefix: string): void {
-    const f = this.fams[family === 'ipv6' ? 'ipv6' : 'ipv4'];
-    const id = f.find(prefix);
-    if (id < 0) return;
-    this.setKernel(f, id, NO_SHAPE);
-    f.releaseIfEmpty(id);
+    const at = this.held(family === 'ipv6' ? 'ipv6' : 'ipv4', prefix);
+    if (!at) return;
+    this.setKernel(at.f, at.id, NO_SHAPE);
+    at.f.releaseIfEmpty(at.id);
   }
 
   /** Write a prefix's trie entry again from what the manager holds; false: it holds none. */
@@ -704,7 +743,7 @@ export class FibManager {
 
   private clearTries(): void {
     const out: Record<FibFamily, string[]> = { ipv4: [], ipv6: [] };
-    for (const f of Object.values(this.fams)) for (const id of f.ids()) if (f.hop(id)) out[f.family].push(f.text(id));
+    for (const f of this.states) for (const id of f.ids()) if (f.hop(id)) out[f.family].push(f.text(id));
     for (const p of this.local.keys()) out[p.includes(':') ? 'ipv6' : 'ipv4'].push(p);
     this.xdp!.v4.deleteMany(out.ipv4);
     this.xdp!.v6.deleteMany(out.ipv6);

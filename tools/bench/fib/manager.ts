@@ -4,7 +4,10 @@
 // gateway, so `gateway` and `interface` both set). Measures the manager's own cost on top of the
 // kernel's, which tools/bench/fib measures alone.
 //
-//   node dist/tools/bench/fib/manager.js [--prefixes N] [--chunk C] [--ecmp-every K] [--cpu-prof]
+//   node dist/tools/bench/fib/manager.js [--prefixes N] [--chunk C] [--ecmp-every K] [--own-ids]
+//
+// The changes carry prefix ids of a PrefixTable handed to the manager, as the daemon's RIB does
+// (FibManagerOptions.prefixes); --own-ids leaves that out (the manager parses every prefix).
 //
 // Reported: time from the first submit to idle (install), CPU of this process (main and worker
 // threads: the kernel's work is on the worker) and of the main thread alone over it, peak RSS,
@@ -14,18 +17,24 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { FibManager } from '../../../src/fib/manager.js';
 import { createTopology } from '../../../test/harness/netns.js';
+import { PrefixTable } from '../../../src/rib/ptable.js';
 import type { BestChange, PathAttrs, PeerInfo, Route } from '../../../src/rib/types.js';
 
 interface Args {
   prefixes: number;
   chunk: number;
   ecmpEvery: number;
+  ownIds: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { prefixes: 1_000_000, chunk: 4096, ecmpEvery: 0 };
+  const a: Args = { prefixes: 1_000_000, chunk: 4096, ecmpEvery: 0, ownIds: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
+    if (k === '--own-ids') {
+      a.ownIds = true;
+      continue;
+    }
     const v = Number(argv[++i]);
     if (!Number.isFinite(v) || v < 0) throw new Error(`${k} wants a number`);
     if (k === '--prefixes') a.prefixes = v;
@@ -54,7 +63,8 @@ function prefixText(i: number): string {
   return `${a}.${(i >>> 8) & 255}.${i & 255}.0/24`;
 }
 
-function changes(a: Args, ifname: string, withdraw: boolean): BestChange[] {
+/** ids: the prefix table standing for the RIB's (each prefix acquired once, as the RIB holds it). */
+function changes(a: Args, ifname: string, withdraw: boolean, ids: PrefixTable): BestChange[] {
   const peers: PeerInfo[] = ['198.18.0.2', '198.18.0.3'].map((address, i) => ({ address, asn: 65001 + i, routerId: address, ibgp: false, routeReflectorClient: false }));
   const attrs = peers.map((p) => attrsVia(p.address));
   const out: BestChange[] = new Array(a.prefixes);
@@ -62,7 +72,8 @@ function changes(a: Args, ifname: string, withdraw: boolean): BestChange[] {
     const prefix = prefixText(i);
     const ecmp = a.ecmpEvery > 0 && i % a.ecmpEvery === 0;
     const best = withdraw ? [] : ecmp ? [0, 1].map((j) => route(prefix, peers[j]!, attrs[j]!, ifname)) : [route(prefix, peers[i & 1]!, attrs[i & 1]!, ifname)];
-    out[i] = { family: 'ipv4', prefix, best, id: i };
+    const id = ids.find(prefix);
+    out[i] = { family: 'ipv4', prefix, best, id: id >= 0 ? id : ids.acquire(prefix) };
   }
   return out;
 }
@@ -97,16 +108,17 @@ async function main(): Promise<void> {
   const log = { info: (): void => undefined, warn: (m: string): void => console.error(m) };
   try {
     const ifname = topo.end('r', 'p').ifname;
-    const fib = await FibManager.open({ mode: 'kernel', xdpInterfaces: [], netns: topo.ns('r'), log });
+    const ids = { ipv4: new PrefixTable('ipv4'), ipv6: new PrefixTable('ipv6') };
+    const fib = await FibManager.open({ mode: 'kernel', xdpInterfaces: [], netns: topo.ns('r'), log, ...(a.ownIds ? {} : { prefixes: ids }) });
     try {
-      const add = changes(a, ifname, false);
+      const add = changes(a, ifname, false, ids.ipv4);
       const base = rssMiB();
       const ins = await feed(fib, add, a.chunk);
       const st = fib.stats();
       if (st.kernelRoutes !== a.prefixes || st.errors > 0) throw new Error(`install: ${st.kernelRoutes} kernel routes, ${st.errors} errors`);
       console.log(`install ${a.prefixes} (chunks of ${a.chunk}): ${(ins.ms / 1000).toFixed(2)} s, CPU ${ins.cpu.toFixed(2)} s (main thread ${ins.main.toFixed(2)} s), peak RSS ${rssMiB().toFixed(0)} MiB (before ${base.toFixed(0)})`);
       add.length = 0;
-      const del = changes(a, ifname, true);
+      const del = changes(a, ifname, true, ids.ipv4);
       const wd = await feed(fib, del, a.chunk);
       const after = fib.stats();
       if (after.kernelRoutes !== 0 || after.errors > 0) throw new Error(`withdraw: ${after.kernelRoutes} kernel routes left, ${after.errors} errors`);
