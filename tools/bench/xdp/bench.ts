@@ -10,6 +10,7 @@
 //     costs kernel forwarding ~15% with nothing to coalesce; --gro on keeps it), router and sink
 //     threads and the generator SCHED_FIFO during the bursts (--rt 0: not; on a shared host other
 //     work would otherwise take their CPUs mid-measurement), generator batches of 256 frames.
+//     Also printed: the router NAPI thread's CPU time per packet delivered, per mode.
 //
 //   node dist/tools/bench/xdp/bench.js [--v4 1000000] [--v6 250000] [--frames 2000000] [--runs 5]
 //        [--compare OBJ] [--sink-cpu 0|1|softirq] [--gro on|off] [--rt 0] [--batch 256]
