@@ -154,7 +154,11 @@ export class KernelFib implements FibBackend {
   /** Calls run one at a time: each relies on the reference counts the previous one left. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.busy.then(fn, fn);
-    this.busy = run.catch(() => undefined);
+    // Not run.catch(): that would hold the result (a full dump, 100k routes) until the next call.
+    this.busy = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
@@ -448,12 +452,17 @@ export class KernelFib implements FibBackend {
         ...(n?.gateway !== undefined ? { gateway: n.gateway } : {}),
         ...(n?.ifindex !== undefined ? { ifindex: n.ifindex } : {}),
       });
+      // Routes on the same nexthop object share one next-hop list (a full table has a handful),
+      // and each dumped route is completed in place rather than copied.
+      const lists = new Map<number, FibNextHop[]>();
       const expand = (d: DumpedRoute): FibRoute => {
         if (d.nhid === undefined) return d.route;
         const n = nhs.get(d.nhid);
-        if (n?.blackhole) return { ...d.route, kind: 'blackhole', nextHops: [] };
-        const nextHops = n?.group ? n.group.map((m) => ({ ...hop(nhs.get(m.id)), weight: m.weight })) : [hop(n)];
-        return { ...d.route, nextHops };
+        if (n?.blackhole) return Object.assign(d.route, { kind: 'blackhole' as const, nextHops: [] });
+        let nextHops = lists.get(d.nhid);
+        if (!nextHops) lists.set(d.nhid, (nextHops = n?.group ? n.group.map((m) => ({ ...hop(nhs.get(m.id)), weight: m.weight })) : [hop(n)]));
+        d.route.nextHops = nextHops;
+        return d.route;
       };
       const out: FibRoute[] = [];
       for (const d of await dumpRoutes(this.sock, RTPROT_ROUTED, RT_TABLE_MAIN)) {
