@@ -110,6 +110,33 @@ test('adopted routes stay in the manager\'s own table: the RIB learning one repl
   });
 });
 
+test('changes kept for the write loop keep their ids held: the RIB freeing them meanwhile changes nothing', async (t) => {
+  await withTopology(t, SPEC, async (topo) => {
+    const rib = ribWith([via('198.18.100.0/24', '198.18.0.2')]);
+    // Every submit waits for the write loop: the RIB drains again (and frees ids) meanwhile.
+    const fib = await FibManager.open({ mode: 'kernel', xdpInterfaces: [], netns: topo.ns('r'), log, prefixes: rib.prefixTables, submitAtOnce: 0 });
+    t.teardown(() => fib.close());
+    fib.submit(rib.drainChanges());
+    const statics = (...ps: string[]): StaticRouteConfig[] => ps.map((p) => via(p, '198.18.0.2'));
+    rib.setStatic(statics('198.18.100.0/24', '198.18.101.0/24'));
+    fib.submit(rib.drainChanges());
+    rib.setStatic(statics('198.18.100.0/24'));
+    fib.submit(rib.drainChanges());
+    // This drain frees 198.18.101.0/24's id in the RIB unless the manager holds it; the two
+    // changes above still name it.
+    fib.submit(rib.drainChanges());
+    await fib.idle();
+    t.deepEqual(await kernelRoutes(topo), new Map([['198.18.100.0/24', '198.18.0.2']]));
+    t.is(rib.prefixTables.ipv4.find('198.18.101.0/24'), -1, 'its id went back once written');
+    t.is(rib.prefixTables.ipv4.size, 2, 'the RIB table holds 198.18.0.0/24 and .100');
+    // A new prefix gets a clean id.
+    rib.setStatic(statics('198.18.100.0/24', '198.18.102.0/24'));
+    fib.submit(rib.drainChanges());
+    await fib.idle();
+    t.deepEqual(await kernelRoutes(topo), new Map([['198.18.100.0/24', '198.18.0.2'], ['198.18.102.0/24', '198.18.0.2']]));
+  });
+});
+
 test('closing gives the RIB every id the manager held', async (t) => {
   await withTopology(t, SPEC, async (topo) => {
     const rib = ribWith([via('198.18.100.0/24', '198.18.0.2')]);
