@@ -173,10 +173,8 @@ function frozenInPlace<T>(list: readonly T[], freezeMember?: (item: T) => void):
   return Object.freeze(list);
 }
 
-const freezeSegment = (s: AsPathSegment): void => {
-  Object.freeze(s.asns);
-  Object.freeze(s);
-};
+/** A segment kept, frozen with its ASN list (made to its exact length by the codec). */
+const frozenSegment = (s: AsPathSegment): AsPathSegment => Object.freeze(Object.isFrozen(s.asns) ? s : { type: s.type, asns: Object.freeze(s.asns) as number[] });
 
 /**
  * The interned set made from an object its caller hands over (decoded from an UPDATE, or just
@@ -187,14 +185,16 @@ const freezeSegment = (s: AsPathSegment): void => {
 function frozenAdopted(a: PathAttrs, id: number): PathAttrs {
   const out: PathAttrs = {
     origin: a.origin,
-    asPath: frozenInPlace(a.asPath, freezeSegment),
+    // The segment list is copied: the codec builds it by pushing, and a pushed-to array keeps
+    // spare room (16 slots for one segment) that a kept list would hold forever.
+    asPath: frozenList(a.asPath, frozenSegment),
     nextHop: shared(a.nextHop),
     atomicAggregate: a.atomicAggregate,
     communities: frozenInPlace(a.communities),
     extCommunities: frozenInPlace(a.extCommunities),
     largeCommunities: frozenInPlace(a.largeCommunities, Object.freeze),
     clusterList: frozenInPlace(a.clusterList),
-    unknown: frozenInPlace(a.unknown, Object.freeze),
+    unknown: frozenList(a.unknown, (u) => Object.freeze(u)),
   };
   if (a.nextHopLinkLocal !== undefined) out.nextHopLinkLocal = a.nextHopLinkLocal;
   if (a.med !== undefined) out.med = a.med;
