@@ -23,9 +23,11 @@ import type { LinkInfo } from './links.js';
 import { NeighTable } from './neigh.js';
 import { XdpNextHops } from './xdp-nexthops.js';
 import { readPrevious } from './adopt.js';
-import { NO_SHAPE, Shapes } from './desired.js';
+import { FibTables } from './tables.js';
+import { NO_SHAPE } from './desired.js';
 import type { Desired } from './desired.js';
-import { FamilyState, PENDING, PendingQueue, STALE } from './installed.js';
+import { PENDING, STALE } from './installed.js';
+import type { FamilyState } from './installed.js';
 import { OP_DELETE, OP_REPLACE, RouteBatch } from './kernel/batch.js';
 import { Turns } from './turns.js';
 import type { XdpHop } from './xdp-nexthops.js';
@@ -79,32 +81,17 @@ export interface FibStats {
   repaired: number;
 }
 
-/**
- * How a list of changes names its prefixes: 'fresh', by the RIB's ids as drained just now;
- * 'held', by RIB ids the manager took a reference on when the list was submitted; 'text', by
- * prefix text (no RIB table, or changes not from a drain).
- */
-type Ids = 'fresh' | 'held' | 'text';
-
 const hostPrefix = (addr: string): string => (addr.includes(':') ? `${addr}/128` : `${addr}/32`);
 
 export class FibManager {
-  /** Per family: installed and pending state of prefixes by id in the manager's own tables and (with opts.prefixes) the RIB's. */
-  private readonly own: Record<FibFamily, FamilyState>;
-  private readonly rib: Record<FibFamily, FamilyState> | undefined;
-  /** Every state by its index (queue entries name it). */
-  private readonly states: FamilyState[];
-  private readonly shapes = new Shapes();
-  /** Prefixes with a pending change, oldest first. */
-  private readonly queue = new PendingQueue();
+  /** What is installed and pending, per prefix. */
+  private readonly t: FibTables;
   /** The kernel operations of a batch (reused). */
   private readonly ops = new RouteBatch(1 << 16);
   private readonly local = new Map<string, XdpHop>();
   private running: Promise<void> | undefined;
   private errors = 0;
   private unsubscribe: (() => void) | undefined;
-  /** Entries adopted from a previous run and not written again yet (restart without loss). */
-  private staleCount = 0;
 
   private constructor(
     private readonly opts: FibManagerOptions,
@@ -115,10 +102,10 @@ export class FibManager {
     readonly neigh: NeighTable | undefined,
     private readonly attached: string[],
   ) {
-    this.own = { ipv4: new FamilyState('ipv4', 0), ipv6: new FamilyState('ipv6', 1) };
-    const pt = opts.prefixes;
-    this.rib = pt && { ipv4: new FamilyState('ipv4', 2, pt.ipv4), ipv6: new FamilyState('ipv6', 3, pt.ipv6) };
-    this.states = [this.own.ipv4, this.own.ipv6, ...(this.rib ? [this.rib.ipv4, this.rib.ipv6] : [])];
+    this.t = new FibTables(opts.prefixes, opts.submitAtOnce, (c) => {
+      this.errors++;
+      opts.log.warn(`fib: not an ${c.family} prefix: ${c.prefix}`, { event: 'fib' });
+    });
   }
 
   /** Open the backends the mode asks for. XDP failing (no CAP_BPF, no driver support) leaves kernel-only, with a warning. */
@@ -216,48 +203,42 @@ export class FibManager {
   private async adopt(): Promise<void> {
     const prev = await readPrevious(this.kernel, this.xdp);
     for (const r of prev.kernel) {
-      const at = this.hold(r.family, r.prefix);
+      const at = this.t.hold(r.family, r.prefix);
       if (!at) continue;
-      this.setKernel(at.f, at.id, this.shapes.ofRoute(r));
-      this.markStale(at.f, at.id);
+      this.t.setKernel(at.f, at.id, this.t.shapes.ofRoute(r));
+      this.t.markStale(at.f, at.id);
     }
     const hops = this.hops;
     if (hops && prev.trie.length > 0 && !this.kernel) {
       // xdp only: no kernel route behind the entries, so they keep their slots (adopt.ts).
       for (const e of prev.trie) {
-        const at = this.hold(e.family, e.prefix);
+        const at = this.t.hold(e.family, e.prefix);
         if (!at) continue;
-        this.setHop(at.f, at.id, hops.adopt(e.id));
-        this.markStale(at.f, at.id);
+        this.t.setHop(at.f, at.id, hops.adopt(e.id));
+        this.t.markStale(at.f, at.id);
       }
     } else if (hops && prev.trie.length > 0) {
       const moved: Record<FibFamily, [string, number][]> = { ipv4: [], ipv6: [] };
       for (const e of prev.trie) {
-        const at = this.hold(e.family, e.prefix);
+        const at = this.t.hold(e.family, e.prefix);
         if (!at) continue;
         const { f, id } = at;
         const hop = hops.special('pass');
         const old = f.hop(id);
-        this.setHop(f, id, hop);
+        this.t.setHop(f, id, hop);
         if (old) hops.release(old);
-        this.markStale(f, id);
+        this.t.markStale(f, id);
         moved[e.family].push([e.prefix, hop.id]);
       }
       this.xdp!.v4.setMany(moved.ipv4);
       this.xdp!.v6.setMany(moved.ipv6);
     }
-    if (this.staleCount > 0) this.opts.log.info(`fib: adopted ${prev.kernel.length} kernel routes and ${prev.trie.length} XDP entries from the previous run, stale until re-installed`, { event: 'fib' });
-  }
-
-  private markStale(f: FamilyState, id: number): void {
-    if (f.flags[id]! & STALE) return;
-    f.flags[id]! |= STALE;
-    this.staleCount++;
+    if (this.t.stale > 0) this.opts.log.info(`fib: adopted ${prev.kernel.length} kernel routes and ${prev.trie.length} XDP entries from the previous run, stale until re-installed`, { event: 'fib' });
   }
 
   /** Adopted entries not written again yet. */
   get staleEntries(): number {
-    return this.staleCount;
+    return this.t.stale;
   }
 
   /**
@@ -267,16 +248,16 @@ export class FibManager {
   async sweepStale(): Promise<number> {
     await this.idle();
     let gone = 0;
-    if (this.queue.size === 0) this.pendingSince = performance.now();
-    for (const f of this.states) {
+    if (this.t.queue.size === 0) this.pendingSince = performance.now();
+    for (const f of this.t.states) {
       for (const id of [...f.ids()]) {
         const flags = f.flags[id]!;
         if (!(flags & STALE)) continue;
         f.flags[id] = flags & ~STALE;
-        this.staleCount--;
+        this.t.stale--;
         // A prefix with a change on its way is written by it anyway.
         if (flags & PENDING) continue;
-        this.enqueue(f, id, NO_SHAPE);
+        this.t.enqueue(f, id, NO_SHAPE);
         gone++;
       }
     }
@@ -303,125 +284,12 @@ export class FibManager {
   /** When the oldest pending change was submitted (performance.now(), ms). */
   private pendingSince = 0;
 
-  /**
-   * Changes submitted and not yet sorted into the pending state: a session going down submits a
-   * full table at once, so a large submit is sorted in by the write loop in steps instead.
-   */
-  private readonly inbox: { list: readonly BestChange[]; ids: Ids }[] = [];
-
-  /** Changes a submit sorts in at once (~0.1 µs each by id); a larger one goes through the inbox. */
-  private static readonly AT_ONCE = 65536;
-
-  private get atOnce(): number {
-    return this.opts.submitAtOnce ?? FibManager.AT_ONCE;
-  }
-
   /** Queue best-path changes; they are written in the next batches (a later change of a prefix wins). */
   submit(changes: readonly BestChange[]): void {
     if (changes.length === 0) return;
-    if (this.queue.size === 0 && this.inbox.length === 0) this.pendingSince = performance.now();
-    // Sorted in now, the changes (and the RIB's Route objects in them) are not held at all.
-    if (this.inbox.length === 0 && changes.length <= this.atOnce) this.accept(changes, 0, changes.length, 'fresh');
-    else this.inbox.push({ list: changes, ids: this.holdIds(changes) });
+    if (this.t.empty) this.pendingSince = performance.now();
+    this.t.submit(changes);
     this.kick();
-  }
-
-  /**
-   * Hold the RIB ids of changes kept for later, so that each id still names its prefix when the
-   * change is sorted in (after the RIB's next drain). A reference each: ~20 ns, no parsing.
-   */
-  private holdIds(list: readonly BestChange[]): Ids {
-    // With prefixes in the own table, some changes go there by their text: no reference then.
-    // (While the manager holds a RIB id, no prefix joins the own table: hold() finds the id live.)
-    if (!this.rib || this.own.ipv4.pt.size > 0 || this.own.ipv6.pt.size > 0) return 'text';
-    for (const c of list) if (c.id !== undefined) this.rib[c.family].holdId(c.id);
-    return 'held';
-  }
-
-  /** Changes from..to-1 of a list into the pending state, each as its prefix id and shape. */
-  private accept(list: readonly BestChange[], from: number, to: number, ids: Ids): void {
-    for (let i = from; i < to; i++) {
-      const c = list[i]!;
-      const rib = this.rib?.[c.family];
-      const own = this.own[c.family];
-      const byId = ids !== 'text' && rib !== undefined && c.id !== undefined;
-      // The RIB's id, unless the prefix already has state in the own table (it stays there).
-      if (byId && (own.pt.size === 0 || own.find(c.prefix) < 0)) {
-        this.enqueue(rib, rib.holdId(c.id!), this.shapes.of(c));
-        continue;
-      }
-      // Held by holdIds but going to the own table: that reference goes back.
-      if (byId && ids === 'held') rib.releaseIfEmpty(c.id!);
-      const at = this.hold(c.family, c.prefix);
-      if (!at) {
-        this.errors++;
-        this.opts.log.warn(`fib: not an ${c.family} prefix: ${c.prefix}`, { event: 'fib' });
-        continue;
-      }
-      this.enqueue(at.f, at.id, this.shapes.of(c));
-    }
-  }
-
-  /** Where a prefix's state is, or goes: where it is held, else the RIB's id if it has one, else the own table. */
-  private hold(family: FibFamily, prefix: string): { f: FamilyState; id: number } | undefined {
-    const held = this.held(family, prefix);
-    if (held) return held;
-    const rib = this.rib?.[family];
-    const live = rib ? rib.live(prefix) : -1;
-    if (live >= 0) return { f: rib!, id: rib!.holdId(live) };
-    const id = this.own[family].hold(prefix);
-    return id < 0 ? undefined : { f: this.own[family], id };
-  }
-
-  /** The state of a prefix the manager holds. */
-  private held(family: FibFamily, prefix: string): { f: FamilyState; id: number } | undefined {
-    const own = this.own[family];
-    let id = own.pt.size > 0 ? own.find(prefix) : -1;
-    if (id >= 0) return { f: own, id };
-    const rib = this.rib?.[family];
-    id = rib ? rib.find(prefix) : -1;
-    return id >= 0 ? { f: rib!, id } : undefined;
-  }
-
-  /** Make `shape` the pending state of a prefix (queued once, however often it changes meanwhile). */
-  private enqueue(f: FamilyState, id: number, shape: number): void {
-    this.shapes.ref(shape);
-    if (f.flags[id]! & PENDING) {
-      this.shapes.unref(f.want[id]!);
-      f.want[id] = shape;
-      return;
-    }
-    f.want[id] = shape;
-    f.flags[id]! |= PENDING;
-    this.queue.push(f.index, id);
-  }
-
-  /** Sort the inbox in, letting the event loop turn on a large one. */
-  private async sortInbox(turns: Turns): Promise<void> {
-    for (let next = this.inbox.shift(); next; next = this.inbox.shift()) {
-      const { list, ids } = next;
-      for (let i = 0; i < list.length; i += 1024) {
-        this.accept(list, i, Math.min(list.length, i + 1024), ids);
-        if (turns.due()) await turns.next();
-      }
-    }
-  }
-
-  /**
-   * At most this many prefixes per write: a batch's own synchronous work (a few hundred ns per
-   * prefix) stays a few ms, while the kernel gets enough datagrams in a row to stay busy.
-   */
-  private static readonly BATCH = 32768;
-
-  /** The next batch, as queue entries (id * 2 + 1 for IPv6): the oldest pending prefixes, at most BATCH. */
-  private takeBatch(): number[] {
-    const batch: number[] = [];
-    while (batch.length < FibManager.BATCH) {
-      const v = this.queue.shift();
-      if (v < 0) break;
-      batch.push(v);
-    }
-    return batch;
   }
 
   /** Resolves once everything submitted so far is written. */
@@ -434,11 +302,11 @@ export class FibManager {
     this.running = (async () => {
       const turns = new Turns();
       for (;;) {
-        await this.sortInbox(turns);
-        if (this.queue.size === 0) break;
+        await this.t.sortInbox(turns);
+        if (this.t.queue.size === 0) break;
         const since = this.pendingSince;
-        const batch = this.takeBatch();
-        if (this.queue.size > 0 || this.inbox.length > 0) this.pendingSince = performance.now();
+        const batch = this.t.takeBatch();
+        if (this.t.queue.size > 0 || this.t.inboxSize > 0) this.pendingSince = performance.now();
         await this.write(batch).catch((e: Error) => {
           this.errors++;
           this.opts.log.warn(`fib: batch of ${batch.length} failed: ${e.message}`, { event: 'fib' });
@@ -476,20 +344,16 @@ export class FibManager {
     return prefix.includes(':') ? this.xdp!.v6 : this.xdp!.v4;
   }
 
-  private famOf(v: number): FamilyState {
-    return this.states[v & 3]!;
-  }
-
   /** Write a batch of pending prefixes (queue entries). */
   private async write(batch: readonly number[]): Promise<void> {
     // The pending shapes move here (with their references) so that a change submitted while
     // this batch is written queues the prefix again rather than altering the batch.
     const want = new Uint32Array(batch.length);
     batch.forEach((v, k) => {
-      const f = this.famOf(v);
+      const f = this.t.famOf(v);
       const id = v >>> 2;
       const flags = f.flags[id]!;
-      if (flags & STALE) this.staleCount--;
+      if (flags & STALE) this.t.stale--;
       f.flags[id] = flags & ~(PENDING | STALE);
       want[k] = f.want[id]!;
       f.want[id] = NO_SHAPE;
@@ -498,8 +362,8 @@ export class FibManager {
       await this.writeBatch(batch, want);
     } finally {
       batch.forEach((v, k) => {
-        this.shapes.unref(want[k]!);
-        this.famOf(v).releaseIfEmpty(v >>> 2);
+        this.t.shapes.unref(want[k]!);
+        this.t.famOf(v).releaseIfEmpty(v >>> 2);
       });
     }
   }
@@ -509,9 +373,9 @@ export class FibManager {
     // 1. Maps first for what loses its kernel route or its entry.
     if (hops) {
       batch.forEach((v, k) => {
-        const f = this.famOf(v);
+        const f = this.t.famOf(v);
         const id = v >>> 2;
-        const w = this.shapes.get(want[k]!);
+        const w = this.t.shapes.get(want[k]!);
         if (f.hop(id) && (!w?.xdp || (f.kernel[id] !== NO_SHAPE && !w.kernel))) this.setEntry(f, id, w?.xdp && !w.kernel ? hops.special('pass') : undefined);
       });
     }
@@ -521,12 +385,12 @@ export class FibManager {
     // 3. Maps after the kernel for what was added or changed (not where the kernel refused).
     const entries: [number, XdpHop][] = [];
     for (let k = 0; k < batch.length; k++) {
-      const x = this.shapes.get(want[k]!)?.xdp;
+      const x = this.t.shapes.get(want[k]!)?.xdp;
       if (!x || failed?.[k]) continue;
       const hop = await this.acquire(x);
       if (hop) entries.push([k, hop]);
     }
-    for (const [k, hop] of entries) this.setEntry(this.famOf(batch[k]!), batch[k]! >>> 2, hop);
+    for (const [k, hop] of entries) this.setEntry(this.t.famOf(batch[k]!), batch[k]! >>> 2, hop);
   }
 
   /** Point (or with no hop, remove) a prefix's trie entry, releasing the next hop it used. */
@@ -541,7 +405,7 @@ export class FibManager {
       if (hop) this.trie(prefix).set(prefix, hop.id);
       else this.trie(prefix).delete(prefix);
     }
-    this.setHop(f, id, hop);
+    this.t.setHop(f, id, hop);
     if (old) this.hops!.release(old);
   }
 
@@ -554,11 +418,11 @@ export class FibManager {
     ops.clear();
     const item: number[] = [];
     batch.forEach((v, k) => {
-      const f = this.famOf(v);
+      const f = this.t.famOf(v);
       const id = v >>> 2;
       const was = f.kernel[id]!;
-      const w = this.shapes.get(want[k]!)?.kernel;
-      const route = w ?? (was !== NO_SHAPE ? this.shapes.get(was)!.kernel : undefined);
+      const w = this.t.shapes.get(want[k]!)?.kernel;
+      const route = w ?? (was !== NO_SHAPE ? this.t.shapes.get(was)!.kernel : undefined);
       if (!route || (w && was === want[k])) return;
       const op = w ? OP_REPLACE : OP_DELETE;
       if (f.family === 'ipv6') ops.push(op, route, f.pt.length(id), f.pt.word(id, 0), f.pt.word(id, 1), f.pt.word(id, 2), f.pt.word(id, 3));
@@ -579,7 +443,7 @@ export class FibManager {
         return;
       }
       const v = batch[k]!;
-      this.setKernel(this.famOf(v), v >>> 2, replace ? want[k]! : NO_SHAPE);
+      this.t.setKernel(this.t.famOf(v), v >>> 2, replace ? want[k]! : NO_SHAPE);
     });
     return failed;
   }
@@ -614,42 +478,15 @@ export class FibManager {
     return undefined;
   }
 
-  /**
-   * How many prefixes have a kernel route, a trie entry, either, kept as they change: stats() is
-   * read at every metrics scrape, and counting a full table there held the event loop.
-   */
-  private readonly counted = { kernel: 0, hop: 0, prefixes: 0 };
-
-  /** The installed kernel route of a prefix, as a shape (NO_SHAPE: none). */
-  private setKernel(f: FamilyState, id: number, shape: number): void {
-    const old = f.kernel[id]!;
-    if (old === shape) return;
-    const had = old !== NO_SHAPE || f.hop(id) !== undefined;
-    this.shapes.ref(shape);
-    this.shapes.unref(old);
-    f.kernel[id] = shape;
-    this.counted.kernel += Number(shape !== NO_SHAPE) - Number(old !== NO_SHAPE);
-    this.counted.prefixes += Number(shape !== NO_SHAPE || f.hop(id) !== undefined) - Number(had);
-  }
-
-  /** The next hop of a prefix's trie entry (the caller handles its references). */
-  private setHop(f: FamilyState, id: number, hop: XdpHop | undefined): void {
-    const old = f.hop(id);
-    const had = old !== undefined || f.kernel[id] !== NO_SHAPE;
-    f.setHop(id, hop);
-    this.counted.hop += Number(hop !== undefined) - Number(old !== undefined);
-    this.counted.prefixes += Number(hop !== undefined || f.kernel[id] !== NO_SHAPE) - Number(had);
-  }
-
   stats(): FibStats {
-    const kernelRoutes = this.counted.kernel;
-    const xdpEntries = this.counted.hop;
+    const kernelRoutes = this.t.counted.kernel;
+    const xdpEntries = this.t.counted.hop;
     return {
       mode: this.opts.mode,
       kernel: this.kernel !== undefined,
       xdp: this.xdp !== undefined,
       xdpInterfaces: this.attached,
-      prefixes: this.counted.prefixes,
+      prefixes: this.t.counted.prefixes,
       kernelRoutes,
       xdpEntries: xdpEntries + this.local.size,
       nextHops: this.hopsTable?.size ?? 0,
@@ -669,8 +506,7 @@ export class FibManager {
    */
   async close(opts: { keepForwarding?: boolean } = {}): Promise<void> {
     clearInterval(this.repairTimer);
-    this.inbox.length = 0;
-    this.queue.clear();
+    this.t.clear();
     await this.idle();
     this.unsubscribe?.();
     const inNs = <T>(fn: () => T): T => (this.opts.netns !== undefined ? withNetns(this.opts.netns, fn) : fn());
@@ -683,7 +519,7 @@ export class FibManager {
     if (this.kernel && !opts.keepForwarding) await this.kernel.flush();
     await this.kernel?.close();
     // The RIB's prefix table outlives the manager (a reload opens another): its ids go back.
-    if (this.rib) for (const f of [this.rib.ipv4, this.rib.ipv6]) f.releaseAll();
+    if (this.t.rib) for (const f of [this.t.rib.ipv4, this.t.rib.ipv6]) f.releaseAll();
     this.neigh?.close();
     this.linkEvents?.close();
     this.sock.close();
@@ -710,7 +546,7 @@ export class FibManager {
 
   /** The next hop of the manager's trie entry at exactly this prefix. */
   private hopAt(prefix: string): XdpHop | undefined {
-    const at = this.held(prefix.includes(':') ? 'ipv6' : 'ipv4', prefix);
+    const at = this.t.held(prefix.includes(':') ? 'ipv6' : 'ipv4', prefix);
     return at?.f.hop(at.id);
   }
 
@@ -721,16 +557,16 @@ export class FibManager {
 
   /** The kernel route the manager recorded for a prefix (installed, or adopted from a previous run). */
   installedKernel(family: string, prefix: string): FibRoute | undefined {
-    const at = this.held(family === 'ipv6' ? 'ipv6' : 'ipv4', prefix);
-    const spec = at && this.shapes.get(at.f.kernel[at.id]!)?.kernel;
+    const at = this.t.held(family === 'ipv6' ? 'ipv6' : 'ipv4', prefix);
+    const spec = at && this.t.shapes.get(at.f.kernel[at.id]!)?.kernel;
     return spec && { ...spec, prefix: at.f.text(at.id) };
   }
 
   /** Forget the kernel route recorded for a prefix, so its next submit writes it again. */
   forgetKernel(family: string, prefix: string): void {
-    const at = this.held(family === 'ipv6' ? 'ipv6' : 'ipv4', prefix);
+    const at = this.t.held(family === 'ipv6' ? 'ipv6' : 'ipv4', prefix);
     if (!at) return;
-    this.setKernel(at.f, at.id, NO_SHAPE);
+    this.t.setKernel(at.f, at.id, NO_SHAPE);
     at.f.releaseIfEmpty(at.id);
   }
 
@@ -769,7 +605,7 @@ export class FibManager {
 
   private clearTries(): void {
     const out: Record<FibFamily, string[]> = { ipv4: [], ipv6: [] };
-    for (const f of this.states) for (const id of f.ids()) if (f.hop(id)) out[f.family].push(f.text(id));
+    for (const f of this.t.states) for (const id of f.ids()) if (f.hop(id)) out[f.family].push(f.text(id));
     for (const p of this.local.keys()) out[p.includes(':') ? 'ipv6' : 'ipv4'].push(p);
     this.xdp!.v4.deleteMany(out.ipv4);
     this.xdp!.v6.deleteMany(out.ipv6);
