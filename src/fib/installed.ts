@@ -127,7 +127,9 @@ export class FamilyState {
 
   /** Give back every id held (the manager closes; a shared table lives on). */
   releaseAll(): void {
-    for (const id of [...this.ids()]) {
+    const n = Math.min(this.pt.limit, this.flags.length);
+    for (let id = 0; id < n; id++) {
+      if (!(this.flags[id]! & HELD)) continue;
       this.flags[id] = 0;
       this.pt.release(id);
     }
