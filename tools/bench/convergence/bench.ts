@@ -26,7 +26,10 @@
 //   CPU      utime+stime of the DUT (/proc/PID/stat) spent between the start of the feed and
 //            convergence, and in all since it started.
 // --fib makes both DUTs program the kernel too (BIRD: kernel protocols exporting all; routed:
-// fib.mode kernel), for the forwarding-plane comparison; without it neither does.
+// fib.mode kernel), for the forwarding-plane comparison; without it neither does. Then also:
+//   FIB      first UPDATE byte → the DUT reports every prefix written to the kernel (routed:
+//            `show status` kernel routes, BIRD: its kernel protocols' exported count), polled
+//            every 100 ms once T is reached.
 // --dut routed starts `node dist/src/cli/routed.js --config FILE` in the DUT namespace with a
 // configuration generated for this topology (tools/bench/convergence/routed-config.ts).
 
@@ -38,6 +41,7 @@ import { LiteAgent } from '../../../test/harness/lite.js';
 import { createTopology, stopProcess, type Topology } from '../../../test/harness/netns.js';
 import { Bird, pollUntil } from '../../../test/harness/peers.js';
 import { routedConfig } from './routed-config.js';
+import { request } from '../../../src/mgmt/client.js';
 
 const FEEDER_AS = 65001;
 const DUT_AS = 65002;
@@ -107,6 +111,8 @@ interface Dut {
   logTail(): string;
   /** Prefixes in the DUT's table, when it can say. */
   count(): Promise<{ v4: number; v6: number } | undefined>;
+  /** Routes the DUT says it has written to the kernel (--fib). */
+  fibRoutes(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -128,7 +134,9 @@ async function startBird(topo: Topology, fib: boolean): Promise<Dut> {
   if (fib) appendFileSync(bird.config, BIRD_KERNEL_PROTOCOLS);
   await bird.start();
   const version = (await bird.birdc('show status')).split('\n').find((l) => l.startsWith('BIRD')) ?? 'BIRD';
-  return { pid: bird.pid!, describe: version.trim(), logTail: () => bird.logTail(20), count: () => bird.routeCount(), stop: () => bird.stop() };
+  const exported = async (proto: string): Promise<number> => Number(/(\d+) exported/.exec(await bird.birdc(`show protocols all ${proto}`))?.[1] ?? 0);
+  const fibRoutes = async (): Promise<number> => (await exported('kernel4')) + (await exported('kernel6'));
+  return { pid: bird.pid!, describe: version.trim(), logTail: () => bird.logTail(20), count: () => bird.routeCount(), fibRoutes, stop: () => bird.stop() };
 }
 
 async function startRouted(topo: Topology, dir: string, o: Options): Promise<Dut> {
@@ -156,7 +164,14 @@ async function startRouted(topo: Topology, dir: string, o: Options): Promise<Dut
   const tail = (): string => out.split('\n').slice(-20).join('\n');
   await new Promise((r) => setTimeout(r, 300));
   if (child.exitCode !== null) throw new Error(`routed exited at once (${child.exitCode}):\n${tail()}`);
-  return { pid: child.pid!, describe: `routed (${file})`, logTail: tail, count: async () => undefined, stop: () => stopProcess(child, o.cpuProfDir ? 120_000 : 5000) };
+  const fibRoutes = async (): Promise<number> => {
+    for await (const v of request(path.join(dir, 'routed.sock'), { command: ['show', 'status'], args: [], options: {} })) {
+      const kernelRoutes = (v as { fib?: { kernelRoutes?: number } }).fib?.kernelRoutes;
+      if (kernelRoutes !== undefined) return kernelRoutes;
+    }
+    return 0;
+  };
+  return { pid: child.pid!, describe: `routed (${file})`, logTail: tail, count: async () => undefined, fibRoutes, stop: () => stopProcess(child, o.cpuProfDir ? 120_000 : 5000) };
 }
 
 /** Connect, retrying while the DUT is not listening yet. */
@@ -179,8 +194,20 @@ async function connectWithRetry(agent: LiteAgent, c: Parameters<LiteAgent['conne
   );
 }
 
+/** When the DUT reports every route in the kernel (CLOCK_MONOTONIC ns, as the agents' times). */
+async function fibDone(dut: Dut, total: number, timeoutMs: number): Promise<bigint> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await dut.fibRoutes()) >= total) return process.hrtime.bigint();
+    if (Date.now() > end) throw new Error(`the DUT's kernel routes never reached ${total} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 interface RunResult {
   seconds: number;
+  /** --fib: first UPDATE sent → every route in the DUT's kernel. */
+  fibSeconds?: number;
   feedSeconds: number;
   peakRssMiB: number;
   cpuDuring: number;
@@ -202,10 +229,12 @@ async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResu
     const cpuBefore = cpuSeconds(dut.pid);
     const [sent, held] = await Promise.all([feeder.send(o.timeoutS * 1000), collector.waitFor(built.v4, built.v6, o.timeoutS * 1000)]);
     const cpuAfter = cpuSeconds(dut.pid);
+    const fibAt = o.fib ? await fibDone(dut, o.prefixes + o.v6, o.timeoutS * 1000) : undefined;
     const count = await dut.count();
     return {
       dut: dut.describe,
       seconds: Number(held.atNs - sent.firstNs) / 1e9,
+      ...(fibAt !== undefined ? { fibSeconds: Number(fibAt - sent.firstNs) / 1e9 } : {}),
       feedSeconds: Number(sent.lastNs - sent.firstNs) / 1e9,
       peakRssMiB: peakRssMiB(dut.pid),
       cpuDuring: cpuAfter - cpuBefore,
@@ -235,14 +264,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/routed-convergence-');
   try {
     console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
-    console.log('run | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | DUT table');
+    console.log(`run | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | DUT table${o.fib ? ' | FIB (s)' : ''}`);
     const results: RunResult[] = [];
     for (let r = 1; r <= o.runs; r++) {
       const res = await runOnce(o, topo, dir);
       results.push(res);
       const total = o.prefixes + o.v6;
       console.log(
-        `${r} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.dutCount}`,
+        `${r} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.dutCount}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`,
       );
       if (r === 1) console.log(`  DUT: ${res.dut}; feed ${res.updates} UPDATEs, ${(res.bytes / 1048576).toFixed(1)} MiB`);
     }
