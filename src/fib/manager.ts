@@ -31,7 +31,7 @@ import type { FamilyState } from './installed.js';
 import { OP_DELETE, OP_REPLACE, RouteBatch } from './kernel/batch.js';
 import { Turns } from './turns.js';
 import type { XdpHop } from './xdp-nexthops.js';
-import type { FibFamily, FibRoute } from './types.js';
+import type { FibFamily, FibNextHop, FibRoute } from './types.js';
 import type { BestChange } from '../rib/types.js';
 import type { PrefixTable } from '../rib/ptable.js';
 
@@ -202,10 +202,19 @@ export class FibManager {
    */
   private async adopt(): Promise<void> {
     const prev = await readPrevious(this.kernel, this.xdp);
+    // The dump's routes on one nexthop object share their next-hop list: one shape lookup per list.
+    const seen = new Map<readonly FibNextHop[], { shape: number; r: FibRoute }>();
+    const shapeOf = (r: FibRoute): number => {
+      const m = seen.get(r.nextHops);
+      if (m && m.r.family === r.family && m.r.kind === r.kind && m.r.metric === r.metric) return m.shape;
+      const shape = this.t.shapes.ofRoute(r);
+      seen.set(r.nextHops, { shape, r });
+      return shape;
+    };
     for (const r of prev.kernel) {
       const at = this.t.hold(r.family, r.prefix);
       if (!at) continue;
-      this.t.setKernel(at.f, at.id, this.t.shapes.ofRoute(r));
+      this.t.setKernel(at.f, at.id, shapeOf(r));
       this.t.markStale(at.f, at.id);
     }
     const hops = this.hops;
