@@ -13,7 +13,9 @@
 
 import type { KernelFib } from './kernel/backend.js';
 import type { RoutedXdp } from './bpf/routed.js';
-import type { FibFamily, FibRoute } from './types.js';
+import type { FibTables } from './tables.js';
+import type { XdpNextHops } from './xdp-nexthops.js';
+import type { FibFamily, FibNextHop, FibRoute } from './types.js';
 
 export interface PreviousState {
   /** routed's kernel routes in the main table. */
@@ -31,4 +33,43 @@ export async function readPrevious(kernel: KernelFib | undefined, xdp: RoutedXdp
     for (const [prefix, id] of xdp.v6.dump()) trie.push({ family: 'ipv6', prefix, id });
   }
   return { kernel: routes, trie };
+}
+
+/**
+ * Record what the previous run left as this run's installed state, every prefix stale: kernel
+ * routes as they are; trie entries on their own slots in xdp-only mode (hops.adopt), else moved
+ * onto the shared "pass" slot (written to the tries here).
+ */
+export function adoptInto(t: FibTables, prev: PreviousState, xdp: RoutedXdp | undefined, hops: XdpNextHops | undefined, withKernel: boolean): void {
+  // The dump's routes on one nexthop object share their next-hop list: one shape lookup per list.
+  const seen = new Map<readonly FibNextHop[], { shape: number; r: FibRoute }>();
+  const shapeOf = (r: FibRoute): number => {
+    const m = seen.get(r.nextHops);
+    if (m && m.r.family === r.family && m.r.kind === r.kind && m.r.metric === r.metric) return m.shape;
+    const shape = t.shapes.ofRoute(r);
+    seen.set(r.nextHops, { shape, r });
+    return shape;
+  };
+  for (const r of prev.kernel) {
+    const at = t.hold(r.family, r.prefix);
+    if (!at) continue;
+    t.setKernel(at.f, at.id, shapeOf(r));
+    t.markStale(at.f, at.id);
+  }
+  if (!hops || !xdp || prev.trie.length === 0) return;
+  const moved: Record<FibFamily, [string, number][]> = { ipv4: [], ipv6: [] };
+  for (const e of prev.trie) {
+    const at = t.hold(e.family, e.prefix);
+    if (!at) continue;
+    const { f, id } = at;
+    // xdp only: no kernel route behind the entries, so they keep their slots.
+    const hop = withKernel ? hops.special('pass') : hops.adopt(e.id);
+    const old = f.hop(id);
+    t.setHop(f, id, hop);
+    if (old) hops.release(old);
+    t.markStale(f, id);
+    if (withKernel) moved[e.family].push([e.prefix, hop.id]);
+  }
+  xdp.v4.setMany(moved.ipv4);
+  xdp.v6.setMany(moved.ipv6);
 }

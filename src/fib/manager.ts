@@ -22,7 +22,7 @@ import { RTM_DELLINK, RTNLGRP_LINK, decodeLink, dumpLinkInfo, linkChanged } from
 import type { LinkInfo } from './links.js';
 import { NeighTable } from './neigh.js';
 import { XdpNextHops } from './xdp-nexthops.js';
-import { readPrevious } from './adopt.js';
+import { adoptInto, readPrevious } from './adopt.js';
 import { FibTables } from './tables.js';
 import { NO_SHAPE } from './desired.js';
 import type { Desired } from './desired.js';
@@ -31,7 +31,7 @@ import type { FamilyState } from './installed.js';
 import { OP_DELETE, OP_REPLACE, RouteBatch } from './kernel/batch.js';
 import { Turns } from './turns.js';
 import type { XdpHop } from './xdp-nexthops.js';
-import type { FibFamily, FibNextHop, FibRoute } from './types.js';
+import type { FibFamily, FibRoute } from './types.js';
 import type { BestChange } from '../rib/types.js';
 import type { PrefixTable } from '../rib/ptable.js';
 
@@ -202,46 +202,7 @@ export class FibManager {
    */
   private async adopt(): Promise<void> {
     const prev = await readPrevious(this.kernel, this.xdp);
-    // The dump's routes on one nexthop object share their next-hop list: one shape lookup per list.
-    const seen = new Map<readonly FibNextHop[], { shape: number; r: FibRoute }>();
-    const shapeOf = (r: FibRoute): number => {
-      const m = seen.get(r.nextHops);
-      if (m && m.r.family === r.family && m.r.kind === r.kind && m.r.metric === r.metric) return m.shape;
-      const shape = this.t.shapes.ofRoute(r);
-      seen.set(r.nextHops, { shape, r });
-      return shape;
-    };
-    for (const r of prev.kernel) {
-      const at = this.t.hold(r.family, r.prefix);
-      if (!at) continue;
-      this.t.setKernel(at.f, at.id, shapeOf(r));
-      this.t.markStale(at.f, at.id);
-    }
-    const hops = this.hops;
-    if (hops && prev.trie.length > 0 && !this.kernel) {
-      // xdp only: no kernel route behind the entries, so they keep their slots (adopt.ts).
-      for (const e of prev.trie) {
-        const at = this.t.hold(e.family, e.prefix);
-        if (!at) continue;
-        this.t.setHop(at.f, at.id, hops.adopt(e.id));
-        this.t.markStale(at.f, at.id);
-      }
-    } else if (hops && prev.trie.length > 0) {
-      const moved: Record<FibFamily, [string, number][]> = { ipv4: [], ipv6: [] };
-      for (const e of prev.trie) {
-        const at = this.t.hold(e.family, e.prefix);
-        if (!at) continue;
-        const { f, id } = at;
-        const hop = hops.special('pass');
-        const old = f.hop(id);
-        this.t.setHop(f, id, hop);
-        if (old) hops.release(old);
-        this.t.markStale(f, id);
-        moved[e.family].push([e.prefix, hop.id]);
-      }
-      this.xdp!.v4.setMany(moved.ipv4);
-      this.xdp!.v6.setMany(moved.ipv6);
-    }
+    adoptInto(this.t, prev, this.xdp, this.hops, this.kernel !== undefined);
     if (this.t.stale > 0) this.opts.log.info(`fib: adopted ${prev.kernel.length} kernel routes and ${prev.trie.length} XDP entries from the previous run, stale until re-installed`, { event: 'fib' });
   }
 
