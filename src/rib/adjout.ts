@@ -4,8 +4,9 @@
 // paced by backpressure and nothing is pre-built: a change that supersedes an unsent one simply
 // replaces it, and a withdrawal of a never-sent announcement cancels it.
 
-import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL } from '../bgp/wire/index.js';
-import type { CodecContext, Nlri, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
+import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
+import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
+import { encodeOrUndefined, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
 import { toWire } from './attrs.js';
 import type { AttrStore } from './attrs.js';
 import { exportFilter, rewriteForPeer } from './export.js';
@@ -93,10 +94,15 @@ interface FamilyOut {
   eorDue: boolean;
 }
 
-const HEADER_AND_LENGTHS = 19 + 2 + 2;
-/** MP_UNREACH_NLRI with a 2-octet length: flags, type, length, AFI, SAFI. */
-const MP_UNREACH_OVERHEAD = 4 + 3;
-const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
+
+function emptyFamily(family: Family, afi: 1 | 2, addPath: boolean, pt: PrefixTable): FamilyOut {
+  return {
+    family, afi, addPath, pt,
+    sent: [], next: [], held: new Uint8Array(0),
+    pathKeys: new Map(), keyPid: [], keyPath: [], freeKeys: [],
+    sentN: 0, pendingN: 0, groups: new Map(), eorDue: false,
+  };
+}
 
 function push(g: Group, key: number): void {
   g.keys.push(key);
@@ -134,23 +140,7 @@ export class AdjRibOut {
     this.shared = opts.prefixes !== undefined;
     for (const family of opts.families) {
       const afi = family === 'ipv4' ? 1 : 2;
-      this.fams.set(family, {
-        family,
-        afi,
-        addPath: opts.codec.addPath.has(`${afi}/1`),
-        pt: opts.prefixes?.[family] ?? new PrefixTable(family),
-        sent: [],
-        next: [],
-        held: new Uint8Array(0),
-        pathKeys: new Map(),
-        keyPid: [],
-        keyPath: [],
-        freeKeys: [],
-        sentN: 0,
-        pendingN: 0,
-        groups: new Map(),
-        eorDue: false,
-      });
+      this.fams.set(family, emptyFamily(family, afi, opts.codec.addPath.has(`${afi}/1`), opts.prefixes?.[family] ?? new PrefixTable(family)));
     }
   }
 
@@ -467,7 +457,7 @@ export class AdjRibOut {
     withdrawals();
     for (const fo of this.fams.values()) {
       if (fo.eorDue && fo.pendingN === 0 && room()) {
-        add(encodeMessage(this.endOfRib(fo), this.opts.codec));
+        add(encodeMessage(endOfRibMessage(fo.afi), this.opts.codec));
         fo.eorDue = false;
       }
     }
@@ -557,68 +547,17 @@ export class AdjRibOut {
       return undefined;
     }
     if (group.at >= group.n) fo.groups.delete(attrs);
-    if (fo.afi === 1) return this.withIpv4Nlri(fo, head!, taken, size);
-    return this.withMpReachNlri(fo, head!, taken, size);
+    const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, buf, at);
+    return fo.afi === 1 ? withIpv4Nlri(head!, size, write) : withMpReachNlri(head!, size, write);
   }
 
-  /**
-   * An IPv6 UPDATE: the prefixes go inside MP_REACH_NLRI (RFC 4760 §3), which toWire emits with
-   * a 2-octet length and no NLRI. They are written into a gap opened at the end of that attribute,
-   * and the three lengths that contain it grow by the same amount: the attribute's, Total Path
-   * Attribute Length, and the message's (RFC 4271 §4.1, §4.3).
-   */
-  private withMpReachNlri(fo: FamilyOut, head: Buffer, keys: readonly number[], size: number): Buffer {
-    const attrsAt = 19 + 2 + head.readUInt16BE(19) + 2;
-    const attrsEnd = attrsAt + head.readUInt16BE(attrsAt - 2);
-    let at = attrsAt;
-    while (at < attrsEnd) {
-      const extended = (head[at]! & FLAG_EXTENDED_LENGTH) !== 0;
-      const len = extended ? head.readUInt16BE(at + 2) : head[at + 2]!;
-      const end = at + (extended ? 4 : 3) + len;
-      if (head[at + 1] === 14) break;
-      at = end;
-    }
-    if (at >= attrsEnd || (head[at]! & FLAG_EXTENDED_LENGTH) === 0) throw new Error('MP_REACH_NLRI with a 2-octet length expected');
-    const gapAt = at + 4 + head.readUInt16BE(at + 2);
-    const grow = size - head.length;
-    const buf = Buffer.allocUnsafe(size);
-    head.copy(buf, 0, 0, gapAt);
-    let w = gapAt;
-    for (const key of keys) {
-      if (fo.addPath) w = buf.writeUInt32BE(fo.keyPath[key]!, w);
-      w += fo.pt.writeNlri(this.pidOfKey(fo, key), buf, w);
-    }
-    if (w !== gapAt + grow) throw new Error(`NLRI of ${w - gapAt} octets, ${grow} computed`);
-    head.copy(buf, w, gapAt);
-    buf.writeUInt16BE(head.readUInt16BE(at + 2) + grow, at + 2);
-    buf.writeUInt16BE(head.readUInt16BE(attrsAt - 2) + grow, attrsAt - 2);
-    buf.writeUInt16BE(size, 16);
-    return buf;
-  }
-
-  /**
-   * An IPv4 UPDATE is its attributes-only encoding followed by the NLRI field (RFC 4271 §4.3), so
-   * the prefixes are appended to the bytes already encoded for sizing instead of encoding the
-   * attributes a second time. `size` is the final length, computed while choosing the prefixes.
-   */
-  private withIpv4Nlri(fo: FamilyOut, head: Buffer, keys: readonly number[], size: number): Buffer {
-    const buf = Buffer.allocUnsafe(size);
-    head.copy(buf, 0);
-    let at = head.length;
+  /** The NLRI of `keys` (with path ids under ADD-PATH) written at buf[at]; the end offset. */
+  private writeKeys(fo: FamilyOut, keys: readonly number[], buf: Buffer, at: number): number {
     for (const key of keys) {
       if (fo.addPath) at = buf.writeUInt32BE(fo.keyPath[key]!, at);
       at += fo.pt.writeNlri(this.pidOfKey(fo, key), buf, at);
     }
-    if (at !== size) throw new Error(`UPDATE size ${at} differs from the computed ${size}`);
-    // RFC 4271 §4.1: the header's Length field counts the whole message.
-    buf.writeUInt16BE(size, 16);
-    return buf;
-  }
-
-  /** RFC 4724 §2: an UPDATE with nothing in it (IPv4) or an empty MP_UNREACH_NLRI. */
-  private endOfRib(fo: FamilyOut): UpdateMessage {
-    if (fo.afi === 1) return { type: 'UPDATE', withdrawn: [], attributes: [], nlri: [] };
-    return { type: 'UPDATE', withdrawn: [], attributes: [mpUnreach([], FLAG_OPTIONAL)], nlri: [] };
+    return at;
   }
 
   /** Prefixes (keys) waiting to be sent or withdrawn. */
@@ -662,30 +601,7 @@ export class AdjRibOut {
         if (next !== undefined) this.drop(next);
         if (fo.held[key]) fo.pt.release(this.pidOfKey(fo, key));
       }
-      fo.sent = [];
-      fo.next = [];
-      fo.held = new Uint8Array(0);
-      fo.pathKeys.clear();
-      fo.keyPid = [];
-      fo.keyPath = [];
-      fo.freeKeys = [];
-      fo.sentN = 0;
-      fo.pendingN = 0;
-      fo.groups.clear();
-      fo.eorDue = false;
+      this.fams.set(fo.family, emptyFamily(fo.family, fo.afi, fo.addPath, fo.pt));
     }
   }
-}
-
-function encodeOrUndefined(msg: UpdateMessage, codec: CodecContext): Buffer | undefined {
-  try {
-    return encodeMessage(msg, codec);
-  } catch (e) {
-    if (e instanceof RangeError) return undefined;
-    throw e;
-  }
-}
-
-function mpUnreach(withdrawn: Nlri[], flags: number): PathAttribute {
-  return { code: 15, name: 'MP_UNREACH_NLRI', flags, value: { afi: 2, safi: 1, withdrawn } };
 }
