@@ -11,16 +11,10 @@ import { withTopology, runCommand, type Topology } from './harness/netns.js';
 import { FibManager } from '../src/fib/manager.js';
 import type { FibLog } from '../src/fib/manager.js';
 import { Rib } from '../src/rib/index.js';
-import type { RibConfig } from '../src/rib/rib.js';
+import { fibRibConfig } from './helpers/rib-config.js';
 import type { StaticRouteConfig } from '../src/config/types.js';
 
-const cfg: RibConfig = {
-  localAs: 65000,
-  routerId: '198.18.255.1',
-  clusterId: '198.18.255.1',
-  preference: { connected: 0, static: 1, ebgp: 20, ibgp: 200, kernel: 250 },
-  bestPath: { alwaysCompareMed: false, deterministicMed: false, maxPaths: 4, maxPathsIbgp: 4 },
-};
+const cfg = fibRibConfig;
 
 const SPEC = { nodes: ['r', 'b'], links: [{ a: 'r', b: 'b' }] };
 const log: FibLog = { info: () => undefined, warn: () => undefined };

@@ -13,16 +13,10 @@ import { findFibDiffs, repairFib } from '../src/fib/reconcile.js';
 import type { FibDiff, RibReader } from '../src/fib/reconcile.js';
 import { Turns } from '../src/fib/turns.js';
 import { Rib } from '../src/rib/index.js';
-import type { RibConfig } from '../src/rib/rib.js';
+import { fibRibConfig } from './helpers/rib-config.js';
 import type { StaticRouteConfig } from '../src/config/types.js';
 
-const cfg: RibConfig = {
-  localAs: 65000,
-  routerId: '198.18.255.1',
-  clusterId: '198.18.255.1',
-  preference: { connected: 0, static: 1, ebgp: 20, ibgp: 200, kernel: 250 },
-  bestPath: { alwaysCompareMed: false, deterministicMed: false, maxPaths: 4, maxPathsIbgp: 4 },
-};
+const cfg = fibRibConfig;
 
 /** 198.18.16.0/24 … : `count` /28s through b. */
 function statics(count: number): StaticRouteConfig[] {

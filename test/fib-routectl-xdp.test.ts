@@ -10,15 +10,9 @@ import { FibManager } from '../src/fib/manager.js';
 import type { FibLog } from '../src/fib/manager.js';
 import { compareFib, findFibDiffs, lookupRoute, readFibState, repairFib } from '../src/fib/reconcile.js';
 import { Rib } from '../src/rib/index.js';
-import type { RibConfig } from '../src/rib/rib.js';
+import { fibRibConfig } from './helpers/rib-config.js';
 
-const cfg: RibConfig = {
-  localAs: 65000,
-  routerId: '198.18.255.1',
-  clusterId: '198.18.255.1',
-  preference: { connected: 0, static: 1, ebgp: 20, ibgp: 200, kernel: 250 },
-  bestPath: { alwaysCompareMed: false, deterministicMed: false, maxPaths: 4, maxPathsIbgp: 4 },
-};
+const cfg = fibRibConfig;
 
 test('show route: longest match, next hop and verdict; the comparison sees a trie entry removed by hand and repair writes it back', async (t) => {
   const obj = bpfObjectPath('xdp_fwd');

@@ -49,6 +49,18 @@ export function prefixLength(prefix: string): number {
   return len;
 }
 
+/** The length after the slash at `slash`, read from char codes (1 to 3 digits); -1 if malformed. */
+export function prefixLengthAt(prefix: string, slash: number): number {
+  if (slash < 0 || prefix.length - slash < 2 || prefix.length - slash > 4) return -1;
+  let len = 0;
+  for (let i = slash + 1; i < prefix.length; i++) {
+    const d = prefix.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    len = len * 10 + d;
+  }
+  return len;
+}
+
 const sortKeys = new Map<string, string>();
 
 /**

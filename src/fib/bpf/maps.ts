@@ -2,6 +2,7 @@
 // Every class owns preallocated key/value Buffers and reuses them on each call.
 
 import { parseIpv4, parseIpv6, ipv4ToText, ipv6ToText } from '../../bgp/wire/addr.js';
+import { prefixLengthAt } from '../../rib/prefix.js';
 import {
   RoutedV4KeySize, RoutedV6KeySize, RoutedRouteSize, RoutedNextHopSize, RoutedEcmpGroupSize, RoutedCounterSize,
   ROUTED_ECMP_MEMBERS_MAX, RoutedStat, encodeRoutedNextHop, decodeRoutedNextHop, encodeRoutedEcmpGroup,
@@ -12,24 +13,11 @@ import type { BpfMap } from './object.js';
 
 export type Family = 4 | 6;
 
-/** The length after the slash, read from char codes (a full table has a million of these): -1 if malformed. */
-function prefixLength(prefix: string, slash: number): number {
-  const digits = prefix.length - slash - 1;
-  if (digits < 1 || digits > 3) return -1;
-  let len = 0;
-  for (let i = slash + 1; i < prefix.length; i++) {
-    const d = prefix.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    len = len * 10 + d;
-  }
-  return len;
-}
-
 /** Write "addr/len" as an LPM key {prefixlen (LE), address with host bits cleared}. */
 export function encodePrefix(family: Family, prefix: string, buf: Buffer, off = 0): void {
   const slash = prefix.indexOf('/');
   const bytes = family === 4 ? 4 : 16;
-  const len = slash < 0 ? bytes * 8 : prefixLength(prefix, slash);
+  const len = slash < 0 ? bytes * 8 : prefixLengthAt(prefix, slash);
   const end = slash < 0 ? prefix.length : slash;
   const ok = family === 4 ? parseIpv4(prefix, buf, off + 4, 0, end) : parseIpv6(prefix, buf, off + 4, 0, end);
   if (!ok || len < 0 || len > bytes * 8) throw new RangeError(`not an IPv${family} prefix: ${prefix}`);

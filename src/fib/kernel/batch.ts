@@ -5,6 +5,7 @@
 // no FibRoute, prefix text or error object per route on the way (KernelFib.applyBatch).
 
 import { parseIpv4, parseIpv6, wordsToText } from '../../bgp/wire/addr.js';
+import { prefixLengthAt } from '../../rib/prefix.js';
 import type { FibFamily, FibRoute } from '../types.js';
 
 /** What a route is apart from its prefix; shared by every route of the same shape. */
@@ -87,7 +88,7 @@ export class RouteBatch {
   pushText(op: number, spec: RouteSpec, prefix: string): number {
     const slash = prefix.indexOf('/');
     const v4 = spec.family === 'ipv4';
-    const len = prefixLength(prefix, slash);
+    const len = prefixLengthAt(prefix, slash);
     const b = this.bytes;
     b.fill(0);
     const ok = v4 ? parseIpv4(prefix, b, 0, 0, slash) : parseIpv6(prefix, b, 0, 0, slash);
@@ -113,14 +114,3 @@ export class RouteBatch {
   }
 }
 
-/** The prefix length after the slash, from char codes; -1 if malformed. */
-export function prefixLength(prefix: string, slash: number): number {
-  if (slash < 0 || prefix.length - slash < 2 || prefix.length - slash > 4) return -1;
-  let len = 0;
-  for (let i = slash + 1; i < prefix.length; i++) {
-    const d = prefix.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    len = len * 10 + d;
-  }
-  return len;
-}

@@ -11,7 +11,7 @@ import type { MsgWriter, RxMsg } from './nlmsg.js';
 import { ipv4ToText, ipv6ToText, parseIpv6 } from '../../bgp/wire/index.js';
 import { RTPROT_ROUTED } from '../types.js';
 import type { FibRoute } from '../types.js';
-import { prefixLength } from './batch.js';
+import { prefixLengthAt } from '../../rib/prefix.js';
 import type { RouteBatch } from './batch.js';
 
 /** A next hop with its interface index resolved. */
@@ -40,7 +40,7 @@ export function normMetric(r: Pick<FibRoute, 'family' | 'metric'>): number {
 function writeHeader(w: MsgWriter, type: number, flags: number, seq: number, r: FibRoute, scope: number, rtn: number): void {
   const fam = r.family === 'ipv4' ? AF_INET : AF_INET6;
   const slash = r.prefix.indexOf('/');
-  const len = prefixLength(r.prefix, slash);
+  const len = prefixLengthAt(r.prefix, slash);
   if (len < 0 || len > (fam === AF_INET ? 32 : 128)) throw new RangeError(`not a prefix: ${r.prefix}`);
   const at = w.begin(type, flags, seq, RTMSG_LEN);
   fillRtmsg(w.buf, at, fam, len, scope, rtn);
