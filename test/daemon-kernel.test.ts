@@ -28,7 +28,7 @@ for (const end = Date.now() + 2000; Date.now() < end; ) {
   try { view = await w.read(); } catch (e) { failures.push(e.message); }
 }
 await w.close();
-console.log(JSON.stringify({ failures: failures.slice(0, 3), failed: failures.length, connected: view.connected.map((c) => c.prefix) }));
+console.log(JSON.stringify({ failures: failures.slice(0, 3), failed: failures.length, connected: view.connected.map((c) => c.prefix), changes }));
 process.exit(0);
 `;
 
@@ -41,8 +41,10 @@ test('dumps succeed while address events arrive', async (t) => {
       for (let round = 0; round < 15; round++) await topo.run('k', 'ip', ['-batch', '-'], { input: churn.join('\n') + '\n' });
     })();
     const [r] = await Promise.all([script, adds]);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { failures: string[]; failed: number; connected: string[] };
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { failures: string[]; failed: number; connected: string[]; changes: number };
     t.is(out.failed, 0, `failed dumps: ${out.failures.join('; ')}`);
     t.true(out.connected.includes('198.18.0.0/24'), JSON.stringify(out.connected));
+    // The address events reached the watcher (its event socket) and made it read again.
+    t.true(out.changes > 0, 'no re-read after address events');
   });
 });

@@ -1,6 +1,11 @@
 // The neighbour table follows the kernel's: an entry appears with its MAC after traffic (a ping),
 // changes when the kernel's entry changes, disappears when deleted; resolve() gets a MAC without
-// traffic, and a neighbour nobody answers for ends up failed.
+// traffic, and a neighbour nobody answers for ends up failed. A burst of events larger than the
+// event socket's queue is survived: the table is read again and ends up whole.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
@@ -91,4 +96,29 @@ test('resolve() gets a MAC without traffic (IPv4, IPv6 managed), and an absent n
   await table.forget(e0, '2001:db8::2');
   await waitFor(table, e0, '2001:db8::2', (x) => x === undefined, 'forgotten entry');
   await t.throwsAsync(table.resolve(999, '198.18.0.2'), { message: /ENODEV/ });
+});
+
+test('a burst of neighbour events that overflows the event socket: no crash, the table is read again and is whole', async (t) => {
+  const topo = await routerTopology(t, import.meta.url);
+  // An 8 KiB receive queue (the kernel doubles 4 KiB) holds a handful of events between two reads.
+  const table = await NeighTable.open({ netns: topo.ns('r'), eventBufferSize: 4096 });
+  t.teardown(() => table.close());
+  const e0 = await ifindexOf(topo, 'r', 'e0');
+  const dir = mkdtempSync(path.join(tmpdir(), 'routed-neigh-burst-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const N = 3000;
+  const hex = (n: number): string => n.toString(16).padStart(2, '0');
+  const lines: string[] = [];
+  for (let i = 0; i < N; i++) lines.push(`neigh add 198.18.${8 + (i >> 8)}.${i & 255} dev e0 lladdr 02:00:5e:10:${hex(i >> 8)}:${hex(i & 255)} nud permanent`);
+  writeFileSync(path.join(dir, 'burst'), lines.join('\n') + '\n');
+  await topo.run('r', 'ip', ['-batch', path.join(dir, 'burst')]);
+  const last = `198.18.${8 + ((N - 1) >> 8)}.${(N - 1) & 255}`;
+  await waitFor(table, e0, last, (x) => x?.mac === `02:00:5e:10:${hex((N - 1) >> 8)}:${hex((N - 1) & 255)}`, 'the last entry of the burst');
+  // Bounded: the table settles once the re-read after the overflow is done.
+  const deadline = Date.now() + WAIT_MS;
+  const burst = (): Neighbour[] => table.all().filter((n) => n.ifindex === e0 && n.mac?.startsWith('02:00:5e:10:'));
+  while (burst().length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.true(table.lostBursts > 0, 'the burst overflowed the event socket (else this test proves nothing)');
+  t.is(burst().length, N);
+  t.is(table.get(e0, '198.18.8.0')?.mac, '02:00:5e:10:00:00');
 });

@@ -14,6 +14,7 @@ import { NlEventSocket } from '../fib/kernel/events.js';
 import { RTPROT_ROUTED } from '../fib/types.js';
 import type { RxMsg } from '../fib/kernel/nlmsg.js';
 import { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, decodeForeign, dumpForeign, isRouteAdd } from '../fib/kernel/foreign.js';
+import { RTNLGRP_LINK } from '../fib/links.js';
 import type { ForeignRoute } from '../fib/kernel/foreign.js';
 
 export interface ConnectedPrefix {
@@ -46,6 +47,10 @@ export interface KernelRouteChange {
   route?: KernelRoute;
 }
 
+/** rtnetlink multicast groups of address changes (linux/rtnetlink.h). */
+const RTNLGRP_IPV4_IFADDR = 5;
+const RTNLGRP_IPV6_IFADDR = 9;
+
 /** Lost route events (ENOBUFS) are re-read once the burst that caused them has been quiet this long. */
 const LOST_EVENTS_QUIET_MS = 500;
 
@@ -67,7 +72,7 @@ export class KernelWatcher {
    * in the middle of a multipart dump reply breaks the `netlink` package's reassembly (the dump
    * fails with "Multipart message not terminated properly").
    */
-  private events: RtNetlinkSocket | undefined;
+  private events: NlEventSocket | undefined;
   /** Route dumps (raw: a million of routed's own routes are skipped from one byte each). */
   private readonly routeSock: NlSocket;
   /**
@@ -209,14 +214,13 @@ export class KernelWatcher {
         if (!this.closed) this.read().then(this.onChange, () => undefined);
       }, debounceMs);
     };
-    const events = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 16 });
+    // Addresses and links: any event means "read again", so none is parsed; a lost burst
+    // (ENOBUFS) means the same. On a socket of our own: the netlink package's aborts the process
+    // when a burst overflows it.
+    const events = new NlEventSocket({ groups: [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR], recvBufferSize: 1 << 21 });
     this.events = events;
-    // Addresses and links on the netlink package's socket: few events, parsed by the package.
-    for (const g of ['IPV4_IFADDR', 'IPV6_IFADDR', 'LINK'] as const) events.addMembership(g);
-    // Handlers of this socket run inside the native binding's callback: nothing may throw there.
-    events.on('message', reread);
-    // ENOBUFS: events were lost under a burst; the state must be read again.
-    events.socket.on('error', reread);
+    events.onEvent = reread;
+    events.onError = reread;
     // Routes on a raw socket, subscribed before the first dump so no change falls between the two.
     // routed's own routes never reach it: a socket filter drops them in the kernel.
     const routeEvents = new NlEventSocket({ groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE], recvBufferSize: 8 << 20, dropRouteProtocol: RTPROT_ROUTED });
@@ -238,7 +242,7 @@ export class KernelWatcher {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     clearTimeout(this.lostTimer);
-    this.events?.socket.close();
+    this.events?.close();
     this.routeEvents?.close();
     await this.dumping;
     this.sock.socket.close();

@@ -13,6 +13,7 @@ import {
 } from './kernel/nlmsg.js';
 import type { RxMsg } from './kernel/nlmsg.js';
 import { NlSocket } from './kernel/socket.js';
+import { NlEventSocket } from './kernel/events.js';
 import type { FibFamily } from './types.js';
 
 const RTNLGRP_NEIGH = 3;
@@ -52,6 +53,8 @@ export type NeighListener = (current: Neighbour | undefined, previous: Neighbour
 export interface NeighTableOptions {
   /** Network namespace name (/run/netns/NAME) or path; default: the caller's. */
   netns?: string;
+  /** Receive buffer of the event socket (tests make it small to overflow it). */
+  eventBufferSize?: number;
 }
 
 function stateOf(nud: number): NeighState {
@@ -89,24 +92,56 @@ export class NeighTable {
   private readonly listeners = new Set<NeighListener>();
   /** Events that arrive while a dump runs: applied after it, being newer. */
   private queued: RxMsg[] | undefined;
+  /** A re-read after lost events, in progress; `again`: more were lost meanwhile. */
+  private resyncing: Promise<void> | undefined;
+  private again = false;
+  /** Times the event socket overflowed (ENOBUFS) and the table was read again. */
+  lostBursts = 0;
 
-  private constructor(private readonly sock: NlSocket) {}
+  private constructor(
+    private readonly sock: NlSocket,
+    private readonly events: NlEventSocket,
+  ) {}
 
-  /** Subscribe to neighbour events, then read the table. */
+  /**
+   * Subscribe to neighbour events, then read the table. Events come on a socket of our own
+   * (src/fib/kernel/events.ts), not the netlink package's: a burst that overflows the package's
+   * socket aborts the process; ours reports ENOBUFS and the table is read again.
+   */
   static async open(opts: NeighTableOptions = {}): Promise<NeighTable> {
-    const sock = new NlSocket({ netns: opts.netns, recvBufferSize: 4 << 20 });
-    const t = new NeighTable(sock);
+    const events = new NlEventSocket({ netns: opts.netns, groups: [RTNLGRP_NEIGH], recvBufferSize: opts.eventBufferSize ?? 4 << 20 });
+    let sock: NlSocket | undefined;
     try {
-      sock.addMembership(RTNLGRP_NEIGH);
-      sock.onEvent = (m) => t.event(m);
+      sock = new NlSocket({ netns: opts.netns });
+      const t = new NeighTable(sock, events);
+      events.onEvent = (m) => t.event(m);
       // Lost events (ENOBUFS on a burst): the table can be wrong in any way; read it again.
-      sock.onError = () => void t.resync().catch(() => undefined);
+      events.onError = () => t.lostEvents();
       await t.resync();
       return t;
     } catch (e) {
-      sock.close();
+      events.close();
+      sock?.close();
       throw e;
     }
+  }
+
+  /** One re-read after a burst that lost events, however many overflows it caused. */
+  private lostEvents(): void {
+    this.lostBursts++;
+    if (this.resyncing) {
+      this.again = true;
+      return;
+    }
+    this.resyncing = this.resync()
+      .catch(() => undefined)
+      .finally(() => {
+        this.resyncing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.lostEvents();
+        }
+      });
   }
 
   /** Call fn on every change (state, MAC, flags, appearance, removal). Returns the unsubscribe. */
@@ -138,7 +173,8 @@ export class NeighTable {
   private event(m: RxMsg): void {
     if (m.type !== RTM_NEWNEIGH && m.type !== RTM_DELNEIGH) return;
     if (this.queued) {
-      this.queued.push(m);
+      // The event socket reuses its buffer once this returns: a queued message keeps a copy.
+      this.queued.push({ ...m, buf: Buffer.from(m.buf.subarray(m.off, m.end)), off: 0, end: m.end - m.off });
       return;
     }
     const n = decode(m);
@@ -204,6 +240,7 @@ export class NeighTable {
 
   close(): void {
     this.listeners.clear();
+    this.events.close();
     this.sock.close();
   }
 }
