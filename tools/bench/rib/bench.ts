@@ -23,7 +23,8 @@ import { runInNewContext } from 'node:vm';
 import { decodeMessage, encodeMessage, makeContext } from '../../../src/bgp/wire/index.js';
 import type { UpdateMessage } from '../../../src/bgp/wire/types.js';
 import { AdjRibOut, Rib } from '../../../src/rib/index.js';
-import type { PeerInfo, RibConfig } from '../../../src/rib/index.js';
+import type { PeerInfo } from '../../../src/rib/index.js';
+import { benchRibConfig } from '../lib/rib-config.js';
 import { buildFeed } from '../lib/feeder.js';
 
 setFlagsFromString('--expose-gc');
@@ -54,14 +55,8 @@ function parseArgs(argv: string[]): Options {
 }
 
 const CTX = makeContext({ as4: true });
-const LOCAL_AS = 64999;
-const CFG: RibConfig = {
-  localAs: LOCAL_AS,
-  routerId: '198.18.255.254',
-  clusterId: '198.18.255.254',
-  preference: { connected: 0, static: 1, kernel: 254, ebgp: 20, ibgp: 200 },
-  bestPath: { alwaysCompareMed: false, deterministicMed: false, maxPaths: 1, maxPathsIbgp: 1 },
-};
+const CFG = benchRibConfig;
+const LOCAL_AS = CFG.localAs;
 
 function heap(): number {
   gc();

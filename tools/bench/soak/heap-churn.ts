@@ -13,20 +13,14 @@ import { runInNewContext } from 'node:vm';
 import { decodeMessage, makeContext } from '../../../src/bgp/wire/index.js';
 import { AdjRibOut, Rib } from '../../../src/rib/index.js';
 import type { ExportFilter } from '../../../src/rib/index.js';
-import type { RibConfig } from '../../../src/rib/index.js';
+import { benchRibConfig } from '../lib/rib-config.js';
 import { buildFeed } from '../lib/feeder.js';
 import { Churn } from './churn.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const PEER = '198.18.0.1';
-const CFG: RibConfig = {
-  localAs: 64999,
-  routerId: '198.18.255.254',
-  clusterId: '198.18.255.254',
-  preference: { connected: 0, static: 1, kernel: 254, ebgp: 20, ibgp: 200 },
-  bestPath: { alwaysCompareMed: false, deterministicMed: false, maxPaths: 1, maxPathsIbgp: 1 },
-};
+const CFG = benchRibConfig;
 
 function census(): Map<string, number> {
   gc();
