@@ -32,9 +32,9 @@ export class ChangeView implements BestChange {
     return (this.routes ??= this.loc.bestRoutes(this.f, this.id, this.prefix));
   }
 
-  /** The best set's one BGP record, or -1 (no route, or a set of several or of the RIB's own routes). */
+  /** The best set's one BGP record, or negative (no route, or a set of several or of the RIB's own routes). */
   private single(): number {
-    return this.routes === undefined ? this.f.best[this.id]! : -1;
+    return this.f.best[this.id]!;
   }
 
   /**

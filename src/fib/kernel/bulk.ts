@@ -8,17 +8,12 @@
 // without waiting, with MSG_DONTWAIT. NETLINK_CAP_ACK keeps error replies to their header, so the
 // receive buffer holds the errors of a whole datagram.
 
-import { EAGAIN, ENOBUFS, errno as lastErrno, int32 as int, libc as c, MSG_DONTWAIT, SOCK_CLOEXEC, SOL_SOCKET } from '../../os/libc.js';
+import { EAGAIN, ENOBUFS, errno as lastErrno, int32 as int, libc as c, MSG_DONTWAIT, SOL_SOCKET } from '../../os/libc.js';
+import { openRtnetlink, setBuffer } from './rawsock.js';
 import { NLMSG_ERROR, errorCode, forEachMsg } from './nlmsg.js';
-import { NetlinkError, inNetns } from './socket.js';
+import { NetlinkError } from './socket.js';
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const NETLINK_ROUTE = 0;
-const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
-const SO_SNDBUFFORCE = 32;
-const SO_RCVBUFFORCE = 33;
 const SOL_NETLINK = 270;
 const NETLINK_CAP_ACK = 10;
 
@@ -35,23 +30,11 @@ export class BulkSocket {
   private busy = false;
 
   constructor(opts: BulkSocketOptions = {}) {
-    const fd = inNetns(opts.netns, () => c().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
-    if (fd < 0) throw new NetlinkError(lastErrno(), 'netlink socket');
-    this.fd = fd;
-    try {
-      const rcv = int(opts.recvBufferSize ?? 8 << 20);
-      if (c().setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcv, 4) !== 0) c().setsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, 4);
-      const snd = int(8 << 20);
-      if (c().setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, snd, 4) !== 0) c().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, snd, 4);
+    this.fd = openRtnetlink({ netns: opts.netns, nonBlocking: false, recvBufferSize: opts.recvBufferSize ?? 8 << 20 }, (fd) => {
+      setBuffer(fd, 'snd', 8 << 20);
       // Linux ≥ 4.3; without it, error replies quote the whole failing message (still correct).
       c().setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, int(1), 4);
-      const addr = Buffer.alloc(12);
-      addr.writeUInt16LE(AF_NETLINK, 0);
-      if (c().bind(fd, addr, 12) !== 0) throw new NetlinkError(lastErrno(), 'netlink bind');
-    } catch (e) {
-      c().close(fd);
-      throw e;
-    }
+    });
   }
 
   /** The receive buffer the kernel granted. */

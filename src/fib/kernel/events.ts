@@ -8,16 +8,12 @@
 
 import os from 'node:os';
 
-import { EAGAIN, ENOBUFS, errno as lastErrno, int32 as int, libc as c, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET } from '../../os/libc.js';
+import { EAGAIN, ENOBUFS, errno as lastErrno, int32 as int, libc as c, MSG_DONTWAIT, SOL_SOCKET } from '../../os/libc.js';
+import { openRtnetlink } from './rawsock.js';
 import { forEachMsg } from './nlmsg.js';
 import type { RxMsg } from './nlmsg.js';
-import { NetlinkError, inNetns } from './socket.js';
+import { NetlinkError } from './socket.js';
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const NETLINK_ROUTE = 0;
-const SO_RCVBUF = 8;
-const SO_RCVBUFFORCE = 33;
 const SOL_NETLINK = 270;
 const NETLINK_ADD_MEMBERSHIP = 1;
 /** Datagrams read per timer tick at most, so a burst does not hold the event loop. */
@@ -84,15 +80,7 @@ export class NlEventSocket {
   onError: ((e: Error) => void) | undefined;
 
   constructor(opts: NlEventSocketOptions) {
-    const fd = inNetns(opts.netns, () => c().socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
-    if (fd < 0) throw new NetlinkError(lastErrno(), 'netlink socket');
-    this.fd = fd;
-    try {
-      const rcv = int(opts.recvBufferSize ?? 8 << 20);
-      if (c().setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcv, 4) !== 0) c().setsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, 4);
-      const addr = Buffer.alloc(12);
-      addr.writeUInt16LE(AF_NETLINK, 0);
-      if (c().bind(fd, addr, 12) !== 0) throw new NetlinkError(lastErrno(), 'netlink bind');
+    this.fd = openRtnetlink({ netns: opts.netns, nonBlocking: true, recvBufferSize: opts.recvBufferSize ?? 8 << 20 }, (fd) => {
       // The filter goes on before the groups: no event arrives unfiltered.
       if (opts.dropRouteProtocol !== undefined && !attach(fd, routeProtocolFilter(opts.dropRouteProtocol))) {
         throw new NetlinkError(lastErrno(), 'netlink socket filter');
@@ -100,10 +88,7 @@ export class NlEventSocket {
       for (const g of opts.groups) {
         if (c().setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, int(g), 4) !== 0) throw new NetlinkError(lastErrno(), `netlink group ${g}`);
       }
-    } catch (e) {
-      c().close(fd);
-      throw e;
-    }
+    });
     this.timer = setInterval(() => this.drain(), opts.intervalMs ?? 20);
     // Events alone do not keep the process alive.
     this.timer.unref();
