@@ -7,7 +7,7 @@
 import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
 import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
 import { encodeOrUndefined, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
-import { toWire } from './attrs.js';
+import { toWire } from './attrs-wire.js';
 import type { AttrStore } from './attrs.js';
 import { exportFilter, rewriteForPeer } from './export.js';
 import type { ExportContext } from './export.js';

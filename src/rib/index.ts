@@ -2,8 +2,9 @@
 // the per-session Adj-RIB-Out that packs UPDATEs.
 
 export * from './types.js';
-export { AttrStore, attrsFromWire, baseAttrs, toWire, updateRoutes } from './attrs.js';
-export type { ToWireOptions, WireRoutes } from './attrs.js';
+export { AttrStore, baseAttrs } from './attrs.js';
+export { attrsFromWire, toWire, updateRoutes } from './attrs-wire.js';
+export type { ToWireOptions, WireRoutes } from './attrs-wire.js';
 export { compareRoutes, isUsable, neighborAs, preferenceOf, selectBest, stepIndex } from './decision.js';
 export type { Comparison, DecisionConfig, Selection } from './decision.js';
 export { NextHopResolver } from './nexthop.js';

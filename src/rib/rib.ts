@@ -6,7 +6,8 @@
 import { endOfRib } from '../bgp/wire/index.js';
 import type { Nlri, UpdateFinding, UpdateMessage } from '../bgp/wire/index.js';
 import type { Config, StaticRouteConfig } from '../config/types.js';
-import { AttrStore, updateRoutes } from './attrs.js';
+import { AttrStore } from './attrs.js';
+import { updateRoutes } from './attrs-wire.js';
 import type { DecisionConfig } from './decision.js';
 import { LocRib, NONE, STALE } from './locrib.js';
 import type { FamilyRib, PrefixEntry } from './locrib.js';

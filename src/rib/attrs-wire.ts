@@ -1,0 +1,183 @@
+// Attribute sets to and from the codec's wire attributes: what one decoded UPDATE announces and
+// withdraws per family, and an interned set as wire attributes for one peer.
+
+import {
+  AS_TRANS,
+  FLAG_EXTENDED_LENGTH,
+  FLAG_OPTIONAL,
+  FLAG_PARTIAL,
+  FLAG_TRANSITIVE,
+  mergeAsPath,
+} from '../bgp/wire/index.js';
+import type { AsPathSegment, Nlri, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
+import { baseAttrs, EMPTY } from './attrs.js';
+import type { Family, PathAttrs } from './types.js';
+
+// ---- From the wire ----
+
+/** What one UPDATE says, per family, attributes not yet interned. */
+export interface WireRoutes {
+  withdraw: { family: Family; nlri: readonly Nlri[] }[];
+  announce: { family: Family; nlri: readonly Nlri[]; attrs: PathAttrs }[];
+}
+
+const FAMILY_OF_AFI: Record<number, Family | undefined> = { 1: 'ipv4', 2: 'ipv6' };
+const SAFI_UNICAST = 1;
+
+/** Flags of an attribute that is optional and transitive: the only unknowns passed on. */
+const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
+
+/**
+ * The attributes of a decoded UPDATE, without next hop. `as4` is the session's 4-octet AS
+ * capability: on a 2-octet session AS4_PATH and AS4_AGGREGATOR are merged (RFC 6793 §4.2.3).
+ */
+export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): PathAttrs {
+  const a = baseAttrs();
+  let asPath: AsPathSegment[] | undefined;
+  let as4Path: AsPathSegment[] | undefined;
+  let as4Aggregator: PathAttrs['aggregator'];
+  const unknown: { code: number; flags: number; value: string }[] = [];
+  for (const attr of list) {
+    switch (attr.name) {
+      case 'ORIGIN': a.origin = attr.value; break;
+      case 'AS_PATH': asPath = attr.value; break;
+      case 'NEXT_HOP': a.nextHop = attr.value; break;
+      case 'MULTI_EXIT_DISC': a.med = attr.value; break;
+      case 'LOCAL_PREF': a.localPref = attr.value; break;
+      case 'ATOMIC_AGGREGATE': a.atomicAggregate = true; break;
+      case 'AGGREGATOR': a.aggregator = attr.value; break;
+      case 'COMMUNITIES': a.communities = attr.value; break;
+      case 'ORIGINATOR_ID': a.originatorId = attr.value; break;
+      case 'CLUSTER_LIST': a.clusterList = attr.value; break;
+      case 'EXTENDED_COMMUNITIES': a.extCommunities = attr.value; break;
+      case 'AS4_PATH': as4Path = attr.value; break;
+      case 'AS4_AGGREGATOR': as4Aggregator = attr.value; break;
+      case 'LARGE_COMMUNITY': a.largeCommunities = attr.value; break;
+      case 'ONLY_TO_CUSTOMER': a.otc = attr.value; break;
+      case 'MP_REACH_NLRI': case 'MP_UNREACH_NLRI': break;
+      default:
+        // RFC 4271 §5: an unrecognised optional transitive attribute is passed on; an
+        // unrecognised optional non-transitive one is quietly ignored.
+        if ((attr.flags & OPT_TRANS) === OPT_TRANS) unknown.push({ code: attr.code, flags: attr.flags, value: attr.value as string });
+    }
+  }
+  if (unknown.length) a.unknown = unknown;
+  // RFC 6793 §4.1: between two NEW speakers AS4_PATH and AS4_AGGREGATOR are discarded.
+  if (as4) {
+    a.asPath = asPath ?? EMPTY;
+    return a;
+  }
+  // RFC 6793 §4.2.3: if AGGREGATOR carries a real 2-octet AS, AS4_AGGREGATOR and AS4_PATH are
+  // ignored; if it carries AS_TRANS, AS4_AGGREGATOR replaces it and AS4_PATH is merged.
+  if (a.aggregator && a.aggregator.asn !== AS_TRANS) {
+    a.asPath = asPath ?? EMPTY;
+    return a;
+  }
+  if (a.aggregator && as4Aggregator) a.aggregator = as4Aggregator;
+  a.asPath = as4Path ? mergeAsPath(asPath, as4Path) : (asPath ?? EMPTY);
+  return a;
+}
+
+/** IPv6 next hops of MP_REACH_NLRI (RFC 2545 §3): global first, link-local second. */
+function withMpNextHops(base: PathAttrs, hops: readonly string[]): PathAttrs {
+  const [first = '', second] = hops;
+  // Some speakers send "::" as the global next hop with a link-local beside it.
+  if (first === '::' && second) return { ...base, nextHop: second };
+  const a: PathAttrs = { ...base, nextHop: first };
+  delete a.nextHopLinkLocal;
+  if (second) a.nextHopLinkLocal = second;
+  return a;
+}
+
+/** Split a decoded UPDATE into per-family announcements and withdrawals (unicast only). */
+export function updateRoutes(msg: UpdateMessage, as4: boolean): WireRoutes {
+  const out: WireRoutes = { withdraw: [], announce: [] };
+  if (msg.withdrawn.length) out.withdraw.push({ family: 'ipv4', nlri: msg.withdrawn });
+  let base: PathAttrs | undefined;
+  const attrs = (): PathAttrs => (base ??= attrsFromWire(msg.attributes, as4));
+  for (const attr of msg.attributes) {
+    if (attr.name === 'MP_UNREACH_NLRI') {
+      const family = FAMILY_OF_AFI[attr.value.afi];
+      if (family && attr.value.safi === SAFI_UNICAST && attr.value.withdrawn.length) {
+        out.withdraw.push({ family, nlri: attr.value.withdrawn });
+      }
+    } else if (attr.name === 'MP_REACH_NLRI') {
+      const family = FAMILY_OF_AFI[attr.value.afi];
+      if (family && attr.value.safi === SAFI_UNICAST && attr.value.nlri.length) {
+        out.announce.push({ family, nlri: attr.value.nlri, attrs: withMpNextHops(attrs(), attr.value.nextHops) });
+      }
+    }
+  }
+  if (msg.nlri.length) out.announce.push({ family: 'ipv4', nlri: msg.nlri, attrs: attrs() });
+  return out;
+}
+
+// ---- To the wire ----
+
+export interface ToWireOptions {
+  /** The session's 4-octet AS capability. */
+  as4: boolean;
+  family: Family;
+  /** Prefixes to carry in MP_REACH_NLRI (IPv6); IPv4 prefixes go in the UPDATE's NLRI field. */
+  nlri?: Nlri[];
+}
+
+const WELL_KNOWN = FLAG_TRANSITIVE;
+const OPT_NON_TRANS = FLAG_OPTIONAL;
+/** MP_REACH always with a 2-octet length, so its size grows by exactly the NLRI bytes added. */
+const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
+
+const hasAs4Asn = (path: readonly AsPathSegment[]): boolean => path.some((s) => s.asns.some((n) => n > 0xffff));
+
+/**
+ * The codec's attribute types are mutable, but the encoder only reads them: the interned (frozen)
+ * lists go in as they are instead of copies made per UPDATE sent.
+ */
+function asMutable<T>(list: readonly T[]): T[] {
+  return list as T[];
+}
+
+/**
+ * Wire attributes for `attrs` in canonical order (ascending type code, as BIRD and FRR send).
+ * Next hops are taken from `attrs` as they are: export (src/rib/export.ts) has set them.
+ */
+export function toWire(attrs: PathAttrs, o: ToWireOptions): PathAttribute[] {
+  const out: PathAttribute[] = [
+    { code: 1, name: 'ORIGIN', flags: WELL_KNOWN, value: attrs.origin },
+    { code: 2, name: 'AS_PATH', flags: WELL_KNOWN, value: asMutable(attrs.asPath) },
+  ];
+  if (o.family === 'ipv4') out.push({ code: 3, name: 'NEXT_HOP', flags: WELL_KNOWN, value: attrs.nextHop });
+  if (attrs.med !== undefined) out.push({ code: 4, name: 'MULTI_EXIT_DISC', flags: OPT_NON_TRANS, value: attrs.med });
+  if (attrs.localPref !== undefined) out.push({ code: 5, name: 'LOCAL_PREF', flags: WELL_KNOWN, value: attrs.localPref });
+  if (attrs.atomicAggregate) out.push({ code: 6, name: 'ATOMIC_AGGREGATE', flags: WELL_KNOWN, value: true });
+  if (attrs.aggregator) out.push({ code: 7, name: 'AGGREGATOR', flags: OPT_TRANS, value: { ...attrs.aggregator } });
+  if (attrs.communities.length) out.push({ code: 8, name: 'COMMUNITIES', flags: OPT_TRANS, value: asMutable(attrs.communities) });
+  if (attrs.originatorId !== undefined) out.push({ code: 9, name: 'ORIGINATOR_ID', flags: OPT_NON_TRANS, value: attrs.originatorId });
+  if (attrs.clusterList.length) out.push({ code: 10, name: 'CLUSTER_LIST', flags: OPT_NON_TRANS, value: asMutable(attrs.clusterList) });
+  if (o.family === 'ipv6') {
+    const nextHops = attrs.nextHopLinkLocal ? [attrs.nextHop, attrs.nextHopLinkLocal] : [attrs.nextHop];
+    out.push({ code: 14, name: 'MP_REACH_NLRI', flags: MP_FLAGS, value: { afi: 2, safi: 1, nextHops, nlri: o.nlri ?? [] } });
+  }
+  if (attrs.extCommunities.length) {
+    out.push({ code: 16, name: 'EXTENDED_COMMUNITIES', flags: OPT_TRANS, value: asMutable(attrs.extCommunities) });
+  }
+  // RFC 6793 §4.2.2: towards a 2-octet speaker, a path with 4-octet ASNs goes out with AS_TRANS
+  // in AS_PATH (the encoder substitutes it) and the real path in AS4_PATH, which carries no
+  // confederation segments (§3); likewise AGGREGATOR and AS4_AGGREGATOR.
+  if (!o.as4 && hasAs4Asn(attrs.asPath)) {
+    const as4Path = attrs.asPath.filter((s) => s.type === 'AS_SEQUENCE' || s.type === 'AS_SET');
+    out.push({ code: 17, name: 'AS4_PATH', flags: OPT_TRANS, value: as4Path });
+  }
+  if (!o.as4 && attrs.aggregator && attrs.aggregator.asn > 0xffff) {
+    out.push({ code: 18, name: 'AS4_AGGREGATOR', flags: OPT_TRANS, value: { ...attrs.aggregator } });
+  }
+  if (attrs.largeCommunities.length) {
+    out.push({ code: 32, name: 'LARGE_COMMUNITY', flags: OPT_TRANS, value: asMutable(attrs.largeCommunities) as [number, number, number][] });
+  }
+  if (attrs.otc !== undefined) out.push({ code: 35, name: 'ONLY_TO_CUSTOMER', flags: OPT_TRANS, value: attrs.otc });
+  // RFC 4271 §5: an unrecognised optional transitive attribute passed on has the Partial bit set.
+  for (const u of attrs.unknown) {
+    out.push({ code: u.code, name: 'UNKNOWN', flags: (u.flags & ~FLAG_EXTENDED_LENGTH) | FLAG_PARTIAL, value: u.value });
+  }
+  return out;
+}
