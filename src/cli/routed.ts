@@ -11,17 +11,22 @@ import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
 import { Notifier } from '../daemon/notify.js';
 
-// The heap: a full table is ~200 MB of long-lived data beside a stream of short-lived objects
-// (decoded UPDATEs, best-path changes). V8's default growth lets the old generation reach ~2.5×
-// the live data between full collections; once the heap is large, a 25 % step cuts peak RSS on a
-// full-table load by ~25 % for little CPU. Applied only past LARGE_HEAP: on small heaps the same
-// step costs ~30 % more CPU in extra full collections for no RSS gain (tools/bench/convergence).
-const LARGE_HEAP = 128 * 1048576;
+// The heap: a full table is ~100 MiB of long-lived JavaScript objects (and ~100 MiB of typed
+// arrays outside the heap) beside a stream of short-lived ones (decoded UPDATEs, best-path
+// changes). While a table loads, V8's own growth factor rises towards 4× (allocation outpaces
+// marking), so the old generation grew to ~2.5× the live data between full collections. A fixed
+// 25 % step, set before the first full collection of the load, keeps it near the live data: at
+// 1M IPv4 peak RSS 395–422 → 299–312 MiB, for ~20 full collections in all instead of ~10 (their
+// time is a few % of the load's CPU; tools/bench/convergence). Set only past LARGE_HEAP (an idle
+// daemon is ~20 MiB; 100k prefixes reach ~50 MiB): on small heaps the step buys no RSS and costs
+// extra full collections. Polled often: a step set after a collection at a 4× factor waits for
+// that limit to be reached first (at 128 MiB and 500 ms the 1M peak stayed at ~400 MiB).
+const LARGE_HEAP = 64 * 1048576;
 const heapWatch = setInterval(() => {
   if (getHeapStatistics().used_heap_size < LARGE_HEAP) return;
   setFlagsFromString('--heap-growing-percent=25');
   clearInterval(heapWatch);
-}, 500);
+}, 100);
 heapWatch.unref();
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
