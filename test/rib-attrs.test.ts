@@ -1,9 +1,11 @@
 // Attribute interning and the conversions between the codec's wire attributes and the RIB's.
 import test from 'ava';
+import fc from 'fast-check';
 import { decodeMessage, encodeMessage, makeContext } from '../src/bgp/wire/index.js';
 import type { PathAttribute, UpdateMessage } from '../src/bgp/wire/index.js';
 import { AttrStore, attrsFromWire, baseAttrs, toWire, updateRoutes } from '../src/rib/index.js';
 import type { PathAttrs } from '../src/rib/index.js';
+import { Packer, Unpacker } from '../src/rib/attrs-pack.js';
 
 const attrs = (extra: Partial<PathAttrs> = {}): PathAttrs => ({
   ...baseAttrs('192.0.2.1'),
@@ -150,4 +152,92 @@ test('toWire then the codec then fromWire gives the same attributes (2-octet and
     if (!decoded.ok || decoded.msg.type !== 'UPDATE') return t.fail('did not decode');
     t.deepEqual(updateRoutes(decoded.msg, as4).announce[0]!.attrs, a);
   }
+});
+
+// ---- The store's packed form ----
+
+const hex = (minLength: number, maxLength: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength, maxLength });
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const text = fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 6 }));
+const opt = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+const attrsArb: fc.Arbitrary<PathAttrs> = fc
+  .record({
+    origin: fc.constantFrom('IGP' as const, 'EGP' as const, 'INCOMPLETE' as const),
+    asPath: fc.array(fc.record({ type: fc.constantFrom('AS_SET' as const, 'AS_SEQUENCE' as const, 'AS_CONFED_SEQUENCE' as const, 'AS_CONFED_SET' as const), asns: fc.array(u32, { maxLength: 200 }) }), { maxLength: 4 }),
+    nextHop: text,
+    nextHopLinkLocal: opt(text),
+    med: opt(u32),
+    localPref: opt(u32),
+    atomicAggregate: fc.boolean(),
+    aggregator: opt(fc.record({ asn: u32, address: fc.ipV4() })),
+    communities: fc.array(u32, { maxLength: 300 }),
+    extCommunities: fc.array(hex(16, 16), { maxLength: 4 }),
+    largeCommunities: fc.array(fc.tuple(u32, u32, u32), { maxLength: 4 }),
+    originatorId: opt(fc.ipV4()),
+    clusterList: fc.array(fc.ipV4(), { maxLength: 4 }),
+    otc: opt(u32),
+    unknown: fc.array(fc.record({ code: fc.integer({ min: 0, max: 255 }), flags: fc.integer({ min: 0, max: 255 }), value: hex(0, 40) }), { maxLength: 3 }),
+  })
+  .map((a) => {
+    // Absent, not undefined: the store hands out sets without undefined members.
+    const out = { ...a } as PathAttrs & Record<string, unknown>;
+    for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+    return out;
+  });
+
+const packed = (a: PathAttrs): string => {
+  const p = new Packer();
+  p.pack(a);
+  return Buffer.from(p.buf.subarray(0, p.n)).toString('hex');
+};
+
+test('packed form: every set unpacks to itself, and equal sets pack to equal bytes (fast-check)', (t) => {
+  fc.assert(
+    fc.property(attrsArb, (a) => {
+      const p = new Packer();
+      p.pack(a);
+      const bytes = Buffer.from(p.buf.subarray(0, p.n));
+      const u = new Unpacker();
+      t.is(u.nextHopOf(bytes, 0), a.nextHop);
+      t.deepEqual(u.unpack(bytes, 0, a.nextHop), a);
+      t.is(packed(structuredClone(a)), bytes.toString('hex'));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('packed form: sets that differ in any member pack to different bytes (fast-check)', (t) => {
+  fc.assert(
+    fc.property(attrsArb, attrsArb, (a, b) => {
+      const sameSet = JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+      t.is(packed(a) === packed(b), sameSet);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('interning: a copy of a handed-out set is not taken for it (releases by a copy fail, a copy is interned by content)', (t) => {
+  const store = new AttrStore();
+  const a = store.intern(attrs());
+  const copy = { ...a, med: 9 };
+  t.is(store.refs(copy), 0);
+  t.throws(() => store.release(copy));
+  t.not(store.internId(copy), store.internId(a));
+  t.is(store.size, 2);
+});
+
+test('interning: sets read back after the read cache moved on are equal to what was interned, with the same id', (t) => {
+  const store = new AttrStore();
+  const ids: number[] = [];
+  for (let i = 0; i < 40000; i++) ids.push(store.internId(attrs({ med: i, communities: [i, 0xfde80001] })));
+  for (let i = 0; i < 40000; i += 997) {
+    const a = store.attrs(ids[i]!);
+    t.deepEqual(a, attrs({ med: i, communities: [i, 0xfde80001] }));
+    t.is(store.idOf(a), ids[i]!);
+    t.true(Object.isFrozen(a) && Object.isFrozen(a.communities));
+  }
+  // Freed sets make room: the arena is compacted and every set still reads back.
+  for (let i = 0; i < 40000; i++) if (i % 4) store.releaseId(ids[i]!);
+  for (let i = 0; i < 40000; i++) store.internId(attrs({ med: 100000 + i }));
+  for (let i = 0; i < 40000; i += 4) t.is(store.attrs(ids[i]!).med, i);
 });

@@ -34,25 +34,25 @@ export interface AdjRibOutOptions extends ExportContext {
  * them, so it is computed once per set, and the peer's state holds this shared object instead of
  * an output attribute set per prefix. The rewritten set is interned (`out`, one store reference)
  * only while prefixes of the group are pending; once sent it is dropped, and recomputed when
- * needed again (a comparison, a route refresh, routectl).
+ * needed again (a comparison, a route refresh, routectl). The set it was made from (`inId`) is
+ * held in the store while the Lazy has any holder: pending keys (`n`), sent keys or the memo (`keep`).
  */
 class Lazy {
-  out: PathAttrs | undefined = undefined;
-  /** Pending keys whose value is this. */
+  out = -1;
   n = 0;
-  readonly source: RouteSource;
-  readonly family: Family;
-  readonly attrs: PathAttrs;
-  constructor(route: Route) {
-    // The fields the rewrite reads, copied: the export must not follow later changes to the RIB's route.
-    this.source = route.source;
-    this.family = route.family;
-    this.attrs = route.attrs;
-  }
+  keep = 0;
+  constructor(
+    readonly source: RouteSource,
+    readonly family: Family,
+    readonly inId: number,
+  ) {}
 }
 
-/** What a key is (to be) announced with: interned attributes holding a store reference, or a Lazy export. */
-type Out = PathAttrs | Lazy;
+/** What a key is (to be) announced with: an interned set's id holding a store reference, or a Lazy export. */
+type Out = number | Lazy;
+
+/** The group key of withdrawals (announcements are grouped by their set's id). */
+const WITHDRAW = -1;
 
 /**
  * Keys queued for one attribute set, sent in order from `at`. A key is not removed when it is
@@ -88,8 +88,8 @@ interface FamilyOut {
   freeKeys: number[];
   sentN: number;
   pendingN: number;
-  /** The pending keys per attribute set (null: withdrawals): one group, few UPDATEs. */
-  groups: Map<PathAttrs | null, Group>;
+  /** The pending keys per attribute set id (WITHDRAW: withdrawals): one group, few UPDATEs. */
+  groups: Map<number, Group>;
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
   eorDue: boolean;
 }
@@ -120,19 +120,19 @@ export class AdjRibOut {
   private readonly fams = new Map<Family, FamilyOut>();
   /**
    * Export results for routes whose filter left the attributes as they were: the rewrite then
-   * depends only on (attributes, source, family), shared by many prefixes. Weak, and holding no
-   * store reference: a result freed meanwhile is simply interned again.
+   * depends only on (attributes, source, family), shared by many prefixes. Keyed by the id of the
+   * set as received, while its Lazy has holders.
    */
-  private readonly rewritten = new WeakMap<PathAttrs, Lazy>();
+  private readonly rewritten = new Map<number, Lazy>();
   private readonly max: number;
   /** Prefix ids in changes refer to these tables (the RIB's). */
   private readonly shared: boolean;
   /**
    * The export of the last route seen, for the next with the same attributes, source and family
-   * (the prefixes of one UPDATE arrive together) while the filter is prefix-independent. A plain
-   * set holds a store reference for the memo.
+   * (the prefixes of one UPDATE arrive together) while the filter is prefix-independent. It holds
+   * a store reference on `inId` and on a plain `out`, or is a holder of a Lazy one.
    */
-  private memo: { attrs: PathAttrs; source: RouteSource; family: Family; out: Out | null } | undefined;
+  private memo: { inId: number; source: RouteSource; family: Family; out: Out | null } | undefined;
   private memoOn = false;
 
   constructor(private readonly opts: AdjRibOutOptions) {
@@ -180,8 +180,12 @@ export class AdjRibOut {
         continue;
       }
       fo.sentN--;
-      this.want(fo, key, sent instanceof Lazy ? this.hold(sent) : sent);
-      // The reference `sent` held passes to the pending value (a plain set) or was counted (Lazy).
+      if (typeof sent === 'number') this.want(fo, key, sent);
+      else {
+        this.want(fo, key, this.hold(sent));
+        this.unkeep(sent);
+      }
+      // The reference `sent` held passes to the pending value (a plain set) or to its pending count (Lazy).
     }
   }
 
@@ -254,7 +258,7 @@ export class AdjRibOut {
     let id = 1;
     for (const route of change.best) {
       const out = this.exported(route);
-      if (!out) continue;
+      if (out === null) continue;
       const key = this.keyOf(fo, pid, id++, true);
       fo.pt.retain(pid);
       this.holdKey(fo, key, pid);
@@ -272,16 +276,18 @@ export class AdjRibOut {
 
   private forgetMemo(): void {
     const m = this.memo;
+    if (!m) return;
     this.memo = undefined;
-    if (m?.out && !(m.out instanceof Lazy)) this.opts.store.release(m.out);
+    this.opts.store.releaseId(m.inId);
+    if (typeof m.out === 'number') this.opts.store.releaseId(m.out);
+    else if (m.out) this.unkeep(m.out);
   }
 
   /** exported(best[0]); a ChangeView meeting the memo is answered without building its Route. */
   private exportedBest(change: BestChange): Out | null {
     const m = this.memo;
     if (m && this.memoOn && change instanceof ChangeView && change.family === m.family) {
-      const attrs = change.singleAttrs();
-      if (attrs !== undefined && attrs === m.attrs && change.singleSource() === m.source) return this.again(m.out);
+      if (change.singleAttrsId() === m.inId && change.singleSource() === m.source) return this.again(m.out);
     }
     const route = change.best[0];
     return route ? this.exported(route) : null;
@@ -290,21 +296,26 @@ export class AdjRibOut {
   /** What to send a route with (a reference or a pending count taken), or null. */
   private exported(route: Route): Out | null {
     if (!this.memoOn) return this.exportNow(route);
+    const { store } = this.opts;
+    const inId = store.idOf(route.attrs);
     const m = this.memo;
-    if (m && m.attrs === route.attrs && m.source === route.source && m.family === route.family) return this.again(m.out);
+    if (m && inId >= 0 && m.inId === inId && m.source === route.source && m.family === route.family) return this.again(m.out);
     this.forgetMemo();
     const out = this.exportNow(route);
-    this.memo = { attrs: route.attrs, source: route.source, family: route.family, out: this.again(out) };
-    // `again` took the memo's own hold; a Lazy one must not count the memo as pending.
-    if (out instanceof Lazy) this.drop(out);
+    if (inId < 0) return out;
+    store.retainId(inId);
+    if (typeof out === 'number') store.retainId(out);
+    else if (out) out.keep++;
+    this.memo = { inId, source: route.source, family: route.family, out };
     return out;
   }
 
   /** One more holder of an export result. */
   private again(out: Out | null): Out | null {
-    if (!out) return out;
-    if (out instanceof Lazy) return this.hold(out);
-    return this.opts.store.intern(out);
+    if (out === null) return out;
+    if (typeof out !== 'number') return this.hold(out);
+    this.opts.store.retainId(out);
+    return out;
   }
 
   private exportNow(route: Route): Out | null {
@@ -313,61 +324,89 @@ export class AdjRibOut {
     if (!filtered) return null;
     if (filtered !== route.attrs) {
       const out = rewriteForPeer(route, filtered, this.opts);
-      return out && store.intern(out, true);
+      return out && store.internId(out, true);
     }
-    const hit = this.rewritten.get(filtered);
-    if (hit && hit.source === route.source && hit.family === route.family) return this.hold(hit);
+    // A reference on the set as received, for the Lazy (a route's set need not be this store's).
+    const inId = store.internId(filtered);
+    const hit = this.rewritten.get(inId);
+    if (hit && hit.source === route.source && hit.family === route.family) {
+      store.releaseId(inId);
+      return this.hold(hit);
+    }
     // Without a next hop the route cannot go out (rare: no address of the family on the session).
     const raw = rewriteForPeer(route, filtered, this.opts);
-    if (!raw) return null;
-    const lazy = new Lazy(route);
-    lazy.out = store.intern(raw, true);
-    this.rewritten.set(filtered, lazy);
+    if (!raw) {
+      store.releaseId(inId);
+      return null;
+    }
+    const lazy = new Lazy(route.source, route.family, inId);
+    lazy.out = store.internId(raw, true);
+    this.rewritten.set(inId, lazy);
     return this.hold(lazy);
   }
 
   /** One more pending key for `lazy`: its rewritten set interned while any is pending. */
   private hold(lazy: Lazy): Lazy {
-    if (lazy.n++ === 0 && !lazy.out) lazy.out = this.opts.store.intern(this.rewrite(lazy), true);
+    if (lazy.n++ === 0 && lazy.out < 0) lazy.out = this.opts.store.internId(this.rewrite(lazy), true);
     return lazy;
   }
 
   /** A value leaves pending, or is not kept: give back what it holds. */
   private drop(v: Out | null): void {
-    if (!v) return;
-    if (!(v instanceof Lazy)) {
-      this.opts.store.release(v);
+    if (v === null) return;
+    if (typeof v === 'number') {
+      this.opts.store.releaseId(v);
       return;
     }
-    if (--v.n === 0 && v.out) {
-      this.opts.store.release(v.out);
-      v.out = undefined;
+    if (--v.n === 0) {
+      if (v.out >= 0) this.opts.store.releaseId(v.out);
+      v.out = -1;
+      this.bury(v);
     }
+  }
+
+  /** A sent key or the memo lets go of a Lazy. */
+  private unkeep(lazy: Lazy): void {
+    lazy.keep--;
+    this.bury(lazy);
+  }
+
+  /** A Lazy without holders is forgotten, and its set as received let go. */
+  private bury(lazy: Lazy): void {
+    if (lazy.n > 0 || lazy.keep > 0) return;
+    if (this.rewritten.get(lazy.inId) === lazy) this.rewritten.delete(lazy.inId);
+    this.opts.store.releaseId(lazy.inId);
   }
 
   /** The rewritten attributes of a Lazy group (not interned; a new object, the caller's to hand over). */
   private rewrite(lazy: Lazy): PathAttrs {
-    const out = rewriteForPeer(lazy, lazy.attrs, this.opts);
+    const attrs = this.opts.store.attrs(lazy.inId);
+    const out = rewriteForPeer({ source: lazy.source, family: lazy.family, attrs }, attrs, this.opts);
     // exported() only makes a Lazy whose rewrite has a next hop, and the rewrite depends on nothing else.
     if (!out) throw new Error('export rewrite lost its next hop');
     return out;
   }
 
-  /** The interned attributes of a pending value (a Lazy one holds them while pending). */
-  private attrsOf(v: Out): PathAttrs {
-    return v instanceof Lazy ? v.out! : v;
+  /** The interned set id of a pending value (a Lazy one holds it while pending). */
+  private outId(v: Out): number {
+    return typeof v === 'number' ? v : v.out;
   }
 
-  /** Whether pending value `v` announces what `sent` did (both interned: identity is equality). */
+  /** The group key of a pending value. */
+  private groupOf(v: Out | null): number {
+    return v === null ? WITHDRAW : this.outId(v);
+  }
+
+  /** Whether pending value `v` announces what `sent` did (both interned: equal ids are equal sets). */
   private same(v: Out | null, sent: Out | null): boolean {
     if (v === sent) return true;
-    if (!v || !sent) return false;
-    if (!(sent instanceof Lazy)) return this.attrsOf(v) === sent;
-    if (sent.out) return this.attrsOf(v) === sent.out;
+    if (v === null || sent === null) return false;
+    if (typeof sent === 'number') return this.outId(v) === sent;
+    if (sent.out >= 0) return this.outId(v) === sent.out;
     const { store } = this.opts;
-    const was = store.intern(this.rewrite(sent), true);
-    const equal = this.attrsOf(v) === was;
-    store.release(was);
+    const was = store.internId(this.rewrite(sent), true);
+    const equal = this.outId(v) === was;
+    store.releaseId(was);
     return equal;
   }
 
@@ -386,21 +425,21 @@ export class AdjRibOut {
       this.drop(v);
       return;
     }
-    const attrs = v && this.attrsOf(v);
+    const gk = this.groupOf(v);
     if (pending !== undefined) {
-      const prevAttrs = pending && this.attrsOf(pending);
+      const prev = this.groupOf(pending);
       fo.next[key] = v;
       this.drop(pending);
       // Still queued in its group from before: no second entry.
-      if (prevAttrs === attrs && fo.groups.has(attrs)) return;
+      if (prev === gk && fo.groups.has(gk)) return;
     } else {
       fo.next[key] = v;
       fo.pendingN++;
     }
-    const group = fo.groups.get(attrs);
+    const group = fo.groups.get(gk);
     if (group) push(group, key);
     else {
-      fo.groups.set(attrs, { keys: [key], n: 1, at: 0 });
+      fo.groups.set(gk, { keys: [key], n: 1, at: 0 });
     }
   }
 
@@ -413,16 +452,17 @@ export class AdjRibOut {
     fo.next = grownTo(fo.next, n);
   }
 
-  /** Whether `key` is pending with `attrs` (null: a withdrawal), i.e. its group entry counts. */
-  private queued(fo: FamilyOut, key: number, attrs: PathAttrs | null): boolean {
+  /** Whether `key` is pending in group `gk`, i.e. its group entry counts. */
+  private queued(fo: FamilyOut, key: number, gk: number): boolean {
     const v = fo.next[key];
-    return v !== undefined && (v && this.attrsOf(v)) === attrs;
+    return v !== undefined && this.groupOf(v) === gk;
   }
 
   /** The peer no longer has `sent` from us (withdrawn or replaced): its reference goes. */
   private forgetSent(fo: FamilyOut, sent: Out): void {
     fo.sentN--;
-    if (!(sent instanceof Lazy)) this.opts.store.release(sent);
+    if (typeof sent === 'number') this.opts.store.releaseId(sent);
+    else this.unkeep(sent);
   }
 
   /**
@@ -441,15 +481,15 @@ export class AdjRibOut {
     };
     const withdrawals = (): void => {
       for (const fo of this.fams.values()) {
-        const group = fo.groups.get(null);
+        const group = fo.groups.get(WITHDRAW);
         while (group && group.at < group.n && room()) add(this.withdrawMessage(fo, group));
       }
     };
     withdrawals();
     for (const fo of this.fams.values()) {
-      for (const [attrs, group] of fo.groups) {
-        if (attrs === null) continue;
-        while (group.at < group.n && room()) add(this.announceMessage(fo, attrs, group));
+      for (const [gk, group] of fo.groups) {
+        if (gk === WITHDRAW) continue;
+        while (group.at < group.n && room()) add(this.announceMessage(fo, gk, group));
         if (!room()) break;
       }
     }
@@ -490,14 +530,14 @@ export class AdjRibOut {
       size += len;
       keys.push(key);
     }
-    if (group.at >= group.n) fo.groups.delete(null);
+    if (group.at >= group.n) fo.groups.delete(WITHDRAW);
     if (keys.length === 0) return undefined;
     const nlri = keys.map((k) => this.nlriOf(fo, k));
     for (const key of keys) {
       this.unpend(fo, key);
       const sent = fo.sent[key];
       fo.sent[key] = undefined;
-      if (sent) this.forgetSent(fo, sent);
+      if (sent !== undefined) this.forgetSent(fo, sent);
       this.settleKey(fo, key);
     }
     const msg: UpdateMessage =
@@ -507,14 +547,14 @@ export class AdjRibOut {
     return encodeMessage(msg, this.opts.codec);
   }
 
-  private announceMessage(fo: FamilyOut, attrs: PathAttrs, group: Group): Buffer | undefined {
+  private announceMessage(fo: FamilyOut, gk: number, group: Group): Buffer | undefined {
     // Skip entries that no longer count, so that an exhausted group encodes nothing.
-    while (group.at < group.n && !this.queued(fo, group.keys[group.at]!, attrs)) group.at++;
+    while (group.at < group.n && !this.queued(fo, group.keys[group.at]!, gk)) group.at++;
     if (group.at >= group.n) {
-      fo.groups.delete(attrs);
+      fo.groups.delete(gk);
       return undefined;
     }
-    const attributes = toWire(attrs, { as4: this.opts.codec.as4, family: fo.family });
+    const attributes = toWire(this.opts.store.attrs(gk), { as4: this.opts.codec.as4, family: fo.family });
     const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
     // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
@@ -524,29 +564,32 @@ export class AdjRibOut {
     for (; group.at < group.n; group.at++) {
       const key = group.keys[group.at]!;
       const v = fo.next[key];
-      if (!v || this.attrsOf(v) !== attrs) continue;
+      if (v === undefined || v === null || this.outId(v) !== gk) continue;
       const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
       taken.push(key);
       this.unpend(fo, key);
       const sent = fo.sent[key];
-      if (sent) this.forgetSent(fo, sent);
+      if (sent !== undefined) this.forgetSent(fo, sent);
       // A plain set's reference passes to the sent state; a Lazy one is kept without its rewritten set.
       fo.sent[key] = v;
       fo.sentN++;
-      if (v instanceof Lazy) this.drop(v);
+      if (typeof v !== 'number') {
+        v.keep++;
+        this.drop(v);
+      }
     }
     if (taken.length === 0) {
       // Attributes too large for any message: these prefixes cannot be announced; the peer
       // must not keep an older announcement either.
-      fo.groups.delete(attrs);
+      fo.groups.delete(gk);
       const left: number[] = [];
-      for (let i = group.at; i < group.n; i++) if (this.queued(fo, group.keys[i]!, attrs)) left.push(group.keys[i]!);
+      for (let i = group.at; i < group.n; i++) if (this.queued(fo, group.keys[i]!, gk)) left.push(group.keys[i]!);
       for (const key of left) this.want(fo, key, null);
       return undefined;
     }
-    if (group.at >= group.n) fo.groups.delete(attrs);
+    if (group.at >= group.n) fo.groups.delete(gk);
     const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, buf, at);
     return fo.afi === 1 ? withIpv4Nlri(head!, size, write) : withMpReachNlri(head!, size, write);
   }
@@ -583,9 +626,10 @@ export class AdjRibOut {
     if (!fo) return;
     for (let key = 0; key < fo.sent.length; key++) {
       const v = fo.sent[key];
-      if (!v) continue;
+      if (v === undefined) continue;
       const n = this.nlriOf(fo, key);
-      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: v instanceof Lazy ? (v.out ?? this.rewrite(v)) : v };
+      const { store } = this.opts;
+      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: typeof v === 'number' ? store.attrs(v) : v.out >= 0 ? store.attrs(v.out) : this.rewrite(v) };
     }
   }
 
@@ -596,7 +640,8 @@ export class AdjRibOut {
     for (const fo of this.fams.values()) {
       for (let key = 0; key < fo.sent.length; key++) {
         const sent = fo.sent[key];
-        if (sent && !(sent instanceof Lazy)) store.release(sent);
+        if (typeof sent === 'number') store.releaseId(sent);
+        else if (sent) this.unkeep(sent);
         const next = fo.next[key];
         if (next !== undefined) this.drop(next);
         if (fo.held[key]) fo.pt.release(this.pidOfKey(fo, key));

@@ -1,7 +1,9 @@
-// Path attributes in the RIB: interning (one frozen object per distinct set, reference counted so
-// a set churned out of every table is freed). To and from the codec: attrs-wire.ts.
+// Path attributes in the RIB: interning (one id per distinct set, reference counted so a set
+// churned out of every table is freed). The store keeps each set packed (attrs-pack.ts) and hands
+// out frozen objects made from the bytes on demand; to and from the codec: attrs-wire.ts.
 
 import type { AsPathSegment } from '../bgp/wire/index.js';
+import { Packer, packedEqual, packedHash, Unpacker } from './attrs-pack.js';
 import type { PathAttrs } from './types.js';
 
 /** The one shared empty list of every attribute set. */
@@ -22,106 +24,39 @@ export function baseAttrs(nextHop = ''): PathAttrs {
   };
 }
 
-// FNV-1a over the members, then an avalanche: equal sets hash equal; a collision costs an
-// equality check. No key text is built or kept (a text key per set cost ~150 bytes).
-const FNV = 0x01000193;
-function mixNum(h: number, n: number): number {
-  return Math.imul(h ^ (n | 0), FNV);
-}
-function mixStr(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV);
-  return Math.imul(h ^ 0x2c, FNV);
-}
-function mixOpt(h: number, v: number | string | undefined): number {
-  if (v === undefined) return mixNum(h, 0x7fffffff);
-  return typeof v === 'number' ? mixNum(mixNum(h, 1), v) : mixStr(h, v);
+/** Passes an object through a class constructor, so that a subclass can stamp private fields on it. */
+class Stamp {
+  constructor(o: object) {
+    return o;
+  }
 }
 
 /**
- * A hash of an attribute set: equal sets give equal hashes (attrsEqual tells collisions apart).
- * Indexed loops: for-of over the (frozen) lists allocated an iterator per list, per call.
+ * The id and the id's generation of a set handed out by a store, as private fields stamped on
+ * the object: invisible to spreading, comparisons and JSON (a copy made by a policy is never
+ * taken for the interned set), and cheap to add (a non-enumerable property cost ~4× as much).
  */
-export function attrsHash(a: PathAttrs): number {
-  let h = 0x811c9dc5 ^ a.origin.charCodeAt(0);
-  const path = a.asPath;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!;
-    h = mixNum(h, -seg.type.charCodeAt(3));
-    const asns = seg.asns;
-    for (let j = 0; j < asns.length; j++) h = mixNum(h, asns[j]!);
+class Tag extends Stamp {
+  #id: number;
+  #gen: number;
+  constructor(o: PathAttrs, id: number, gen: number) {
+    super(o);
+    this.#id = id;
+    this.#gen = gen;
   }
-  h = mixStr(h, a.nextHop);
-  h = mixOpt(h, a.nextHopLinkLocal);
-  h = mixOpt(h, a.med);
-  h = mixOpt(h, a.localPref);
-  h = mixNum(h, a.atomicAggregate ? 1 : 0);
-  if (a.aggregator) h = mixStr(mixNum(h, a.aggregator.asn), a.aggregator.address);
-  const communities = a.communities;
-  h = mixNum(h, communities.length);
-  for (let i = 0; i < communities.length; i++) h = mixNum(h, communities[i]!);
-  for (let i = 0; i < a.extCommunities.length; i++) h = mixStr(h, a.extCommunities[i]!);
-  for (let i = 0; i < a.largeCommunities.length; i++) {
-    const l = a.largeCommunities[i]!;
-    h = mixNum(mixNum(mixNum(h, l[0]), l[1]), l[2]);
+  static id(o: PathAttrs): number {
+    return #id in o ? (o as unknown as Tag).#id : -1;
   }
-  h = mixOpt(h, a.originatorId);
-  for (let i = 0; i < a.clusterList.length; i++) h = mixStr(h, a.clusterList[i]!);
-  h = mixOpt(h, a.otc);
-  for (let i = 0; i < a.unknown.length; i++) {
-    const u = a.unknown[i]!;
-    h = mixStr(mixNum(mixNum(h, u.code), u.flags), u.value);
+  static gen(o: PathAttrs): number {
+    return (o as unknown as Tag).#gen;
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h | 0;
 }
-
-function sameList<T>(x: readonly T[], y: readonly T[], eq: (a: T, b: T) => boolean = (a, b) => a === b): boolean {
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (!eq(x[i]!, y[i]!)) return false;
-  return true;
-}
-
-/** Two attribute sets are equal (what interning treats as one set). */
-export function attrsEqual(a: PathAttrs, b: PathAttrs): boolean {
-  return (
-    a.origin === b.origin &&
-    a.nextHop === b.nextHop &&
-    a.nextHopLinkLocal === b.nextHopLinkLocal &&
-    a.med === b.med &&
-    a.localPref === b.localPref &&
-    a.atomicAggregate === b.atomicAggregate &&
-    a.originatorId === b.originatorId &&
-    a.otc === b.otc &&
-    a.aggregator?.asn === b.aggregator?.asn &&
-    a.aggregator?.address === b.aggregator?.address &&
-    sameList(a.asPath, b.asPath, (x, y) => x.type === y.type && sameList(x.asns, y.asns)) &&
-    sameList(a.communities, b.communities) &&
-    sameList(a.extCommunities, b.extCommunities) &&
-    sameList(a.largeCommunities, b.largeCommunities, (x, y) => x[0] === y[0] && x[1] === y[1] && x[2] === y[2]) &&
-    sameList(a.clusterList, b.clusterList) &&
-    sameList(a.unknown, b.unknown, (x, y) => x.code === y.code && x.flags === y.flags && x.value === y.value)
-  );
-}
-
-/** Where an interned set keeps its id (non-enumerable: invisible to comparisons and JSON). */
-const ID = Symbol('attrs id');
-type Tagged = PathAttrs & { [ID]?: number };
 
 /** A frozen copy of a list; every empty list is the one shared EMPTY. */
 function frozenList<T, U>(list: readonly T[], copy: (item: T) => U): readonly U[] {
   return list.length === 0 ? EMPTY : Object.freeze(list.map(copy));
 }
 
-const same = <T>(x: T): T => x;
-
-/**
- * The interned copy. Built member by member in one fixed order, optional members added only
- * when present (absent, not `undefined`, so equal sets look equal everywhere) and nothing
- * deleted: sets with the same members share one hidden class, where spreading and deleting gave
- * each set its own. The id goes in before freezing, as a non-enumerable symbol property.
- */
 /**
  * One string per next-hop address: the codec makes a new one per UPDATE, and a table has a
  * quarter million sets but a handful of next hops. Bounded: cleared if it ever holds too many.
@@ -133,28 +68,6 @@ function shared(text: string): string {
   if (nextHops.size >= 65536) nextHops.clear();
   nextHops.set(text, text);
   return text;
-}
-
-function frozenCopy(a: PathAttrs, id: number): PathAttrs {
-  const out: PathAttrs = {
-    origin: a.origin,
-    asPath: frozenList(a.asPath, (s) => Object.freeze({ type: s.type, asns: Object.freeze(s.asns.slice()) as number[] })),
-    nextHop: shared(a.nextHop),
-    atomicAggregate: a.atomicAggregate,
-    communities: frozenList(a.communities, same),
-    extCommunities: frozenList(a.extCommunities, same),
-    largeCommunities: frozenList(a.largeCommunities, (l) => Object.freeze([l[0], l[1], l[2]] as const)),
-    clusterList: frozenList(a.clusterList, same),
-    unknown: frozenList(a.unknown, (u) => Object.freeze({ code: u.code, flags: u.flags, value: u.value })),
-  };
-  if (a.nextHopLinkLocal !== undefined) out.nextHopLinkLocal = a.nextHopLinkLocal;
-  if (a.med !== undefined) out.med = a.med;
-  if (a.localPref !== undefined) out.localPref = a.localPref;
-  if (a.aggregator !== undefined) out.aggregator = Object.freeze({ asn: a.aggregator.asn, address: a.aggregator.address });
-  if (a.originatorId !== undefined) out.originatorId = a.originatorId;
-  if (a.otc !== undefined) out.otc = a.otc;
-  Object.defineProperty(out, ID, { value: id, enumerable: false });
-  return Object.freeze(out);
 }
 
 /** `list` frozen where it is (each member passed to `freezeMember` first), or the shared EMPTY. */
@@ -169,18 +82,17 @@ function frozenInPlace<T>(list: readonly T[], freezeMember?: (item: T) => void):
 const frozenSegment = (s: AsPathSegment): AsPathSegment => Object.freeze(Object.isFrozen(s.asns) ? s : { type: s.type, asns: Object.freeze(s.asns) as number[] });
 
 /**
- * The interned set made from an object its caller hands over (decoded from an UPDATE, or just
- * rewritten for export) and never touches again: the top object is rebuilt in the one member
- * order, as frozenCopy does, but the lists and their members are frozen where they are instead
- * of copied (they are most of a set, and a full table interns a quarter million sets).
+ * The handed-out object of a set made from one its caller hands over (decoded from an UPDATE, or
+ * just rewritten for export) and never touches again: the top object is rebuilt in the member
+ * order the unpacker uses (one hidden class for equal shapes), the lists frozen where they are.
  */
-function frozenAdopted(a: PathAttrs, id: number): PathAttrs {
+function frozenAdopted(a: PathAttrs, nextHop: string): PathAttrs {
   const out: PathAttrs = {
     origin: a.origin,
     // The segment list is copied: the codec builds it by pushing, and a pushed-to array keeps
-    // spare room (16 slots for one segment) that a kept list would hold forever.
+    // spare room (16 slots for one segment).
     asPath: frozenList(a.asPath, frozenSegment),
-    nextHop: shared(a.nextHop),
+    nextHop,
     atomicAggregate: a.atomicAggregate,
     communities: frozenInPlace(a.communities),
     extCommunities: frozenInPlace(a.extCommunities),
@@ -194,66 +106,92 @@ function frozenAdopted(a: PathAttrs, id: number): PathAttrs {
   if (a.aggregator !== undefined) out.aggregator = Object.freeze(a.aggregator);
   if (a.originatorId !== undefined) out.originatorId = a.originatorId;
   if (a.otc !== undefined) out.otc = a.otc;
-  Object.defineProperty(out, ID, { value: id, enumerable: false });
-  return Object.freeze(out);
+  return out;
 }
 
+/** Handed-out objects kept for reuse, per id slot: a set read again soon is not unpacked again. */
+const CACHE_SLOTS = 1 << 14;
+/** The arena is compacted once this share of it is freed sets (and it is past a megabyte). */
+const WASTE_SHARE = 0.5;
+
 /**
- * Interned attribute sets, each with a small integer id. `intern` returns the one shared frozen
- * object equal to its argument and takes a reference; each holder calls `release` once per
- * `intern` when it lets go, and the set is dropped with its last reference. The RIB's tables
- * hold ids (internId / retainId / releaseId / attrs): a reference costs a counter increment.
+ * Interned attribute sets, each with a small integer id. The RIB's tables hold ids (internId /
+ * retainId / releaseId / attrs): a reference costs a counter increment, and a set is dropped with
+ * its last reference. Sets are kept packed in one arena; `attrs(id)` returns a frozen object
+ * made from the bytes, reused while it stays in a small cache, so two reads of one id may give
+ * equal but distinct objects: holders that compare sets compare ids (`idOf` of a handed-out object).
  */
 export class AttrStore {
   /** Hash → the id of the set, or of each set, with that hash. */
   private readonly byHash = new Map<number, number | number[]>();
-  private objs: (PathAttrs | undefined)[] = [];
+  private arena = Buffer.alloc(1 << 16);
+  private top = 0;
+  private wasted = 0;
+  private offs = new Int32Array(1024);
+  private lens = new Int32Array(1024);
   private counts = new Int32Array(1024);
   private hashes = new Int32Array(1024);
+  /** Per id: a number never used before for any id, given when the id is taken. */
+  private gens = new Float64Array(1024);
+  private gen = 0;
+  /** Per id: the shared next-hop text (read per route by next-hop tracking, without unpacking). */
+  private hops: (string | undefined)[] = [];
+  private readonly cacheIds = new Int32Array(CACHE_SLOTS).fill(-1);
+  private readonly cacheObjs = new Array<PathAttrs | undefined>(CACHE_SLOTS).fill(undefined);
   private readonly freeIds: number[] = [];
   private held = 0;
+  private readonly packer = new Packer();
+  private readonly unpacker = new Unpacker();
 
-  /** The id of an interned object of this store, or -1. */
+  /** The id of a set handed out by this store and still interned, or -1. */
   idOf(attrs: PathAttrs): number {
-    const id = (attrs as Tagged)[ID];
-    return id !== undefined && this.objs[id] === attrs ? id : -1;
+    const id = Tag.id(attrs);
+    return id >= 0 && this.gens[id] === Tag.gen(attrs) && this.counts[id]! > 0 ? id : -1;
   }
 
   /**
    * Intern and take a reference; returns the id. `handOver`: the caller gives `attrs` up (it and
-   * its lists are never used or changed by anyone after): a new set is made of its lists, frozen.
+   * its lists are never used or changed by anyone after), so it may become the handed-out object.
    */
   internId(attrs: PathAttrs, handOver = false): number {
     let id = this.idOf(attrs);
     if (id < 0) {
-      const h = attrsHash(attrs);
-      id = this.find(h, attrs);
-      if (id < 0) id = this.add(h, attrs, handOver);
+      const p = this.packer;
+      p.pack(attrs);
+      const h = packedHash(p.buf, 0, p.n);
+      id = this.find(h, p.buf, p.n);
+      if (id < 0) {
+        id = this.add(h, p.buf, p.n, attrs.nextHop);
+        if (handOver) this.cache(id, frozenAdopted(attrs, this.hops[id]!));
+      }
     }
     this.counts[id]!++;
     return id;
   }
 
-  private find(h: number, attrs: PathAttrs): number {
+  private find(h: number, bytes: Uint8Array, n: number): number {
     const v = this.byHash.get(h);
     if (v === undefined) return -1;
-    if (typeof v === 'number') return attrsEqual(this.objs[v]!, attrs) ? v : -1;
-    for (const id of v) if (attrsEqual(this.objs[id]!, attrs)) return id;
+    if (typeof v === 'number') return this.holds(v, bytes, n) ? v : -1;
+    for (const id of v) if (this.holds(id, bytes, n)) return id;
     return -1;
   }
 
-  private add(h: number, attrs: PathAttrs, handOver: boolean): number {
-    const id = this.freeIds.pop() ?? this.objs.length;
-    if (id >= this.counts.length) {
-      const more = new Int32Array(this.counts.length * 2);
-      more.set(this.counts);
-      this.counts = more;
-      const hashes = new Int32Array(this.counts.length);
-      hashes.set(this.hashes);
-      this.hashes = hashes;
-    }
-    this.objs[id] = handOver ? frozenAdopted(attrs, id) : frozenCopy(attrs, id);
+  private holds(id: number, bytes: Uint8Array, n: number): boolean {
+    return this.lens[id] === n && packedEqual(this.arena, this.offs[id]!, bytes, 0, n);
+  }
+
+  private add(h: number, bytes: Uint8Array, n: number, nextHop: string): number {
+    const id = this.freeIds.pop() ?? this.hops.length;
+    if (id >= this.counts.length) this.growIds(id + 1);
+    if (this.top + n > this.arena.length) this.growArena(n);
+    this.arena.set(bytes.subarray(0, n), this.top);
+    this.offs[id] = this.top;
+    this.lens[id] = n;
+    this.top += n;
     this.hashes[id] = h;
+    this.gens[id] = ++this.gen;
+    this.hops[id] = shared(nextHop);
     const v = this.byHash.get(h);
     if (v === undefined) this.byHash.set(h, id);
     else if (typeof v === 'number') this.byHash.set(h, [v, id]);
@@ -262,13 +200,65 @@ export class AttrStore {
     return id;
   }
 
-  intern(attrs: PathAttrs, handOver = false): PathAttrs {
-    return this.objs[this.internId(attrs, handOver)]!;
+  private growIds(min: number): void {
+    let n = this.counts.length * 2;
+    while (n < min) n *= 2;
+    const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+      const more = new (a.constructor as new (n: number) => T)(n);
+      more.set(a);
+      return more;
+    };
+    this.offs = grow(this.offs);
+    this.lens = grow(this.lens);
+    this.counts = grow(this.counts);
+    this.hashes = grow(this.hashes);
+    this.gens = grow(this.gens);
   }
 
-  /** The interned set of a held id. */
+  /** Room for `n` more bytes: compact when freed sets are much of the arena, else double it. */
+  private growArena(n: number): void {
+    const live = this.top - this.wasted;
+    const size = Math.max(this.arena.length, 1 << 16);
+    let cap = live + n > size * WASTE_SHARE ? size * 2 : size;
+    while (cap < live + n) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    let at = 0;
+    for (let id = 0; id < this.hops.length; id++) {
+      if (this.counts[id]! <= 0 || this.hops[id] === undefined) continue;
+      const len = this.lens[id]!;
+      this.arena.copy(next, at, this.offs[id]!, this.offs[id]! + len);
+      this.offs[id] = at;
+      at += len;
+    }
+    this.arena = next;
+    this.top = at;
+    this.wasted = 0;
+  }
+
+  private cache(id: number, attrs: PathAttrs): PathAttrs {
+    new Tag(attrs, id, this.gens[id]!);
+    Object.freeze(attrs);
+    const slot = id & (CACHE_SLOTS - 1);
+    this.cacheIds[slot] = id;
+    this.cacheObjs[slot] = attrs;
+    return attrs;
+  }
+
+  intern(attrs: PathAttrs, handOver = false): PathAttrs {
+    return this.attrs(this.internId(attrs, handOver));
+  }
+
+  /** A frozen object with the set of a held id. */
   attrs(id: number): PathAttrs {
-    return this.objs[id]!;
+    const slot = id & (CACHE_SLOTS - 1);
+    if (this.cacheIds[slot] === id) return this.cacheObjs[slot]!;
+    if (!(this.counts[id]! > 0)) throw new RangeError(`attribute set ${id} is not interned`);
+    return this.cache(id, this.unpacker.unpack(this.arena, this.offs[id]!, this.hops[id]!));
+  }
+
+  /** The next hop of a held id, without unpacking the set. */
+  nextHop(id: number): string {
+    return this.hops[id]!;
   }
 
   /** `n` more references on a held id. */
@@ -286,7 +276,14 @@ export class AttrStore {
       v.splice(v.indexOf(id), 1);
       if (v.length === 1) this.byHash.set(h, v[0]!);
     }
-    this.objs[id] = undefined;
+    const slot = id & (CACHE_SLOTS - 1);
+    if (this.cacheIds[slot] === id) {
+      this.cacheIds[slot] = -1;
+      this.cacheObjs[slot] = undefined;
+    }
+    this.wasted += this.lens[id]!;
+    this.hops[id] = undefined;
+    this.gens[id] = 0;
     this.freeIds.push(id);
     this.held--;
   }
@@ -297,7 +294,7 @@ export class AttrStore {
     this.releaseId(id);
   }
 
-  /** References held on an interned set (0 when it is not, or no longer, interned). */
+  /** References held on a handed-out set (0 when it is not, or no longer, interned). */
   refs(attrs: PathAttrs): number {
     const id = this.idOf(attrs);
     return id < 0 ? 0 : this.counts[id]!;

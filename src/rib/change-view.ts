@@ -7,7 +7,7 @@
 // (which may reuse the prefix id of a prefix gone): the daemon's tick fanning changes out.
 
 import type { FamilyRib, LocRib } from './locrib.js';
-import type { BestChange, DecisionStep, Family, PathAttrs, Route, RouteSource } from './types.js';
+import type { BestChange, DecisionStep, Family, Route, RouteSource } from './types.js';
 
 export class ChangeView implements BestChange {
   private text: string | undefined = undefined;
@@ -38,12 +38,12 @@ export class ChangeView implements BestChange {
   }
 
   /**
-   * best[0].attrs and best[0].source when the best set is one BGP record, without building the
-   * Route (undefined otherwise: read `best`). What an Adj-RIB-Out's export memo is keyed on.
+   * The store id of best[0].attrs and best[0].source when the best set is one BGP record, without
+   * building the Route (-1 / undefined otherwise: read `best`). What an Adj-RIB-Out's export memo is keyed on.
    */
-  singleAttrs(): PathAttrs | undefined {
+  singleAttrsId(): number {
     const r = this.single();
-    return r >= 0 ? this.loc.recordAttrs(this.f, r) : undefined;
+    return r >= 0 ? this.loc.recordAttrsId(this.f, r) : -1;
   }
 
   singleSource(): RouteSource | undefined {

@@ -15,7 +15,7 @@ import { NextHopResolver } from './nexthop.js';
 import type { Resolution } from './nexthop.js';
 import { PrefixTable } from './ptable.js';
 import { ChangeView } from './change-view.js';
-import type { BestChange, DecisionStep, Family, PathAttrs, Route, RouteSource } from './types.js';
+import type { BestChange, DecisionStep, Family, Route, RouteSource } from './types.js';
 
 export interface PrefixEntry {
   family: Family;
@@ -286,13 +286,13 @@ export class LocRib {
   private use(acc: number): void {
     if (acc >= this.attrUse.length) this.attrUse = grown(this.attrUse, acc + 1);
     if (this.attrUse[acc]!++ > 0) return;
-    const nh = this.store.attrs(acc).nextHop;
+    const nh = this.store.nextHop(acc);
     this.attrRes[acc] = nh === '' ? undefined : this.resolver.track(nh);
   }
 
   private unuse(acc: number): void {
     if (--this.attrUse[acc]! > 0) return;
-    const nh = this.store.attrs(acc).nextHop;
+    const nh = this.store.nextHop(acc);
     if (nh !== '') this.resolver.untrack(nh);
     this.attrRes[acc] = undefined;
   }
@@ -303,10 +303,10 @@ export class LocRib {
     return res === undefined || res.resolved;
   }
 
-  /** The attributes a record's Route carries (accepted, else as received), without building it. */
-  recordAttrs(f: FamilyRib, r: number): PathAttrs {
+  /** The id of the attributes a record's Route carries (accepted, else as received), without building it. */
+  recordAttrsId(f: FamilyRib, r: number): number {
     const acc = f.acc[r]!;
-    return this.store.attrs(acc === NONE ? f.raw[r]! : acc);
+    return acc === NONE ? f.raw[r]! : acc;
   }
 
   recordSource(f: FamilyRib, r: number): RouteSource {
@@ -474,7 +474,7 @@ export class LocRib {
     let any = false;
     for (let id = 0; id < this.attrUse.length; id++) {
       if (this.attrUse[id] === 0) continue;
-      const res = changed.get(this.store.attrs(id).nextHop);
+      const res = changed.get(this.store.nextHop(id));
       if (!res) continue;
       this.attrRes[id] = res;
       touched[id] = 1;

@@ -1,0 +1,290 @@
+// The packed form of an attribute set: how the AttrStore keeps a quarter million of them. As JS
+// objects (a top object, frozen lists, a segment object, boxed 32-bit communities) a full table's
+// sets were ~460 bytes each and two thirds of the heap; packed they are ~60 bytes in one arena,
+// invisible to the collector. The form is canonical (equal sets pack to equal bytes, members in
+// one fixed order, an absent member and an undefined one alike), so the bytes are the interning
+// key: a hash over them and a byte comparison replace member-by-member hashing and equality.
+// Private to the store; the wire's own encoding (attrs-wire.ts) is for peers.
+
+import type { AsPathSegment } from '../bgp/wire/index.js';
+import type { PathAttrs } from './types.js';
+
+type Origin = PathAttrs['origin'];
+
+const ORIGINS: readonly Origin[] = ['IGP', 'EGP', 'INCOMPLETE'];
+const SEGMENT_TYPES: readonly AsPathSegment['type'][] = ['AS_SET', 'AS_SEQUENCE', 'AS_CONFED_SEQUENCE', 'AS_CONFED_SET'];
+
+/** Presence bits of the optional members, in the first byte beside the origin. */
+const HAS_MED = 1 << 2;
+const HAS_LOCAL_PREF = 1 << 3;
+const HAS_AGGREGATOR = 1 << 4;
+const HAS_ORIGINATOR = 1 << 5;
+const HAS_OTC = 1 << 6;
+const HAS_LINK_LOCAL = 1 << 7;
+/** Second byte: the booleans and which lists are non-empty (most sets have few of them). */
+const ATOMIC = 1 << 0;
+const HAS_COMMUNITIES = 1 << 1;
+const HAS_EXT = 1 << 2;
+const HAS_LARGE = 1 << 3;
+const HAS_CLUSTER = 1 << 4;
+const HAS_UNKNOWN = 1 << 5;
+/** A string's length word: the high bit marks two bytes per character (anything beyond Latin-1). */
+const WIDE = 0x8000;
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/** A growable byte buffer that packs one set at a time (reused: no allocation per set). */
+export class Packer {
+  buf = new Uint8Array(256);
+  n = 0;
+
+  pack(a: PathAttrs): void {
+    this.n = 0;
+    let flags = ORIGINS.indexOf(a.origin) & 3;
+    if (a.med !== undefined) flags |= HAS_MED;
+    if (a.localPref !== undefined) flags |= HAS_LOCAL_PREF;
+    if (a.aggregator !== undefined) flags |= HAS_AGGREGATOR;
+    if (a.originatorId !== undefined) flags |= HAS_ORIGINATOR;
+    if (a.otc !== undefined) flags |= HAS_OTC;
+    if (a.nextHopLinkLocal !== undefined) flags |= HAS_LINK_LOCAL;
+    let lists = a.atomicAggregate ? ATOMIC : 0;
+    if (a.communities.length) lists |= HAS_COMMUNITIES;
+    if (a.extCommunities.length) lists |= HAS_EXT;
+    if (a.largeCommunities.length) lists |= HAS_LARGE;
+    if (a.clusterList.length) lists |= HAS_CLUSTER;
+    if (a.unknown.length) lists |= HAS_UNKNOWN;
+    this.u8(flags);
+    this.u8(lists);
+    this.path(a.asPath);
+    this.str(a.nextHop);
+    if (a.nextHopLinkLocal !== undefined) this.str(a.nextHopLinkLocal);
+    if (a.med !== undefined) this.u32(a.med);
+    if (a.localPref !== undefined) this.u32(a.localPref);
+    if (a.aggregator !== undefined) {
+      this.u32(a.aggregator.asn);
+      this.str(a.aggregator.address);
+    }
+    if (a.originatorId !== undefined) this.str(a.originatorId);
+    if (a.otc !== undefined) this.u32(a.otc);
+    if (lists & HAS_COMMUNITIES) this.u32s(a.communities);
+    if (lists & HAS_EXT) this.strs(a.extCommunities);
+    if (lists & HAS_LARGE) {
+      this.len(a.largeCommunities.length);
+      for (const l of a.largeCommunities) {
+        this.u32(l[0]);
+        this.u32(l[1]);
+        this.u32(l[2]);
+      }
+    }
+    if (lists & HAS_CLUSTER) this.strs(a.clusterList);
+    if (lists & HAS_UNKNOWN) {
+      this.len(a.unknown.length);
+      for (const u of a.unknown) {
+        this.u8(u.code);
+        this.u8(u.flags);
+        this.str(u.value);
+      }
+    }
+  }
+
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    const more = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
+    more.set(this.buf.subarray(0, this.n));
+    this.buf = more;
+  }
+
+  private u8(v: number): void {
+    this.room(1);
+    this.buf[this.n++] = v;
+  }
+
+  private u32(v: number): void {
+    this.room(4);
+    const b = this.buf;
+    const n = this.n;
+    b[n] = v >>> 24;
+    b[n + 1] = v >>> 16;
+    b[n + 2] = v >>> 8;
+    b[n + 3] = v;
+    this.n = n + 4;
+  }
+
+  /** A list length: one byte below 128, else four (lists of a set are short; lengths up to 2^31). */
+  private len(v: number): void {
+    if (v < 0x80) this.u8(v);
+    else this.u32((v | 0x80000000) >>> 0);
+  }
+
+  private u32s(list: readonly number[]): void {
+    this.len(list.length);
+    this.room(list.length * 4);
+    for (let i = 0; i < list.length; i++) this.u32(list[i]!);
+  }
+
+  private str(s: string): void {
+    let wide = false;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) wide = true;
+    if (s.length >= WIDE) throw new RangeError('attribute text too long');
+    this.room(2 + s.length * (wide ? 2 : 1));
+    const b = this.buf;
+    let n = this.n;
+    const word = wide ? s.length | WIDE : s.length;
+    b[n++] = word >>> 8;
+    b[n++] = word;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (wide) b[n++] = c >>> 8;
+      b[n++] = c;
+    }
+    this.n = n;
+  }
+
+  private strs(list: readonly string[]): void {
+    this.len(list.length);
+    for (const s of list) this.str(s);
+  }
+
+  private path(path: readonly AsPathSegment[]): void {
+    this.len(path.length);
+    for (const seg of path) {
+      this.u8(SEGMENT_TYPES.indexOf(seg.type));
+      this.u32s(seg.asns);
+    }
+  }
+}
+
+/** FNV-1a over packed bytes with an avalanche: equal bytes hash equal. */
+export function packedHash(b: Uint8Array, at: number, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = at, end = at + n; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h | 0;
+}
+
+export function packedEqual(a: Uint8Array, at: number, b: Uint8Array, bt: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[at + i] !== b[bt + i]) return false;
+  return true;
+}
+
+/** Reads one packed set back into the RIB's (frozen) attribute object. */
+export class Unpacker {
+  private b: Buffer = Buffer.alloc(0);
+  private at = 0;
+
+  /** The set packed at b[at..]; `nextHop` is the store's shared copy of its next-hop text. */
+  unpack(b: Buffer, at: number, nextHop: string): PathAttrs {
+    this.b = b;
+    this.at = at;
+    const flags = this.u8();
+    const lists = this.u8();
+    const asPath = this.path();
+    this.skipStr();
+    const out: PathAttrs = {
+      origin: ORIGINS[flags & 3]!,
+      asPath,
+      nextHop,
+      atomicAggregate: (lists & ATOMIC) !== 0,
+      communities: EMPTY,
+      extCommunities: EMPTY,
+      largeCommunities: EMPTY,
+      clusterList: EMPTY,
+      unknown: EMPTY,
+    };
+    // Optional members go in after the fixed ones, in one order: equal sets share a hidden class.
+    if (flags & HAS_LINK_LOCAL) out.nextHopLinkLocal = this.str();
+    if (flags & HAS_MED) out.med = this.u32();
+    if (flags & HAS_LOCAL_PREF) out.localPref = this.u32();
+    if (flags & HAS_AGGREGATOR) out.aggregator = Object.freeze({ asn: this.u32(), address: this.str() });
+    if (flags & HAS_ORIGINATOR) out.originatorId = this.str();
+    if (flags & HAS_OTC) out.otc = this.u32();
+    if (lists & HAS_COMMUNITIES) out.communities = this.u32s();
+    if (lists & HAS_EXT) out.extCommunities = this.strs();
+    if (lists & HAS_LARGE) {
+      const n = this.len();
+      const large = new Array<readonly [number, number, number]>(n);
+      for (let i = 0; i < n; i++) large[i] = Object.freeze([this.u32(), this.u32(), this.u32()] as const);
+      out.largeCommunities = Object.freeze(large);
+    }
+    if (lists & HAS_CLUSTER) out.clusterList = this.strs();
+    if (lists & HAS_UNKNOWN) {
+      const n = this.len();
+      const unknown = new Array<{ code: number; flags: number; value: string }>(n);
+      for (let i = 0; i < n; i++) unknown[i] = Object.freeze({ code: this.u8(), flags: this.u8(), value: this.str() });
+      out.unknown = Object.freeze(unknown);
+    }
+    return out;
+  }
+
+  /** The next-hop text of the set packed at b[at..] (the store keeps one shared copy per set). */
+  nextHopOf(b: Buffer, at: number): string {
+    this.b = b;
+    this.at = at + 2;
+    this.path();
+    return this.str();
+  }
+
+  private u8(): number {
+    return this.b[this.at++]!;
+  }
+
+  private u32(): number {
+    const b = this.b;
+    const at = this.at;
+    this.at = at + 4;
+    return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  }
+
+  private len(): number {
+    const first = this.b[this.at]!;
+    return first < 0x80 ? this.u8() : this.u32() & 0x7fffffff;
+  }
+
+  private u32s(): readonly number[] {
+    const n = this.len();
+    const list = new Array<number>(n);
+    for (let i = 0; i < n; i++) list[i] = this.u32();
+    return Object.freeze(list);
+  }
+
+  private str(): string {
+    const b = this.b;
+    const word = (b[this.at]! << 8) | b[this.at + 1]!;
+    this.at += 2;
+    const n = word & ~WIDE;
+    const at = this.at;
+    if ((word & WIDE) === 0) {
+      this.at += n;
+      return b.toString('latin1', at, at + n);
+    }
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode((b[at + 2 * i]! << 8) | b[at + 2 * i + 1]!);
+    this.at += 2 * n;
+    return s;
+  }
+
+  private skipStr(): void {
+    const word = (this.b[this.at]! << 8) | this.b[this.at + 1]!;
+    this.at += 2 + (word & ~WIDE) * ((word & WIDE) !== 0 ? 2 : 1);
+  }
+
+  private strs(): readonly string[] {
+    const n = this.len();
+    const list = new Array<string>(n);
+    for (let i = 0; i < n; i++) list[i] = this.str();
+    return Object.freeze(list);
+  }
+
+  private path(): readonly AsPathSegment[] {
+    const n = this.len();
+    if (n === 0) return EMPTY;
+    const path = new Array<AsPathSegment>(n);
+    for (let i = 0; i < n; i++) {
+      const type = SEGMENT_TYPES[this.u8()]!;
+      path[i] = Object.freeze({ type, asns: this.u32s() as number[] });
+    }
+    return Object.freeze(path);
+  }
+}
