@@ -1,20 +1,20 @@
 // What the kernel knows that the RIB needs for next-hop resolution: connected prefixes (from
-// interface addresses, read with the `netlink` package and re-read, debounced, when addresses or
-// links change) and other protocols' routes in the main table (static, DHCP, an IGP's), dumped
+// interface addresses, dumped and re-read, debounced, when addresses or links change) and other protocols' routes in the main table (static, DHCP, an IGP's), dumped
 // and then followed route by route from the route multicast groups on routed's own raw sockets
 // (src/fib/kernel): the `netlink` package parsed every route event in its native callback, and
 // the burst of routed's own routes made that abort. routed's own routes (a full table of them)
-// are dropped from one header byte; the rest is coalesced per event-loop turn.
+// are dropped from one header byte; the rest is coalesced per event-loop turn. Links and addresses
+// are dumped on the same raw socket, decoded here: the `netlink` package's rtnetlink layer (with
+// the generated code of every netlink family it loads) was ~12 MiB of an idle daemon's RSS.
 
-import { createRtNetlink } from 'netlink';
-import type { RtNetlinkSocket } from 'netlink';
 import { ipv4ToText, ipv6ToText, prefixToText } from '../bgp/wire/index.js';
 import { NlSocket } from '../fib/kernel/socket.js';
 import { NlEventSocket } from '../fib/kernel/events.js';
 import { RTPROT_ROUTED } from '../fib/types.js';
 import type { RxMsg } from '../fib/kernel/nlmsg.js';
 import { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, decodeForeign, dumpForeign, isRouteAdd } from '../fib/kernel/foreign.js';
-import { RTNLGRP_LINK } from '../fib/links.js';
+import { RTNLGRP_LINK, dumpLinkInfo } from '../fib/links.js';
+import { MsgWriter, NLM_F_DUMP, NLM_F_REQUEST, parseAttrs } from '../fib/kernel/nlmsg.js';
 import type { ForeignRoute } from '../fib/kernel/foreign.js';
 
 export interface ConnectedPrefix {
@@ -51,6 +51,13 @@ export interface KernelRouteChange {
 const RTNLGRP_IPV4_IFADDR = 5;
 const RTNLGRP_IPV6_IFADDR = 9;
 
+/** RTM_GETADDR and its reply, struct ifaddrmsg and its attributes (linux/if_addr.h). */
+const RTM_NEWADDR = 20;
+const RTM_GETADDR = 22;
+const IFADDRMSG_LEN = 8;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+
 /** Lost route events (ENOBUFS) are re-read once the burst that caused them has been quiet this long. */
 const LOST_EVENTS_QUIET_MS = 500;
 
@@ -65,15 +72,37 @@ function addrText(afi: number, b: Uint8Array): string {
   return afi === 2 ? ipv4ToText(b) : ipv6ToText(b);
 }
 
+/** One interface address: struct ifaddrmsg and the address bytes (IFA_LOCAL, else IFA_ADDRESS). */
+interface IfAddr {
+  family: number;
+  prefixlen: number;
+  scope: number;
+  index: number;
+  raw: Uint8Array | undefined;
+}
+
+/** Every address of every interface, both families (an AF_UNSPEC dump). */
+async function dumpAddresses(sock: NlSocket): Promise<IfAddr[]> {
+  const w = new MsgWriter(64);
+  const seq = sock.reserve(1);
+  w.begin(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq, IFADDRMSG_LEN);
+  w.end();
+  const out: IfAddr[] = [];
+  await sock.dump(w.take(), seq, 'address dump', (m) => {
+    if (m.type !== RTM_NEWADDR || m.end - m.off < IFADDRMSG_LEN) return;
+    const b = m.buf;
+    const attrs = parseAttrs(b, m.off + IFADDRMSG_LEN, m.end);
+    // IFA_LOCAL is the interface's own address; on point-to-point links IFA_ADDRESS is the peer's.
+    const a = attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS);
+    out.push({ family: b[m.off]!, prefixlen: b[m.off + 1]!, scope: b[m.off + 3]!, index: b.readUInt32LE(m.off + 4), raw: a ? Uint8Array.from(b.subarray(a[0], a[0] + a[1])) : undefined });
+  });
+  return out;
+}
+
 export class KernelWatcher {
-  private readonly sock: RtNetlinkSocket;
-  /**
-   * Change notifications arrive on a socket of their own: on the dump socket, an event arriving
-   * in the middle of a multipart dump reply breaks the `netlink` package's reassembly (the dump
-   * fails with "Multipart message not terminated properly").
-   */
+  /** Change notifications: a socket of their own, so no event interleaves with a dump's replies. */
   private events: NlEventSocket | undefined;
-  /** Route dumps (raw: a million of routed's own routes are skipped from one byte each). */
+  /** Link, address and route dumps (a million of routed's own routes are skipped from one byte each). */
   private readonly routeSock: NlSocket;
   /**
    * Route events: a socket of its own (a lost-events error never fails a dump in flight), read
@@ -102,12 +131,6 @@ export class KernelWatcher {
     private readonly ownProtocol: number,
     private readonly onRoutes?: (changes: KernelRouteChange[]) => void,
   ) {
-    // ref: true, as dataplane-facts.md advises: an unref'd socket lets Node start exiting while
-    // a dump is awaited, and the native binding then aborts. close() releases it.
-    this.sock = createRtNetlink({ ref: true, recvBufferSize: 1 << 21, sendBufferSize: 1 << 20 });
-    // An 'error' with no listener would throw inside the native binding's callback and abort
-    // the process; a failed dump rejects its own request, and the next event re-reads.
-    this.sock.socket.on('error', () => undefined);
     this.routeSock = new NlSocket({ recvBufferSize: 1 << 21 });
   }
 
@@ -122,22 +145,21 @@ export class KernelWatcher {
   }
 
   private async dump(): Promise<KernelView> {
-    const links = await this.sock.getLinks();
     const names = new Map<number, string>();
-    for (const l of links) names.set(l.data.index ?? -1, l.attrs.ifname ?? `if${l.data.index}`);
+    for (const [index, l] of await dumpLinkInfo(this.routeSock)) names.set(index, l.name || `if${index}`);
     const connected: ConnectedPrefix[] = [];
-    for (const a of await this.sock.getAddresses()) {
-      const fam = a.data.family;
-      const raw = (a.attrs.local ?? a.attrs.address) as Uint8Array | undefined;
-      if (!raw || (fam !== 2 && fam !== 10)) continue;
+    for (const a of await dumpAddresses(this.routeSock)) {
+      const fam = a.family;
+      const raw = a.raw;
+      if (!raw || (fam !== 2 && fam !== 10) || raw.length !== (fam === 2 ? 4 : 16)) continue;
       const afi = fam === 2 ? 1 : 2;
       const address = addrText(fam, raw);
       // Host-scope (loopback) and link-local addresses do not make next hops reachable.
-      if ((a.data.scope ?? 0) >= 254 || address.startsWith('fe80:')) continue;
+      if (a.scope >= 254 || address.startsWith('fe80:')) continue;
       connected.push({
         family: afi === 1 ? 'ipv4' : 'ipv6',
-        prefix: networkOf(afi, raw, a.data.prefixlen ?? 0),
-        interface: names.get(a.data.index ?? -1) ?? '',
+        prefix: networkOf(afi, raw, a.prefixlen),
+        interface: names.get(a.index) ?? '',
         address,
       });
     }
@@ -245,7 +267,6 @@ export class KernelWatcher {
     this.events?.close();
     this.routeEvents?.close();
     await this.dumping;
-    this.sock.socket.close();
     this.routeSock.close();
   }
 }

@@ -6,8 +6,9 @@
 // A socket belongs to the network namespace its creator was in: to program another namespace,
 // it is made inside inNetns (src/os/netns.ts).
 
-import { RawNetlinkSocket } from 'netlink';
-import type { ErrnoException } from 'netlink';
+// The raw layer only: the package's index loads its generated code for every netlink family (~12 MiB).
+import { RawNetlinkSocket } from 'netlink/dist/raw.js';
+import type { ErrnoException } from 'netlink/dist/raw.js';
 import { NLMSG_DONE, NLMSG_ERROR, errnoName, errorCode, forEachMsg } from './nlmsg.js';
 import type { RxMsg } from './nlmsg.js';
 import { ENOBUFS } from '../../os/libc.js';
