@@ -13,7 +13,9 @@ import { adjRibView } from './views.js';
 import { findRibLine, ribQuery, streamRib } from './rib-stream.js';
 import { configJson, statusView } from './status.js';
 import { sortByPrefix } from '../mgmt/prefix-order.js';
-import { counterViews, findFibDiffs, lookupRoute, repairFib, slotView } from '../fib/reconcile.js';
+// The reconcile code (and the FIB's with it) is imported by the handlers that need a FIB: with
+// fib.mode off it is never loaded (src/daemon/daemon.ts).
+const reconcile = (): Promise<typeof import('../fib/reconcile.js')> => import('../fib/reconcile.js');
 import type { FibManager } from '../fib/manager.js';
 import type { FibEntryView, FibSummaryView, XdpView } from '../mgmt/views.js';
 
@@ -140,6 +142,7 @@ async function showFib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void>
     }
   }
   if (fib.xdp && req.options.kernel !== true) {
+    const { slotView } = await reconcile();
     for (const [family, trie] of [['ipv4', fib.xdp.v4], ['ipv6', fib.xdp.v6]] as const) {
       for (const [prefix, id] of trie.dump()) if (only === undefined || prefix === only) row(family, prefix).xdp = slotView(fib.xdp, id, name);
     }
@@ -161,6 +164,7 @@ async function showRoute(d: Daemon, req: MgmtRequest, reply: Reply): Promise<voi
   const address = req.args[0];
   if (address === undefined) return reply.end(EXIT.USAGE, 'which address?');
   await fib.idle();
+  const { lookupRoute } = await reconcile();
   const v = lookupRoute(fib.xdp, address, (i) => fib.linkName(i), (p) => fib.hasEntry(p));
   if (!v) return reply.end(EXIT.USAGE, `not an address: ${address}`);
   await reply.write(v);
@@ -170,6 +174,7 @@ async function showXdp(d: Daemon, _req: MgmtRequest, reply: Reply): Promise<void
   const fib = fibOf(d, reply);
   if (!fib) return;
   const xdp = fib.xdp;
+  const { counterViews } = await reconcile();
   const view: XdpView = {
     fib: summary(fib),
     interfaces: fib.xdpAttachments(),
@@ -183,6 +188,7 @@ async function showXdp(d: Daemon, _req: MgmtRequest, reply: Reply): Promise<void
 async function checkFib(d: Daemon, req: MgmtRequest, reply: Reply): Promise<void> {
   const fib = fibOf(d, reply);
   if (!fib) return;
+  const { findFibDiffs, repairFib } = await reconcile();
   const diffs = await findFibDiffs(fib, d.rib);
   for (const x of diffs) await reply.write(x);
   if (req.options.repair === true && diffs.length > 0) {

@@ -21,12 +21,21 @@ import { Reloader } from './reload.js';
 import type { ReloadHost } from './reload.js';
 
 import { RTPROT_ROUTED } from '../fib/types.js';
-import { FibManager } from '../fib/manager.js';
-import { counterViews, repairFib } from '../fib/reconcile.js';
-import { Metrics } from './metrics.js';
+import type { FibManager } from '../fib/manager.js';
+import type { Metrics } from './metrics.js';
 import type { Notifier } from './notify.js';
 
-/** How often the forwarding plane is compared with the RIB and what differs written again. */
+/**
+ * The forwarding-plane code (manager, kernel and XDP backends, reconcile) and the metrics endpoint
+ * (prom-client) are imported when first used: with fib.mode off and no metrics.listen they stay
+ * out of the process (~6 MiB of RSS).
+ */
+type FibCode = typeof import('../fib/manager.js') & typeof import('../fib/reconcile.js');
+
+async function loadFibCode(): Promise<FibCode> {
+  const [manager, reconcile] = await Promise.all([import('../fib/manager.js'), import('../fib/reconcile.js')]);
+  return { ...manager, ...reconcile };
+}
 
 export interface DaemonOptions {
   /** BGP port (179; tests use others). */
@@ -55,6 +64,8 @@ export class Daemon implements PeerHost, ReloadHost {
   private kernelWatcher: KernelWatcher | undefined;
   /** Best routes into kernel routes and XDP maps (absent: fib.mode off, or no kernel access). */
   fib: FibManager | undefined;
+  /** Loaded by the first FIB opened. */
+  private fibCode: FibCode | undefined;
   private kernelView: KernelView = { connected: [], routes: [] };
   private tickPending = false;
   /** Bounds the wait for End-of-RIB before the FIB's adopted stale entries are swept. */
@@ -142,7 +153,8 @@ export class Daemon implements PeerHost, ReloadHost {
     if (this.opts.kernel === false || fib.mode === 'off') return;
     // No rtnetlink access (not root) is an operator problem to report, not a reason to stop routing.
     const onBatch = (seconds: number): void => this.metrics?.fibBatch(seconds);
-    this.fib = await FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, prefixes: this.rib.prefixTables, log: this.log, onBatch }).catch((e: Error) => {
+    const code = (this.fibCode ??= await loadFibCode());
+    this.fib = await code.FibManager.open({ mode: fib.mode, xdpInterfaces: fib.xdpInterfaces, pinDir: fib.pinDir, prefixes: this.rib.prefixTables, log: this.log, onBatch }).catch((e: Error) => {
       this.log.error(`fib: cannot program forwarding, best routes stay in the RIB only: ${e.message}`, { event: 'fib' });
       return undefined;
     });
@@ -158,6 +170,7 @@ export class Daemon implements PeerHost, ReloadHost {
     if (!fib) return;
     fib.setLocalAddresses(this.kernelView.connected.map((c) => c.address));
     fib.submit([...this.rib.bestRoutes('ipv4'), ...this.rib.bestRoutes('ipv6')]);
+    const { repairFib } = this.fibCode!;
     fib.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(fib, this.rib));
     if (fib.staleEntries > 0) await fib.sweepStale();
   }
@@ -175,7 +188,10 @@ export class Daemon implements PeerHost, ReloadHost {
     this.rib.setStatic(this.cfg.staticRoutes);
     for (const n of this.cfg.neighbors) this.addPeer(n);
     await this.openListeners();
-    this.fib?.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(this.fib!, this.rib));
+    if (this.fib && this.fibCode) {
+      const { repairFib } = this.fibCode;
+      this.fib.repairEvery(this.cfg.fib.reconcileInterval * 1000, () => repairFib(this.fib!, this.rib));
+    }
     this.mgmt = new MgmtServer(this.cfg.controlSocket, mgmtCommands(this), (err) =>
       this.log.error(`control socket handler failed: ${err.message}`, { event: 'mgmt' }),
     );
@@ -212,11 +228,12 @@ export class Daemon implements PeerHost, ReloadHost {
     await this.metrics?.close();
     this.metrics = undefined;
     if (listen === undefined) return;
+    const { Metrics } = await import('./metrics.js');
     const m = new Metrics({
       peers: () => [...this.peers.values()].map((p) => ({ address: p.address, state: p.session.state, ...p.prefixCounts(), updatesIn: p.updatesIn, updatesOut: p.updatesOut })),
       ribPrefixes: (f) => this.rib.prefixCount(f),
       fib: () => this.fib?.stats(),
-      xdpCounters: () => (this.fib?.xdp ? counterViews(this.fib.xdp) : []),
+      xdpCounters: () => (this.fib?.xdp && this.fibCode ? this.fibCode.counterViews(this.fib.xdp) : []),
     });
     await m.listen(listen);
     this.metrics = m;

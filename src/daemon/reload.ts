@@ -16,7 +16,6 @@ import { compilePolicies, formatPolicyError } from '../policy/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import type { Rib } from '../rib/index.js';
 import type { FibManager } from '../fib/manager.js';
-import { repairFib } from '../fib/reconcile.js';
 import type { Logger } from './log.js';
 import type { Peer } from './peer.js';
 
@@ -173,7 +172,8 @@ async function applyServices(host: ReloadHost, diff: ConfigDiff, next: Config, n
     else note(`fib: forwarding plane re-opened (mode ${next.fib.mode}${keep ? ', installed routes kept until written again' : ''})`);
   } else if (fib && fib.old.reconcileInterval !== fib.next.reconcileInterval) {
     const plane = host.fib;
-    plane?.repairEvery(fib.next.reconcileInterval * 1000, () => repairFib(plane, host.rib));
+    // The reconcile code is loaded: a plane is open (src/daemon/daemon.ts loads it with the FIB).
+    plane?.repairEvery(fib.next.reconcileInterval * 1000, async () => (await import('../fib/reconcile.js')).repairFib(plane, host.rib));
     note(`fib: reconcile every ${fib.next.reconcileInterval} s`);
   }
   if (diff.keys.includes('metrics')) {
