@@ -6,7 +6,7 @@ import { ribConfig } from './helpers/rib-config.js';
 import { decodeMessage, endOfRib, findAttr, makeContext } from '../src/bgp/wire/index.js';
 import type { CodecContext, Nlri, UpdateMessage } from '../src/bgp/wire/index.js';
 import { AdjRibOut, Rib, baseAttrs, exportAttrs } from '../src/rib/index.js';
-import type { AdjRibOutOptions, ExportContext, PathAttrs, PeerInfo, RibConfig, Route } from '../src/rib/index.js';
+import type { AdjRibOutOptions, ExportContext, ExportFilter, PathAttrs, PeerInfo, RibConfig, Route } from '../src/rib/index.js';
 
 const cfg: RibConfig = ribConfig;
 const SRC: PeerInfo = { address: '192.0.2.1', asn: 65001, routerId: '1.1.1.1', ibgp: false, routeReflectorClient: false };
@@ -276,17 +276,24 @@ test('2-octet peer: 4-octet ASNs go out as AS_TRANS with AS4_PATH', (t) => {
   t.deepEqual(findAttr(m!.msg.attributes, 'AS4_PATH')!.value, [{ type: 'AS_SEQUENCE', asns: [4200000000, 65001] }]);
 });
 
-test('close gives back every reference the Adj-RIB-Out held', (t) => {
-  const rib = fullRib(100, 10);
-  const before = rib.store.size;
-  const codec = makeContext({ as4: true });
-  const out = adjOut(rib, codec);
-  out.initialDump(rib);
-  // One message out, the rest pending: sent prefixes keep no rewritten set, pending ones do.
-  out.nextBatch(1);
-  t.true(rib.store.size > before);
-  out.close();
-  t.is(rib.store.size, before);
+test('close gives back every reference the Adj-RIB-Out held (exports as received, and sets a filter changed)', (t) => {
+  const changing: ExportFilter = Object.assign((r: Route) => ({ ...r.attrs, med: 50 }), { perAttributes: true });
+  for (const filter of [undefined, changing]) {
+    const rib = fullRib(100, 10);
+    const before = rib.store.size;
+    const received = [...rib.bestRoutes('ipv4')].map((c) => c.best[0]!).find((r) => r.source.kind === 'bgp')!.attrs;
+    const refsBefore = rib.store.refs(received);
+    const codec = makeContext({ as4: true });
+    const out = adjOut(rib, codec, filter ? { filter } : {});
+    out.initialDump(rib);
+    // One message out, the rest pending.
+    out.nextBatch(1);
+    if (filter) t.true(rib.store.size > before, 'the changed sets are interned');
+    else t.true(rib.store.refs(received) > refsBefore, 'exports as received hold the received set');
+    out.close();
+    t.is(rib.store.size, before);
+    t.is(rib.store.refs(received), refsBefore);
+  }
 });
 
 test('route refresh re-sends every sent prefix of the family once; a change still pending wins over the old announcement', (t) => {

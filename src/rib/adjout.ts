@@ -8,6 +8,7 @@ import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/in
 import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
 import { encodeOrUndefined, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
 import { toWire } from './attrs-wire.js';
+import { sameAttrs } from './attrs-pack.js';
 import type { AttrStore } from './attrs.js';
 import { exportFilter, rewriteForPeer } from './export.js';
 import type { ExportContext } from './export.js';
@@ -32,13 +33,14 @@ export interface AdjRibOutOptions extends ExportContext {
  * The export of every route that shares one interned attribute set (and source and family) and
  * that the export filter left unchanged: BGP's rewrite then gives the same result for all of
  * them, so it is computed once per set, and the peer's state holds this shared object instead of
- * an output attribute set per prefix. The rewritten set is interned (`out`, one store reference)
- * only while prefixes of the group are pending; once sent it is dropped, and recomputed when
- * needed again (a comparison, a route refresh, routectl). The set it was made from (`inId`) is
- * held in the store while the Lazy has any holder: pending keys (`n`), sent keys or the memo (`keep`).
+ * an output attribute set per prefix. The rewritten set (`out`) is kept only while prefixes of
+ * the group are pending, and never interned: the Lazy itself is the group's key. Once sent it is
+ * dropped, and recomputed when needed again (a comparison, a route refresh, routectl). The set it
+ * was made from (`inId`) is held in the store while the Lazy has any holder: pending keys (`n`),
+ * sent keys or the memo (`keep`).
  */
 class Lazy {
-  out = -1;
+  out: PathAttrs | undefined = undefined;
   n = 0;
   keep = 0;
   constructor(
@@ -51,7 +53,7 @@ class Lazy {
 /** What a key is (to be) announced with: an interned set's id holding a store reference, or a Lazy export. */
 type Out = number | Lazy;
 
-/** The group key of withdrawals (announcements are grouped by their set's id). */
+/** The group key of withdrawals (announcements are grouped by what they go out with). */
 const WITHDRAW = -1;
 
 /**
@@ -88,8 +90,8 @@ interface FamilyOut {
   freeKeys: number[];
   sentN: number;
   pendingN: number;
-  /** The pending keys per attribute set id (WITHDRAW: withdrawals): one group, few UPDATEs. */
-  groups: Map<number, Group>;
+  /** The pending keys per value (WITHDRAW: withdrawals): one group, few UPDATEs. */
+  groups: Map<Out, Group>;
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
   eorDue: boolean;
 }
@@ -340,14 +342,14 @@ export class AdjRibOut {
       return null;
     }
     const lazy = new Lazy(route.source, route.family, inId);
-    lazy.out = store.internId(raw, true);
+    lazy.out = raw;
     this.rewritten.set(inId, lazy);
     return this.hold(lazy);
   }
 
-  /** One more pending key for `lazy`: its rewritten set interned while any is pending. */
+  /** One more pending key for `lazy` (its rewritten set is made when it is sent). */
   private hold(lazy: Lazy): Lazy {
-    if (lazy.n++ === 0 && lazy.out < 0) lazy.out = this.opts.store.internId(this.rewrite(lazy), true);
+    lazy.n++;
     return lazy;
   }
 
@@ -359,8 +361,7 @@ export class AdjRibOut {
       return;
     }
     if (--v.n === 0) {
-      if (v.out >= 0) this.opts.store.releaseId(v.out);
-      v.out = -1;
+      v.out = undefined;
       this.bury(v);
     }
   }
@@ -387,27 +388,27 @@ export class AdjRibOut {
     return out;
   }
 
-  /** The interned set id of a pending value (a Lazy one holds it while pending). */
-  private outId(v: Out): number {
-    return typeof v === 'number' ? v : v.out;
-  }
-
   /** The group key of a pending value. */
-  private groupOf(v: Out | null): number {
-    return v === null ? WITHDRAW : this.outId(v);
+  private groupOf(v: Out | null): Out {
+    return v === null ? WITHDRAW : v;
   }
 
-  /** Whether pending value `v` announces what `sent` did (both interned: equal ids are equal sets). */
+  /** The attributes a value goes out with (a pending Lazy keeps them until they are sent). */
+  private outAttrs(v: Out): PathAttrs {
+    if (typeof v === 'number') return this.opts.store.attrs(v);
+    if (v.n === 0) return this.rewrite(v);
+    return (v.out ??= this.rewrite(v));
+  }
+
+  /**
+   * Whether pending value `v` announces what `sent` did. Two ids are equal only if they are one
+   * id (interned); a Lazy is one rewrite of one set, so another value is compared by content.
+   */
   private same(v: Out | null, sent: Out | null): boolean {
     if (v === sent) return true;
     if (v === null || sent === null) return false;
-    if (typeof sent === 'number') return this.outId(v) === sent;
-    if (sent.out >= 0) return this.outId(v) === sent.out;
-    const { store } = this.opts;
-    const was = store.internId(this.rewrite(sent), true);
-    const equal = this.outId(v) === was;
-    store.releaseId(was);
-    return equal;
+    if (typeof v === 'number' && typeof sent === 'number') return false;
+    return sameAttrs(this.outAttrs(v), this.outAttrs(sent));
   }
 
   /** Record what a key should become; `v` carries a reference (or pending count) that this takes over. */
@@ -453,7 +454,7 @@ export class AdjRibOut {
   }
 
   /** Whether `key` is pending in group `gk`, i.e. its group entry counts. */
-  private queued(fo: FamilyOut, key: number, gk: number): boolean {
+  private queued(fo: FamilyOut, key: number, gk: Out): boolean {
     const v = fo.next[key];
     return v !== undefined && this.groupOf(v) === gk;
   }
@@ -547,14 +548,14 @@ export class AdjRibOut {
     return encodeMessage(msg, this.opts.codec);
   }
 
-  private announceMessage(fo: FamilyOut, gk: number, group: Group): Buffer | undefined {
+  private announceMessage(fo: FamilyOut, gk: Out, group: Group): Buffer | undefined {
     // Skip entries that no longer count, so that an exhausted group encodes nothing.
     while (group.at < group.n && !this.queued(fo, group.keys[group.at]!, gk)) group.at++;
     if (group.at >= group.n) {
       fo.groups.delete(gk);
       return undefined;
     }
-    const attributes = toWire(this.opts.store.attrs(gk), { as4: this.opts.codec.as4, family: fo.family });
+    const attributes = toWire(this.outAttrs(gk), { as4: this.opts.codec.as4, family: fo.family });
     const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
     // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
@@ -564,7 +565,7 @@ export class AdjRibOut {
     for (; group.at < group.n; group.at++) {
       const key = group.keys[group.at]!;
       const v = fo.next[key];
-      if (v === undefined || v === null || this.outId(v) !== gk) continue;
+      if (v !== gk) continue;
       const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
@@ -629,7 +630,7 @@ export class AdjRibOut {
       if (v === undefined) continue;
       const n = this.nlriOf(fo, key);
       const { store } = this.opts;
-      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: typeof v === 'number' ? store.attrs(v) : v.out >= 0 ? store.attrs(v.out) : this.rewrite(v) };
+      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: typeof v === 'number' ? store.attrs(v) : (v.out ?? this.rewrite(v)) };
     }
   }
 

@@ -288,3 +288,14 @@ export class Unpacker {
     return Object.freeze(path);
   }
 }
+
+const left = new Packer();
+const right = new Packer();
+
+/** Whether two sets are equal (what interning would make one set), without interning either. */
+export function sameAttrs(a: PathAttrs, b: PathAttrs): boolean {
+  if (a === b) return true;
+  left.pack(a);
+  right.pack(b);
+  return left.n === right.n && packedEqual(left.buf, 0, right.buf, 0, left.n);
+}

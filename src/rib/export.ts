@@ -3,6 +3,7 @@
 // out (AS prepend and next hop self towards eBGP, LOCAL_PREF, MED, reflection attributes).
 
 import type { AsPathSegment } from '../bgp/wire/index.js';
+import { EMPTY } from './attrs.js';
 import type { ExportFilter, PathAttrs, PeerInfo, Route } from './types.js';
 
 /** RFC 1997 well-known communities. */
@@ -43,13 +44,21 @@ function communitiesAllow(attrs: PathAttrs, target: PeerInfo): boolean {
   return target.ibgp || (!c.includes(NO_EXPORT) && !c.includes(NO_EXPORT_SUBCONFED));
 }
 
+const isConfed = (s: AsPathSegment): boolean => s.type === 'AS_CONFED_SEQUENCE' || s.type === 'AS_CONFED_SET';
+
 /** Prepend our AS to the path, joining the leading AS_SEQUENCE while it has room (255 ASNs). */
 export function prependAs(path: readonly AsPathSegment[], asn: number): AsPathSegment[] {
   // RFC 5065 §5.3: confederation segments are removed before the path leaves the confederation.
-  const rest = path.filter((s) => s.type === 'AS_SEQUENCE' || s.type === 'AS_SET');
+  const rest = path.some(isConfed) ? path.filter((s) => !isConfed(s)) : path;
   const first = rest[0];
   if (first && first.type === 'AS_SEQUENCE' && first.asns.length < 255) {
-    return [{ type: 'AS_SEQUENCE', asns: [asn, ...first.asns] }, ...rest.slice(1)];
+    const asns = new Array<number>(first.asns.length + 1);
+    asns[0] = asn;
+    for (let i = 0; i < first.asns.length; i++) asns[i + 1] = first.asns[i]!;
+    const out = new Array<AsPathSegment>(rest.length);
+    out[0] = { type: 'AS_SEQUENCE', asns };
+    for (let i = 1; i < rest.length; i++) out[i] = rest[i]!;
+    return out;
   }
   return [{ type: 'AS_SEQUENCE', asns: [asn] }, ...rest];
 }
@@ -84,41 +93,61 @@ export function exportFilter(route: Route, cx: ExportContext): PathAttrs | null 
 export function rewriteForPeer(route: Pick<Route, 'source' | 'family' | 'attrs'>, filtered: PathAttrs, cx: ExportContext): PathAttrs | null {
   const target = cx.target;
   const fromBgp = route.source.kind === 'bgp';
-  const given = route.attrs;
-  const out: PathAttrs = { ...filtered };
   const ipv6 = route.family === 'ipv6';
-  const policyNextHop = filtered.nextHop !== given.nextHop && filtered.nextHop !== 'self' ? filtered.nextHop : undefined;
+  const policyNextHop = filtered.nextHop !== route.attrs.nextHop && filtered.nextHop !== 'self' ? filtered.nextHop : undefined;
   const self = selfAddress(cx, ipv6);
+  let asPath: readonly AsPathSegment[] = filtered.asPath;
+  let clusterList = filtered.clusterList;
+  let originatorId = filtered.originatorId;
+  let med = filtered.med;
+  let localPref: number | undefined;
+  let linkLocal: string | undefined;
   let nextHop: string | undefined;
   if (!target.ibgp) {
-    out.asPath = prependAs(filtered.asPath, cx.local.asn);
+    asPath = prependAs(filtered.asPath, cx.local.asn);
     // RFC 4271 §5.1.5: LOCAL_PREF is never sent to an external peer.
-    delete out.localPref;
+    localPref = undefined;
     // RFC 4271 §5.1.4: a MED learned from a neighbouring AS is not passed to another one; as BIRD,
     // only a MED the export policy set goes out.
-    if (fromBgp && filtered.med === given.med) delete out.med;
+    if (fromBgp && filtered.med === route.attrs.med) med = undefined;
     // RFC 4456 §8: ORIGINATOR_ID and CLUSTER_LIST stay inside the AS.
-    delete out.originatorId;
-    out.clusterList = [];
+    originatorId = undefined;
+    clusterList = EMPTY;
     nextHop = policyNextHop ?? self;
-    delete out.nextHopLinkLocal;
-    if (ipv6 && nextHop === self && cx.localAddress.ipv6LinkLocal) out.nextHopLinkLocal = cx.localAddress.ipv6LinkLocal;
+    if (ipv6 && nextHop === self && cx.localAddress.ipv6LinkLocal) linkLocal = cx.localAddress.ipv6LinkLocal;
   } else {
     // RFC 4271 §5.1.5: LOCAL_PREF is always sent to internal peers.
-    out.localPref = filtered.localPref ?? DEFAULT_LOCAL_PREF;
+    localPref = filtered.localPref ?? DEFAULT_LOCAL_PREF;
     const reflected = route.source.kind === 'bgp' && route.source.peer.ibgp;
     if (reflected && route.source.kind === 'bgp') {
       // RFC 4456 §8: the reflector sets ORIGINATOR_ID when absent and prepends its CLUSTER_ID.
-      out.originatorId = filtered.originatorId ?? route.source.peer.routerId;
-      out.clusterList = [cx.local.clusterId, ...filtered.clusterList];
+      originatorId = filtered.originatorId ?? route.source.peer.routerId;
+      clusterList = [cx.local.clusterId, ...filtered.clusterList];
     }
     // A reflector leaves the next hop alone (RFC 4456 §10); next-hop-self applies to routes this
     // router brings into the AS, and the RIB's own routes always carry our address.
     const useSelf = filtered.nextHop === 'self' || !fromBgp || (cx.nextHopSelf && !reflected);
     nextHop = policyNextHop ?? (useSelf ? self : filtered.nextHop);
-    delete out.nextHopLinkLocal;
   }
   if (!nextHop) return null;
-  out.nextHop = nextHop;
+  // Built member by member in the store's order, never by spreading and deleting (a deleted
+  // member leaves an object in slow dictionary mode, and the encoder reads every set it sends).
+  const out: PathAttrs = {
+    origin: filtered.origin,
+    asPath,
+    nextHop,
+    atomicAggregate: filtered.atomicAggregate,
+    communities: filtered.communities,
+    extCommunities: filtered.extCommunities,
+    largeCommunities: filtered.largeCommunities,
+    clusterList,
+    unknown: filtered.unknown,
+  };
+  if (linkLocal !== undefined) out.nextHopLinkLocal = linkLocal;
+  if (med !== undefined) out.med = med;
+  if (localPref !== undefined) out.localPref = localPref;
+  if (filtered.aggregator !== undefined) out.aggregator = filtered.aggregator;
+  if (originatorId !== undefined) out.originatorId = originatorId;
+  if (filtered.otc !== undefined) out.otc = filtered.otc;
   return out;
 }
