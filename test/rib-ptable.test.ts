@@ -57,3 +57,30 @@ test('random acquire/release sequences agree with a Map model (ids stable while 
     ),
   );
 });
+
+test('a prefix as address words (host bits set) and as text is the same id, in both families', (t) => {
+  const words = fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }));
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), words, fc.nat({ max: 128 })), { minLength: 1, maxLength: 300 }), (list) => {
+        const tables = { ipv4: new PrefixTable('ipv4', 4), ipv6: new PrefixTable('ipv6', 4) };
+        const ids = new Map<string, number>();
+        for (const [v4, w, rawLen] of list) {
+          const table = v4 ? tables.ipv4 : tables.ipv6;
+          const len = v4 ? rawLen % 33 : rawLen;
+          const id = table.acquireKey(w, 0, len);
+          // The text of the id, acquired again, must be the same prefix.
+          const text = table.text(id);
+          if (table.acquire(text) !== id || table.findKey(w, 0, len) !== id || table.find(text) !== id) return false;
+          if (ids.has(`${v4}${text}`) && ids.get(`${v4}${text}`) !== id) return false;
+          ids.set(`${v4}${text}`, id);
+        }
+        return tables.ipv4.acquireKey([0], 0, 33) === -1 && tables.ipv6.findKey([0, 0, 0, 0], 0, 129) === -1;
+      }),
+      { numRuns: 300, seed: 0x5eed_4e3 },
+    ),
+  );
+  const v4 = new PrefixTable('ipv4');
+  t.is(v4.text(v4.acquireKey([0x0a0102ff], 0, 23)), '10.1.2.0/23');
+  t.is(v4.findKey([0x0a010300], 0, 23), v4.find('10.1.2.0/23'));
+});

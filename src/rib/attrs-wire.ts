@@ -8,6 +8,7 @@ import {
   FLAG_PARTIAL,
   FLAG_TRANSITIVE,
   mergeAsPath,
+  nlriCount,
 } from '../bgp/wire/index.js';
 import type { AsPathSegment, Nlri, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
 import { baseAttrs, EMPTY } from './attrs.js';
@@ -89,26 +90,52 @@ function withMpNextHops(base: PathAttrs, hops: readonly string[]): PathAttrs {
   return a;
 }
 
+/** The fields an UPDATE's prefix lists are in: the message's own, MP_REACH's, MP_UNREACH's. */
+export type NlriField = 'nlri' | 'withdrawn';
+export type NlriHolder = { readonly [K in NlriField]?: readonly Nlri[] };
+
+/**
+ * Where one UPDATE's routes go (the RIB). Each list comes as the object holding it and its field,
+ * so that the receiver can read the codec's prefix keys (wireKeys) instead of building the list.
+ */
+export interface RouteSink {
+  withdraw(family: Family, holder: NlriHolder, field: NlriField): void;
+  /** The prefixes of holder.nlri, with the UPDATE's attributes (not yet interned). */
+  announce(family: Family, holder: NlriHolder, attrs: PathAttrs): void;
+}
+
+const unicastFamily = (afi: number, safi: number): Family | undefined => (safi === SAFI_UNICAST ? FAMILY_OF_AFI[afi] : undefined);
+
+/**
+ * Hand a decoded UPDATE's non-empty unicast lists to `sink`: withdrawals first (the IPv4 field,
+ * then MP_UNREACH_NLRI), then announcements (MP_REACH_NLRI, then the IPv4 NLRI field).
+ */
+export function routesOf(msg: UpdateMessage, as4: boolean, sink: RouteSink): void {
+  if (nlriCount(msg, 'withdrawn')) sink.withdraw('ipv4', msg, 'withdrawn');
+  let reaches = false;
+  for (const attr of msg.attributes) {
+    if (attr.name === 'MP_REACH_NLRI') reaches = true;
+    if (attr.name !== 'MP_UNREACH_NLRI') continue;
+    const family = unicastFamily(attr.value.afi, attr.value.safi);
+    if (family && nlriCount(attr.value, 'withdrawn')) sink.withdraw(family, attr.value, 'withdrawn');
+  }
+  let base: PathAttrs | undefined;
+  for (let i = 0; reaches && i < msg.attributes.length; i++) {
+    const attr = msg.attributes[i]!;
+    if (attr.name !== 'MP_REACH_NLRI') continue;
+    const family = unicastFamily(attr.value.afi, attr.value.safi);
+    if (family && nlriCount(attr.value, 'nlri')) sink.announce(family, attr.value, withMpNextHops((base ??= attrsFromWire(msg.attributes, as4)), attr.value.nextHops));
+  }
+  if (nlriCount(msg, 'nlri')) sink.announce('ipv4', msg, base ?? attrsFromWire(msg.attributes, as4));
+}
+
 /** Split a decoded UPDATE into per-family announcements and withdrawals (unicast only). */
 export function updateRoutes(msg: UpdateMessage, as4: boolean): WireRoutes {
   const out: WireRoutes = { withdraw: [], announce: [] };
-  if (msg.withdrawn.length) out.withdraw.push({ family: 'ipv4', nlri: msg.withdrawn });
-  let base: PathAttrs | undefined;
-  const attrs = (): PathAttrs => (base ??= attrsFromWire(msg.attributes, as4));
-  for (const attr of msg.attributes) {
-    if (attr.name === 'MP_UNREACH_NLRI') {
-      const family = FAMILY_OF_AFI[attr.value.afi];
-      if (family && attr.value.safi === SAFI_UNICAST && attr.value.withdrawn.length) {
-        out.withdraw.push({ family, nlri: attr.value.withdrawn });
-      }
-    } else if (attr.name === 'MP_REACH_NLRI') {
-      const family = FAMILY_OF_AFI[attr.value.afi];
-      if (family && attr.value.safi === SAFI_UNICAST && attr.value.nlri.length) {
-        out.announce.push({ family, nlri: attr.value.nlri, attrs: withMpNextHops(attrs(), attr.value.nextHops) });
-      }
-    }
-  }
-  if (msg.nlri.length) out.announce.push({ family: 'ipv4', nlri: msg.nlri, attrs: attrs() });
+  routesOf(msg, as4, {
+    withdraw: (family, holder, field) => out.withdraw.push({ family, nlri: holder[field] ?? [] }),
+    announce: (family, holder, attrs) => out.announce.push({ family, nlri: holder.nlri ?? [], attrs }),
+  });
   return out;
 }
 

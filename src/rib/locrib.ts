@@ -183,7 +183,16 @@ export class LocRib {
 
   /** The id of prefix text, held by the Loc-RIB from now on (-1: not a prefix of the family). */
   acquire(f: FamilyRib, text: string): number {
-    const pid = f.pt.acquire(text);
+    return this.hold(f, f.pt.acquire(text));
+  }
+
+  /** acquire() for a prefix as address words and a length (the codec's NLRI keys). */
+  acquireKey(f: FamilyRib, src: ArrayLike<number>, off: number, len: number): number {
+    return this.hold(f, f.pt.acquireKey(src, off, len));
+  }
+
+  /** The Loc-RIB keeps one reference on a prefix id it holds: a second one just taken is given back. */
+  private hold(f: FamilyRib, pid: number): number {
     if (pid < 0) return pid;
     f.fit();
     if (f.state[pid]! & 1) f.pt.release(pid);

@@ -5,13 +5,12 @@
 // (Node runs without pointer compression: every pointer is 8 bytes). Ids are reference counted
 // by their holders (the Loc-RIB, each Adj-RIB-Out) and freed with the last reference.
 
-import { parseIpv4, parseIpv6, wordsToText } from '../bgp/wire/addr.js';
+import { ipv4WordText, ipv6WordsText, parseIpv4, parseIpv6 } from '../bgp/wire/addr.js';
 import type { Family } from './types.js';
 
 const EMPTY = 0;
-
-/** 0..255 as text: IPv4 prefixes are formatted by concatenating four of these. */
-const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
+/** Largest share of the index's slots in use before it doubles. */
+const MAX_LOAD = 0.7;
 
 export class PrefixTable {
   readonly family: Family;
@@ -20,15 +19,21 @@ export class PrefixTable {
   private addr: Uint32Array;
   private plen: Uint8Array;
   private refs: Uint32Array;
-  /** Open-addressing index: id + 1, or EMPTY. Linear probing, deletion by backward shift. */
+  /**
+   * Open-addressing index, two words per slot: id + 1 (EMPTY: free) and the key's hash. A probe
+   * passes other keys on the hash alone, in the slot's own cache line (the key arrays are read
+   * only to confirm a match), and a resize moves slots without reading a key. Linear probing,
+   * deletion by backward shift.
+   */
   private slots: Int32Array;
+  /** Slots - 1 (slots are a power of two). */
   private mask: number;
   private freeIds: Int32Array;
   private freeN = 0;
   /** Ids ever handed out (the high-water mark): every id is below it. */
   private top = 0;
   private count = 0;
-  /** Parsed key of the last lookup (scratch, reused). */
+  /** Key of the current lookup (scratch, reused): address words with host bits clear. */
   private readonly key = new Uint32Array(4);
   private readonly bytes = new Uint8Array(16);
 
@@ -39,8 +44,10 @@ export class PrefixTable {
     this.plen = new Uint8Array(capacity);
     this.refs = new Uint32Array(capacity);
     this.freeIds = new Int32Array(64);
-    this.slots = new Int32Array(capacity * 2);
-    this.mask = capacity * 2 - 1;
+    let size = 16;
+    while (size * MAX_LOAD < capacity) size *= 2;
+    this.slots = new Int32Array(size * 2);
+    this.mask = size - 1;
   }
 
   /** Prefixes held. */
@@ -84,11 +91,26 @@ export class PrefixTable {
     if (!ok) return -1;
     const k = this.key;
     for (let w = 0; w < this.words; w++) {
+      k[w] = ((b[w * 4]! << 24) | (b[w * 4 + 1]! << 16) | (b[w * 4 + 2]! << 8) | b[w * 4 + 3]!) >>> 0;
+    }
+    return this.masked(len);
+  }
+
+  /** Clear the scratch key's host bits for `len`; returns len. */
+  private masked(len: number): number {
+    const k = this.key;
+    for (let w = 0; w < this.words; w++) {
       const bits = len - w * 32;
-      const word = ((b[w * 4]! << 24) | (b[w * 4 + 1]! << 16) | (b[w * 4 + 2]! << 8) | b[w * 4 + 3]!) >>> 0;
-      k[w] = bits >= 32 ? word : bits <= 0 ? 0 : (word & (~0 << (32 - bits))) >>> 0;
+      if (bits < 32) k[w] = bits <= 0 ? 0 : (k[w]! & (~0 << (32 - bits))) >>> 0;
     }
     return len;
+  }
+
+  /** Address words at src[off..] (host bits may be set) and a length into the scratch key; the length, or -1. */
+  private load(src: ArrayLike<number>, off: number, len: number): number {
+    if (len < 0 || len > this.words * 32) return -1;
+    for (let w = 0; w < this.words; w++) this.key[w] = src[off + w]!;
+    return this.masked(len);
   }
 
   /** "a.b.c.d/len" in one pass over the characters (the per-prefix cost on the UPDATE path). */
@@ -125,6 +147,7 @@ export class PrefixTable {
     return len;
   }
 
+  /** Hash of the scratch key and a length (32 bits; the low bits pick the slot). */
   private hash(len: number): number {
     const k = this.key;
     let h = Math.imul(len + 1, 0x9e3779b1);
@@ -133,7 +156,7 @@ export class PrefixTable {
       h ^= h >>> 13;
     }
     h = Math.imul(h ^ (h >>> 16), 0xc2b2ae3d);
-    return (h ^ (h >>> 16)) & this.mask;
+    return h ^ (h >>> 16);
   }
 
   private equals(id: number, len: number): boolean {
@@ -143,18 +166,34 @@ export class PrefixTable {
     return true;
   }
 
+  /** The slot holding the scratch key, or ~slot of the free slot where it would go. */
+  private probe(h: number, len: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const v = slots[2 * s]!;
+      if (v === EMPTY) return ~s;
+      if (slots[2 * s + 1] === h && this.equals(v - 1, len)) return s;
+    }
+  }
+
   /** The id of prefix text, or -1 (not held, or not a prefix of this family). */
   find(text: string): number {
     const len = this.parse(text);
-    return len < 0 ? -1 : this.findKey(len);
+    return len < 0 ? -1 : this.findLoaded(len);
   }
 
-  private findKey(len: number): number {
-    for (let s = this.hash(len); ; s = (s + 1) & this.mask) {
-      const v = this.slots[s]!;
-      if (v === EMPTY) return -1;
-      if (this.equals(v - 1, len)) return v - 1;
-    }
+  /**
+   * The id of a prefix given as address words src[off..off+words) (host bits may be set, as in
+   * the codec's NLRI keys) and a length, or -1.
+   */
+  findKey(src: ArrayLike<number>, off: number, len: number): number {
+    return this.load(src, off, len) < 0 ? -1 : this.findLoaded(len);
+  }
+
+  private findLoaded(len: number): number {
+    const s = this.probe(this.hash(len), len);
+    return s < 0 ? -1 : this.slots[2 * s]! - 1;
   }
 
   /**
@@ -163,15 +202,21 @@ export class PrefixTable {
    */
   acquire(text: string): number {
     const len = this.parse(text);
-    if (len < 0) return -1;
-    let s = this.hash(len);
-    for (; ; s = (s + 1) & this.mask) {
-      const v = this.slots[s]!;
-      if (v === EMPTY) break;
-      if (this.equals(v - 1, len)) {
-        this.refs[v - 1]!++;
-        return v - 1;
-      }
+    return len < 0 ? -1 : this.acquireLoaded(len);
+  }
+
+  /** acquire() for a prefix as address words and a length (see findKey). */
+  acquireKey(src: ArrayLike<number>, off: number, len: number): number {
+    return this.load(src, off, len) < 0 ? -1 : this.acquireLoaded(len);
+  }
+
+  private acquireLoaded(len: number): number {
+    const h = this.hash(len);
+    const s = this.probe(h, len);
+    if (s >= 0) {
+      const id = this.slots[2 * s]! - 1;
+      this.refs[id]!++;
+      return id;
     }
     const id = this.newId();
     const base = id * this.words;
@@ -179,8 +224,10 @@ export class PrefixTable {
     this.plen[id] = len;
     this.refs[id] = 1;
     this.count++;
-    if (this.count * 2 > this.slots.length * 0.75) this.rehash(this.slots.length * 2);
-    else this.slots[s] = id + 1;
+    const free = ~s;
+    this.slots[2 * free] = id + 1;
+    this.slots[2 * free + 1] = h;
+    if (this.count > (this.mask + 1) * MAX_LOAD) this.resize((this.mask + 1) * 2);
     return id;
   }
 
@@ -213,41 +260,45 @@ export class PrefixTable {
     this.refs = refs;
   }
 
-  private rehash(size: number): void {
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
-    for (let id = 0; id < this.top; id++) {
-      if (this.refs[id] === 0) continue;
-      this.loadKey(id);
-      let s = this.hash(this.plen[id]!);
-      while (this.slots[s] !== EMPTY) s = (s + 1) & this.mask;
-      this.slots[s] = id + 1;
+  /** A new index of `size` slots, filled from the old one by the stored hashes. */
+  private resize(size: number): void {
+    const old = this.slots;
+    const slots = new Int32Array(size * 2);
+    const mask = size - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const v = old[i]!;
+      if (v === EMPTY) continue;
+      const h = old[i + 1]!;
+      let s = h & mask;
+      while (slots[2 * s] !== EMPTY) s = (s + 1) & mask;
+      slots[2 * s] = v;
+      slots[2 * s + 1] = h;
     }
-  }
-
-  private loadKey(id: number): void {
-    const base = id * this.words;
-    for (let w = 0; w < this.words; w++) this.key[w] = this.addr[base + w]!;
+    this.slots = slots;
+    this.mask = mask;
   }
 
   private removeId(id: number): void {
-    this.loadKey(id);
-    let s = this.hash(this.plen[id]!);
-    while (this.slots[s] !== id + 1) s = (s + 1) & this.mask;
+    const base = id * this.words;
+    for (let w = 0; w < this.words; w++) this.key[w] = this.addr[base + w]!;
+    const slots = this.slots;
+    const mask = this.mask;
+    let s = this.hash(this.plen[id]!) & mask;
+    while (slots[2 * s] !== id + 1) s = (s + 1) & mask;
     // Backward-shift deletion: move later members of the probe run into the hole so that every
     // lookup still finds its key before an empty slot.
     let hole = s;
-    for (let j = (s + 1) & this.mask; this.slots[j] !== EMPTY; j = (j + 1) & this.mask) {
-      const other = this.slots[j]! - 1;
-      this.loadKey(other);
-      const home = this.hash(this.plen[other]!);
+    for (let j = (s + 1) & mask; slots[2 * j] !== EMPTY; j = (j + 1) & mask) {
+      const home = slots[2 * j + 1]! & mask;
       // Movable when its home is not cyclically within (hole, j].
       const within = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (within) continue;
-      this.slots[hole] = this.slots[j]!;
+      slots[2 * hole] = slots[2 * j]!;
+      slots[2 * hole + 1] = slots[2 * j + 1]!;
       hole = j;
     }
-    this.slots[hole] = EMPTY;
+    slots[2 * hole] = EMPTY;
+    slots[2 * hole + 1] = 0;
     this.count--;
     if (this.freeN === this.freeIds.length) {
       const more = new Int32Array(this.freeIds.length * 2);
@@ -260,17 +311,10 @@ export class PrefixTable {
   /** Canonical text of a held prefix (host bits clear, RFC 5952 for IPv6). */
   text(id: number): string {
     const len = this.plen[id]!;
-    if (this.words === 1) {
-      const a = this.addr[id]!;
-      return OCTET[a >>> 24]! + '.' + OCTET[(a >>> 16) & 255]! + '.' + OCTET[(a >>> 8) & 255]! + '.' + OCTET[a & 255]! + '/' + OCTET[len]!;
-    }
-    const w = new Array<number>(8);
-    for (let i = 0; i < 4; i++) {
-      const x = this.addr[id * 4 + i]!;
-      w[i * 2] = x >>> 16;
-      w[i * 2 + 1] = x & 0xffff;
-    }
-    return `${wordsToText(w)}/${len}`;
+    if (this.words === 1) return ipv4WordText(this.addr[id]!, len);
+    const a = this.addr;
+    const b = id * 4;
+    return ipv6WordsText(a[b]!, a[b + 1]!, a[b + 2]!, a[b + 3]!, len);
   }
 
   /**

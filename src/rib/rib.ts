@@ -3,11 +3,12 @@
 // the RIB's own sources, and the Loc-RIB with its change log. Everything runs to completion per
 // call; the daemon drains the best-path changes once per event-loop tick.
 
-import { endOfRib } from '../bgp/wire/index.js';
+import { endOfRib, wireKeys } from '../bgp/wire/index.js';
 import type { Nlri, UpdateFinding, UpdateMessage } from '../bgp/wire/index.js';
 import type { Config, StaticRouteConfig } from '../config/types.js';
 import { AttrStore } from './attrs.js';
-import { updateRoutes } from './attrs-wire.js';
+import { routesOf } from './attrs-wire.js';
+import type { NlriField, NlriHolder, RouteSink } from './attrs-wire.js';
 import type { DecisionConfig } from './decision.js';
 import { LocRib, NONE, STALE } from './locrib.js';
 import type { FamilyRib, PrefixEntry } from './locrib.js';
@@ -77,6 +78,12 @@ export interface AdjInView {
 }
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+
+function hasTreatAsWithdraw(findings: readonly UpdateFinding[]): boolean {
+  for (const f of findings) if (f.action === 'treat-as-withdraw') return true;
+  return false;
+}
+
 const inPath = (attrs: PathAttrs, asn: number): boolean => attrs.asPath.some((s) => s.asns.includes(asn));
 
 export class Rib {
@@ -90,6 +97,20 @@ export class Rib {
   private connected = new Map<string, Built>();
   private kernel = new Map<string, Built>();
   private readonly loopMemo: { raw: number; info?: PeerInfo; cfg?: RibConfig; looped: boolean } = { raw: NONE, looped: false };
+  /** The applyUpdate call under way (one at a time: the RIB runs each call to completion). */
+  private readonly call: { state?: PeerState; treatAsWithdraw: boolean; announced: number; withdrawn: number } = { treatAsWithdraw: false, announced: 0, withdrawn: 0 };
+  /** Where routesOf hands an UPDATE's lists: made once, not per UPDATE. */
+  private readonly sink: RouteSink = {
+    withdraw: (family, holder, field) => {
+      this.call.withdrawn += this.withdrawList(this.call.state!, family, holder, field);
+    },
+    announce: (family, holder, attrs) => {
+      // RFC 7606 §2: treat-as-withdraw withdraws every prefix the UPDATE announces.
+      const c = this.call;
+      if (c.treatAsWithdraw) c.withdrawn += this.withdrawList(c.state!, family, holder, 'nlri');
+      else c.announced += this.announceList(c.state!, family, holder, attrs);
+    },
+  };
 
   constructor(cfg: RibConfig, opts: { store?: AttrStore } = {}) {
     this.cfg = cfg;
@@ -219,27 +240,63 @@ export class Rib {
       if (family) this.sweepStale(address, family);
       return family ? { announced: 0, withdrawn: 0, endOfRib: family } : { announced: 0, withdrawn: 0 };
     }
-    const wire = updateRoutes(msg, as4);
-    const treatAsWithdraw = findings.some((f) => f.action === 'treat-as-withdraw');
-    const result: UpdateResult = { announced: 0, withdrawn: 0 };
-    for (const w of wire.withdraw) for (const n of w.nlri) result.withdrawn += this.withdraw(state, w.family, n);
-    for (const a of wire.announce) {
-      if (treatAsWithdraw) {
-        for (const n of a.nlri) result.withdrawn += this.withdraw(state, a.family, n);
-        continue;
-      }
-      // Made from this UPDATE alone: its lists become the interned set's, frozen, not copied.
-      const raw = this.store.internId(a.attrs, true);
-      for (const n of a.nlri) {
-        this.store.retainId(raw);
-        this.announceOne(state, a.family, n.prefix, n.pathId ?? 0, raw);
-      }
-      this.store.releaseId(raw);
-      result.announced += a.nlri.length;
-    }
+    const call = this.call;
+    call.state = state;
+    call.treatAsWithdraw = hasTreatAsWithdraw(findings);
+    call.announced = 0;
+    call.withdrawn = 0;
+    routesOf(msg, as4, this.sink);
+    call.state = undefined;
+    const result: UpdateResult = { announced: call.announced, withdrawn: call.withdrawn };
     const exceeded = this.checkLimit(state);
     if (exceeded) result.maxPrefixExceeded = exceeded;
     return result;
+  }
+
+  /**
+   * Withdraw the prefixes of holder[field]: from the codec's prefix keys while the list is unread
+   * (no prefix text), else from its Nlri objects. Returns how many routes went.
+   */
+  private withdrawList(state: PeerState, family: Family, holder: NlriHolder, field: NlriField): number {
+    const k = wireKeys(holder, field);
+    let n = 0;
+    if (!k) {
+      for (const x of holder[field] ?? []) n += this.withdraw(state, family, x);
+      return n;
+    }
+    const f = this.loc.fams[family];
+    const keys = k.keys;
+    const stride = k.stride;
+    for (let o = k.start, end = k.end; o < end; o += stride) n += this.withdrawId(state, f, f.pt.findKey(keys, o, keys[o + stride - 2]!), keys[o + stride - 1]!);
+    return n;
+  }
+
+  /** Announce the prefixes of holder.nlri with `attrs` (as received), keys first as in withdrawList. */
+  private announceList(state: PeerState, family: Family, holder: NlriHolder, attrs: PathAttrs): number {
+    // Made from this UPDATE alone: its lists become the interned set's, frozen, not copied.
+    const raw = this.store.internId(attrs, true);
+    const k = wireKeys(holder, 'nlri');
+    let n = 0;
+    if (!k) {
+      for (const x of holder.nlri ?? []) {
+        this.store.retainId(raw);
+        this.announceOne(state, family, x.prefix, x.pathId ?? 0, raw);
+        n++;
+      }
+    } else {
+      const f = this.loc.fams[family];
+      const keys = k.keys;
+      const stride = k.stride;
+      for (let o = k.start, end = k.end; o < end; o += stride, n++) {
+        const pid = this.loc.acquireKey(f, keys, o, keys[o + stride - 2]!);
+        // The codec hands out lengths it checked against the family's maximum.
+        if (pid < 0) throw new RangeError(`not an ${family} prefix length: ${keys[o + stride - 2]!}`);
+        this.store.retainId(raw);
+        this.place(state, f, pid, keys[o + stride - 1]!, raw);
+      }
+    }
+    this.store.releaseId(raw);
+    return n;
   }
 
   /** Announce one route from a peer with attributes as received (e.g. from an MRT dump or a test). */
@@ -305,6 +362,11 @@ export class Rib {
       this.store.releaseId(raw);
       throw new RangeError(`not an ${family} prefix: ${prefix}`);
     }
+    this.place(state, f, pid, pathId, raw);
+  }
+
+  /** The route of (peer, path id) at a prefix the Loc-RIB holds, new or replaced; `raw` carries a reference for it. */
+  private place(state: PeerState, f: FamilyRib, pid: number, pathId: number, raw: number): void {
     const r = this.loc.findRecord(f, pid, state.src, pathId);
     const wasAccepted = r !== NONE && f.acc[r] !== NONE;
     const acc = this.limitDrop(state, wasAccepted, this.importId(state, f, pid, raw));
@@ -330,9 +392,13 @@ export class Rib {
 
   private withdraw(state: PeerState, family: Family, n: Nlri): number {
     const f = this.loc.fams[family];
-    const pid = f.pt.find(n.prefix);
+    return this.withdrawId(state, f, f.pt.find(n.prefix), n.pathId ?? 0);
+  }
+
+  /** Withdraw (peer, path id) at a prefix id (-1: a prefix not held); 1 if there was such a route. */
+  private withdrawId(state: PeerState, f: FamilyRib, pid: number, pathId: number): number {
     if (pid < 0) return 0;
-    const r = this.loc.findRecord(f, pid, state.src, n.pathId ?? 0);
+    const r = this.loc.findRecord(f, pid, state.src, pathId);
     if (r === NONE) return 0;
     this.withdrawRecord(state, f, pid, r);
     return 1;

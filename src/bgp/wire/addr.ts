@@ -46,6 +46,27 @@ export function wordsToText(words: ArrayLike<number>): string {
   return out;
 }
 
+/** 0..255 as text: IPv4 prefixes are formatted by concatenating four of these. */
+const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
+
+/** "a.b.c.d/len" of an address as one 32-bit word (prefix keys, the RIB's prefix table). */
+export function ipv4WordText(a: number, len: number): string {
+  return OCTET[a >>> 24]! + '.' + OCTET[(a >>> 16) & 255]! + '.' + OCTET[(a >>> 8) & 255]! + '.' + OCTET[a & 255]! + '/' + OCTET[len]!;
+}
+
+/** RFC 5952 text and "/len" of an IPv6 address as four 32-bit words. */
+export function ipv6WordsText(w0: number, w1: number, w2: number, w3: number, len: number): string {
+  scratchWords[0] = w0 >>> 16;
+  scratchWords[1] = w0 & 0xffff;
+  scratchWords[2] = w1 >>> 16;
+  scratchWords[3] = w1 & 0xffff;
+  scratchWords[4] = w2 >>> 16;
+  scratchWords[5] = w2 & 0xffff;
+  scratchWords[6] = w3 >>> 16;
+  scratchWords[7] = w3 & 0xffff;
+  return `${wordsToText(scratchWords)}/${len}`;
+}
+
 export function ipv6ToText(b: Uint8Array, off = 0): string {
   for (let i = 0; i < 8; i++) scratchWords[i] = (b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!;
   return wordsToText(scratchWords);

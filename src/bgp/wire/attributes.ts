@@ -4,7 +4,7 @@
 import type { CodecContext, MpReach, MpUnreach, PathAttribute } from './types.js';
 import { ipv4ToText, ipv6ToText, parseIpv4, parseIpv6 } from './addr.js';
 import { decodeAsPath, encodeAsPath } from './aspath.js';
-import { decodeNlri, encodeNlri } from './nlri.js';
+import { decodeNlriKeys, encodeNlri, setNlriField } from './nlri.js';
 import { toHex, fromHex } from './reader.js';
 import type { Writer } from './writer.js';
 
@@ -106,26 +106,23 @@ function decodeMpReach(b: Uint8Array, start: number, len: number, ctx: CodecCont
   const afi = (b[start]! << 8) | b[start + 1]!;
   const safi = b[start + 2]!;
   const nhLen = b[start + 3]!;
-  let p = start + 4;
+  const p = start + 4;
   if (p + nhLen + 1 > end) return `MP_REACH_NLRI next-hop length ${nhLen} overruns the attribute`;
-  const reach: MpReach = { afi, safi, nextHops: [], nlri: [] };
-  if (isPrefixFamily(afi, safi)) {
-    const hops = decodeNextHops(afi, b, p, nhLen);
-    if (typeof hops === 'string') return hops;
-    reach.nextHops = hops;
-  } else {
-    reach.nextHopHex = toHex(b.subarray(p, p + nhLen));
+  const reserved = b[p + nhLen]!;
+  const nlriAt = p + nhLen + 1;
+  if (!isPrefixFamily(afi, safi)) {
+    const raw: MpReach = { afi, safi, nextHops: [], nlri: [], nextHopHex: toHex(b.subarray(p, p + nhLen)) };
+    if (reserved !== 0) raw.reserved = reserved;
+    raw.nlriHex = toHex(b.subarray(nlriAt, end));
+    return raw;
   }
-  p += nhLen;
-  const reserved = b[p++]!;
+  const hops = decodeNextHops(afi, b, p, nhLen);
+  if (typeof hops === 'string') return hops;
+  const nlri = decodeNlriKeys(b, nlriAt, end, afi, ctx.addPath.has(`${afi}/${safi}`));
+  if (typeof nlri === 'string') return nlri;
+  const reach = { afi, safi, nextHops: hops } as MpReach;
+  setNlriField(reach, 'nlri', nlri);
   if (reserved !== 0) reach.reserved = reserved;
-  if (isPrefixFamily(afi, safi)) {
-    const nlri = decodeNlri(b, p, end, afi, ctx.addPath.has(`${afi}/${safi}`));
-    if (typeof nlri === 'string') return nlri;
-    reach.nlri = nlri;
-  } else {
-    reach.nlriHex = toHex(b.subarray(p, end));
-  }
   return reach;
 }
 
@@ -154,9 +151,11 @@ function decodeMpUnreach(b: Uint8Array, start: number, len: number, ctx: CodecCo
   if (!isPrefixFamily(afi, safi)) {
     return { afi, safi, withdrawn: [], nlriHex: toHex(b.subarray(start + 3, start + len)) };
   }
-  const withdrawn = decodeNlri(b, start + 3, start + len, afi, ctx.addPath.has(`${afi}/${safi}`));
+  const withdrawn = decodeNlriKeys(b, start + 3, start + len, afi, ctx.addPath.has(`${afi}/${safi}`));
   if (typeof withdrawn === 'string') return withdrawn;
-  return { afi, safi, withdrawn };
+  const unreach = { afi, safi } as MpUnreach;
+  setNlriField(unreach, 'withdrawn', withdrawn);
+  return unreach;
 }
 
 function encodeMpUnreach(w: Writer, v: MpUnreach, ctx: CodecContext): void {

@@ -1,18 +1,90 @@
 // NLRI lists (RFC 4271 §4.3, RFC 4760 §5, RFC 7911 §3): the per-prefix hot path of the codec.
+//
+// A decoded list is held as prefix keys in one Uint32Array (NlriKeys: per prefix the address
+// words as on the wire, host bits kept, then the length and the path id), a copy, so the socket's
+// buffer is not kept. The message field that carries the list (`nlri`, `withdrawn`) is an
+// accessor that builds the Nlri objects and their text the first time it is read and returns
+// that same array from then on; readers see what an eagerly decoded message holds. The RIB reads
+// the keys instead (wireKeys), while the field has not been read: a full table then arrives
+// without a prefix string or an object per prefix.
 
 import type { Nlri } from './types.js';
 import { Writer } from './writer.js';
-import { wordsToText, writePrefix } from './addr.js';
+import { ipv4WordText, ipv6WordsText, writePrefix } from './addr.js';
 
+/** Words per prefix in NlriKeys.keys: the address (1 for IPv4, 4 for IPv6), length, path id. */
+export const KEY_STRIDE_V4 = 3;
+export const KEY_STRIDE_V6 = 6;
+
+/** A decoded NLRI list as prefix keys: keys[start, start + count * stride). */
+export class NlriKeys {
+  /** The list as Nlri objects once its field was read (or assigned): from then on it is the list. */
+  list: Nlri[] | undefined = undefined;
+
+  constructor(
+    readonly afi: number,
+    /** `stride` words per prefix: address words, length, path id (0 without ADD-PATH). Shared with other lists. */
+    readonly keys: Uint32Array,
+    readonly start: number,
+    readonly count: number,
+    readonly addPath: boolean,
+  ) {}
+
+  get stride(): number {
+    return this.afi === 1 ? KEY_STRIDE_V4 : KEY_STRIDE_V6;
+  }
+
+  /** One past the last word of the list. */
+  get end(): number {
+    return this.start + this.count * this.stride;
+  }
+
+  /** The Nlri objects, built once (canonical text as decodeNlri gives it; host bits kept). */
+  toList(): Nlri[] {
+    if (this.list) return this.list;
+    const out: Nlri[] = new Array<Nlri>(this.count);
+    const k = this.keys;
+    const v4 = this.afi === 1;
+    const stride = this.stride;
+    for (let i = 0, o = this.start; i < this.count; i++, o += stride) {
+      const len = k[o + stride - 2]!;
+      const prefix = v4 ? ipv4WordText(k[o]!, len) : ipv6WordsText(k[o]!, k[o + 1]!, k[o + 2]!, k[o + 3]!, len);
+      out[i] = this.addPath ? { prefix, pathId: k[o + stride - 1]! } : { prefix };
+    }
+    this.list = out;
+    return out;
+  }
+}
 
 /**
- * Decode prefixes from buf[start, end). Returns the list, or a string saying why it is malformed:
- * a prefix length over the family's maximum or bytes running past `end` (RFC 4271 §6.3,
- * RFC 7606 §5.3: both make the field unparseable; the caller picks the NOTIFICATION).
+ * Where keys are written: lists are appended to one arena and never overwritten, so a list costs
+ * no array of its own; a full arena is left to the lists that point into it (and the collector).
  */
-export function decodeNlri(buf: Uint8Array, start: number, end: number, afi: number, addPath: boolean): Nlri[] | string {
-  const out: Nlri[] = [];
-  const max = afi === 1 ? 32 : 128;
+const ARENA_WORDS = 1 << 14;
+let arena: Uint32Array = new Uint32Array(ARENA_WORDS);
+let arenaTop = 0;
+
+/** A new arena with room for `words` more words after the list begun at `start`, which moves to its front. */
+function room(start: number, words: number): void {
+  const used = arenaTop - start;
+  const next = new Uint32Array(Math.max(ARENA_WORDS, 2 * (used + words)));
+  next.set(arena.subarray(start, arenaTop));
+  arena = next;
+  arenaTop = used;
+}
+
+/**
+ * Decode prefixes from buf[start, end) as keys. Returns them, or a string saying why the field is
+ * malformed: a prefix length over the family's maximum or bytes running past `end` (RFC 4271
+ * §6.3, RFC 7606 §5.3: both make the field unparseable; the caller picks the NOTIFICATION).
+ */
+export function decodeNlriKeys(buf: Uint8Array, start: number, end: number, afi: number, addPath: boolean): NlriKeys | string {
+  const v4 = afi === 1;
+  const max = v4 ? 32 : 128;
+  const stride = v4 ? KEY_STRIDE_V4 : KEY_STRIDE_V6;
+  let first = arenaTop;
+  let k = arena;
+  let o = first;
   let p = start;
   while (p < end) {
     let pathId = 0;
@@ -26,37 +98,118 @@ export function decodeNlri(buf: Uint8Array, start: number, end: number, afi: num
     if (len > max) return `prefix length ${len} > ${max} at offset ${p}`;
     const n = (len + 7) >> 3;
     if (p + 1 + n > end) return `prefix /${len} runs past the field at offset ${p}`;
-    const prefix = afi === 1 ? ipv4Prefix(buf, p + 1, n, len) : ipv6Prefix(buf, p + 1, n, len);
-    out.push(addPath ? { prefix, pathId } : { prefix });
+    if (o + stride > k.length) {
+      arenaTop = o;
+      room(first, stride);
+      k = arena;
+      first = 0;
+      o = arenaTop;
+    }
+    if (v4) {
+      k[o] = word(buf, p + 1, n);
+    } else {
+      for (let w = 0; w < 4; w++) k[o + w] = word(buf, p + 1 + 4 * w, n - 4 * w);
+    }
+    k[o + stride - 2] = len;
+    k[o + stride - 1] = pathId;
+    o += stride;
     p += 1 + n;
   }
-  return out;
+  // Only a whole list takes its words (a malformed one returned above, leaving arenaTop as it was).
+  arenaTop = o;
+  return o === first ? (v4 ? (addPath ? EMPTY_V4_ADDPATH : EMPTY_V4) : addPath ? EMPTY_V6_ADDPATH : EMPTY_V6) : new NlriKeys(afi, k, first, (o - first) / stride, addPath);
 }
 
-function ipv4Prefix(b: Uint8Array, o: number, n: number, len: number): string {
-  switch (n) {
-    case 0:
-      return `0.0.0.0/${len}`;
-    case 1:
-      return `${b[o]}.0.0.0/${len}`;
-    case 2:
-      return `${b[o]}.${b[o + 1]}.0.0/${len}`;
-    case 3:
-      return `${b[o]}.${b[o + 1]}.${b[o + 2]}.0/${len}`;
-    default:
-      return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}/${len}`;
+/** Empty lists, shared: no list is ever built from them (setNlriField and decodeNlri give a new []). */
+const EMPTY_V4 = new NlriKeys(1, new Uint32Array(0), 0, 0, false);
+const EMPTY_V4_ADDPATH = new NlriKeys(1, new Uint32Array(0), 0, 0, true);
+const EMPTY_V6 = new NlriKeys(2, new Uint32Array(0), 0, 0, false);
+const EMPTY_V6_ADDPATH = new NlriKeys(2, new Uint32Array(0), 0, 0, true);
+
+/** The 32-bit word of the n (may be ≤ 0 or > 4) significant bytes at b[at..], zero-filled. */
+function word(b: Uint8Array, at: number, n: number): number {
+  if (n >= 4) return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  if (n <= 0) return 0;
+  let v = b[at]! << 24;
+  if (n > 1) v |= b[at + 1]! << 16;
+  if (n > 2) v |= b[at + 2]! << 8;
+  return v >>> 0;
+}
+
+/** Decode prefixes from buf[start, end) as Nlri objects (decodeNlriKeys, built at once). */
+export function decodeNlri(buf: Uint8Array, start: number, end: number, afi: number, addPath: boolean): Nlri[] | string {
+  const keys = decodeNlriKeys(buf, start, end, afi, addPath);
+  if (typeof keys === 'string') return keys;
+  return keys.count === 0 ? [] : keys.toList();
+}
+
+// ---- The lazily built list fields ----
+
+/** Returns its argument from a constructor, so that a subclass's private field lands on any object. */
+class Stamp {
+  constructor(o: object) {
+    return o;
   }
 }
 
-const words = new Array<number>(8);
-
-function ipv6Prefix(b: Uint8Array, o: number, n: number, len: number): string {
-  for (let i = 0; i < 8; i++) {
-    const hi = 2 * i < n ? b[o + 2 * i]! : 0;
-    const lo = 2 * i + 1 < n ? b[o + 2 * i + 1]! : 0;
-    words[i] = (hi << 8) | lo;
+/**
+ * One field name's accessor and its keys, kept in a private field on the message (a private
+ * field is no own property: JSON, deepEqual and spreading see only the field itself).
+ */
+function lazyField(name: 'nlri' | 'withdrawn') {
+  class Slot extends Stamp {
+    #keys: NlriKeys;
+    constructor(o: object, keys: NlriKeys) {
+      super(o);
+      this.#keys = keys;
+    }
+    static keysOf(o: object): NlriKeys | undefined {
+      return #keys in o ? (o as Slot).#keys : undefined;
+    }
   }
-  return `${wordsToText(words)}/${len}`;
+  const descriptor: PropertyDescriptor = {
+    get(this: object): Nlri[] {
+      return Slot.keysOf(this)!.toList();
+    },
+    set(this: object, list: Nlri[]) {
+      Slot.keysOf(this)!.list = list;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+  return {
+    install(o: object, keys: NlriKeys): void {
+      new Slot(o, keys);
+      Object.defineProperty(o, name, descriptor);
+    },
+    keysOf: Slot.keysOf,
+  };
+}
+
+const FIELDS = { nlri: lazyField('nlri'), withdrawn: lazyField('withdrawn') };
+
+/**
+ * Set o[name] to the decoded list: empty, a plain []; otherwise the accessor over the keys. Call
+ * it where the field belongs in the object's key order (JSON shows fields in that order).
+ */
+export function setNlriField(o: object, name: 'nlri' | 'withdrawn', keys: NlriKeys): void {
+  if (keys.count === 0) (o as Record<string, unknown>)[name] = [];
+  else FIELDS[name].install(o, keys);
+}
+
+/**
+ * The keys behind o[name] while that field has not been read or assigned: the RIB's way to the
+ * prefixes without their text. Undefined for a list built any other way (or already built).
+ */
+export function wireKeys(o: object, name: 'nlri' | 'withdrawn'): NlriKeys | undefined {
+  const keys = FIELDS[name].keysOf(o);
+  return keys && keys.list === undefined ? keys : undefined;
+}
+
+/** Prefixes in o[name] without building the list (End-of-RIB checks, mandatory attributes). */
+export function nlriCount(o: { nlri?: readonly Nlri[]; withdrawn?: readonly Nlri[] }, name: 'nlri' | 'withdrawn'): number {
+  const keys = wireKeys(o, name);
+  return keys ? keys.count : (o[name]?.length ?? 0);
 }
 
 /** Encode prefixes (with path identifiers when addPath); throws on text that is not a prefix. */

@@ -2,11 +2,11 @@
 // RFC 7606: each malformed attribute leads to exactly one of session reset (thrown CodecError),
 // treat-as-withdraw or attribute discard (findings), as its descriptor says.
 
-import type { CodecContext, Nlri, PathAttribute, UpdateFinding, UpdateMessage } from './types.js';
+import type { CodecContext, PathAttribute, UpdateFinding, UpdateMessage } from './types.js';
 import { ATTRIBUTES, Bad, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, FLAG_TRANSITIVE, encodeAttribute } from './attributes.js';
 import type { DecodeOptions, MalformedAction } from './attributes.js';
 import { ERR, UPDATE_SUB, fail } from './errors.js';
-import { decodeNlri, encodeNlri } from './nlri.js';
+import { decodeNlriKeys, encodeNlri, nlriCount, setNlriField } from './nlri.js';
 import { toHex } from './reader.js';
 import type { Writer } from './writer.js';
 
@@ -142,26 +142,31 @@ export function decodeUpdateBody(b: Uint8Array, start: number, end: number, ctx:
   const attrEnd = attrStart + attrLen;
   if (attrEnd > end) fail(ERR.UPDATE, UPDATE_SUB.MALFORMED_ATTR_LIST, 'total path attribute length overruns the message');
   // RFC 7606 §3(i) and §5.3: an unparseable Withdrawn Routes or NLRI field is a session reset.
-  const withdrawn = decodeNlri(b, start + 2, withdrawnEnd, 1, v4AddPath);
+  const withdrawn = decodeNlriKeys(b, start + 2, withdrawnEnd, 1, v4AddPath);
   if (typeof withdrawn === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `withdrawn routes: ${withdrawn}`);
   const { attributes, findings } = parseAttributes(b, attrStart, attrEnd, ctx);
-  const nlri = decodeNlri(b, attrEnd, end, 1, v4AddPath);
+  const nlri = decodeNlriKeys(b, attrEnd, end, 1, v4AddPath);
   if (typeof nlri === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `NLRI: ${nlri}`);
-  checkMandatory(attributes, nlri, findings);
-  return { msg: { type: 'UPDATE', withdrawn, attributes, nlri }, findings };
+  checkMandatory(attributes, nlri.count, findings);
+  // The lists as prefix keys behind their fields (nlri.ts), in the fields' usual order.
+  const msg = { type: 'UPDATE' } as UpdateMessage;
+  setNlriField(msg, 'withdrawn', withdrawn);
+  msg.attributes = attributes;
+  setNlriField(msg, 'nlri', nlri);
+  return { msg, findings };
 }
 
 /** RFC 7606 §3(d) with RFC 4760 §4: missing well-known mandatory attributes are treat-as-withdraw. */
-function checkMandatory(attrs: PathAttribute[], nlri: Nlri[], findings: UpdateFinding[]): void {
+function checkMandatory(attrs: PathAttribute[], nlri: number, findings: UpdateFinding[]): void {
   const reach = findAttr(attrs, 'MP_REACH_NLRI');
-  const announces = nlri.length > 0 || (reach !== undefined && (reach.value.nlri.length > 0 || reach.value.nlriHex));
+  const announces = nlri > 0 || (reach !== undefined && (nlriCount(reach.value, 'nlri') > 0 || reach.value.nlriHex));
   if (!announces) return;
   // An attribute already reported malformed is not reported missing again.
   const reported = (code: number): boolean => findings.some((f) => f.attrCode === code);
   const missing: string[] = [];
   if (!findAttr(attrs, 'ORIGIN') && !reported(1)) missing.push('ORIGIN');
   if (!findAttr(attrs, 'AS_PATH') && !reported(2)) missing.push('AS_PATH');
-  if (nlri.length > 0 && !findAttr(attrs, 'NEXT_HOP') && !reported(3)) missing.push('NEXT_HOP');
+  if (nlri > 0 && !findAttr(attrs, 'NEXT_HOP') && !reported(3)) missing.push('NEXT_HOP');
   if (missing.length) findings.push({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
 }
 
@@ -178,12 +183,12 @@ export function encodeUpdateBody(w: Writer, msg: UpdateMessage, ctx: CodecContex
 
 /** End-of-RIB (RFC 4724 §2): the family it marks, or undefined if the UPDATE is not one. */
 export function endOfRib(msg: UpdateMessage): { afi: number; safi: number } | undefined {
-  if (msg.withdrawn.length || msg.nlri.length) return undefined;
+  if (nlriCount(msg, 'withdrawn') || nlriCount(msg, 'nlri')) return undefined;
   if (msg.attributes.length === 0) return { afi: 1, safi: 1 };
   const only = msg.attributes[0];
   if (msg.attributes.length === 1 && only && only.name === 'MP_UNREACH_NLRI') {
     const v = only.value;
-    if (v.withdrawn.length === 0 && !v.nlriHex) return { afi: v.afi, safi: v.safi };
+    if (nlriCount(v, 'withdrawn') === 0 && !v.nlriHex) return { afi: v.afi, safi: v.safi };
   }
   return undefined;
 }
