@@ -125,7 +125,7 @@ export class AdjRibOut {
    * depends only on (attributes, source, family), shared by many prefixes. Keyed by the id of the
    * set as received, while its Lazy has holders.
    */
-  private readonly rewritten = new Map<number, Lazy>();
+  private readonly rewritten: (Lazy | undefined)[] = [];
   private readonly max: number;
   /** Prefix ids in changes refer to these tables (the RIB's). */
   private readonly shared: boolean;
@@ -330,7 +330,7 @@ export class AdjRibOut {
     }
     // A reference on the set as received, for the Lazy (a route's set need not be this store's).
     const inId = store.internId(filtered);
-    const hit = this.rewritten.get(inId);
+    const hit = this.rewritten[inId];
     if (hit && hit.source === route.source && hit.family === route.family) {
       store.releaseId(inId);
       return this.hold(hit);
@@ -343,8 +343,15 @@ export class AdjRibOut {
     }
     const lazy = new Lazy(route.source, route.family, inId);
     lazy.out = raw;
-    this.rewritten.set(inId, lazy);
+    this.keepRewritten(inId, lazy);
     return this.hold(lazy);
+  }
+
+  /** An array indexed by set id (dense: ids are small and reused): grown in one step, not by holes. */
+  private keepRewritten(inId: number, lazy: Lazy): void {
+    const list = this.rewritten;
+    while (list.length < inId) list.push(undefined);
+    list[inId] = lazy;
   }
 
   /** One more pending key for `lazy` (its rewritten set is made when it is sent). */
@@ -375,7 +382,7 @@ export class AdjRibOut {
   /** A Lazy without holders is forgotten, and its set as received let go. */
   private bury(lazy: Lazy): void {
     if (lazy.n > 0 || lazy.keep > 0) return;
-    if (this.rewritten.get(lazy.inId) === lazy) this.rewritten.delete(lazy.inId);
+    if (this.rewritten[lazy.inId] === lazy) this.rewritten[lazy.inId] = undefined;
     this.opts.store.releaseId(lazy.inId);
   }
 
@@ -447,7 +454,8 @@ export class AdjRibOut {
   /** Grow the per-key arrays to hold `key`, doubling. */
   private fit(fo: FamilyOut, key: number): void {
     if (key < fo.sent.length) return;
-    let n = Math.max(1024, fo.sent.length);
+    // Straight to the prefix table's size where keys are its ids (doubling copied each array ~20 times).
+    let n = Math.max(1024, fo.sent.length, fo.addPath ? 0 : fo.pt.capacity);
     while (n <= key) n *= 2;
     fo.sent = grownTo(fo.sent, n);
     fo.next = grownTo(fo.next, n);

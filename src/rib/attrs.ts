@@ -109,6 +109,8 @@ function frozenAdopted(a: PathAttrs, nextHop: string): PathAttrs {
   return out;
 }
 
+/** A hash index slot whose set was freed (probing goes on past it). */
+const DELETED = -1;
 /** Handed-out objects kept for reuse, per id slot: a set read again soon is not unpacked again. */
 const CACHE_SLOTS = 1 << 14;
 /** The arena is compacted once this share of it is freed sets (and it is past a megabyte). */
@@ -122,8 +124,14 @@ const WASTE_SHARE = 0.5;
  * equal but distinct objects: holders that compare sets compare ids (`idOf` of a handed-out object).
  */
 export class AttrStore {
-  /** Hash → the id of the set, or of each set, with that hash. */
-  private readonly byHash = new Map<number, number | number[]>();
+  /**
+   * The hash index: open addressing over ids, probed linearly from the hash; a slot holds id + 1,
+   * 0 when empty, DELETED when its id was freed. A flat Int32Array: a Map of a quarter million
+   * entries cost ~40 bytes each.
+   */
+  private slots = new Int32Array(1 << 12);
+  /** Slots not empty (live and deleted). */
+  private usedSlots = 0;
   private arena = Buffer.alloc(1 << 16);
   private top = 0;
   private wasted = 0;
@@ -170,15 +178,49 @@ export class AttrStore {
   }
 
   private find(h: number, bytes: Uint8Array, n: number): number {
-    const v = this.byHash.get(h);
-    if (v === undefined) return -1;
-    if (typeof v === 'number') return this.holds(v, bytes, n) ? v : -1;
-    for (const id of v) if (this.holds(id, bytes, n)) return id;
-    return -1;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = slots[i]!;
+      if (v === 0) return -1;
+      if (v > 0 && this.hashes[v - 1] === h && this.holds(v - 1, bytes, n)) return v - 1;
+    }
   }
 
   private holds(id: number, bytes: Uint8Array, n: number): boolean {
     return this.lens[id] === n && packedEqual(this.arena, this.offs[id]!, bytes, 0, n);
+  }
+
+  /** Index a new id (its next hop set): in place, or with every live id in a new index. */
+  private index(id: number): void {
+    if ((this.usedSlots + 1) * 2 > this.slots.length) this.reindex();
+    else this.place(id);
+  }
+
+  private place(id: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = this.hashes[id]! & mask;
+    while (slots[i]! > 0) i = (i + 1) & mask;
+    if (slots[i] === 0) this.usedSlots++;
+    slots[i] = id + 1;
+  }
+
+  private unindex(id: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = this.hashes[id]! & mask;
+    while (slots[i] !== id + 1) i = (i + 1) & mask;
+    slots[i] = DELETED;
+  }
+
+  /** A new index for the live sets, at most a quarter full (deleted slots dropped). */
+  private reindex(): void {
+    let size = 1 << 12;
+    while (size < this.held * 4) size *= 2;
+    this.slots = new Int32Array(size);
+    this.usedSlots = 0;
+    for (let id = 0; id < this.hops.length; id++) if (this.hops[id] !== undefined) this.place(id);
   }
 
   private add(h: number, bytes: Uint8Array, n: number, nextHop: string): number {
@@ -192,11 +234,8 @@ export class AttrStore {
     this.hashes[id] = h;
     this.gens[id] = ++this.gen;
     this.hops[id] = shared(nextHop);
-    const v = this.byHash.get(h);
-    if (v === undefined) this.byHash.set(h, id);
-    else if (typeof v === 'number') this.byHash.set(h, [v, id]);
-    else v.push(id);
     this.held++;
+    this.index(id);
     return id;
   }
 
@@ -269,13 +308,7 @@ export class AttrStore {
   releaseId(id: number): void {
     if (--this.counts[id]! > 0) return;
     if (this.counts[id]! < 0) throw new Error(`attribute set ${id} released more often than interned`);
-    const h = this.hashes[id]!;
-    const v = this.byHash.get(h)!;
-    if (typeof v === 'number') this.byHash.delete(h);
-    else {
-      v.splice(v.indexOf(id), 1);
-      if (v.length === 1) this.byHash.set(h, v[0]!);
-    }
+    this.unindex(id);
     const slot = id & (CACHE_SLOTS - 1);
     if (this.cacheIds[slot] === id) {
       this.cacheIds[slot] = -1;
