@@ -244,3 +244,66 @@ test('TCP-MD5 with different keys: the kernel drops the SYNs, no OPEN is ever se
     await listener.close();
   }
 });
+
+/** A raw peer at A: our OPEN answered with its own (hold time 3 s), then `script` on the socket. */
+async function rawPeer(script: (socket: net.Socket, ctx: ReturnType<typeof makeContext>) => void): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer((socket: net.Socket) => {
+    socket.on('error', () => undefined);
+    const ctx = makeContext();
+    socket.write(encodeMessage({ type: 'OPEN', version: 4, myAs: 65002, holdTime: 3, bgpId: '10.9.9.9', params: [{ type: 2, capabilities: [mp(1)] }] }, ctx));
+    script(socket, ctx);
+  });
+  server.listen(0, A);
+  await once(server, 'listening');
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+test('RFC 4271 Event 27: UPDATEs alone restart the hold timer (no KEEPALIVE for longer than the hold time)', async (t) => {
+  let timer: NodeJS.Timeout | undefined;
+  const { server, port } = await rawPeer((socket, ctx) => {
+    socket.write(encodeMessage({ type: 'KEEPALIVE' }, ctx));
+    // Then only UPDATEs, one a second for five seconds, then silence.
+    let n = 0;
+    timer = setInterval(() => {
+      if (++n > 5) return clearInterval(timer);
+      socket.write(encodeMessage({ ...UPDATE, nlri: [{ prefix: `198.51.100.${n}/32` }] }, ctx));
+    }, 1000);
+  });
+  const s = new Session({ peer: peerConfig({ address: A, remoteAs: 65002, holdTime: 3 }), port });
+  const prefixes: string[] = [];
+  s.on('update', (m) => prefixes.push(...m.nlri.map((x) => x.prefix)));
+  try {
+    const down = once(s, 'down');
+    s.start();
+    const [info] = (await down) as [DownInfo];
+    // Down only after the fifth UPDATE, 5 s in, though the hold time is 3 s.
+    t.deepEqual(prefixes, [1, 2, 3, 4, 5].map((i) => `198.51.100.${i}/32`));
+    t.like(info, { reason: 'hold timer expired' });
+  } finally {
+    clearInterval(timer);
+    s.stop();
+    server.close();
+  }
+});
+
+test('an UPDATE before Established is not delivered: FSM error in OpenConfirm (RFC 6608, 5/2)', async (t) => {
+  let notified: (m: BgpMessage) => void = () => undefined;
+  const notification = new Promise<BgpMessage>((resolve) => (notified = resolve));
+  // The peer's OPEN, then an UPDATE before its KEEPALIVE: we are in OpenConfirm.
+  const { server, port } = await rawPeer((socket, ctx) => {
+    socket.write(encodeMessage(UPDATE, ctx));
+    messages(socket, (m) => m.type === 'NOTIFICATION' && notified(m));
+  });
+  const s = new Session({ peer: peerConfig({ address: A, remoteAs: 65002, holdTime: 3 }), port });
+  let delivered = 0;
+  s.on('update', () => delivered++);
+  try {
+    s.start();
+    t.like(await notification, { type: 'NOTIFICATION', code: 5, subcode: 2 });
+    t.is(delivered, 0);
+    t.not(s.state, 'Established');
+  } finally {
+    s.stop();
+    server.close();
+  }
+});

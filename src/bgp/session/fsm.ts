@@ -197,9 +197,14 @@ function keepaliveTick(s: SessionState): StepResult {
   return stay(next, [{ type: 'send-keepalive' }, ...timer]);
 }
 
+/** The HoldTimer a message received in Established restarts, in ms; 0 when the negotiated hold time is zero (no timer). */
+export function holdRestartMs(s: SessionState): number {
+  return (s.negotiated?.holdTime ?? 0) * 1000;
+}
+
 function restartHold(s: SessionState): SessionAction[] {
-  const hold = s.negotiated?.holdTime ?? 0;
-  return hold > 0 ? [startTimer('hold', hold * 1000)] : [];
+  const ms = holdRestartMs(s);
+  return ms > 0 ? [startTimer('hold', ms)] : [];
 }
 
 function openReceived(s: SessionState, e: Extract<SessionEvent, { type: 'BGPOpen' }>): StepResult {
@@ -274,6 +279,7 @@ const TABLES: Record<FsmStateName, StateTable> = {
     KeepaliveTimer_Expires: keepaliveTick,
     TcpConnectionFails: (s, e) => toIdle(s, { reason: e.reason, counter: 'increment', tcpFailure: true }),
     KeepAliveMsg: (s) => stay(s, restartHold(s)),
+    // The runner applies this row itself for the primary connection (Session.updateFrom): keep the two alike.
     UpdateMsg: (s, e) => stay(s, [...restartHold(s), { type: 'deliver-update', msg: e.msg, findings: e.findings }]),
     UpdateMsgErr: (s, e) => toIdle(s, { reason: e.reason, send: e.error, counter: 'increment' }),
     RouteRefreshMsg: routeRefresh,

@@ -13,6 +13,8 @@ import {
   decodeMessage,
   type CodecContext,
   type DecodeResult,
+  type UpdateFinding,
+  type UpdateMessage,
 } from '../wire/index.js';
 import type { ConnectionDirection } from './collision.js';
 import type { SessionEvent } from './types.js';
@@ -20,6 +22,8 @@ import type { SessionEvent } from './types.js';
 export interface ConnectionHandlers {
   /** A message or a message error, as an FSM event. */
   event(ev: SessionEvent): void;
+  /** An UPDATE decoded (RFC 7606 findings beside it): Event 27 without the event object. Absent: as an event. */
+  update?(msg: UpdateMessage, findings: UpdateFinding[]): void;
   /** The TCP connection closed or failed without us closing it. */
   closed(reason: string): void;
   /** The socket can take more data. */
@@ -82,8 +86,11 @@ function toEvent(r: DecodeResult): SessionEvent {
   }
 }
 
+const NOTHING = Buffer.alloc(0);
+
 export class Connection {
-  private pending: Buffer = Buffer.alloc(0);
+  /** The start of a message whose end has not arrived yet (empty: none). */
+  private pending: Buffer = NOTHING;
   /** Once closing, nothing more is read or reported. */
   private closing = false;
 
@@ -135,23 +142,67 @@ export class Connection {
   /** Split the stream into messages; each one is decoded and reported before the next is read. */
   private receive(chunk: Buffer): void {
     if (this.closing) return;
-    let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const off = this.pending.length === 0 ? 0 : this.completePending(chunk);
+    if (off < 0) return;
+    const end = this.frames(chunk, off);
+    if (end < 0) return;
+    // Only the start of a message is kept (a copy: the chunk is not held).
+    this.pending = end === chunk.length ? NOTHING : Buffer.from(chunk.subarray(end));
+  }
+
+  /**
+   * Complete the message an earlier chunk began with the bytes of `chunk` it lacks, and report
+   * it: the rest of the chunk is read where it lies, not copied behind the pending bytes. Returns
+   * the offset after it, or -1 (still incomplete and kept, or the stream failed).
+   */
+  private completePending(chunk: Buffer): number {
+    let m = this.pending;
     let off = 0;
+    if (m.length < HEADER_LEN) {
+      off = Math.min(HEADER_LEN - m.length, chunk.length);
+      m = Buffer.concat([m, chunk.subarray(0, off)]);
+      if (m.length < HEADER_LEN) {
+        this.pending = m;
+        return -1;
+      }
+    }
+    const h = checkHeader(m, 0, this.recvCtx());
+    if (h instanceof CodecError) {
+      this.handlers.event({ type: 'BGPHeaderErr', error: h.error, reason: h.message });
+      return -1;
+    }
+    const take = Math.min(h.length - m.length, chunk.length - off);
+    if (take > 0) m = Buffer.concat([m, chunk.subarray(off, off + take)]);
+    off += take;
+    if (m.length < h.length) {
+      this.pending = m;
+      return -1;
+    }
+    this.pending = NOTHING;
+    this.deliver(m, 0);
+    return this.closing ? -1 : off;
+  }
+
+  /** Report the whole messages in buf from `off`; returns where the first incomplete one starts, or -1 (the stream failed). */
+  private frames(buf: Buffer, off: number): number {
     while (!this.closing && buf.length - off >= HEADER_LEN) {
-      const ctx = this.recvCtx();
-      const h = checkHeader(buf, off, ctx);
+      const h = checkHeader(buf, off, this.recvCtx());
       if (h instanceof CodecError) {
         this.handlers.event({ type: 'BGPHeaderErr', error: h.error, reason: h.message });
-        return;
+        return -1;
       }
       if (buf.length - off < h.length) break;
-      const r = decodeMessage(buf.subarray(off, off + h.length), ctx);
+      this.deliver(buf, off);
       off += h.length;
-      this.handlers.event(toEvent(r));
     }
-    if (off === buf.length) buf = Buffer.alloc(0);
-    else if (off > 0) buf = Buffer.from(buf.subarray(off));
-    this.pending = buf;
+    return this.closing ? -1 : off;
+  }
+
+  /** Decode the message at buf[off..] in place (its header checked) and report it. */
+  private deliver(buf: Buffer, off: number): void {
+    const r = decodeMessage(buf, this.recvCtx(), off);
+    if (r.ok && r.msg.type === 'UPDATE' && this.handlers.update) this.handlers.update(r.msg, r.findings);
+    else this.handlers.event(toEvent(r));
   }
 
   /** Write; false when the socket's buffer is over its high-water mark (wait for 'drain'). */

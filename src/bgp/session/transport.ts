@@ -24,7 +24,7 @@ import {
 } from '../wire/index.js';
 import type { PeerInfo } from '../../rib/types.js';
 import { resolveCollision, type ConnectionDirection } from './collision.js';
-import { fsmConfig, initialState, step } from './fsm.js';
+import { fsmConfig, holdRestartMs, initialState, step } from './fsm.js';
 import { buildOpen, type BuildOpenOptions } from './negotiate.js';
 import { createConnectSocket, secureAccepted, type SocketSecurity } from './socket.js';
 import { closeGracefully, Connection } from './transport-conn.js';
@@ -295,6 +295,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private connection(fsm: Fsm, socket: net.Socket, direction: ConnectionDirection): Connection {
     const conn: Connection = new Connection(socket, direction, () => fsm.state.negotiated?.recvCtx ?? PRE_OPEN_CTX, {
       event: (ev) => this.fromConnection(fsm, conn, ev),
+      update: (msg, findings) => this.updateFrom(fsm, conn, msg, findings),
       closed: (reason) => this.fromConnection(fsm, conn, { type: 'TcpConnectionFails', reason }),
       drain: () => {
         if (fsm === this.primary && this.state === 'Established') this.emit('drain');
@@ -311,6 +312,22 @@ export class Session extends EventEmitter<SessionEvents> {
     if (!this.live(fsm) || fsm.conn !== conn) return;
     if (ev.type === 'BGPOpen' && this.collides(fsm, ev.open.bgpId)) this.flush();
     else this.run(fsm, ev);
+  }
+
+  /**
+   * An UPDATE (RFC 4271 §8.1.4 Event 27). On the primary in Established, the path of every route
+   * a peer sends, the runner applies the FSM's one row for it without building its event, actions
+   * and result: restart the HoldTimer, deliver (what run() does with step()'s answer there).
+   * Anywhere else the FSM decides: an UPDATE before Established is an FSM error.
+   */
+  private updateFrom(fsm: Fsm, conn: Connection, msg: UpdateMessage, findings: UpdateFinding[]): void {
+    if (fsm !== this.primary || fsm.conn !== conn || fsm.state.name !== 'Established' || this.candidate) {
+      this.fromConnection(fsm, conn, { type: 'UpdateMsg', msg, findings });
+      return;
+    }
+    const hold = holdRestartMs(fsm.state);
+    if (hold > 0) this.startTimer(fsm, 'hold', hold);
+    this.emit('update', msg, findings);
   }
 
   /**

@@ -87,8 +87,20 @@ function toCodecError(e: unknown): CodecError {
   return new CodecError(notify(ERR.CEASE, 0), `internal decoder error: ${(e as Error)?.message ?? String(e)}`);
 }
 
-/** Decode one whole message at buf[0..]. Never throws. */
-export function decodeMessage(buf: Uint8Array, ctx: CodecContext): DecodeResult {
+/**
+ * Decode one whole message at buf[start..] (a session reads several from one buffer). Never
+ * throws. A clean UPDATE is decoded where it lies; anything else is decoded from a view of its
+ * own (the offsets in reasons and findings count from the message's first byte).
+ */
+export function decodeMessage(buf: Uint8Array, ctx: CodecContext, start = 0): DecodeResult {
+  if (start !== 0) {
+    const h = checkHeader(buf, start, ctx);
+    if (!(h instanceof CodecError) && h.type === 2 && buf.length - start >= h.length) {
+      const r = decodeBody(buf, start, h, ctx);
+      if (r.ok && r.findings.length === 0) return r;
+    }
+    return decodeMessage(buf.subarray(start), ctx);
+  }
   const h = checkHeader(buf, 0, ctx);
   if (h instanceof CodecError) return { ok: false, error: h.error, reason: h.message };
   if (buf.length < h.length) {
@@ -98,6 +110,11 @@ export function decodeMessage(buf: Uint8Array, ctx: CodecContext): DecodeResult 
       reason: `message truncated: ${buf.length} of ${h.length} bytes`,
     };
   }
+  return decodeBody(buf, 0, h, ctx);
+}
+
+/** The message of header `h` at buf[start..] (start is 0 for every type but UPDATE). */
+function decodeBody(buf: Uint8Array, start: number, h: { length: number; type: number }, ctx: CodecContext): DecodeResult {
   try {
     let findings: UpdateFinding[] = [];
     let msg: BgpMessage;
@@ -107,7 +124,7 @@ export function decodeMessage(buf: Uint8Array, ctx: CodecContext): DecodeResult 
         msg = decodeOpen(buf, end);
         break;
       case 2: {
-        const u = decodeUpdateBody(buf, HEADER_LEN, end, ctx);
+        const u = decodeUpdateBody(buf, start + HEADER_LEN, start + end, ctx);
         msg = u.msg;
         findings = u.findings;
         break;
