@@ -8,9 +8,9 @@ import net from 'node:net';
 
 import { Connection } from '../src/bgp/session/transport-conn.js';
 import type { SessionEvent } from '../src/bgp/session/types.js';
-import { decodeMessage, encodeMessage } from '../src/bgp/wire/index.js';
+import { decodeMessage, encodeMessage, ipv4ToText } from '../src/bgp/wire/index.js';
 import type { BgpMessage, CodecContext } from '../src/bgp/wire/index.js';
-import { contextArb, messageWithContextArb, updateArb } from './helpers/wire-arbitraries.js';
+import { contextArb, messageWithContextArb, updateArb, v4Text } from './helpers/wire-arbitraries.js';
 
 const SEED = 0x5eed_4e4;
 
@@ -135,4 +135,22 @@ test('offsets in findings and errors count from the message, wherever it lies in
   inBuf.set(nlri, 3);
   t.deepEqual(decodeMessage(inBuf, ctx, 3), decodeMessage(nlri, ctx));
   t.like(decodeMessage(inBuf, ctx, 3), { ok: false, reason: 'NLRI: prefix length 40 > 32 at offset 23' });
+});
+
+test('IPv4 address text is the address\'s own whatever its cache slot held before (fast-check)', (t) => {
+  // Addresses that differ in one octet, and repeats, so that slots are hit, missed and replaced.
+  const addr = fc.tuple(fc.constantFrom(0, 10, 192, 255), fc.nat({ max: 3 }), fc.nat({ max: 255 }), fc.constantFrom(0, 1, 254));
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.array(addr, { minLength: 1, maxLength: 400 }), fc.nat({ max: 5 }), (list, off) => {
+        const buf = new Uint8Array(off + 4);
+        for (const a of list) {
+          buf.set(a, off);
+          if (ipv4ToText(buf, off) !== v4Text(a)) return false;
+        }
+        return true;
+      }),
+      { seed: SEED + 2, numRuns: 300 },
+    ),
+  );
 });

@@ -2,9 +2,24 @@
 // path (ip-num's objects cost several times more per prefix). Text is canonical: dotted quad for
 // IPv4, RFC 5952 for IPv6.
 
+/**
+ * Dotted quad of b[off..off+4). The texts made last are kept in a small direct-mapped cache: the
+ * same few addresses (a peer's next hop, aggregators, router ids) come in every UPDATE, and a hit
+ * costs no string.
+ */
 export function ipv4ToText(b: Uint8Array, off = 0): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  const a = (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
+  const i = Math.imul(a, 0x9e3779b1) >>> 24;
+  const hit = cachedText[i];
+  if (hit !== undefined && cachedAddr[i] === a) return hit;
+  const text = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  cachedAddr[i] = a;
+  cachedText[i] = text;
+  return text;
 }
+
+const cachedAddr = new Int32Array(256);
+const cachedText = new Array<string | undefined>(256).fill(undefined);
 
 const hexWords: string[] = [];
 const scratchWords = new Array<number>(8);

@@ -40,6 +40,8 @@ export function decodeAsPath(buf: Uint8Array, start: number, end: number, asSize
     } else {
       for (let i = 0; i < count; i++, p += 2) asns[i] = (buf[p]! << 8) | buf[p + 1]!;
     }
+    // One segment (the usual path) gets an array of its own size, not push's spare room.
+    if (p === end && segments.length === 0) return [{ type, asns }];
     segments.push({ type, asns });
   }
   return segments;
