@@ -10,6 +10,7 @@ import type { Config, NeighborConfig } from '../config/types.js';
 import { compilePolicies, formatPolicyError } from '../policy/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { Rib } from '../rib/index.js';
+import type { BestChange } from '../rib/types.js';
 import { MgmtServer } from '../mgmt/server.js';
 import type { Logger } from './log.js';
 import { KernelWatcher } from './kernel.js';
@@ -35,6 +36,22 @@ type FibCode = typeof import('../fib/manager.js') & typeof import('../fib/reconc
 async function loadFibCode(): Promise<FibCode> {
   const [manager, reconcile] = await Promise.all([import('../fib/manager.js'), import('../fib/reconcile.js')]);
   return { ...manager, ...reconcile };
+}
+
+/**
+ * Drained views are fanned out this many at a time, each slice released before the next. A view
+ * keeps the prefix text and best set it builds when first read, so the million views of one drain
+ * (a full-table neighbour going down) held ~230 MiB at once; released slice by slice they die young.
+ */
+const FANOUT_SLICE = 16384;
+
+/** The drained changes in slices, each cleared from the drained array as it is handed out. */
+function* slices(changes: (BestChange | undefined)[], n: number): Generator<BestChange[]> {
+  for (let i = 0; i < changes.length; i += n) {
+    const slice = changes.slice(i, i + n) as BestChange[];
+    changes.fill(undefined, i, i + n);
+    yield slice;
+  }
 }
 
 export interface DaemonOptions {
@@ -125,11 +142,10 @@ export class Daemon implements PeerHost, ReloadHost {
     if (changes.length > 0) this.fib?.submit(changes);
     if (this.fibSweepTimer && this.started && this.resynchronised()) this.sweepFib('every neighbor sent End-of-RIB');
     if (changes.length === 0) return;
-    for (const peer of this.peers.values()) {
-      if (!peer.adjOut) continue;
-      peer.adjOut.enqueue(changes);
-      peer.pump();
-    }
+    const out = [...this.peers.values()].filter((p) => p.adjOut);
+    // The FIB keeps the changes it was given (plain records): handed out whole, as they are.
+    for (const slice of this.fib ? [changes] : slices(changes, FANOUT_SLICE)) for (const peer of out) peer.adjOut!.enqueue(slice);
+    for (const peer of out) peer.pump();
   }
 
   localAddresses(localAddress: string): { ipv4?: string; ipv6?: string; ipv6LinkLocal?: string } {
