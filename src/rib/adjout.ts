@@ -44,6 +44,8 @@ class Lazy {
   n = 0;
   keep = 0;
   constructor(
+    /** Its index in AdjRibOut.lazies: what the per-key arrays store for it. */
+    readonly idx: number,
     readonly source: RouteSource,
     readonly family: Family,
     readonly inId: number,
@@ -55,6 +57,14 @@ type Out = number | Lazy;
 
 /** The group key of withdrawals (announcements are grouped by what they go out with). */
 const WITHDRAW = -1;
+
+/**
+ * The per-key arrays are Int32Arrays (a JS array of a million values and Lazy pointers cost twice
+ * the memory, and every store of a young Lazy into it was a slot the scavenger had to visit): a
+ * value is a set id (≥ 0), NO_VALUE, WITHDRAWN (pending only), or the Lazy of index i as -3 - i.
+ */
+const NO_VALUE = -1;
+const WITHDRAWN = -2;
 
 /**
  * Keys queued for one attribute set, sent in order from `at`. A key is not removed when it is
@@ -79,8 +89,8 @@ interface FamilyOut {
   afi: 1 | 2;
   addPath: boolean;
   pt: PrefixTable;
-  sent: (Out | undefined)[];
-  next: (Out | null | undefined)[];
+  sent: Int32Array;
+  next: Int32Array;
   /** Per key: 1 while the key holds a reference on its prefix id. */
   held: Uint8Array;
   /** ADD-PATH keys: "pid#pathId" → key, and back. */
@@ -100,7 +110,7 @@ interface FamilyOut {
 function emptyFamily(family: Family, afi: 1 | 2, addPath: boolean, pt: PrefixTable): FamilyOut {
   return {
     family, afi, addPath, pt,
-    sent: [], next: [], held: new Uint8Array(0),
+    sent: new Int32Array(0), next: new Int32Array(0), held: new Uint8Array(0),
     pathKeys: new Map(), keyPid: [], keyPath: [], freeKeys: [],
     sentN: 0, pendingN: 0, groups: new Map(), eorDue: false,
   };
@@ -111,10 +121,10 @@ function push(g: Group, key: number): void {
   g.n++;
 }
 
-/** `list` grown to `n` entries, in one allocation (pushing one by one copies it many times). */
-function grownTo<T>(list: (T | undefined)[], n: number): (T | undefined)[] {
-  const more = new Array<T | undefined>(n).fill(undefined);
-  for (let i = 0; i < list.length; i++) more[i] = list[i];
+/** `list` grown to `n` entries, the new ones NO_VALUE. */
+function grownTo(list: Int32Array, n: number): Int32Array {
+  const more = new Int32Array(n).fill(NO_VALUE);
+  more.set(list);
   return more;
 }
 
@@ -126,6 +136,9 @@ export class AdjRibOut {
    * set as received, while its Lazy has holders.
    */
   private readonly rewritten: (Lazy | undefined)[] = [];
+  /** Every Lazy with holders, by index (what the per-key arrays store). */
+  private readonly lazies: (Lazy | undefined)[] = [];
+  private readonly freeLazies: number[] = [];
   private readonly max: number;
   /** Prefix ids in changes refer to these tables (the RIB's). */
   private readonly shared: boolean;
@@ -173,10 +186,10 @@ export class AdjRibOut {
     const fo = this.fams.get(family);
     if (!fo) return;
     for (let key = 0; key < fo.sent.length; key++) {
-      const sent = fo.sent[key];
-      if (!sent) continue;
-      fo.sent[key] = undefined;
-      if (fo.next[key] !== undefined) {
+      const sent = this.sentOf(fo, key);
+      if (sent === undefined) continue;
+      fo.sent[key] = NO_VALUE;
+      if (fo.next[key] !== NO_VALUE) {
         // Pending work goes out anyway; what was sent before is forgotten.
         this.forgetSent(fo, sent);
         continue;
@@ -236,7 +249,7 @@ export class AdjRibOut {
 
   /** A key with nothing sent and nothing pending lets its prefix id go. */
   private settleKey(fo: FamilyOut, key: number): void {
-    if (!fo.held[key] || fo.sent[key] !== undefined || fo.next[key] !== undefined) return;
+    if (!fo.held[key] || fo.sent[key] !== NO_VALUE || fo.next[key] !== NO_VALUE) return;
     fo.held[key] = 0;
     const pid = this.pidOfKey(fo, key);
     if (fo.addPath) {
@@ -269,7 +282,7 @@ export class AdjRibOut {
     }
     for (; ; id++) {
       const key = this.keyOf(fo, pid, id, false);
-      if (key < 0 || fo.sent[key] === undefined && fo.next[key] === undefined) break;
+      if (key < 0 || fo.sent[key] === NO_VALUE && fo.next[key] === NO_VALUE) break;
       this.want(fo, key, null);
       this.settleKey(fo, key);
     }
@@ -341,7 +354,8 @@ export class AdjRibOut {
       store.releaseId(inId);
       return null;
     }
-    const lazy = new Lazy(route.source, route.family, inId);
+    const lazy = new Lazy(this.freeLazies.pop() ?? this.lazies.length, route.source, route.family, inId);
+    this.lazies[lazy.idx] = lazy;
     lazy.out = raw;
     this.keepRewritten(inId, lazy);
     return this.hold(lazy);
@@ -383,6 +397,8 @@ export class AdjRibOut {
   private bury(lazy: Lazy): void {
     if (lazy.n > 0 || lazy.keep > 0) return;
     if (this.rewritten[lazy.inId] === lazy) this.rewritten[lazy.inId] = undefined;
+    this.lazies[lazy.idx] = undefined;
+    this.freeLazies.push(lazy.idx);
     this.opts.store.releaseId(lazy.inId);
   }
 
@@ -393,6 +409,28 @@ export class AdjRibOut {
     // exported() only makes a Lazy whose rewrite has a next hop, and the rewrite depends on nothing else.
     if (!out) throw new Error('export rewrite lost its next hop');
     return out;
+  }
+
+  /** A value as the per-key arrays store it. */
+  private code(v: Out | null): number {
+    if (v === null) return WITHDRAWN;
+    return typeof v === 'number' ? v : -3 - v.idx;
+  }
+
+  private value(code: number): Out | null | undefined {
+    if (code >= 0) return code;
+    if (code === NO_VALUE) return undefined;
+    return code === WITHDRAWN ? null : this.lazies[-3 - code]!;
+  }
+
+  /** What the peer has for a key (undefined: nothing). */
+  private sentOf(fo: FamilyOut, key: number): Out | undefined {
+    return this.value(fo.sent[key]!) as Out | undefined;
+  }
+
+  /** What a key should become (null: a withdrawal; undefined: nothing pending). */
+  private nextOf(fo: FamilyOut, key: number): Out | null | undefined {
+    return this.value(fo.next[key]!);
   }
 
   /** The group key of a pending value. */
@@ -421,13 +459,13 @@ export class AdjRibOut {
   /** Record what a key should become; `v` carries a reference (or pending count) that this takes over. */
   private want(fo: FamilyOut, key: number, v: Out | null): void {
     this.fit(fo, key);
-    const pending = fo.next[key];
-    const sent = fo.sent[key];
+    const pending = this.nextOf(fo, key);
+    const sent = this.sentOf(fo, key);
     // Already what the peer has (this also cancels an unsent announcement that is withdrawn).
     if (this.same(v, sent ?? null)) {
       if (pending !== undefined) {
         this.drop(pending);
-        fo.next[key] = undefined;
+        fo.next[key] = NO_VALUE;
         fo.pendingN--;
       }
       this.drop(v);
@@ -436,12 +474,12 @@ export class AdjRibOut {
     const gk = this.groupOf(v);
     if (pending !== undefined) {
       const prev = this.groupOf(pending);
-      fo.next[key] = v;
+      fo.next[key] = this.code(v);
       this.drop(pending);
       // Still queued in its group from before: no second entry.
       if (prev === gk && fo.groups.has(gk)) return;
     } else {
-      fo.next[key] = v;
+      fo.next[key] = this.code(v);
       fo.pendingN++;
     }
     const group = fo.groups.get(gk);
@@ -463,7 +501,7 @@ export class AdjRibOut {
 
   /** Whether `key` is pending in group `gk`, i.e. its group entry counts. */
   private queued(fo: FamilyOut, key: number, gk: Out): boolean {
-    const v = fo.next[key];
+    const v = this.nextOf(fo, key);
     return v !== undefined && this.groupOf(v) === gk;
   }
 
@@ -524,7 +562,7 @@ export class AdjRibOut {
 
   /** A key's pending value went out (or was dropped): it is no longer pending. */
   private unpend(fo: FamilyOut, key: number): void {
-    fo.next[key] = undefined;
+    fo.next[key] = NO_VALUE;
     fo.pendingN--;
   }
 
@@ -533,7 +571,7 @@ export class AdjRibOut {
     let size = HEADER_AND_LENGTHS + (fo.afi === 2 ? MP_UNREACH_OVERHEAD : 0);
     for (; group.at < group.n; group.at++) {
       const key = group.keys[group.at]!;
-      if (fo.next[key] !== null) continue;
+      if (fo.next[key] !== WITHDRAWN) continue;
       const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
@@ -544,8 +582,8 @@ export class AdjRibOut {
     const nlri = keys.map((k) => this.nlriOf(fo, k));
     for (const key of keys) {
       this.unpend(fo, key);
-      const sent = fo.sent[key];
-      fo.sent[key] = undefined;
+      const sent = this.sentOf(fo, key);
+      fo.sent[key] = NO_VALUE;
       if (sent !== undefined) this.forgetSent(fo, sent);
       this.settleKey(fo, key);
     }
@@ -572,17 +610,17 @@ export class AdjRibOut {
     let size = head ? head.length : Infinity;
     for (; group.at < group.n; group.at++) {
       const key = group.keys[group.at]!;
-      const v = fo.next[key];
+      const v = this.nextOf(fo, key);
       if (v !== gk) continue;
       const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
       taken.push(key);
       this.unpend(fo, key);
-      const sent = fo.sent[key];
+      const sent = this.sentOf(fo, key);
       if (sent !== undefined) this.forgetSent(fo, sent);
       // A plain set's reference passes to the sent state; a Lazy one is kept without its rewritten set.
-      fo.sent[key] = v;
+      fo.sent[key] = this.code(v);
       fo.sentN++;
       if (typeof v !== 'number') {
         v.keep++;
@@ -634,7 +672,7 @@ export class AdjRibOut {
     const fo = this.fams.get(family);
     if (!fo) return;
     for (let key = 0; key < fo.sent.length; key++) {
-      const v = fo.sent[key];
+      const v = this.sentOf(fo, key);
       if (v === undefined) continue;
       const n = this.nlriOf(fo, key);
       const { store } = this.opts;
@@ -648,10 +686,10 @@ export class AdjRibOut {
     const { store } = this.opts;
     for (const fo of this.fams.values()) {
       for (let key = 0; key < fo.sent.length; key++) {
-        const sent = fo.sent[key];
+        const sent = this.sentOf(fo, key);
         if (typeof sent === 'number') store.releaseId(sent);
         else if (sent) this.unkeep(sent);
-        const next = fo.next[key];
+        const next = this.nextOf(fo, key);
         if (next !== undefined) this.drop(next);
         if (fo.held[key]) fo.pt.release(this.pidOfKey(fo, key));
       }
