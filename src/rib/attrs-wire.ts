@@ -37,7 +37,7 @@ export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): Pat
   let asPath: AsPathSegment[] | undefined;
   let as4Path: AsPathSegment[] | undefined;
   let as4Aggregator: PathAttrs['aggregator'];
-  const unknown: { code: number; flags: number; value: string }[] = [];
+  let unknown: { code: number; flags: number; value: string }[] | undefined;
   for (const attr of list) {
     switch (attr.name) {
       case 'ORIGIN': a.origin = attr.value; break;
@@ -59,10 +59,10 @@ export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): Pat
       default:
         // RFC 4271 §5: an unrecognised optional transitive attribute is passed on; an
         // unrecognised optional non-transitive one is quietly ignored.
-        if ((attr.flags & OPT_TRANS) === OPT_TRANS) unknown.push({ code: attr.code, flags: attr.flags, value: attr.value as string });
+        if ((attr.flags & OPT_TRANS) === OPT_TRANS) (unknown ??= []).push({ code: attr.code, flags: attr.flags, value: attr.value as string });
     }
   }
-  if (unknown.length) a.unknown = unknown;
+  if (unknown) a.unknown = unknown;
   // RFC 6793 §4.1: between two NEW speakers AS4_PATH and AS4_AGGREGATOR are discarded.
   if (as4) {
     a.asPath = asPath ?? EMPTY;
