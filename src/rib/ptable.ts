@@ -109,6 +109,10 @@ export class PrefixTable {
   /** Address words at src[off..] (host bits may be set) and a length into the scratch key; the length, or -1. */
   private load(src: ArrayLike<number>, off: number, len: number): number {
     if (len < 0 || len > this.words * 32) return -1;
+    if (this.words === 1) {
+      this.key[0] = len === 0 ? 0 : (src[off]! & (~0 << (32 - len))) >>> 0;
+      return len;
+    }
     for (let w = 0; w < this.words; w++) this.key[w] = src[off + w]!;
     return this.masked(len);
   }
