@@ -1,5 +1,5 @@
 // Adj-RIB-Out for one session: what was last sent per prefix, and the pending work as a set of
-// dirty prefixes with the attributes they should have (interned), indexed by attribute set.
+// dirty prefixes with what they should go out with (adjout-values.ts), grouped by it.
 // The session pulls encoded UPDATEs with nextBatch() when its socket can take more, so output is
 // paced by backpressure and nothing is pre-built: a change that supersedes an unsent one simply
 // replaces it, and a withdrawal of a never-sent announcement cancels it.
@@ -8,13 +8,12 @@ import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/in
 import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
 import { encodeOrUndefined, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
 import { toWire } from './attrs-wire.js';
-import { sameAttrs } from './attrs-pack.js';
 import type { AttrStore } from './attrs.js';
-import { exportFilter, rewriteForPeer } from './export.js';
 import type { ExportContext } from './export.js';
+import { NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
+import type { Out } from './adjout-values.js';
 import { PrefixTable } from './ptable.js';
-import { ChangeView } from './change-view.js';
-import type { BestChange, Family, PathAttrs, Route, RouteSource } from './types.js';
+import type { BestChange, Family, PathAttrs } from './types.js';
 
 export interface AdjRibOutOptions extends ExportContext {
   /** The session's send context: 4-octet ASNs, ADD-PATH send families ("1/1", "2/1"), extended messages. */
@@ -29,42 +28,8 @@ export interface AdjRibOutOptions extends ExportContext {
   prefixes?: Readonly<Record<Family, PrefixTable>>;
 }
 
-/**
- * The export of every route that shares one interned attribute set (and source and family) and
- * that the export filter left unchanged: BGP's rewrite then gives the same result for all of
- * them, so it is computed once per set, and the peer's state holds this shared object instead of
- * an output attribute set per prefix. The rewritten set (`out`) is kept only while prefixes of
- * the group are pending, and never interned: the Lazy itself is the group's key. Once sent it is
- * dropped, and recomputed when needed again (a comparison, a route refresh, routectl). The set it
- * was made from (`inId`) is held in the store while the Lazy has any holder: pending keys (`n`),
- * sent keys or the memo (`keep`).
- */
-class Lazy {
-  out: PathAttrs | undefined = undefined;
-  n = 0;
-  keep = 0;
-  constructor(
-    /** Its index in AdjRibOut.lazies: what the per-key arrays store for it. */
-    readonly idx: number,
-    readonly source: RouteSource,
-    readonly family: Family,
-    readonly inId: number,
-  ) {}
-}
-
-/** What a key is (to be) announced with: an interned set's id holding a store reference, or a Lazy export. */
-type Out = number | Lazy;
-
 /** The group key of withdrawals (announcements are grouped by what they go out with). */
 const WITHDRAW = -1;
-
-/**
- * The per-key arrays are Int32Arrays (a JS array of a million values and Lazy pointers cost twice
- * the memory, and every store of a young Lazy into it was a slot the scavenger had to visit): a
- * value is a set id (≥ 0), NO_VALUE, WITHDRAWN (pending only), or the Lazy of index i as -3 - i.
- */
-const NO_VALUE = -1;
-const WITHDRAWN = -2;
 
 /**
  * Keys queued for one attribute set, sent in order from `at`. A key is not removed when it is
@@ -130,29 +95,16 @@ function grownTo(list: Int32Array, n: number): Int32Array {
 
 export class AdjRibOut {
   private readonly fams = new Map<Family, FamilyOut>();
-  /**
-   * Export results for routes whose filter left the attributes as they were: the rewrite then
-   * depends only on (attributes, source, family), shared by many prefixes. Keyed by the id of the
-   * set as received, while its Lazy has holders.
-   */
-  private readonly rewritten: (Lazy | undefined)[] = [];
-  /** Every Lazy with holders, by index (what the per-key arrays store). */
-  private readonly lazies: (Lazy | undefined)[] = [];
-  private readonly freeLazies: number[] = [];
   private readonly max: number;
   /** Prefix ids in changes refer to these tables (the RIB's). */
   private readonly shared: boolean;
-  /**
-   * The export of the last route seen, for the next with the same attributes, source and family
-   * (the prefixes of one UPDATE arrive together) while the filter is prefix-independent. It holds
-   * a store reference on `inId` and on a plain `out`, or is a holder of a Lazy one.
-   */
-  private memo: { inId: number; source: RouteSource; family: Family; out: Out | null } | undefined;
-  private memoOn = false;
+  /** What keys go out with: export results, shared per attribute set. */
+  private readonly values: OutValues;
 
   constructor(private readonly opts: AdjRibOutOptions) {
     this.max = opts.codec.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
     this.shared = opts.prefixes !== undefined;
+    this.values = new OutValues(opts);
     for (const family of opts.families) {
       const afi = family === 'ipv4' ? 1 : 2;
       this.fams.set(family, emptyFamily(family, afi, opts.codec.addPath.has(`${afi}/1`), opts.prefixes?.[family] ?? new PrefixTable(family)));
@@ -169,9 +121,7 @@ export class AdjRibOut {
 
   /** Best-path changes (from Rib.drainChanges) to reflect towards this peer. */
   enqueue(changes: Iterable<BestChange>): void {
-    this.forgetMemo();
-    const filter = this.opts.filter;
-    this.memoOn = !filter || filter.perAttributes === true;
+    this.values.begin();
     for (const change of changes) {
       const fo = this.fams.get(change.family);
       if (fo) this.exportPrefix(fo, change);
@@ -197,8 +147,8 @@ export class AdjRibOut {
       fo.sentN--;
       if (typeof sent === 'number') this.want(fo, key, sent);
       else {
-        this.want(fo, key, this.hold(sent));
-        this.unkeep(sent);
+        this.want(fo, key, this.values.hold(sent));
+        this.values.unkeep(sent);
       }
       // The reference `sent` held passes to the pending value (a plain set) or to its pending count (Lazy).
     }
@@ -263,7 +213,7 @@ export class AdjRibOut {
     if (!fo.addPath) {
       const pid = this.pidOf(fo, change);
       this.holdKey(fo, pid, pid);
-      this.want(fo, pid, this.exportedBest(change));
+      this.want(fo, pid, this.values.exportedBest(change));
       this.settleKey(fo, pid);
       return;
     }
@@ -272,7 +222,7 @@ export class AdjRibOut {
     const pid = this.pidOf(fo, change);
     let id = 1;
     for (const route of change.best) {
-      const out = this.exported(route);
+      const out = this.values.exported(route);
       if (out === null) continue;
       const key = this.keyOf(fo, pid, id++, true);
       fo.pt.retain(pid);
@@ -289,171 +239,19 @@ export class AdjRibOut {
     fo.pt.release(pid);
   }
 
-  private forgetMemo(): void {
-    const m = this.memo;
-    if (!m) return;
-    this.memo = undefined;
-    this.opts.store.releaseId(m.inId);
-    if (typeof m.out === 'number') this.opts.store.releaseId(m.out);
-    else if (m.out) this.unkeep(m.out);
-  }
-
-  /** exported(best[0]); a ChangeView meeting the memo is answered without building its Route. */
-  private exportedBest(change: BestChange): Out | null {
-    const m = this.memo;
-    if (m && this.memoOn && change instanceof ChangeView && change.family === m.family) {
-      if (change.singleAttrsId() === m.inId && change.singleSource() === m.source) return this.again(m.out);
-    }
-    const route = change.best[0];
-    return route ? this.exported(route) : null;
-  }
-
-  /** What to send a route with (a reference or a pending count taken), or null. */
-  private exported(route: Route): Out | null {
-    if (!this.memoOn) return this.exportNow(route);
-    const { store } = this.opts;
-    const inId = store.idOf(route.attrs);
-    const m = this.memo;
-    if (m && inId >= 0 && m.inId === inId && m.source === route.source && m.family === route.family) return this.again(m.out);
-    this.forgetMemo();
-    const out = this.exportNow(route);
-    if (inId < 0) return out;
-    store.retainId(inId);
-    if (typeof out === 'number') store.retainId(out);
-    else if (out) out.keep++;
-    this.memo = { inId, source: route.source, family: route.family, out };
-    return out;
-  }
-
-  /** One more holder of an export result. */
-  private again(out: Out | null): Out | null {
-    if (out === null) return out;
-    if (typeof out !== 'number') return this.hold(out);
-    this.opts.store.retainId(out);
-    return out;
-  }
-
-  private exportNow(route: Route): Out | null {
-    const { store } = this.opts;
-    const filtered = exportFilter(route, this.opts);
-    if (!filtered) return null;
-    if (filtered !== route.attrs) {
-      const out = rewriteForPeer(route, filtered, this.opts);
-      return out && store.internId(out, true);
-    }
-    // A reference on the set as received, for the Lazy (a route's set need not be this store's).
-    const inId = store.internId(filtered);
-    const hit = this.rewritten[inId];
-    if (hit && hit.source === route.source && hit.family === route.family) {
-      store.releaseId(inId);
-      return this.hold(hit);
-    }
-    // Without a next hop the route cannot go out (rare: no address of the family on the session).
-    const raw = rewriteForPeer(route, filtered, this.opts);
-    if (!raw) {
-      store.releaseId(inId);
-      return null;
-    }
-    const lazy = new Lazy(this.freeLazies.pop() ?? this.lazies.length, route.source, route.family, inId);
-    this.lazies[lazy.idx] = lazy;
-    lazy.out = raw;
-    this.keepRewritten(inId, lazy);
-    return this.hold(lazy);
-  }
-
-  /** An array indexed by set id (dense: ids are small and reused): grown in one step, not by holes. */
-  private keepRewritten(inId: number, lazy: Lazy): void {
-    const list = this.rewritten;
-    while (list.length < inId) list.push(undefined);
-    list[inId] = lazy;
-  }
-
-  /** One more pending key for `lazy` (its rewritten set is made when it is sent). */
-  private hold(lazy: Lazy): Lazy {
-    lazy.n++;
-    return lazy;
-  }
-
-  /** A value leaves pending, or is not kept: give back what it holds. */
-  private drop(v: Out | null): void {
-    if (v === null) return;
-    if (typeof v === 'number') {
-      this.opts.store.releaseId(v);
-      return;
-    }
-    if (--v.n === 0) {
-      v.out = undefined;
-      this.bury(v);
-    }
-  }
-
-  /** A sent key or the memo lets go of a Lazy. */
-  private unkeep(lazy: Lazy): void {
-    lazy.keep--;
-    this.bury(lazy);
-  }
-
-  /** A Lazy without holders is forgotten, and its set as received let go. */
-  private bury(lazy: Lazy): void {
-    if (lazy.n > 0 || lazy.keep > 0) return;
-    if (this.rewritten[lazy.inId] === lazy) this.rewritten[lazy.inId] = undefined;
-    this.lazies[lazy.idx] = undefined;
-    this.freeLazies.push(lazy.idx);
-    this.opts.store.releaseId(lazy.inId);
-  }
-
-  /** The rewritten attributes of a Lazy group (not interned; a new object, the caller's to hand over). */
-  private rewrite(lazy: Lazy): PathAttrs {
-    const attrs = this.opts.store.attrs(lazy.inId);
-    const out = rewriteForPeer({ source: lazy.source, family: lazy.family, attrs }, attrs, this.opts);
-    // exported() only makes a Lazy whose rewrite has a next hop, and the rewrite depends on nothing else.
-    if (!out) throw new Error('export rewrite lost its next hop');
-    return out;
-  }
-
-  /** A value as the per-key arrays store it. */
-  private code(v: Out | null): number {
-    if (v === null) return WITHDRAWN;
-    return typeof v === 'number' ? v : -3 - v.idx;
-  }
-
-  private value(code: number): Out | null | undefined {
-    if (code >= 0) return code;
-    if (code === NO_VALUE) return undefined;
-    return code === WITHDRAWN ? null : this.lazies[-3 - code]!;
-  }
-
   /** What the peer has for a key (undefined: nothing). */
   private sentOf(fo: FamilyOut, key: number): Out | undefined {
-    return this.value(fo.sent[key]!) as Out | undefined;
+    return this.values.value(fo.sent[key]!) as Out | undefined;
   }
 
   /** What a key should become (null: a withdrawal; undefined: nothing pending). */
   private nextOf(fo: FamilyOut, key: number): Out | null | undefined {
-    return this.value(fo.next[key]!);
+    return this.values.value(fo.next[key]!);
   }
 
   /** The group key of a pending value. */
   private groupOf(v: Out | null): Out {
     return v === null ? WITHDRAW : v;
-  }
-
-  /** The attributes a value goes out with (a pending Lazy keeps them until they are sent). */
-  private outAttrs(v: Out): PathAttrs {
-    if (typeof v === 'number') return this.opts.store.attrs(v);
-    if (v.n === 0) return this.rewrite(v);
-    return (v.out ??= this.rewrite(v));
-  }
-
-  /**
-   * Whether pending value `v` announces what `sent` did. Two ids are equal only if they are one
-   * id (interned); a Lazy is one rewrite of one set, so another value is compared by content.
-   */
-  private same(v: Out | null, sent: Out | null): boolean {
-    if (v === sent) return true;
-    if (v === null || sent === null) return false;
-    if (typeof v === 'number' && typeof sent === 'number') return false;
-    return sameAttrs(this.outAttrs(v), this.outAttrs(sent));
   }
 
   /** Record what a key should become; `v` carries a reference (or pending count) that this takes over. */
@@ -462,24 +260,24 @@ export class AdjRibOut {
     const pending = this.nextOf(fo, key);
     const sent = this.sentOf(fo, key);
     // Already what the peer has (this also cancels an unsent announcement that is withdrawn).
-    if (this.same(v, sent ?? null)) {
+    if (this.values.same(v, sent ?? null)) {
       if (pending !== undefined) {
-        this.drop(pending);
+        this.values.drop(pending);
         fo.next[key] = NO_VALUE;
         fo.pendingN--;
       }
-      this.drop(v);
+      this.values.drop(v);
       return;
     }
     const gk = this.groupOf(v);
     if (pending !== undefined) {
       const prev = this.groupOf(pending);
-      fo.next[key] = this.code(v);
-      this.drop(pending);
+      fo.next[key] = this.values.code(v);
+      this.values.drop(pending);
       // Still queued in its group from before: no second entry.
       if (prev === gk && fo.groups.has(gk)) return;
     } else {
-      fo.next[key] = this.code(v);
+      fo.next[key] = this.values.code(v);
       fo.pendingN++;
     }
     const group = fo.groups.get(gk);
@@ -508,8 +306,7 @@ export class AdjRibOut {
   /** The peer no longer has `sent` from us (withdrawn or replaced): its reference goes. */
   private forgetSent(fo: FamilyOut, sent: Out): void {
     fo.sentN--;
-    if (typeof sent === 'number') this.opts.store.releaseId(sent);
-    else this.unkeep(sent);
+    this.values.unsent(sent);
   }
 
   /**
@@ -601,7 +398,7 @@ export class AdjRibOut {
       fo.groups.delete(gk);
       return undefined;
     }
-    const attributes = toWire(this.outAttrs(gk), { as4: this.opts.codec.as4, family: fo.family });
+    const attributes = toWire(this.values.outAttrs(gk), { as4: this.opts.codec.as4, family: fo.family });
     const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
     // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
@@ -620,12 +417,9 @@ export class AdjRibOut {
       const sent = this.sentOf(fo, key);
       if (sent !== undefined) this.forgetSent(fo, sent);
       // A plain set's reference passes to the sent state; a Lazy one is kept without its rewritten set.
-      fo.sent[key] = this.code(v);
+      fo.sent[key] = this.values.code(v);
       fo.sentN++;
-      if (typeof v !== 'number') {
-        v.keep++;
-        this.drop(v);
-      }
+      this.values.sent(v);
     }
     if (taken.length === 0) {
       // Attributes too large for any message: these prefixes cannot be announced; the peer
@@ -676,21 +470,21 @@ export class AdjRibOut {
       if (v === undefined) continue;
       const n = this.nlriOf(fo, key);
       const { store } = this.opts;
-      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: typeof v === 'number' ? store.attrs(v) : (v.out ?? this.rewrite(v)) };
+      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: typeof v === 'number' ? store.attrs(v) : (v.out ?? this.values.rewrite(v)) };
     }
   }
 
   /** The session is gone: give back every attribute reference and prefix id held. */
   close(): void {
-    this.forgetMemo();
+    this.values.forgetMemo();
     const { store } = this.opts;
     for (const fo of this.fams.values()) {
       for (let key = 0; key < fo.sent.length; key++) {
         const sent = this.sentOf(fo, key);
         if (typeof sent === 'number') store.releaseId(sent);
-        else if (sent) this.unkeep(sent);
+        else if (sent) this.values.unkeep(sent);
         const next = this.nextOf(fo, key);
-        if (next !== undefined) this.drop(next);
+        if (next !== undefined) this.values.drop(next);
         if (fo.held[key]) fo.pt.release(this.pidOfKey(fo, key));
       }
       this.fams.set(fo.family, emptyFamily(fo.family, fo.afi, fo.addPath, fo.pt));
