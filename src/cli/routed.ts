@@ -17,8 +17,9 @@ import { M_MMAP_THRESHOLD, libc } from '../os/libc.js';
 // changes). While a table loads, V8's own growth factor rises towards 4× (allocation outpaces
 // marking), so the old generation grew to ~2.5× the live data between full collections. A fixed
 // 25 % step, set before the first full collection of the load, keeps it near the live data: at
-// 1M IPv4 peak RSS 395–422 → 299–312 MiB, for ~20 full collections in all instead of ~10 (their
-// time is a few % of the load's CPU; tools/bench/convergence). Set only past LARGE_HEAP (an idle
+// 1M IPv4 peak RSS 357–375 → 280–295 MiB (same build, back to back), for ~20 full collections
+// instead of ~7, ~0.3 s of main-thread time instead of ~0.1 s in a load of ~7 s CPU, T and CPU
+// within the run-to-run noise (tools/bench/convergence). Set only past LARGE_HEAP (an idle
 // daemon is ~20 MiB; 100k prefixes reach ~50 MiB): on small heaps the step buys no RSS and costs
 // extra full collections. Polled often: a step set after a collection at a 4× factor waits for
 // that limit to be reached first (at 128 MiB and 500 ms the 1M peak stayed at ~400 MiB).
