@@ -10,50 +10,60 @@ import type { ExportContext } from './export.js';
 import type { BestChange, Family, PathAttrs, Route, RouteSource } from './types.js';
 
 /**
- * The export of every route that shares one interned attribute set (and source and family) and
- * that the export filter left unchanged: BGP's rewrite then gives the same result for all of
- * them, so it is computed once per set, and the peer's state holds this shared object instead of
- * an output attribute set per prefix. The rewritten set (`out`) is kept only while prefixes of
- * the group are pending, and never interned: the Lazy itself is the group's key. Once sent it is
- * dropped, and recomputed when needed again (a comparison, a route refresh, routectl). The set it
- * was made from (`inId`) is held in the store while the Lazy has any holder: pending keys (`n`),
- * sent keys or the memo (`keep`).
+ * What a key goes out with, as the per-key arrays store it: an interned set's id (≥ 0, holding a
+ * store reference), or a Lazy export as -3 - its index. NO_VALUE and WITHDRAWN are the arrays'
+ * other states (nothing; a withdrawal, pending only).
+ *
+ * A Lazy export is the export of every route that shares one interned attribute set (and source
+ * and family) and that the export filter left unchanged: BGP's rewrite then gives the same result
+ * for all of them, so it is computed once per set, and the peer's state refers to it instead of
+ * an output set per prefix. Its rewritten set is kept only while keys with it are pending, and
+ * never interned: the Lazy itself is the group's key. Once sent it is dropped, and recomputed
+ * when needed again (a comparison, a route refresh, routectl). The set it was made from is held
+ * in the store while the Lazy has any holder: pending keys, sent keys or the memo. Lazy state is
+ * a few typed arrays indexed by Lazy (a quarter million objects were ~16 MiB and work for the
+ * collector).
  */
-export class Lazy {
-  out: PathAttrs | undefined = undefined;
-  n = 0;
-  keep = 0;
-  constructor(
-    /** Its index in OutValues.lazies: what the per-key arrays store for it. */
-    readonly idx: number,
-    readonly source: RouteSource,
-    readonly family: Family,
-    readonly inId: number,
-  ) {}
-}
-
-/** What a key is (to be) announced with: an interned set's id holding a store reference, or a Lazy export. */
-export type Out = number | Lazy;
-
-/**
- * The per-key arrays are Int32Arrays (a JS array of a million values and Lazy pointers cost twice
- * the memory, and every store of a young Lazy into it was a slot the scavenger had to visit): a
- * value is a set id (≥ 0), NO_VALUE, WITHDRAWN (pending only), or the Lazy of index i as -3 - i.
- */
+export type Out = number;
 export const NO_VALUE = -1;
 export const WITHDRAWN = -2;
 
+/** Whether a value is a Lazy export (else an interned set's id). */
+export const isLazy = (v: Out): boolean => v <= -3;
+const lazyOf = (idx: number): Out => -3 - idx;
+const indexOf = (v: Out): number => -3 - v;
+
+const FAMILY_CODE: Record<Family, number> = { ipv4: 0, ipv6: 1 };
+const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+
+function grown<T extends Int32Array | Uint8Array>(a: T, min: number): T {
+  if (a.length > min) return a;
+  let n = a.length * 2;
+  while (n <= min) n *= 2;
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
 /** The export results of one Adj-RIB-Out, with the references they hold. */
 export class OutValues {
-  /**
-   * Export results for routes whose filter left the attributes as they were: the rewrite then
-   * depends only on (attributes, source, family), shared by many prefixes. Keyed by the id of the
-   * set as received, while its Lazy has holders.
-   */
-  private readonly rewritten: (Lazy | undefined)[] = [];
-  /** Every Lazy with holders, by index (what the per-key arrays store). */
-  private readonly lazies: (Lazy | undefined)[] = [];
+  // Per Lazy index: the set as received (a store reference), pending keys, other holders (sent
+  // keys, the memo), the route source (an index into `sources`) and family.
+  private lzIn = new Int32Array(1024);
+  private lzPending = new Int32Array(1024);
+  private lzKeep = new Int32Array(1024);
+  private lzSrc = new Int32Array(1024);
+  private lzFam = new Uint8Array(1024);
+  private lzTop = 0;
   private readonly freeLazies: number[] = [];
+  /** The rewritten sets of Lazy exports that have pending keys, by index. */
+  private readonly pendingOut = new Map<number, PathAttrs>();
+  /** Per set id as received: 1 + the index of its Lazy while it has holders, else 0. */
+  private rewritten = new Int32Array(1024);
+  /** Route sources of Lazy exports, with a count of the Lazies that use each. */
+  private readonly sources: (RouteSource | undefined)[] = [];
+  private readonly sourceIds = new Map<RouteSource, number>();
+  private sourceUse = new Int32Array(16);
   /**
    * The export of the last route seen, for the next with the same attributes, source and family
    * (the prefixes of one UPDATE arrive together) while the filter is prefix-independent. It holds
@@ -71,17 +81,28 @@ export class OutValues {
     this.memoOn = !filter || filter.perAttributes === true;
   }
 
+  /** A per-key array's entry as a value: undefined for NO_VALUE, null for WITHDRAWN. */
+  value(code: number): Out | null | undefined {
+    if (code === NO_VALUE) return undefined;
+    return code === WITHDRAWN ? null : code;
+  }
+
+  /** A value as a per-key array's entry. */
+  code(v: Out | null): number {
+    return v === null ? WITHDRAWN : v;
+  }
+
   /** A value goes from pending to sent: a plain set's reference passes on, a Lazy counts one more sent key. */
   sent(v: Out): void {
-    if (typeof v === 'number') return;
-    v.keep++;
+    if (!isLazy(v)) return;
+    this.lzKeep[indexOf(v)]!++;
     this.drop(v);
   }
 
   /** A sent value is forgotten: its reference goes. */
   unsent(v: Out): void {
-    if (typeof v === 'number') this.opts.store.releaseId(v);
-    else this.unkeep(v);
+    if (isLazy(v)) this.unkeep(v);
+    else this.opts.store.releaseId(v);
   }
 
   forgetMemo(): void {
@@ -89,8 +110,7 @@ export class OutValues {
     if (!m) return;
     this.memo = undefined;
     this.opts.store.releaseId(m.inId);
-    if (typeof m.out === 'number') this.opts.store.releaseId(m.out);
-    else if (m.out) this.unkeep(m.out);
+    if (m.out !== null) this.unsent(m.out);
   }
 
   /** exported(best[0]); a ChangeView meeting the memo is answered without building its Route. */
@@ -114,8 +134,10 @@ export class OutValues {
     const out = this.exportNow(route);
     if (inId < 0) return out;
     store.retainId(inId);
-    if (typeof out === 'number') store.retainId(out);
-    else if (out) out.keep++;
+    if (out !== null) {
+      if (isLazy(out)) this.lzKeep[indexOf(out)]!++;
+      else store.retainId(out);
+    }
     this.memo = { inId, source: route.source, family: route.family, out };
     return out;
   }
@@ -123,7 +145,7 @@ export class OutValues {
   /** One more holder of an export result. */
   private again(out: Out | null): Out | null {
     if (out === null) return out;
-    if (typeof out !== 'number') return this.hold(out);
+    if (isLazy(out)) return this.hold(out);
     this.opts.store.retainId(out);
     return out;
   }
@@ -138,10 +160,10 @@ export class OutValues {
     }
     // A reference on the set as received, for the Lazy (a route's set need not be this store's).
     const inId = store.internId(filtered);
-    const hit = this.rewritten[inId];
-    if (hit && hit.source === route.source && hit.family === route.family) {
+    const hit = inId < this.rewritten.length ? this.rewritten[inId]! - 1 : -1;
+    if (hit >= 0 && this.sources[this.lzSrc[hit]!] === route.source && this.lzFam[hit] === FAMILY_CODE[route.family]) {
       store.releaseId(inId);
-      return this.hold(hit);
+      return this.hold(lazyOf(hit));
     }
     // Without a next hop the route cannot go out (rare: no address of the family on the session).
     const raw = rewriteForPeer(route, filtered, this.opts);
@@ -149,80 +171,103 @@ export class OutValues {
       store.releaseId(inId);
       return null;
     }
-    const lazy = new Lazy(this.freeLazies.pop() ?? this.lazies.length, route.source, route.family, inId);
-    this.lazies[lazy.idx] = lazy;
-    lazy.out = raw;
-    this.keepRewritten(inId, lazy);
-    return this.hold(lazy);
+    const idx = this.newLazy(inId, route.source, route.family);
+    this.pendingOut.set(idx, raw);
+    return this.hold(lazyOf(idx));
   }
 
-  /** An array indexed by set id (dense: ids are small and reused): grown in one step, not by holes. */
-  private keepRewritten(inId: number, lazy: Lazy): void {
-    const list = this.rewritten;
-    while (list.length < inId) list.push(undefined);
-    list[inId] = lazy;
+  private newLazy(inId: number, source: RouteSource, family: Family): number {
+    const idx = this.freeLazies.pop() ?? this.lzTop++;
+    if (idx >= this.lzIn.length) {
+      this.lzIn = grown(this.lzIn, idx);
+      this.lzPending = grown(this.lzPending, idx);
+      this.lzKeep = grown(this.lzKeep, idx);
+      this.lzSrc = grown(this.lzSrc, idx);
+      this.lzFam = grown(this.lzFam, idx);
+    }
+    this.lzIn[idx] = inId;
+    this.lzPending[idx] = 0;
+    this.lzKeep[idx] = 0;
+    this.lzSrc[idx] = this.sourceId(source);
+    this.lzFam[idx] = FAMILY_CODE[family];
+    this.rewritten = grown(this.rewritten, inId);
+    this.rewritten[inId] = idx + 1;
+    return idx;
   }
 
-  /** One more pending key for `lazy` (its rewritten set is made when it is sent). */
-  hold(lazy: Lazy): Lazy {
-    lazy.n++;
-    return lazy;
+  /** The index of a route source, one more Lazy using it. */
+  private sourceId(source: RouteSource): number {
+    let id = this.sourceIds.get(source);
+    if (id === undefined) {
+      id = this.sources.indexOf(undefined);
+      if (id < 0) id = this.sources.length;
+      this.sources[id] = source;
+      this.sourceIds.set(source, id);
+      this.sourceUse = grown(this.sourceUse, id);
+    }
+    this.sourceUse[id]!++;
+    return id;
+  }
+
+  /** One more pending key for a Lazy export (its rewritten set is made when it is sent). */
+  hold(v: Out): Out {
+    this.lzPending[indexOf(v)]!++;
+    return v;
   }
 
   /** A value leaves pending, or is not kept: give back what it holds. */
   drop(v: Out | null): void {
     if (v === null) return;
-    if (typeof v === 'number') {
+    if (!isLazy(v)) {
       this.opts.store.releaseId(v);
       return;
     }
-    if (--v.n === 0) {
-      v.out = undefined;
-      this.bury(v);
+    const idx = indexOf(v);
+    if (--this.lzPending[idx]! === 0) {
+      this.pendingOut.delete(idx);
+      this.bury(idx);
     }
   }
 
-  /** A sent key or the memo lets go of a Lazy. */
-  unkeep(lazy: Lazy): void {
-    lazy.keep--;
-    this.bury(lazy);
+  /** A sent key or the memo lets go of a Lazy export. */
+  unkeep(v: Out): void {
+    const idx = indexOf(v);
+    this.lzKeep[idx]!--;
+    this.bury(idx);
   }
 
   /** A Lazy without holders is forgotten, and its set as received let go. */
-  private bury(lazy: Lazy): void {
-    if (lazy.n > 0 || lazy.keep > 0) return;
-    if (this.rewritten[lazy.inId] === lazy) this.rewritten[lazy.inId] = undefined;
-    this.lazies[lazy.idx] = undefined;
-    this.freeLazies.push(lazy.idx);
-    this.opts.store.releaseId(lazy.inId);
+  private bury(idx: number): void {
+    if (this.lzPending[idx]! > 0 || this.lzKeep[idx]! > 0) return;
+    const inId = this.lzIn[idx]!;
+    if (this.rewritten[inId] === idx + 1) this.rewritten[inId] = 0;
+    const src = this.lzSrc[idx]!;
+    if (--this.sourceUse[src]! === 0) {
+      this.sourceIds.delete(this.sources[src]!);
+      this.sources[src] = undefined;
+    }
+    this.freeLazies.push(idx);
+    this.opts.store.releaseId(inId);
   }
 
-  /** The rewritten attributes of a Lazy group (not interned; a new object, the caller's to hand over). */
-  rewrite(lazy: Lazy): PathAttrs {
-    const attrs = this.opts.store.attrs(lazy.inId);
-    const out = rewriteForPeer({ source: lazy.source, family: lazy.family, attrs }, attrs, this.opts);
-    // exported() only makes a Lazy whose rewrite has a next hop, and the rewrite depends on nothing else.
+  /** The rewritten attributes of a Lazy export (not interned; a new object). */
+  private rewrite(idx: number): PathAttrs {
+    const attrs = this.opts.store.attrs(this.lzIn[idx]!);
+    const lazy = { source: this.sources[this.lzSrc[idx]!]!, family: FAMILIES[this.lzFam[idx]!]!, attrs };
+    const out = rewriteForPeer(lazy, attrs, this.opts);
+    // exportNow only makes a Lazy whose rewrite has a next hop, and the rewrite depends on nothing else.
     if (!out) throw new Error('export rewrite lost its next hop');
     return out;
   }
 
-  /** A value as the per-key arrays store it. */
-  code(v: Out | null): number {
-    if (v === null) return WITHDRAWN;
-    return typeof v === 'number' ? v : -3 - v.idx;
-  }
-
-  value(code: number): Out | null | undefined {
-    if (code >= 0) return code;
-    if (code === NO_VALUE) return undefined;
-    return code === WITHDRAWN ? null : this.lazies[-3 - code]!;
-  }
-
   /** The attributes a value goes out with (a pending Lazy keeps them until they are sent). */
   outAttrs(v: Out): PathAttrs {
-    if (typeof v === 'number') return this.opts.store.attrs(v);
-    if (v.n === 0) return this.rewrite(v);
-    return (v.out ??= this.rewrite(v));
+    if (!isLazy(v)) return this.opts.store.attrs(v);
+    const idx = indexOf(v);
+    if (this.lzPending[idx] === 0) return this.rewrite(idx);
+    let out = this.pendingOut.get(idx);
+    if (!out) this.pendingOut.set(idx, (out = this.rewrite(idx)));
+    return out;
   }
 
   /**
@@ -232,7 +277,7 @@ export class OutValues {
   same(v: Out | null, sent: Out | null): boolean {
     if (v === sent) return true;
     if (v === null || sent === null) return false;
-    if (typeof v === 'number' && typeof sent === 'number') return false;
+    if (!isLazy(v) && !isLazy(sent)) return false;
     return sameAttrs(this.outAttrs(v), this.outAttrs(sent));
   }
 }

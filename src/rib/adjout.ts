@@ -10,7 +10,7 @@ import { encodeOrUndefined, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UN
 import { toWire } from './attrs-wire.js';
 import type { AttrStore } from './attrs.js';
 import type { ExportContext } from './export.js';
-import { NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
+import { isLazy, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
 import type { Out } from './adjout-values.js';
 import { PrefixTable } from './ptable.js';
 import type { BestChange, Family, PathAttrs } from './types.js';
@@ -145,7 +145,7 @@ export class AdjRibOut {
         continue;
       }
       fo.sentN--;
-      if (typeof sent === 'number') this.want(fo, key, sent);
+      if (!isLazy(sent)) this.want(fo, key, sent);
       else {
         this.want(fo, key, this.values.hold(sent));
         this.values.unkeep(sent);
@@ -469,20 +469,17 @@ export class AdjRibOut {
       const v = this.sentOf(fo, key);
       if (v === undefined) continue;
       const n = this.nlriOf(fo, key);
-      const { store } = this.opts;
-      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: typeof v === 'number' ? store.attrs(v) : (v.out ?? this.values.rewrite(v)) };
+      yield { prefix: n.prefix, pathId: n.pathId ?? 0, attrs: this.values.outAttrs(v) };
     }
   }
 
   /** The session is gone: give back every attribute reference and prefix id held. */
   close(): void {
     this.values.forgetMemo();
-    const { store } = this.opts;
     for (const fo of this.fams.values()) {
       for (let key = 0; key < fo.sent.length; key++) {
         const sent = this.sentOf(fo, key);
-        if (typeof sent === 'number') store.releaseId(sent);
-        else if (sent) this.values.unkeep(sent);
+        if (sent !== undefined) this.values.unsent(sent);
         const next = this.nextOf(fo, key);
         if (next !== undefined) this.values.drop(next);
         if (fo.held[key]) fo.pt.release(this.pidOfKey(fo, key));
