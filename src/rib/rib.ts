@@ -84,7 +84,10 @@ function hasTreatAsWithdraw(findings: readonly UpdateFinding[]): boolean {
   return false;
 }
 
-const inPath = (attrs: PathAttrs, asn: number): boolean => attrs.asPath.some((s) => s.asns.includes(asn));
+function inPath(attrs: PathAttrs, asn: number): boolean {
+  for (const s of attrs.asPath) if (s.asns.includes(asn)) return true;
+  return false;
+}
 
 export class Rib {
   readonly store: AttrStore;
