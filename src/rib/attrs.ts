@@ -52,11 +52,6 @@ class Tag extends Stamp {
   }
 }
 
-/** A frozen copy of a list; every empty list is the one shared EMPTY. */
-function frozenList<T, U>(list: readonly T[], copy: (item: T) => U): readonly U[] {
-  return list.length === 0 ? EMPTY : Object.freeze(list.map(copy));
-}
-
 /**
  * One string per next-hop address: the codec makes a new one per UPDATE, and a table has a
  * quarter million sets but a handful of next hops. Bounded: cleared if it ever holds too many.
@@ -78,8 +73,11 @@ function frozenInPlace<T>(list: readonly T[], freezeMember?: (item: T) => void):
   return Object.freeze(list);
 }
 
-/** A segment kept, frozen with its ASN list (made to its exact length by the codec). */
-const frozenSegment = (s: AsPathSegment): AsPathSegment => Object.freeze(Object.isFrozen(s.asns) ? s : { type: s.type, asns: Object.freeze(s.asns) as number[] });
+/** A segment frozen where it is, with its ASN list. */
+const freezeSegment = (s: AsPathSegment): void => {
+  Object.freeze(s.asns);
+  Object.freeze(s);
+};
 
 /**
  * The handed-out object of a set made from one its caller hands over (decoded from an UPDATE, or
@@ -89,16 +87,16 @@ const frozenSegment = (s: AsPathSegment): AsPathSegment => Object.freeze(Object.
 function frozenAdopted(a: PathAttrs, nextHop: string): PathAttrs {
   const out: PathAttrs = {
     origin: a.origin,
-    // The segment list is copied: the codec builds it by pushing, and a pushed-to array keeps
-    // spare room (16 slots for one segment).
-    asPath: frozenList(a.asPath, frozenSegment),
+    // Frozen in place: a handed-out object lives only in the store's small cache, so the spare
+    // room of a list built by pushing is not kept for long.
+    asPath: frozenInPlace(a.asPath, freezeSegment),
     nextHop,
     atomicAggregate: a.atomicAggregate,
     communities: frozenInPlace(a.communities),
     extCommunities: frozenInPlace(a.extCommunities),
     largeCommunities: frozenInPlace(a.largeCommunities, Object.freeze),
     clusterList: frozenInPlace(a.clusterList),
-    unknown: frozenList(a.unknown, (u) => Object.freeze(u)),
+    unknown: frozenInPlace(a.unknown, Object.freeze),
   };
   if (a.nextHopLinkLocal !== undefined) out.nextHopLinkLocal = a.nextHopLinkLocal;
   if (a.med !== undefined) out.med = a.med;
