@@ -1,9 +1,10 @@
 // Prefix table: every prefix the RIB holds, per family, as a small integer id (dense, reused).
 // Keys live in typed arrays (one 32-bit word per IPv4 prefix, four per IPv6, and the length)
-// with an open-addressing index beside them: a full table costs about 26 bytes per prefix (9 in
-// the key arrays, 8 per index slot at a load of 0.35–0.7) and no heap object, where a Map keyed by prefix text costs a string and a hash entry per prefix
-// (Node runs without pointer compression: every pointer is 8 bytes). Ids are reference counted
-// by their holders (the Loc-RIB, each Adj-RIB-Out) and freed with the last reference.
+// with an open-addressing index beside them: a full table costs 20–32 bytes per prefix (9 in the
+// key arrays, 8-byte index slots 35–70 % full) and no heap object, where a Map keyed by prefix
+// text costs a string and a hash entry per prefix (Node runs without pointer compression: every
+// pointer is 8 bytes). Ids are reference counted by their holders (the Loc-RIB, each
+// Adj-RIB-Out) and freed with the last reference.
 
 import { ipv4WordText, ipv6WordsText, parseIpv4, parseIpv6 } from '../bgp/wire/addr.js';
 import type { Family } from './types.js';
