@@ -270,6 +270,7 @@ export class Rib {
     const f = this.loc.fams[family];
     const keys = k.keys;
     const stride = k.stride;
+    if (k.count > 1) f.pt.warm(keys, k.start, k.end, stride);
     for (let o = k.start, end = k.end; o < end; o += stride) n += this.withdrawId(state, f, f.pt.findKey(keys, o, keys[o + stride - 2]!), keys[o + stride - 1]!);
     return n;
   }
@@ -290,6 +291,7 @@ export class Rib {
       const f = this.loc.fams[family];
       const keys = k.keys;
       const stride = k.stride;
+      if (k.count > 1) f.pt.warm(keys, k.start, k.end, stride);
       for (let o = k.start, end = k.end; o < end; o += stride, n++) {
         const pid = this.loc.acquireKey(f, keys, o, keys[o + stride - 2]!);
         // The codec hands out lengths it checked against the family's maximum.
