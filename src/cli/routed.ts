@@ -10,7 +10,6 @@ import { loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
 import { Notifier } from '../daemon/notify.js';
-import { M_MMAP_THRESHOLD, libc } from '../os/libc.js';
 
 // The heap: a full table is ~100 MiB of long-lived JavaScript objects (and ~100 MiB of typed
 // arrays outside the heap) beside a stream of short-lived ones (decoded UPDATEs, best-path
@@ -30,16 +29,6 @@ const heapWatch = setInterval(() => {
   clearInterval(heapWatch);
 }, 100);
 heapWatch.unref();
-
-// Native memory (Buffers, typed arrays): glibc raises its mmap threshold to the size of each
-// mmap'd block freed, up to 32 MiB, so after the RIB's arrays first grow, blocks of several MiB
-// come from the arenas, and freed ones stay there (their holes are not returned). A fixed
-// threshold (glibc's initial one) keeps every block of 128 KiB and more mmap'd, unmapped when
-// freed: malloc's free-but-resident memory at 1M IPv4 went from 20-38 MiB to 4-6 MiB (peak RSS
-// -18 MiB). Nothing routed allocates often is that large (socket reads are 64 KiB).
-function fixMmapThreshold(): void {
-  libc().mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-}
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -87,7 +76,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${args.config}: configuration OK (${result.config.neighbors.length} neighbors)\n`);
     return 0;
   }
-  fixMmapThreshold();
   const log = createLogger(result.config.log.level);
   const daemon = new Daemon(result.config, log, { configPath: args.config });
   const notifier = Notifier.fromEnv();

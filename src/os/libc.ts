@@ -1,6 +1,6 @@
 // The libc calls routed makes itself, through koffi: Node has no setsockopt/getsockopt, no
 // socket made before connect or listen (TCP-MD5, GTSM), no datagram to systemd's notify socket,
-// no netlink socket it can drain without aborting on an overflow, no mallopt. One binding for all of them,
+// no netlink socket it can drain without aborting on an overflow. One binding for all of them,
 // loaded on first use, so each C signature is declared once.
 
 import { constants as osConstants } from 'node:os';
@@ -13,8 +13,6 @@ export const SOCK_CLOEXEC = 0o2000000;
 export const MSG_DONTWAIT = 0x40;
 export const EAGAIN = 11;
 export const ENOBUFS = 105;
-/** mallopt(3) parameter: requests at least this large are mmap'd, and unmapped when freed. */
-export const M_MMAP_THRESHOLD = -3;
 
 /** struct sock_fprog, a classic BPF socket filter: { unsigned short len; struct sock_filter *filter; }. */
 export interface SockFprog {
@@ -39,7 +37,6 @@ export interface Libc {
   close(fd: number): number;
   clockGettime(clock: number, ts: Buffer): number;
   setns(fd: number, nstype: number): number;
-  mallopt(param: number, value: number): number;
 }
 
 let bound: Libc | undefined;
@@ -61,7 +58,6 @@ export function libc(): Libc {
     close: so.func('int close(int)'),
     clockGettime: so.func('int clock_gettime(int, void *)'),
     setns: so.func('int setns(int, int)'),
-    mallopt: so.func('int mallopt(int, int)'),
   } as Libc;
   return bound;
 }
