@@ -1,6 +1,7 @@
 // The daemon's fan-out of one large drain: when a neighbour carrying tens of thousands of routes
-// goes down, every withdrawal reaches the other neighbour (the drained changes are handed to the
-// Adj-RIB-Outs in slices of 16,384, each released before the next: this crosses three slices).
+// goes down, every withdrawal reaches the other neighbour (a tick drains at most 65,536 changes
+// and schedules another for the rest, and hands them to the Adj-RIB-Outs in slices of 16,384,
+// each released before the next: 70,000 crosses both).
 // A real routed on loopback (127.66.9.x, port 42179: this file's own) and two scripted peers.
 
 import test from 'ava';
@@ -26,7 +27,7 @@ function table(p: RawPeer): Map<string, boolean> {
 
 const count = (t: Map<string, boolean>, announced: boolean): number => [...t.values()].filter((v) => v === announced).length;
 
-test('a neighbour with 40,000 routes goes down: the other neighbour gets every withdrawal', async (t) => {
+test('a neighbour with 70,000 routes goes down: the other neighbour gets every withdrawal', async (t) => {
   const port = 42179;
   const local = '127.66.9.1';
   const feeder = '127.66.9.2';
@@ -36,11 +37,11 @@ test('a neighbour with 40,000 routes goes down: the other neighbour gets every w
   const stopC = c.keepalives(20_000);
   t.teardown(stopC);
   const a = await establishedPeer(t, r, local, port, feeder, 65002);
-  const N = 40_000;
+  const N = 70_000;
   for (let i = 0; i < N; i += 500) a.write(a.encode(updateOf([65002], feeder, Array.from({ length: 500 }, (_, k) => v4(i + k)))));
   await pollUntil(async () => count(table(c), true) === N, 60_000, `the collector holds all ${N} routes (has ${count(table(c), true)})`, () => r.logTail());
 
-  // The session drops: its routes leave the Loc-RIB in one drain of N changes.
+  // The session drops: its routes leave the Loc-RIB, N changes drained over two ticks.
   a.destroy();
   await pollUntil(async () => count(table(c), false) === N, 60_000, `the collector got ${N} withdrawals (has ${count(table(c), false)})`, () => r.logTail());
   const view = table(c);

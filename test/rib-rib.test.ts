@@ -56,6 +56,23 @@ test('an announcement is selected, reported once, and its withdrawal reported', 
   t.is(rib.lookup('ipv4', '203.0.113.0/24'), undefined);
 });
 
+test('a capped drain gives at most that many changes, the rest in order at the next ones, each prefix once in its latest state', (t) => {
+  const rib = setup();
+  const prefixes = Array.from({ length: 10 }, (_, i) => `203.0.${113 + i}.0/24`);
+  rib.applyUpdate(EBGP.address, update(prefixes), [], true);
+  t.is(rib.pendingChanges(), 10);
+  const first = rib.drainChanges(false, 4);
+  t.deepEqual(first.map((c) => c.prefix), prefixes.slice(0, 4));
+  t.is(rib.pendingChanges(), 6);
+  // A prefix still waiting changes again: it is reported once, as it is now (withdrawn).
+  rib.applyUpdate(EBGP.address, update([], { withdrawn: [prefixes[6]!] }), [], true);
+  const second = rib.drainChanges(true, 4);
+  t.deepEqual(second.map((c) => `${c.prefix}:${c.best.length}`), prefixes.slice(4, 8).map((p) => `${p}:${p === prefixes[6] ? 0 : 1}`));
+  t.deepEqual(changed(rib.drainChanges(false, 4)), [`${prefixes[8]}:1`, `${prefixes[9]}:1`]);
+  t.is(rib.pendingChanges(), 0);
+  t.deepEqual(rib.drainChanges(false, 4), []);
+});
+
 test('changes are coalesced per prefix: announce, replace and withdraw in one tick give one record', (t) => {
   const rib = setup();
   rib.applyUpdate(EBGP.address, update(['203.0.113.0/24']), [], true);

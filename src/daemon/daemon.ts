@@ -45,6 +45,9 @@ async function loadFibCode(): Promise<FibCode> {
  */
 const FANOUT_SLICE = 16384;
 
+/** Changes drained per tick (views only: the FIB takes every change of a drain). */
+const DRAIN_MAX = 65536;
+
 /** The drained changes in slices, each cleared from the drained array as it is handed out. */
 function* slices(changes: (BestChange | undefined)[], n: number): Generator<BestChange[]> {
   for (let i = 0; i < changes.length; i += n) {
@@ -138,7 +141,9 @@ export class Daemon implements PeerHost, ReloadHost {
   private tick(): void {
     this.tickPending = false;
     // Views (no Route built per prefix unless read) unless the FIB keeps the changes past this tick.
-    const changes = this.rib.drainChanges(this.fib === undefined);
+    const changes = this.rib.drainChanges(this.fib === undefined, this.fib ? Infinity : DRAIN_MAX);
+    // A larger drain goes on in the next turn of the event loop (keepalives and routectl in between).
+    if (this.rib.pendingChanges() > 0) this.schedule();
     if (changes.length > 0) this.fib?.submit(changes);
     if (this.fibSweepTimer && this.started && this.resynchronised()) this.sweepFib('every neighbor sent End-of-RIB');
     if (changes.length === 0) return;

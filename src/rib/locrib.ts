@@ -565,13 +565,15 @@ export class LocRib {
    * `views`: ChangeViews that build prefix text and Routes only when read — for consumers done
    * with them before the RIB changes again (the Adj-RIB-Outs in the daemon's tick).
    */
-  drain(views = false): BestChange[] {
+  drain(views = false, max = Infinity): BestChange[] {
     const out: BestChange[] = [];
     for (const f of Object.values(this.fams)) {
       const family = f.family;
       for (const pid of f.deferred) f.pt.release(pid);
       f.deferred = [];
-      for (let i = 0; i < f.dirtyN; i++) {
+      // At most `max` changes in all; the rest stay dirty, in order, for the next drain.
+      const n = Math.min(f.dirtyN, max - out.length);
+      for (let i = 0; i < n; i++) {
         const pid = f.dirtyList[i]!;
         const step = this.stepOf(f, pid);
         if (views) out.push(new ChangeView(this, f, pid, step));
@@ -586,7 +588,8 @@ export class LocRib {
           f.deferred.push(pid);
         }
       }
-      f.dirtyN = 0;
+      f.dirtyList.copyWithin(0, n, f.dirtyN);
+      f.dirtyN -= n;
     }
     return out;
   }

@@ -551,8 +551,13 @@ export class Rib {
    * Best-path changes since the last call, coalesced per prefix (for the FIB and Adj-RIB-Outs).
    * `views`: lazy ChangeViews, to be read before the RIB changes again (LocRib.drain).
    */
-  drainChanges(views = false): BestChange[] {
-    return this.loc.drain(views);
+  /** At most `max` changes (the rest in the next drain; pendingChanges() tells how many). */
+  drainChanges(views = false, max = Infinity): BestChange[] {
+    return this.loc.drain(views, max);
+  }
+
+  pendingChanges(): number {
+    return this.loc.pendingChanges();
   }
 
   /** The current best set of every prefix of a family (an Adj-RIB-Out's initial dump). */
