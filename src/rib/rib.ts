@@ -549,13 +549,14 @@ export class Rib {
 
   /**
    * Best-path changes since the last call, coalesced per prefix (for the FIB and Adj-RIB-Outs).
-   * `views`: lazy ChangeViews, to be read before the RIB changes again (LocRib.drain).
+   * `views`: lazy ChangeViews, to be read before the RIB changes again (LocRib.drain). At most
+   * `max` changes: the rest come in the next drains, in order (pendingChanges() counts them).
    */
-  /** At most `max` changes (the rest in the next drain; pendingChanges() tells how many). */
   drainChanges(views = false, max = Infinity): BestChange[] {
     return this.loc.drain(views, max);
   }
 
+  /** Changes not drained yet. */
   pendingChanges(): number {
     return this.loc.pendingChanges();
   }
