@@ -14,7 +14,7 @@ import { RTPROT_ROUTED } from '../fib/types.js';
 import type { RxMsg } from '../fib/kernel/nlmsg.js';
 import { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, decodeForeign, dumpForeign, isRouteAdd } from '../fib/kernel/foreign.js';
 import { RTNLGRP_LINK, dumpLinkInfo } from '../fib/links.js';
-import { MsgWriter, NLM_F_DUMP, NLM_F_REQUEST, parseAttrs } from '../fib/kernel/nlmsg.js';
+import { parseAttrs } from '../fib/kernel/nlmsg.js';
 import type { ForeignRoute } from '../fib/kernel/foreign.js';
 
 export interface ConnectedPrefix {
@@ -83,12 +83,8 @@ interface IfAddr {
 
 /** Every address of every interface, both families (an AF_UNSPEC dump). */
 async function dumpAddresses(sock: NlSocket): Promise<IfAddr[]> {
-  const w = new MsgWriter(64);
-  const seq = sock.reserve(1);
-  w.begin(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq, IFADDRMSG_LEN);
-  w.end();
   const out: IfAddr[] = [];
-  await sock.dump(w.take(), seq, 'address dump', (m) => {
+  await sock.dumpOf(RTM_GETADDR, IFADDRMSG_LEN, 'address dump', (m) => {
     if (m.type !== RTM_NEWADDR || m.end - m.off < IFADDRMSG_LEN) return;
     const b = m.buf;
     const attrs = parseAttrs(b, m.off + IFADDRMSG_LEN, m.end);

@@ -1,7 +1,7 @@
 // Interfaces as the XDP next hops need them: index, name, MAC (the source address of rewritten
 // frames) and MTU (larger packets go to the kernel, which fragments or answers with PTB).
 
-import { IFINFOMSG_LEN, IFLA_IFNAME, MsgWriter, NLM_F_DUMP, NLM_F_REQUEST, RTM_GETLINK, macText, parseAttrs } from './kernel/nlmsg.js';
+import { IFINFOMSG_LEN, IFLA_IFNAME, RTM_GETLINK, macText, parseAttrs } from './kernel/nlmsg.js';
 import type { NlSocket } from './kernel/socket.js';
 import type { RxMsg } from './kernel/nlmsg.js';
 
@@ -43,12 +43,8 @@ export function linkChanged(a: LinkInfo | undefined, b: LinkInfo): boolean {
 
 /** Every interface of the socket's namespace, by index. */
 export async function dumpLinkInfo(sock: NlSocket): Promise<Map<number, LinkInfo>> {
-  const w = new MsgWriter(256);
-  const seq = sock.reserve(1);
-  w.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq, IFINFOMSG_LEN);
-  w.end();
   const out = new Map<number, LinkInfo>();
-  await sock.dump(w.take(), seq, 'link dump', (m) => {
+  await sock.dumpOf(RTM_GETLINK, IFINFOMSG_LEN, 'link dump', (m) => {
     const l = decodeLink(m);
     out.set(l.ifindex, l);
   });

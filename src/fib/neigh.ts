@@ -8,7 +8,7 @@
 // itself for as long as the entry exists, the way hardware offload keeps its next hops warm.
 
 import {
-  AF_INET, AF_INET6, MsgWriter, NDA_DST, NDA_FLAGS_EXT, NDA_LLADDR, NDMSG_LEN, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP,
+  AF_INET, AF_INET6, MsgWriter, NDA_DST, NDA_FLAGS_EXT, NDA_LLADDR, NDMSG_LEN, NLM_F_ACK, NLM_F_CREATE,
   NLM_F_REQUEST, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, attrAddr, attrU32, macText, parseAttrs,
 } from './kernel/nlmsg.js';
 import type { RxMsg } from './kernel/nlmsg.js';
@@ -187,15 +187,11 @@ export class NeighTable {
     const seen = new Map<string, Neighbour>();
     try {
       for (const fam of [AF_INET, AF_INET6]) {
-        const w = new MsgWriter(256);
-        const seq = this.sock.reserve(1);
-        const at = w.begin(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq, NDMSG_LEN);
-        w.buf[at] = fam;
-        w.end();
-        await this.sock.dump(w.take(), seq, 'neighbour dump', (m) => {
+        const onMsg = (m: RxMsg): void => {
           const n = m.type === RTM_NEWNEIGH ? decode(m) : undefined;
           if (n) seen.set(`${n.ifindex}|${n.address}`, n);
-        });
+        };
+        await this.sock.dumpOf(RTM_GETNEIGH, NDMSG_LEN, 'neighbour dump', onMsg, fam);
       }
     } finally {
       const queued = this.queued;

@@ -5,7 +5,7 @@
 // attribute is parsed or anything allocated.
 
 import {
-  AF_INET, AF_INET6, NLM_F_DUMP, NLM_F_REQUEST, MsgWriter, RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_OIF, RTA_PRIORITY,
+  AF_INET, AF_INET6, RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_OIF, RTA_PRIORITY,
   RTA_VIA, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, RTMSG_LEN, RTN_UNICAST, RT_TABLE_MAIN, attrAddr, attrU32, parseAttrs,
 } from './nlmsg.js';
 import type { RxMsg } from './nlmsg.js';
@@ -73,12 +73,8 @@ export function isRouteAdd(m: RxMsg): boolean | undefined {
 
 /** Dump the main table's routes of both families, keeping other protocols' unicast routes. */
 export async function dumpForeign(sock: NlSocket, ownProtocol: number): Promise<ForeignRoute[]> {
-  const w = new MsgWriter(64);
-  const seq = sock.reserve(1);
-  w.begin(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, RTMSG_LEN);
-  w.end();
   const out: ForeignRoute[] = [];
-  await sock.dump(w.take(), seq, 'route dump', (m) => {
+  await sock.dumpOf(RTM_GETROUTE, RTMSG_LEN, 'route dump', (m) => {
     const r = m.type === RTM_NEWROUTE ? decodeForeign(m, ownProtocol) : undefined;
     if (r) out.push(r);
   });

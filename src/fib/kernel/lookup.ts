@@ -3,7 +3,7 @@
 
 import {
   AF_INET, AF_INET6, IFINFOMSG_LEN, IFLA_IFNAME, MsgWriter, NHA_BLACKHOLE, NHA_GATEWAY, NHA_GROUP, NHA_ID,
-  NHA_OIF, NHMSG_LEN, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, RTA_DST, RTA_OIF, RTMSG_LEN, RTM_GETLINK, RTM_GETNEXTHOP,
+  NHA_OIF, NHMSG_LEN, NLM_F_ACK, NLM_F_REQUEST, RTA_DST, RTA_OIF, RTMSG_LEN, RTM_GETLINK, RTM_GETNEXTHOP,
   RTM_GETROUTE, RTM_NEWNEXTHOP, RTM_NEWROUTE, RTN_UNICAST, attrAddr, attrU32, parseAttrs,
 } from './nlmsg.js';
 import type { RxMsg } from './nlmsg.js';
@@ -17,12 +17,8 @@ const ENETUNREACH = 101;
 
 /** Interface name → index, from an RTM_GETLINK dump. */
 export async function dumpLinks(sock: NlSocket): Promise<Map<string, number>> {
-  const w = new MsgWriter(256);
-  const seq = sock.reserve(1);
-  w.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq, IFINFOMSG_LEN);
-  w.end();
   const names = new Map<string, number>();
-  await sock.dump(w.take(), seq, 'link dump', (m) => {
+  await sock.dumpOf(RTM_GETLINK, IFINFOMSG_LEN, 'link dump', (m) => {
     const index = m.buf.readInt32LE(m.off + 4);
     const a = parseAttrs(m.buf, m.off + IFINFOMSG_LEN, m.end).get(IFLA_IFNAME);
     if (a) names.set(m.buf.toString('latin1', a[0], a[0] + a[1]).replace(/\0+$/, ''), index);
@@ -84,12 +80,8 @@ function decodeNexthop(m: RxMsg): DumpedNexthop | undefined {
 
 /** Every nexthop object of the namespace; rejects (EOPNOTSUPP/EINVAL) on kernels without them. */
 export async function dumpNexthops(sock: NlSocket): Promise<DumpedNexthop[]> {
-  const w = new MsgWriter(256);
-  const seq = sock.reserve(1);
-  w.begin(RTM_GETNEXTHOP, NLM_F_REQUEST | NLM_F_DUMP, seq, NHMSG_LEN);
-  w.end();
   const out: DumpedNexthop[] = [];
-  await sock.dump(w.take(), seq, 'nexthop dump', (m) => {
+  await sock.dumpOf(RTM_GETNEXTHOP, NHMSG_LEN, 'nexthop dump', (m) => {
     if (m.type !== RTM_NEWNEXTHOP) return;
     const nh = decodeNexthop(m);
     if (nh) out.push(nh);
@@ -101,16 +93,12 @@ export async function dumpNexthops(sock: NlSocket): Promise<DumpedNexthop[]> {
 export async function dumpRoutes(sock: NlSocket, protocol: number, table: number): Promise<DumpedRoute[]> {
   const out: DumpedRoute[] = [];
   for (const fam of [AF_INET, AF_INET6]) {
-    const w = new MsgWriter(256);
-    const seq = sock.reserve(1);
-    const at = w.begin(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, RTMSG_LEN);
-    w.buf[at] = fam;
-    w.end();
-    await sock.dump(w.take(), seq, 'route dump', (m) => {
+    const onMsg = (m: RxMsg): void => {
       if (m.type !== RTM_NEWROUTE || m.buf[m.off + 5] !== protocol) return;
       const r = decodeRoute(m);
       if (r && r.table === table) out.push(r);
-    });
+    };
+    await sock.dumpOf(RTM_GETROUTE, RTMSG_LEN, 'route dump', onMsg, fam);
   }
   return out;
 }

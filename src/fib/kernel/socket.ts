@@ -9,7 +9,7 @@
 // The raw layer only: the package's index loads its generated code for every netlink family (~12 MiB).
 import { RawNetlinkSocket } from 'netlink/dist/raw.js';
 import type { ErrnoException } from 'netlink/dist/raw.js';
-import { NLMSG_DONE, NLMSG_ERROR, errnoName, errorCode, forEachMsg } from './nlmsg.js';
+import { MsgWriter, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, errnoName, errorCode, forEachMsg } from './nlmsg.js';
 import type { RxMsg } from './nlmsg.js';
 import { ENOBUFS } from '../../os/libc.js';
 
@@ -181,6 +181,19 @@ export class NlSocket {
         },
       });
     });
+  }
+
+  /**
+   * Dump every object of a kind: a `type` request with NLM_F_DUMP and a zeroed fixed header of
+   * `headerLen` bytes whose first byte is `family` (AF_UNSPEC: both); each reply goes to onMsg.
+   */
+  dumpOf(type: number, headerLen: number, what: string, onMsg: (m: RxMsg) => void, family = 0): Promise<void> {
+    const w = new MsgWriter(64);
+    const seq = this.reserve(1);
+    const at = w.begin(type, NLM_F_REQUEST | NLM_F_DUMP, seq, headerLen);
+    w.buf[at] = family;
+    w.end();
+    return this.dump(w.take(), seq, what, onMsg);
   }
 
   /** A dump request (NLM_F_DUMP set by the caller): each reply goes to onMsg until NLMSG_DONE. */
