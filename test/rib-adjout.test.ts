@@ -319,3 +319,21 @@ test('route refresh re-sends every sent prefix of the family once; a change stil
   const shown = [...out.sentRoutes('ipv4')].find((r) => r.prefix === v4(0))!;
   t.deepEqual(shown.attrs.asPath[0]!.asns, [65000, 65001, 999]);
 });
+
+test('the peer the routes came from gets none back, and its Adj-RIB-Out keeps no prefix id (shared prefix table)', (t) => {
+  const rib = new Rib(cfg);
+  rib.setConnected([{ prefix: '192.0.2.10/24', interface: 'eth0' }]);
+  rib.drainChanges();
+  const before = rib.prefixTables.ipv4.size;
+  rib.peerUp(SRC);
+  for (let i = 0; i < 1000; i++) rib.announce(SRC.address, 'ipv4', { prefix: v4(i) }, { ...baseAttrs('192.0.2.1'), asPath: [{ type: 'AS_SEQUENCE', asns: [65001] }] });
+  const codec = makeContext({ as4: true });
+  const out = adjOut(rib, codec, { ...cx(SRC), prefixes: rib.prefixTables });
+  out.enqueue(rib.drainChanges(true));
+  t.is(out.pendingCount(), 0);
+  t.deepEqual(out.nextBatch(65536), []);
+  rib.peerDown(SRC.address);
+  out.enqueue(rib.drainChanges(true));
+  rib.drainChanges();
+  t.is(rib.prefixTables.ipv4.size, before);
+});

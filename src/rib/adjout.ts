@@ -199,7 +199,9 @@ export class AdjRibOut {
 
   /** A key with nothing sent and nothing pending lets its prefix id go. */
   private settleKey(fo: FamilyOut, key: number): void {
-    if (!fo.held[key] || fo.sent[key] !== NO_VALUE || fo.next[key] !== NO_VALUE) return;
+    if (!fo.held[key]) return;
+    // Keys past the arrays' end were never given a value (want() does not grow them for a withdrawal).
+    if (key < fo.sent.length && (fo.sent[key] !== NO_VALUE || fo.next[key] !== NO_VALUE)) return;
     fo.held[key] = 0;
     const pid = this.pidOfKey(fo, key);
     if (fo.addPath) {
@@ -256,6 +258,9 @@ export class AdjRibOut {
 
   /** Record what a key should become; `v` carries a reference (or pending count) that this takes over. */
   private want(fo: FamilyOut, key: number, v: Out | null): void {
+    // Nothing to withdraw from a key never used: the per-key arrays are not grown for it (the
+    // peer a full table comes from gets none of it back, and keeps no table-sized arrays).
+    if (v === null && key >= fo.sent.length) return;
     this.fit(fo, key);
     const pending = this.nextOf(fo, key);
     const sent = this.sentOf(fo, key);
