@@ -198,7 +198,6 @@ test('packed form: every set unpacks to itself, and equal sets pack to equal byt
       p.pack(a);
       const bytes = Buffer.from(p.buf.subarray(0, p.n));
       const u = new Unpacker();
-      t.is(u.nextHopOf(bytes, 0), a.nextHop);
       t.deepEqual(u.unpack(bytes, 0, a.nextHop), a);
       t.is(packed(structuredClone(a)), bytes.toString('hex'));
     }),

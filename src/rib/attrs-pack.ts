@@ -31,7 +31,8 @@ const HAS_UNKNOWN = 1 << 5;
 /** A string's length word: the high bit marks two bytes per character (anything beyond Latin-1). */
 const WIDE = 0x8000;
 
-const EMPTY: readonly never[] = Object.freeze([]);
+/** The one shared empty list of every attribute set (attrs.ts re-exports it). */
+export const EMPTY: readonly never[] = Object.freeze([]);
 
 /** A growable byte buffer that packs one set at a time (reused: no allocation per set). */
 export class Packer {
@@ -216,14 +217,6 @@ export class Unpacker {
       out.unknown = Object.freeze(unknown);
     }
     return out;
-  }
-
-  /** The next-hop text of the set packed at b[at..] (the store keeps one shared copy per set). */
-  nextHopOf(b: Buffer, at: number): string {
-    this.b = b;
-    this.at = at + 2;
-    this.path();
-    return this.str();
   }
 
   private u8(): number {

@@ -3,11 +3,10 @@
 // out frozen objects made from the bytes on demand; to and from the codec: attrs-wire.ts.
 
 import type { AsPathSegment } from '../bgp/wire/index.js';
-import { Packer, packedEqual, packedHash, Unpacker } from './attrs-pack.js';
+import { EMPTY, Packer, packedEqual, packedHash, Unpacker } from './attrs-pack.js';
 import type { PathAttrs } from './types.js';
 
-/** The one shared empty list of every attribute set. */
-export const EMPTY: readonly never[] = Object.freeze([]);
+export { EMPTY };
 
 /** Attributes with every optional list empty: the base for routes the RIB originates. */
 export function baseAttrs(nextHop = ''): PathAttrs {
