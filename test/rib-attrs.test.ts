@@ -240,3 +240,13 @@ test('interning: sets read back after the read cache moved on are equal to what 
   for (let i = 0; i < 40000; i++) store.internId(attrs({ med: 100000 + i }));
   for (let i = 0; i < 40000; i += 4) t.is(store.attrs(ids[i]!).med, i);
 });
+
+test('packed form: texts of any length an attribute can carry (an unknown attribute of 65,535 bytes is 131,070 hex digits)', (t) => {
+  const store = new AttrStore();
+  const long = attrs({ unknown: [{ code: 99, flags: 0xd0, value: 'ab'.repeat(65535) }], nextHopLinkLocal: '\u2603'.repeat(40000) });
+  const id = store.internId(long);
+  // Push it out of the read cache: what comes back is unpacked from the arena.
+  for (let i = 0; i < 40000; i++) store.internId(attrs({ med: i }));
+  t.deepEqual(store.attrs(id), long);
+  t.is(store.internId(structuredClone(long)), id);
+});

@@ -28,8 +28,11 @@ const HAS_EXT = 1 << 2;
 const HAS_LARGE = 1 << 3;
 const HAS_CLUSTER = 1 << 4;
 const HAS_UNKNOWN = 1 << 5;
-/** A string's length word: the high bit marks two bytes per character (anything beyond Latin-1). */
-const WIDE = 0x8000;
+/**
+ * A string is a list length (len) of twice its character count, plus one when it takes two bytes
+ * per character (anything beyond Latin-1), then its characters: any length an attribute can have
+ * (an unknown attribute's hex text is up to 131,070 characters).
+ */
 
 /** The one shared empty list of every attribute set (attrs.ts re-exports it). */
 export const EMPTY: readonly never[] = Object.freeze([]);
@@ -126,13 +129,10 @@ export class Packer {
   private str(s: string): void {
     let wide = false;
     for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) wide = true;
-    if (s.length >= WIDE) throw new RangeError('attribute text too long');
-    this.room(2 + s.length * (wide ? 2 : 1));
+    this.len(s.length * 2 + (wide ? 1 : 0));
+    this.room(s.length * (wide ? 2 : 1));
     const b = this.buf;
     let n = this.n;
-    const word = wide ? s.length | WIDE : s.length;
-    b[n++] = word >>> 8;
-    b[n++] = word;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (wide) b[n++] = c >>> 8;
@@ -244,11 +244,10 @@ export class Unpacker {
 
   private str(): string {
     const b = this.b;
-    const word = (b[this.at]! << 8) | b[this.at + 1]!;
-    this.at += 2;
-    const n = word & ~WIDE;
+    const word = this.len();
+    const n = word >>> 1;
     const at = this.at;
-    if ((word & WIDE) === 0) {
+    if ((word & 1) === 0) {
       this.at += n;
       return b.toString('latin1', at, at + n);
     }
@@ -259,8 +258,8 @@ export class Unpacker {
   }
 
   private skipStr(): void {
-    const word = (this.b[this.at]! << 8) | this.b[this.at + 1]!;
-    this.at += 2 + (word & ~WIDE) * ((word & WIDE) !== 0 ? 2 : 1);
+    const word = this.len();
+    this.at += (word >>> 1) * ((word & 1) !== 0 ? 2 : 1);
   }
 
   private strs(): readonly string[] {
