@@ -2,9 +2,9 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { decodeMessage, encodeMessage, makeContext } from '../src/bgp/wire/index.js';
-import type { PathAttribute, UpdateMessage } from '../src/bgp/wire/index.js';
-import { AttrStore, attrsFromWire, baseAttrs, toWire, updateRoutes } from '../src/rib/index.js';
-import type { PathAttrs } from '../src/rib/index.js';
+import type { Nlri, PathAttribute, UpdateMessage } from '../src/bgp/wire/index.js';
+import { AttrStore, attrsFromWire, baseAttrs, routesOf, toWire } from '../src/rib/index.js';
+import type { Family, PathAttrs } from '../src/rib/index.js';
 import { Packer, Unpacker } from '../src/rib/attrs-pack.js';
 
 const attrs = (extra: Partial<PathAttrs> = {}): PathAttrs => ({
@@ -56,6 +56,16 @@ test('interning: the caller mutating its input afterwards does not change the in
   input.asPath[0]!.asns.push(9);
   t.deepEqual(a.asPath, [{ type: 'AS_SEQUENCE', asns: [65001, 65002] }]);
 });
+
+/** What one UPDATE says, per family, as routesOf hands it to the RIB. */
+function updateRoutes(msg: UpdateMessage, as4: boolean): { withdraw: { family: Family; nlri: readonly Nlri[] }[]; announce: { family: Family; nlri: readonly Nlri[]; attrs: PathAttrs }[] } {
+  const out: ReturnType<typeof updateRoutes> = { withdraw: [], announce: [] };
+  routesOf(msg, as4, {
+    withdraw: (family, holder, field) => out.withdraw.push({ family, nlri: holder[field] ?? [] }),
+    announce: (family, holder, attrs) => out.announce.push({ family, nlri: holder.nlri ?? [], attrs }),
+  });
+  return out;
+}
 
 const ORIGIN: PathAttribute = { code: 1, name: 'ORIGIN', flags: 0x40, value: 'IGP' };
 

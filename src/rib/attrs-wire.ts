@@ -16,12 +16,6 @@ import type { Family, PathAttrs } from './types.js';
 
 // ---- From the wire ----
 
-/** What one UPDATE says, per family, attributes not yet interned. */
-export interface WireRoutes {
-  withdraw: { family: Family; nlri: readonly Nlri[] }[];
-  announce: { family: Family; nlri: readonly Nlri[]; attrs: PathAttrs }[];
-}
-
 const FAMILY_OF_AFI: Record<number, Family | undefined> = { 1: 'ipv4', 2: 'ipv6' };
 const SAFI_UNICAST = 1;
 
@@ -127,16 +121,6 @@ export function routesOf(msg: UpdateMessage, as4: boolean, sink: RouteSink): voi
     if (family && nlriCount(attr.value, 'nlri')) sink.announce(family, attr.value, withMpNextHops((base ??= attrsFromWire(msg.attributes, as4)), attr.value.nextHops));
   }
   if (nlriCount(msg, 'nlri')) sink.announce('ipv4', msg, base ?? attrsFromWire(msg.attributes, as4));
-}
-
-/** Split a decoded UPDATE into per-family announcements and withdrawals (unicast only). */
-export function updateRoutes(msg: UpdateMessage, as4: boolean): WireRoutes {
-  const out: WireRoutes = { withdraw: [], announce: [] };
-  routesOf(msg, as4, {
-    withdraw: (family, holder, field) => out.withdraw.push({ family, nlri: holder[field] ?? [] }),
-    announce: (family, holder, attrs) => out.announce.push({ family, nlri: holder.nlri ?? [], attrs }),
-  });
-  return out;
 }
 
 // ---- To the wire ----

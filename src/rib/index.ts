@@ -3,8 +3,8 @@
 
 export * from './types.js';
 export { AttrStore, baseAttrs } from './attrs.js';
-export { attrsFromWire, toWire, updateRoutes } from './attrs-wire.js';
-export type { ToWireOptions, WireRoutes } from './attrs-wire.js';
+export { attrsFromWire, routesOf, toWire } from './attrs-wire.js';
+export type { ToWireOptions } from './attrs-wire.js';
 export { compareRoutes, isUsable, neighborAs, preferenceOf, selectBest, stepIndex } from './decision.js';
 export type { Comparison, DecisionConfig, Selection } from './decision.js';
 export { NextHopResolver } from './nexthop.js';
