@@ -5,6 +5,7 @@ export * from './types.js';
 export { AttrStore, baseAttrs } from './attrs.js';
 export { attrsFromWire, routesOf, toWire } from './attrs-wire.js';
 export type { ToWireOptions } from './attrs-wire.js';
+export { encodeHead } from './attrs-head.js';
 export { compareRoutes, isUsable, neighborAs, preferenceOf, selectBest, stepIndex } from './decision.js';
 export type { Comparison, DecisionConfig, Selection } from './decision.js';
 export { NextHopResolver } from './nexthop.js';
