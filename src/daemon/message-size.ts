@@ -13,8 +13,8 @@
 // get their exact size, plus room for what the rewrite adds (our AS prepended, LOCAL_PREF) and
 // one prefix. Results are cached per interned attribute set.
 
-import { toWire, type ExportFilter, type Family, type PathAttrs } from '../rib/index.js';
-import { encodeMessage, makeContext, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, type CodecContext } from '../bgp/wire/index.js';
+import { encodeHead, type ExportFilter, type Family, type PathAttrs } from '../rib/index.js';
+import { makeContext, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, type CodecContext } from '../bgp/wire/index.js';
 
 /** Header 19, withdrawn and attribute lengths 4, one IPv6 prefix 17 (+4 path id), MP_REACH
  * framing with a 32-byte next hop 41, the rewrite (AS prepended, possibly a new segment, next
@@ -51,11 +51,14 @@ export function attrsWireBound(a: PathAttrs, as4: boolean): number {
  * path id (21), and an IPv6 link-local next hop (16). */
 const EXACT_MARGIN = 6 + 7 + 21 + 16;
 
+/** Sizing contexts: extended messages, so that any size the wire can carry is measured. */
+const SIZING_AS4 = makeContext({ as4: true, extendedMessage: true });
+const SIZING_AS2 = makeContext({ as4: false, extendedMessage: true });
+
 /** Exact UPDATE size of the set without NLRI (as the Adj-RIB-Out encodes it), or Infinity. */
 function exactSize(a: PathAttrs, as4: boolean, family: Family): number {
   try {
-    const attributes = toWire(a, { as4, family });
-    return encodeMessage({ type: 'UPDATE', withdrawn: [], attributes, nlri: [] }, makeContext({ as4, extendedMessage: true })).length;
+    return encodeHead(a, as4 ? SIZING_AS4 : SIZING_AS2, family)?.length ?? Infinity;
   } catch {
     return Infinity;
   }
