@@ -6,8 +6,8 @@
 
 import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
 import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
-import { encodeOrUndefined, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
-import { toWire } from './attrs-wire.js';
+import { endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
+import { encodeHead } from './attrs-head.js';
 import type { AttrStore } from './attrs.js';
 import type { ExportContext } from './export.js';
 import { isLazy, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
@@ -403,11 +403,9 @@ export class AdjRibOut {
       fo.groups.delete(gk);
       return undefined;
     }
-    const attributes = toWire(this.values.outAttrs(gk), { as4: this.opts.codec.as4, family: fo.family });
-    const empty: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: [] };
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
     // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
-    const head = encodeOrUndefined(empty, this.opts.codec);
+    const head = encodeHead(this.values.outAttrs(gk), this.opts.codec, fo.family);
     const taken: number[] = [];
     let size = head ? head.length : Infinity;
     for (; group.at < group.n; group.at++) {
