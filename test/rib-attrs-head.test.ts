@@ -263,3 +263,16 @@ test('next hops the codec refuses give undefined, as the generic path does', (t)
     t.is(encodeHead(a, ctx, family), undefined, `${family} next hop '${nextHop}'`);
   }
 });
+
+test('next-hop text parsed last is reused only for the same text, whatever failed in between', (t) => {
+  const ctx = makeContext({ as4: true });
+  const v4 = ['198.18.0.1', '10.20.30', '198.18.0.1', '', '198.18.0.1', '2001:db8::1', '198.18.0.2', '198.18.0.1'];
+  const v6 = ['2001:db8::1', '2001:db8:ffff:ffff:ffff:ffff:ffff:1:2', '2001:db8::1', '', '2001:db8::1', '198.18.0.1', '::ffff:198.18.0.1', '2001:db8::1'];
+  for (const nextHop of v4) t.true(same(encodeHead(baseAttrs(nextHop), ctx, 'ipv4'), generic(baseAttrs(nextHop), ctx, 'ipv4')), `IPv4 '${nextHop}'`);
+  for (const nextHop of v6) {
+    for (const nextHopLinkLocal of [undefined, 'fe80::1', 'fe80::1:2:3:4:5:6:7:8', 'fe80::2']) {
+      const a: PathAttrs = nextHopLinkLocal ? { ...baseAttrs(nextHop), nextHopLinkLocal } : baseAttrs(nextHop);
+      t.true(same(encodeHead(a, ctx, 'ipv6'), generic(a, ctx, 'ipv6')), `IPv6 '${nextHop}' '${nextHopLinkLocal}'`);
+    }
+  }
+});

@@ -188,10 +188,42 @@ function clusterListAttr(b: Buffer, p: number, ids: readonly string[]): number {
   return p;
 }
 
-function hop(b: Buffer, p: number, text: string): number {
-  if (!text.includes(':')) return ipv4(b, p, text);
-  return parseIpv6(text, b, p) ? p + 16 : GENERIC;
+/**
+ * The bytes of the next-hop text parsed last, per use: a group's next hop is nearly always the
+ * session's own address, the same text for every set, so it is parsed once, not per head.
+ */
+class HopCache {
+  /** Undefined until a text parses: no text, '' included, matches an empty cache. */
+  text: string | undefined = undefined;
+  len = 0;
+  readonly bytes = new Uint8Array(16);
+
+  /** `ipv4Only`: NEXT_HOP, which the codec parses as IPv4 whatever the text. */
+  constructor(private readonly ipv4Only: boolean) {}
+
+  /**
+   * The address at b[p..] and the offset after it, or GENERIC. As the codec's MP_REACH_NLRI
+   * encoder, text with a colon is IPv6 (16 octets), any other IPv4 (4 octets).
+   */
+  write(b: Buffer, p: number, text: string): number {
+    const bytes = this.bytes;
+    if (text === this.text) {
+      for (let i = 0; i < this.len; i++) b[p + i] = bytes[i]!;
+      return p + this.len;
+    }
+    // Parsed into the head itself: text that fails may have written part of it, never the cache.
+    const len = !this.ipv4Only && text.includes(':') ? 16 : 4;
+    if (!(len === 16 ? parseIpv6(text, b, p) : parseIpv4(text, b, p))) return GENERIC;
+    for (let i = 0; i < len; i++) bytes[i] = b[p + i]!;
+    this.text = text;
+    this.len = len;
+    return p + len;
+  }
 }
+
+const nextHopV4 = new HopCache(true);
+const globalHop = new HopCache(false);
+const linkLocalHop = new HopCache(false);
 
 /**
  * RFC 4760 §3: "Address Family Identifier (AFI): This field in combination with the Subsequent
@@ -210,8 +242,8 @@ function mpReachAttr(b: Buffer, p: number, a: PathAttrs): number {
   b[p + 5] = 2;
   b[p + 6] = 1;
   b[p + 7] = len - 5;
-  p = hop(b, p + 8, a.nextHop);
-  if (p >= 0 && a.nextHopLinkLocal) p = hop(b, p, a.nextHopLinkLocal);
+  p = globalHop.write(b, p + 8, a.nextHop);
+  if (p >= 0 && a.nextHopLinkLocal) p = linkLocalHop.write(b, p, a.nextHopLinkLocal);
   if (p < 0) return GENERIC;
   b[p] = 0;
   return p + 1;
@@ -272,7 +304,7 @@ function unknownAttrs(b: Buffer, p: number, list: PathAttrs['unknown']): number 
 /** The attributes after AS_PATH up to CLUSTER_LIST (type codes 3..10). */
 function middleAttrs(b: Buffer, p: number, a: PathAttrs, as4: boolean, family: Family): number {
   // RFC 4760 §3: IPv6 routes carry their next hop in MP_REACH_NLRI, not NEXT_HOP.
-  if (family === 'ipv4') p = ipv4Attr(b, p, WELL_KNOWN, 3, a.nextHop);
+  if (family === 'ipv4') p = nextHopV4.write(b, attrHeader(b, p, WELL_KNOWN, 3, 4), a.nextHop);
   if (p >= 0 && a.med !== undefined) p = u32Attr(b, p, OPT_NON_TRANS, 4, a.med);
   if (p >= 0 && a.localPref !== undefined) p = u32Attr(b, p, WELL_KNOWN, 5, a.localPref);
   if (p >= 0 && a.atomicAggregate) p = attrHeader(b, p, WELL_KNOWN, 6, 0);
@@ -299,7 +331,8 @@ function lateAttrs(b: Buffer, p: number, a: PathAttrs, family: Family): number {
  * Routes Length 0, and the "Total Path Attribute Length ... in octets".
  */
 function messageHeader(b: Buffer, n: number): number {
-  b.fill(0xff, 0, 16);
+  // By hand: Buffer.fill's argument checks cost more than the sixteen stores.
+  for (let i = 0; i < 16; i++) b[i] = 0xff;
   b[16] = n >>> 8;
   b[17] = n;
   b[18] = 2;
