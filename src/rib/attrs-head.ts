@@ -114,12 +114,17 @@ function attrHeader(b: Buffer, p: number, flags: number, code: number, len: numb
   return p + 3;
 }
 
-/** Big-endian, as the codec's Writer.u32 (the low 32 bits of any number). */
+/**
+ * Big-endian, as the codec's Writer.u32 (the low 32 bits of any number). In two 16-bit halves:
+ * small integers throughout, where ASNs and communities over 2^31 are heap numbers.
+ */
 function u32(b: Buffer, p: number, v: number): number {
-  b[p] = v >>> 24;
-  b[p + 1] = v >>> 16;
-  b[p + 2] = v >>> 8;
-  b[p + 3] = v;
+  const hi = v >>> 16;
+  const lo = v & 0xffff;
+  b[p] = hi >>> 8;
+  b[p + 1] = hi;
+  b[p + 2] = lo >>> 8;
+  b[p + 3] = lo;
   return p + 4;
 }
 
