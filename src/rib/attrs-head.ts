@@ -59,7 +59,8 @@ function asPathSize(path: readonly AsPathSegment[], as4: boolean): number {
     const asns = seg.asns;
     if (segmentCode(seg.type) < 0) return GENERIC;
     if (!as4) for (let i = 0; i < asns.length; i++) if (asns[i]! > 0xffff) return GENERIC;
-    n += 2 * Math.max(1, Math.ceil(asns.length / 255)) + asns.length * (as4 ? 4 : 2);
+    const headers = asns.length > 255 ? Math.ceil(asns.length / 255) : 1;
+    n += 2 * headers + asns.length * (as4 ? 4 : 2);
   }
   return n;
 }
