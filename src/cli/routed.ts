@@ -11,18 +11,18 @@ import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
 import { Notifier } from '../daemon/notify.js';
 
-// The heap: a full table is ~100 MiB of long-lived JavaScript objects (and ~100 MiB of typed
-// arrays outside the heap) beside a stream of short-lived ones (decoded UPDATEs, best-path
+// The heap: a full table is ~100 MiB of typed arrays outside the heap and only ~20–30 MiB of
+// long-lived JavaScript objects, beside a stream of short-lived ones (decoded UPDATEs, best-path
 // changes). While a table loads, V8's own growth factor rises towards 4× (allocation outpaces
-// marking), so the old generation grew to ~2.5× the live data between full collections. A fixed
-// 25 % step, set before the first full collection of the load, keeps it near the live data: at
-// 1M IPv4 peak RSS 357–375 → 280–295 MiB (same build, back to back), for ~20 full collections
-// instead of ~7, ~0.3 s of main-thread time instead of ~0.1 s in a load of ~7 s CPU, T and CPU
-// within the run-to-run noise (tools/bench/convergence). Set only past LARGE_HEAP (an idle
-// daemon is ~20 MiB; 100k prefixes reach ~50 MiB): on small heaps the step buys no RSS and costs
-// extra full collections. Polled often: a step set after a collection at a 4× factor waits for
-// that limit to be reached first (at 128 MiB and 500 ms the 1M peak stayed at ~400 MiB).
-const LARGE_HEAP = 64 * 1048576;
+// marking), so the old generation grew to several times the live data between full collections.
+// A fixed 25 % step, set before the first full collection of the load, keeps it near the live
+// data: full collections of a small live heap are cheap (~6 ms each). Set only past LARGE_HEAP
+// (an idle daemon is ~20 MiB): on small heaps the step buys no RSS and costs extra full
+// collections. At 1M IPv4 (tools/bench/convergence, back to back): a 64 MiB threshold, which the
+// packed attribute sets no longer reach before the peak, left the peak at 241–266 MiB; 32 MiB
+// gives 222–237 MiB, T and CPU within the noise. Polled often: a step set after a collection at
+// a 4× factor waits for that limit to be reached first.
+const LARGE_HEAP = 32 * 1048576;
 const heapWatch = setInterval(() => {
   if (getHeapStatistics().used_heap_size < LARGE_HEAP) return;
   setFlagsFromString('--heap-growing-percent=25');
