@@ -21,7 +21,12 @@ export function ipv4ToText(b: Uint8Array, off = 0): string {
 const cachedAddr = new Int32Array(256);
 const cachedText = new Array<string | undefined>(256).fill(undefined);
 
-const hexWords: string[] = [];
+/**
+ * Hex text of 16-bit words, made on first use. Filled with undefined up front: writes at
+ * scattered indices into an empty array turn it into a slow dictionary (a lookup per word of
+ * every IPv6 prefix text).
+ */
+const hexWords: (string | undefined)[] = new Array<string | undefined>(65536).fill(undefined);
 const scratchWords = new Array<number>(8);
 
 /** RFC 5952 text of eight 16-bit words (shared by addresses and NLRI prefixes). */
