@@ -29,7 +29,7 @@ export class ChangeView implements BestChange {
   }
 
   get best(): readonly Route[] {
-    return (this.routes ??= this.loc.bestRoutes(this.f, this.id, this.prefix));
+    return (this.routes ??= this.loc.bestRoutes(this.f, this.id, null));
   }
 
   /** The best set's one BGP record, or negative (no route, or a set of several or of the RIB's own routes). */

@@ -15,7 +15,8 @@ import { NextHopResolver } from './nexthop.js';
 import type { Resolution } from './nexthop.js';
 import { PrefixTable } from './ptable.js';
 import { ChangeView } from './change-view.js';
-import type { BestChange, DecisionStep, Family, Route, RouteSource } from './types.js';
+import { LazyRoute } from './lazy-route.js';
+import type { BestChange, DecisionStep, Family, PathAttrs, Route, RouteSource } from './types.js';
 
 export interface PrefixEntry {
   family: Family;
@@ -322,8 +323,11 @@ export class LocRib {
     return this.sources[f.src[r]!]!.source;
   }
 
-  /** The Route of a record, built now (not kept). `prefix`: its text, when the caller has it. */
-  routeOf(f: FamilyRib, pid: number, r: number, prefix = f.pt.text(pid)): Route {
+  /**
+   * The Route of a record, built now (not kept). `prefix`: its text, when the caller has it; null:
+   * a LazyRoute, which makes it when read (for readers that drop the route soon).
+   */
+  routeOf(f: FamilyRib, pid: number, r: number, prefix: string | null = f.pt.text(pid)): Route {
     const acc = f.acc[r]!;
     const received = this.store.attrs(f.raw[r]!);
     const attrs = acc === NONE ? received : this.store.attrs(acc);
@@ -332,6 +336,7 @@ export class LocRib {
     const family = f.family;
     const pathId = f.pathId[r]!;
     const accepted = acc !== NONE;
+    if (prefix === null) return this.lazyRouteOf(f, pid, acc, family, pathId, source, attrs, stale, received, accepted);
     // Object literals of two fixed shapes (spreading a base object would cost a copy per route).
     if (attrs.nextHop === '') return { family, prefix, pathId, source, type: 'unicast', attrs, stale, received, accepted };
     const res = acc === NONE ? undefined : this.attrRes[acc];
@@ -344,6 +349,18 @@ export class LocRib {
       received,
       accepted,
     };
+  }
+
+  private lazyRouteOf(f: FamilyRib, pid: number, acc: number, family: Family, pathId: number, source: RouteSource, attrs: PathAttrs, stale: boolean, received: PathAttrs, accepted: boolean): Route {
+    const route = new LazyRoute(f.pt, pid, family, pathId, source, 'unicast', attrs, stale, received, accepted);
+    if (attrs.nextHop === '') return route;
+    // The same members as routeOf's second shape, in one order (one hidden class).
+    const res = acc === NONE ? undefined : this.attrRes[acc];
+    route.resolved = res?.resolved ?? false;
+    route.igpCost = res?.igpCost ?? 0;
+    route.gateway = res?.gateway;
+    route.interface = res?.interface;
+    return route;
   }
 
   // ---- The RIB's own routes ----
@@ -511,7 +528,7 @@ export class LocRib {
   // ---- Reading ----
 
   /** The best set of a prefix as Route objects (best first). */
-  bestRoutes(f: FamilyRib, pid: number, prefix = f.pt.text(pid)): Route[] {
+  bestRoutes(f: FamilyRib, pid: number, prefix: string | null = f.pt.text(pid)): Route[] {
     const b = f.best[pid]!;
     if (b === NONE) return [];
     if (b !== COMPLEX) return [this.routeOf(f, pid, b, prefix)];

@@ -10,6 +10,7 @@ import { AttrStore } from './attrs.js';
 import { routesOf } from './attrs-wire.js';
 import type { NlriField, NlriHolder, RouteSink } from './attrs-wire.js';
 import type { DecisionConfig } from './decision.js';
+import { LazyRoute } from './lazy-route.js';
 import { LocRib, NONE, STALE } from './locrib.js';
 import type { FamilyRib, PrefixEntry } from './locrib.js';
 import type { Resolution } from './nexthop.js';
@@ -17,7 +18,7 @@ import type { PrefixTable } from './ptable.js';
 import { addressSortKey, canonicalPrefix } from './prefix.js';
 import { buildConnected, buildKernel, buildStatic } from './sources.js';
 import type { Built } from './sources.js';
-import type { BestChange, ConnectedRoute, Family, ImportFilter, KernelRoute, PathAttrs, PeerInfo, Route, RouteSource } from './types.js';
+import type { BestChange, ConnectedRoute, Family, ImportFilter, KernelRoute, PathAttrs, PeerInfo, RouteSource } from './types.js';
 
 /** The part of the configuration the RIB reads. */
 export type RibConfig = Pick<Config, 'localAs' | 'routerId' | 'clusterId' | 'preference' | 'bestPath'>;
@@ -448,7 +449,8 @@ export class Rib {
     }
     const filter = state.opts.importFilter;
     if (filter) {
-      const route: Route = { family: f.family, prefix: f.pt.text(pid), pathId: 0, source: state.source, type: 'unicast', attrs, stale: false, received: raw, accepted: true };
+      // The prefix text only if the filter reads it (prefix-dependent policies, length limits).
+      const route = new LazyRoute(f.pt, pid, f.family, 0, state.source, 'unicast', attrs, false, raw, true);
       const out = filter(route, peer);
       if (!out) return NONE;
       attrs = out;
