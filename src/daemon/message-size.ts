@@ -64,8 +64,31 @@ function exactSize(a: PathAttrs, as4: boolean, family: Family): number {
   }
 }
 
-/** `inner`, then refuse attribute sets that cannot fit one UPDATE of the session's maximum size. */
-export function messageSizeFilter(inner: ExportFilter, sendCtx: CodecContext, onTooLarge: (prefix: string, bytes: number, max: number) => void): ExportFilter {
+/**
+ * A bound from the store's packed form (src/rib/attrs-pack.ts): every number there takes 4
+ * octets (as on the wire, or twice an ASN's 2 on a 2-octet session, whose AS_PATH and AS4_PATH
+ * together take 6), every list a length of at least one octet (a segment header, 2 on the wire,
+ * is its type octet and its length), and every text at least as many octets as its wire value
+ * (addresses, extended communities and unknown attributes are text). So the attributes' wire
+ * size is at most twice the packed size plus their headers and the next hops (MP_REACH_NLRI
+ * framing and two 16-octet next hops): checked against the encoder in test/daemon-message-size.
+ */
+export function packedWireBound(packedSize: number): number {
+  return 2 * packedSize + PACKED_SLACK;
+}
+/** Attribute headers (4 octets each for the 16 kinds toWire may emit) and MP_REACH_NLRI's next hops and framing. */
+const PACKED_SLACK = 16 * 4 + 5 + 32;
+
+/**
+ * `inner`, then refuse attribute sets that cannot fit one UPDATE of the session's maximum size.
+ * `packedSize`: the packed size of an interned set (-1 for another), for a cheaper first bound.
+ */
+export function messageSizeFilter(
+  inner: ExportFilter,
+  sendCtx: CodecContext,
+  onTooLarge: (prefix: string, bytes: number, max: number) => void,
+  packedSize: (attrs: PathAttrs) => number = () => -1,
+): ExportFilter {
   const max = sendCtx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
   const fits = new WeakMap<PathAttrs, boolean>();
   const filter: ExportFilter = (route, peer) => {
@@ -73,6 +96,8 @@ export function messageSizeFilter(inner: ExportFilter, sendCtx: CodecContext, on
     if (!attrs) return attrs;
     // The bound is a few additions: computed every time, so only the rare sets over it take a
     // WeakMap entry (a quarter million entries cost the collector more than the sums).
+    const packed = packedSize(attrs);
+    if (packed >= 0 && packedWireBound(packed) + MARGIN <= max) return attrs;
     if (attrsWireBound(attrs, sendCtx.as4) + MARGIN <= max) return attrs;
     let ok = fits.get(attrs);
     if (ok === undefined) {

@@ -160,6 +160,12 @@ export class AttrStore {
     return id >= 0 && this.gens[id] === Tag.gen(attrs) && this.counts[id]! > 0 ? id : -1;
   }
 
+  /** The packed size in bytes of a set handed out by this store and still interned, or -1. */
+  packedSizeOf(attrs: PathAttrs): number {
+    const id = this.idOf(attrs);
+    return id < 0 ? -1 : this.lens[id]!;
+  }
+
   /**
    * Intern and take a reference; returns the id. `handOver`: the caller gives `attrs` up (it and
    * its lists are never used or changed by anyone after), so it may become the handed-out object.
