@@ -15,12 +15,45 @@ export const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
 export type NlriWriter = (buf: Buffer, at: number) => number;
 
 /**
+ * The messages of one nextBatch() written one after another into one buffer and handed out as
+ * views of it: no buffer per message, and the socket is given the batch in one write (the
+ * session's writeAll joins adjacent views without copying).
+ */
+export class BatchBuffer {
+  private buf: Buffer;
+  private at = 0;
+
+  constructor(private readonly capacity: number) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** The next `n` bytes, as a view to write one message into (a new buffer when these are full). */
+  take(n: number): Buffer {
+    if (this.at + n > this.buf.length) {
+      this.buf = Buffer.allocUnsafe(Math.max(n, this.capacity));
+      this.at = 0;
+    }
+    const view = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return view;
+  }
+
+  /** A message encoded elsewhere, copied in. */
+  add(message: Buffer): Buffer {
+    const view = this.take(message.length);
+    message.copy(view);
+    return view;
+  }
+}
+
+/**
  * An IPv4 UPDATE is its attributes-only encoding followed by the NLRI field (RFC 4271 §4.3), so
  * the prefixes are appended to the bytes already encoded for sizing instead of encoding the
- * attributes a second time. `size` is the final length, computed while choosing the prefixes.
+ * attributes a second time. `buf` is the message's room: its length is the final size, computed
+ * while choosing the prefixes.
  */
-export function withIpv4Nlri(head: Buffer, size: number, write: NlriWriter): Buffer {
-  const buf = Buffer.allocUnsafe(size);
+export function withIpv4Nlri(head: Buffer, buf: Buffer, write: NlriWriter): Buffer {
+  const size = buf.length;
   head.copy(buf, 0);
   const at = write(buf, head.length);
   if (at !== size) throw new Error(`UPDATE size ${at} differs from the computed ${size}`);
@@ -35,7 +68,8 @@ export function withIpv4Nlri(head: Buffer, size: number, write: NlriWriter): Buf
  * and the three lengths that contain it grow by the same amount: the attribute's, Total Path
  * Attribute Length, and the message's (RFC 4271 §4.1, §4.3).
  */
-export function withMpReachNlri(head: Buffer, size: number, write: NlriWriter): Buffer {
+export function withMpReachNlri(head: Buffer, buf: Buffer, write: NlriWriter): Buffer {
+  const size = buf.length;
   const attrsAt = 19 + 2 + head.readUInt16BE(19) + 2;
   const attrsEnd = attrsAt + head.readUInt16BE(attrsAt - 2);
   let at = attrsAt;
@@ -49,7 +83,6 @@ export function withMpReachNlri(head: Buffer, size: number, write: NlriWriter): 
   if (at >= attrsEnd || (head[at]! & FLAG_EXTENDED_LENGTH) === 0) throw new Error('MP_REACH_NLRI with a 2-octet length expected');
   const gapAt = at + 4 + head.readUInt16BE(at + 2);
   const grow = size - head.length;
-  const buf = Buffer.allocUnsafe(size);
   head.copy(buf, 0, 0, gapAt);
   const w = write(buf, gapAt);
   if (w !== gapAt + grow) throw new Error(`NLRI of ${w - gapAt} octets, ${grow} computed`);

@@ -6,7 +6,7 @@
 
 import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
 import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
-import { endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
+import { BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
 import { encodeHead } from './attrs-head.js';
 import type { AttrStore } from './attrs.js';
 import type { ExportContext } from './export.js';
@@ -100,6 +100,8 @@ export class AdjRibOut {
   private readonly shared: boolean;
   /** What keys go out with: export results, shared per attribute set. */
   private readonly values: OutValues;
+  /** Where the messages of the current nextBatch() are written. */
+  private batch = new BatchBuffer(0);
 
   constructor(private readonly opts: AdjRibOutOptions) {
     this.max = opts.codec.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
@@ -322,6 +324,9 @@ export class AdjRibOut {
   nextBatch(maxBytes: number): Buffer[] {
     const out: Buffer[] = [];
     let total = 0;
+    // Room for the batch and the one message that may pass its end.
+    const batch = new BatchBuffer(maxBytes + this.max);
+    this.batch = batch;
     const room = (): boolean => total < maxBytes;
     const add = (b: Buffer | undefined): void => {
       if (!b) return;
@@ -346,7 +351,7 @@ export class AdjRibOut {
     withdrawals();
     for (const fo of this.fams.values()) {
       if (fo.eorDue && fo.pendingN === 0 && room()) {
-        add(encodeMessage(endOfRibMessage(fo.afi), this.opts.codec));
+        add(batch.add(encodeMessage(endOfRibMessage(fo.afi), this.opts.codec)));
         fo.eorDue = false;
       }
     }
@@ -393,7 +398,7 @@ export class AdjRibOut {
       fo.afi === 1
         ? { type: 'UPDATE', withdrawn: nlri, attributes: [], nlri: [] }
         : { type: 'UPDATE', withdrawn: [], attributes: [mpUnreach(nlri, MP_FLAGS)], nlri: [] };
-    return encodeMessage(msg, this.opts.codec);
+    return this.batch.add(encodeMessage(msg, this.opts.codec));
   }
 
   private announceMessage(fo: FamilyOut, gk: Out, group: Group): Buffer | undefined {
@@ -435,7 +440,8 @@ export class AdjRibOut {
     }
     if (group.at >= group.n) fo.groups.delete(gk);
     const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, buf, at);
-    return fo.afi === 1 ? withIpv4Nlri(head!, size, write) : withMpReachNlri(head!, size, write);
+    const room = this.batch.take(size);
+    return fo.afi === 1 ? withIpv4Nlri(head!, room, write) : withMpReachNlri(head!, room, write);
   }
 
   /** The NLRI of `keys` (with path ids under ADD-PATH) written at buf[at]; the end offset. */

@@ -19,6 +19,22 @@ import {
 import type { ConnectionDirection } from './collision.js';
 import type { SessionEvent } from './types.js';
 
+/**
+ * Messages as one buffer for one write: views that lie one after another in the same memory (an
+ * Adj-RIB-Out batch) as one view of it, without a copy; others copied together.
+ */
+export function joined(data: readonly Buffer[]): Buffer {
+  const first = data[0]!;
+  if (data.length === 1) return first;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < data.length; i++) {
+    const b = data[i]!;
+    if (b.buffer !== first.buffer || b.byteOffset !== end) return Buffer.concat(data);
+    end += b.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
 export interface ConnectionHandlers {
   /** A message or a message error, as an FSM event. */
   event(ev: SessionEvent): void;
@@ -219,7 +235,7 @@ export class Connection {
   writeAll(data: Buffer[]): boolean {
     if (this.closing) return false;
     if (data.length === 0) return !this.socket.writableNeedDrain;
-    return this.socket.write(data.length === 1 ? data[0]! : Buffer.concat(data));
+    return this.socket.write(joined(data));
   }
 
   get needsDrain(): boolean {
