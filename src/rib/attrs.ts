@@ -263,13 +263,19 @@ export class AttrStore {
     this.gens = grow(this.gens);
   }
 
-  /** Room for `n` more bytes: compact when freed sets are much of the arena, else double it. */
+  /** Room for `n` more bytes: compact when freed sets are much of the arena, else double it; copied as it is while little of it is freed. */
   private growArena(n: number): void {
     const live = this.top - this.wasted;
     const size = Math.max(this.arena.length, 1 << 16);
     let cap = live + n > size * WASTE_SHARE ? size * 2 : size;
     while (cap < live + n) cap *= 2;
     const next = Buffer.allocUnsafe(cap);
+    if (this.wasted * 8 < this.top && this.top + n <= cap) {
+      // Little of it freed (a table loading): one copy, the sets where they were.
+      this.arena.copy(next, 0, 0, this.top);
+      this.arena = next;
+      return;
+    }
     let at = 0;
     for (let id = 0; id < this.hops.length; id++) {
       if (this.counts[id]! <= 0 || this.hops[id] === undefined) continue;
