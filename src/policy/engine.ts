@@ -92,11 +92,22 @@ class Engine implements PolicyEngine {
     return this.policies.has(name);
   }
 
-  /** Whether a chain's outcome can differ between two routes with the same attributes. */
+  /**
+   * Whether a chain's outcome can differ between two routes with the same attributes. Asked per
+   * UPDATE (the RIB reads its filter's perAttributes): remembered per list of names, which a
+   * configuration keeps as one array.
+   */
   dependsOnPrefix(policyNames: readonly string[] | undefined): boolean {
     if (!isConfigured(policyNames)) return false;
-    return policyNames.some((name) => this.policies.get(name)?.terms.some((t) => t.byPrefix) ?? true);
+    let depends = this.prefixDependence.get(policyNames);
+    if (depends === undefined) {
+      depends = policyNames.some((name) => this.policies.get(name)?.terms.some((t) => t.byPrefix) ?? true);
+      this.prefixDependence.set(policyNames, depends);
+    }
+    return depends;
   }
+
+  private readonly prefixDependence = new WeakMap<readonly string[], boolean>();
 
   /**
    * A chain, as in Junos: each policy in order until a term accepts or rejects, or a policy's
