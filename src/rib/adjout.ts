@@ -100,6 +100,8 @@ export class AdjRibOut {
   private readonly shared: boolean;
   /** What keys go out with: export results, shared per attribute set. */
   private readonly values: OutValues;
+  /** The keys one announcement takes (reused: no list per UPDATE). */
+  private taken: Int32Array = new Int32Array(64);
   /** Where the messages of the current nextBatch() are written. */
   private batch = new BatchBuffer(0);
 
@@ -411,7 +413,8 @@ export class AdjRibOut {
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
     // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
     const head = encodeHead(this.values.outAttrs(gk), this.opts.codec, fo.family);
-    const taken: number[] = [];
+    let taken = this.taken;
+    let n = 0;
     let size = head ? head.length : Infinity;
     for (; group.at < group.n; group.at++) {
       const key = group.keys[group.at]!;
@@ -420,7 +423,8 @@ export class AdjRibOut {
       const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
-      taken.push(key);
+      if (n === taken.length) taken = this.taken = grownTo(taken, n * 2);
+      taken[n++] = key;
       this.unpend(fo, key);
       const sent = this.sentOf(fo, key);
       if (sent !== undefined) this.forgetSent(fo, sent);
@@ -429,7 +433,7 @@ export class AdjRibOut {
       fo.sentN++;
       this.values.sent(v);
     }
-    if (taken.length === 0) {
+    if (n === 0) {
       // Attributes too large for any message: these prefixes cannot be announced; the peer
       // must not keep an older announcement either.
       fo.groups.delete(gk);
@@ -439,14 +443,15 @@ export class AdjRibOut {
       return undefined;
     }
     if (group.at >= group.n) fo.groups.delete(gk);
-    const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, buf, at);
+    const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, n, buf, at);
     const room = this.batch.take(size);
     return fo.afi === 1 ? withIpv4Nlri(head!, room, write) : withMpReachNlri(head!, room, write);
   }
 
   /** The NLRI of `keys` (with path ids under ADD-PATH) written at buf[at]; the end offset. */
-  private writeKeys(fo: FamilyOut, keys: readonly number[], buf: Buffer, at: number): number {
-    for (const key of keys) {
+  private writeKeys(fo: FamilyOut, keys: Int32Array, n: number, buf: Buffer, at: number): number {
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
       if (fo.addPath) at = buf.writeUInt32BE(fo.keyPath[key]!, at);
       at += fo.pt.writeNlri(this.pidOfKey(fo, key), buf, at);
     }
