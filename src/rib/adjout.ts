@@ -67,6 +67,8 @@ interface FamilyOut {
   pendingN: number;
   /** The pending keys per value (WITHDRAW: withdrawals): one group, few UPDATEs. */
   groups: Map<Out, Group>;
+  /** Groups sent and emptied, for reuse: a table's dump makes and sends a quarter million. */
+  spare: Group[];
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
   eorDue: boolean;
 }
@@ -77,13 +79,25 @@ function emptyFamily(family: Family, afi: 1 | 2, addPath: boolean, pt: PrefixTab
     family, afi, addPath, pt,
     sent: new Int32Array(0), next: new Int32Array(0), held: new Uint8Array(0),
     pathKeys: new Map(), keyPid: [], keyPath: [], freeKeys: [],
-    sentN: 0, pendingN: 0, groups: new Map(), eorDue: false,
+    sentN: 0, pendingN: 0, groups: new Map(), spare: [], eorDue: false,
   };
 }
 
 function push(g: Group, key: number): void {
-  g.keys.push(key);
-  g.n++;
+  g.keys[g.n++] = key;
+}
+
+/** Spare groups kept per family, and the largest key list kept with one. */
+const SPARE_GROUPS = 256;
+const SPARE_KEYS = 4096;
+
+/** A group is done (sent, or none of its entries count): out of the queue, kept for reuse. */
+function retire(fo: FamilyOut, gk: Out, group: Group): void {
+  fo.groups.delete(gk);
+  if (fo.spare.length >= SPARE_GROUPS || group.keys.length > SPARE_KEYS) return;
+  group.n = 0;
+  group.at = 0;
+  fo.spare.push(group);
 }
 
 /** `list` grown to `n` entries, the new ones NO_VALUE. */
@@ -292,7 +306,9 @@ export class AdjRibOut {
     const group = fo.groups.get(gk);
     if (group) push(group, key);
     else {
-      fo.groups.set(gk, { keys: [key], n: 1, at: 0 });
+      const fresh = fo.spare.pop() ?? { keys: [], n: 0, at: 0 };
+      push(fresh, key);
+      fo.groups.set(gk, fresh);
     }
   }
 
@@ -386,7 +402,7 @@ export class AdjRibOut {
       size += len;
       keys.push(key);
     }
-    if (group.at >= group.n) fo.groups.delete(WITHDRAW);
+    if (group.at >= group.n) retire(fo, WITHDRAW, group);
     if (keys.length === 0) return undefined;
     const nlri = keys.map((k) => this.nlriOf(fo, k));
     for (const key of keys) {
@@ -407,7 +423,7 @@ export class AdjRibOut {
     // Skip entries that no longer count, so that an exhausted group encodes nothing.
     while (group.at < group.n && !this.queued(fo, group.keys[group.at]!, gk)) group.at++;
     if (group.at >= group.n) {
-      fo.groups.delete(gk);
+      retire(fo, gk, group);
       return undefined;
     }
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
@@ -436,13 +452,14 @@ export class AdjRibOut {
     if (n === 0) {
       // Attributes too large for any message: these prefixes cannot be announced; the peer
       // must not keep an older announcement either.
-      fo.groups.delete(gk);
       const left: number[] = [];
       for (let i = group.at; i < group.n; i++) if (this.queued(fo, group.keys[i]!, gk)) left.push(group.keys[i]!);
+      // Retired after: a retired group may be reused at once, by the withdrawals among others.
       for (const key of left) this.want(fo, key, null);
+      retire(fo, gk, group);
       return undefined;
     }
-    if (group.at >= group.n) fo.groups.delete(gk);
+    if (group.at >= group.n) retire(fo, gk, group);
     const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, n, buf, at);
     const room = this.batch.take(size);
     return fo.afi === 1 ? withIpv4Nlri(head!, room, write) : withMpReachNlri(head!, room, write);
