@@ -14,18 +14,19 @@ export const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
 /** Writes a group's prefixes at buf[at] and returns the offset after them. */
 export type NlriWriter = (buf: Buffer, at: number) => number;
 
+const EMPTY_BUFFER = Buffer.alloc(0);
+
 /**
  * The messages of one nextBatch() written one after another into one buffer and handed out as
  * views of it: no buffer per message, and the socket is given the batch in one write (the
  * session's writeAll joins adjacent views without copying).
  */
 export class BatchBuffer {
-  private buf: Buffer;
+  /** Made at the first message (a batch may find nothing to send). */
+  private buf = EMPTY_BUFFER;
   private at = 0;
 
-  constructor(private readonly capacity: number) {
-    this.buf = Buffer.allocUnsafe(capacity);
-  }
+  constructor(private readonly capacity: number) {}
 
   /** The next `n` bytes, as a view to write one message into (a new buffer when these are full). */
   take(n: number): Buffer {

@@ -87,9 +87,12 @@ function push(g: Group, key: number): void {
   g.keys[g.n++] = key;
 }
 
-/** Spare groups kept per family, and the largest key list kept with one. */
+/** Spare groups kept per family, and the largest key list kept with one (a full table's groups hold a few keys). */
 const SPARE_GROUPS = 256;
-const SPARE_KEYS = 4096;
+const SPARE_KEYS = 64;
+
+/** Outside nextBatch(): no buffer held. */
+const NO_BATCH = new BatchBuffer(0);
 
 /** A group is done (sent, or none of its entries count): out of the queue, kept for reuse. */
 function retire(fo: FamilyOut, gk: Out, group: Group): void {
@@ -117,7 +120,7 @@ export class AdjRibOut {
   /** The keys one announcement takes (reused: no list per UPDATE). */
   private taken: Int32Array = new Int32Array(64);
   /** Where the messages of the current nextBatch() are written. */
-  private batch = new BatchBuffer(0);
+  private batch = NO_BATCH;
 
   constructor(private readonly opts: AdjRibOutOptions) {
     this.max = opts.codec.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
@@ -373,6 +376,8 @@ export class AdjRibOut {
         fo.eorDue = false;
       }
     }
+    // Not kept past the batch (the views handed out hold it until written).
+    this.batch = NO_BATCH;
     return out;
   }
 
