@@ -39,9 +39,6 @@ function malformed(
   findings.push({ action, attrCode: code, reason });
 }
 
-/** Shared result for the common case of no findings; never pushed to (see addFinding). */
-export const NO_FINDINGS: readonly UpdateFinding[] = Object.freeze([]);
-
 // Which attribute codes the current parse has seen: an epoch per parse avoids clearing 256 bytes
 // (or allocating them) for every UPDATE. Decoding is synchronous, so one table serves all.
 const seenEpoch = new Uint32Array(256);
@@ -162,12 +159,18 @@ function checkMandatory(attrs: PathAttribute[], nlri: number, findings: UpdateFi
   const announces = nlri > 0 || (reach !== undefined && (nlriCount(reach.value, 'nlri') > 0 || reach.value.nlriHex));
   if (!announces) return;
   // An attribute already reported malformed is not reported missing again.
-  const reported = (code: number): boolean => findings.some((f) => f.attrCode === code);
-  const missing: string[] = [];
-  if (!findAttr(attrs, 'ORIGIN') && !reported(1)) missing.push('ORIGIN');
-  if (!findAttr(attrs, 'AS_PATH') && !reported(2)) missing.push('AS_PATH');
-  if (nlri > 0 && !findAttr(attrs, 'NEXT_HOP') && !reported(3)) missing.push('NEXT_HOP');
-  if (missing.length) findings.push({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
+  const origin = findAttr(attrs, 'ORIGIN') !== undefined || reported(findings, 1);
+  const asPath = findAttr(attrs, 'AS_PATH') !== undefined || reported(findings, 2);
+  const nextHop = nlri === 0 || findAttr(attrs, 'NEXT_HOP') !== undefined || reported(findings, 3);
+  // Every UPDATE that announces comes here: nothing is allocated when nothing is missing.
+  if (origin && asPath && nextHop) return;
+  const missing = [origin ? '' : 'ORIGIN', asPath ? '' : 'AS_PATH', nextHop ? '' : 'NEXT_HOP'].filter((n) => n !== '');
+  findings.push({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
+}
+
+function reported(findings: readonly UpdateFinding[], code: number): boolean {
+  for (const f of findings) if (f.attrCode === code) return true;
+  return false;
 }
 
 export function encodeUpdateBody(w: Writer, msg: UpdateMessage, ctx: CodecContext): void {
