@@ -9,22 +9,18 @@
 // session with 4-octet ASNs (AS4_PATH, AS4_AGGREGATOR), text the codec would refuse or read in its
 // own way (addresses, hex), a set over the session's maximum message size.
 
-import { MAX_EXTENDED_MESSAGE, MAX_MESSAGE, parseIpv4, parseIpv6 } from '../bgp/wire/index.js';
+import { FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, hexDigit, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, parseIpv4, parseIpv6 } from '../bgp/wire/index.js';
 import type { AsPathSegment, CodecContext, Origin } from '../bgp/wire/index.js';
-import { encodeOrUndefined, HEADER_AND_LENGTHS } from './adjout-wire.js';
+import { encodeOrUndefined, HEADER_AND_LENGTHS, MP_FLAGS } from './adjout-wire.js';
 import { toWire } from './attrs-wire.js';
 import type { Family, PathAttrs } from './types.js';
 
 // RFC 4271 §4.3: "The high-order bit (bit 0) of the Attribute Flags octet is the Optional bit",
 // "The second high-order bit (bit 1) ... is the Transitive bit", "The third high-order bit
 // (bit 2) ... is the Partial bit". toWire's choices per attribute, as the generic path sends them.
-const WELL_KNOWN = 0x40;
-const OPT_NON_TRANS = 0x80;
-const OPT_TRANS = 0xc0;
-const PARTIAL = 0x20;
-const EXTENDED = 0x10;
-/** toWire sends MP_REACH_NLRI with the Extended Length bit whatever its size (adjout-wire.ts). */
-const MP_FLAGS = OPT_NON_TRANS | EXTENDED;
+const WELL_KNOWN = FLAG_TRANSITIVE;
+const OPT_NON_TRANS = FLAG_OPTIONAL;
+const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
 
 /** Not reproduced here: the generic path encodes the set. */
 const GENERIC = -1;
@@ -103,7 +99,7 @@ function headSize(a: PathAttrs, path: number, as4: boolean, family: Family): num
  */
 function attrHeader(b: Buffer, p: number, flags: number, code: number, len: number): number {
   if (len > 255) {
-    b[p] = flags | EXTENDED;
+    b[p] = flags | FLAG_EXTENDED_LENGTH;
     b[p + 1] = code;
     b[p + 2] = len >>> 8;
     b[p + 3] = len;
@@ -255,13 +251,6 @@ function mpReachAttr(b: Buffer, p: number, a: PathAttrs): number {
   return p + 1;
 }
 
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
 /**
  * RFC 4360 §2: each extended community is 8 octets (16 hex digits here). Anything else is left to
  * the generic path, which decodes whatever hex the text holds.
@@ -300,7 +289,7 @@ function unknownAttrs(b: Buffer, p: number, list: PathAttrs['unknown']): number 
   for (let i = 0; i < list.length && p >= 0; i++) {
     const u = list[i]!;
     const len = u.value.length >>> 1;
-    p = attrHeader(b, p, (u.flags & ~EXTENDED) | PARTIAL, u.code, len);
+    p = attrHeader(b, p, (u.flags & ~FLAG_EXTENDED_LENGTH) | FLAG_PARTIAL, u.code, len);
     if (len > 0 && b.write(u.value, p, len, 'hex') !== len) return GENERIC;
     p += len;
   }

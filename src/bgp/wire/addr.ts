@@ -125,7 +125,8 @@ export function parseIpv4(text: string, out: Uint8Array, off = 0, from = 0, to =
   return true;
 }
 
-function hexDigit(c: number): number {
+/** The value of a hex digit's character code, or -1. */
+export function hexDigit(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
