@@ -212,6 +212,8 @@ interface RunResult {
   peakRssMiB: number;
   cpuDuring: number;
   cpuTotal: number;
+  /** CPU seconds of the feeder and collector together while T ran (they share the machine's cores). */
+  agentsCpu: number;
   updates: number;
   bytes: number;
   dutCount: string;
@@ -227,8 +229,10 @@ async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResu
     await connectWithRetry(feeder, { host: topo.addr('dut', 'feeder'), localAddress: topo.addr('feeder', 'dut'), localAs: FEEDER_AS, peerAs: DUT_AS, routerId: '198.18.255.1' }, 20_000, dut.logTail);
 
     const cpuBefore = cpuSeconds(dut.pid);
+    const agentsBefore = cpuSeconds(feeder.child.pid!) + cpuSeconds(collector.child.pid!);
     const [sent, held] = await Promise.all([feeder.send(o.timeoutS * 1000), collector.waitFor(built.v4, built.v6, o.timeoutS * 1000)]);
     const cpuAfter = cpuSeconds(dut.pid);
+    const agentsCpu = cpuSeconds(feeder.child.pid!) + cpuSeconds(collector.child.pid!) - agentsBefore;
     const fibAt = o.fib ? await fibDone(dut, o.prefixes + o.v6, o.timeoutS * 1000) : undefined;
     const count = await dut.count();
     return {
@@ -239,6 +243,7 @@ async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResu
       peakRssMiB: peakRssMiB(dut.pid),
       cpuDuring: cpuAfter - cpuBefore,
       cpuTotal: cpuAfter,
+      agentsCpu,
       updates: built.updates,
       bytes: built.bytes,
       dutCount: count ? `${count.v4} + ${count.v6}` : 'n/a',
@@ -264,14 +269,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/routed-convergence-');
   try {
     console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
-    console.log(`run | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | DUT table${o.fib ? ' | FIB (s)' : ''}`);
+    console.log(`run | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) | DUT table${o.fib ? ' | FIB (s)' : ''}`);
     const results: RunResult[] = [];
     for (let r = 1; r <= o.runs; r++) {
       const res = await runOnce(o, topo, dir);
       results.push(res);
       const total = o.prefixes + o.v6;
       console.log(
-        `${r} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.dutCount}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`,
+        `${r} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`,
       );
       if (r === 1) console.log(`  DUT: ${res.dut}; feed ${res.updates} UPDATEs, ${(res.bytes / 1048576).toFixed(1)} MiB`);
     }
