@@ -2,11 +2,14 @@
 // export results, computed once per attribute set where the export filter allows, as interned set
 // ids or Lazy exports, and their encoding in the per-key Int32Arrays.
 
+import type { CodecContext } from '../bgp/wire/index.js';
+import { encodeHead } from './attrs-head.js';
+import { rewrittenHead } from './attrs-head-rewrite.js';
 import { sameAttrs } from './attrs-pack.js';
 import type { AttrStore } from './attrs.js';
 import { ChangeView } from './change-view.js';
-import { exportFilter, rewriteForPeer } from './export.js';
-import type { ExportContext } from './export.js';
+import { exportFilter, peerRewrite, rewriteForPeer, rewrittenNextHop } from './export.js';
+import type { ExportContext, PeerRewrite } from './export.js';
 import type { BestChange, Family, PathAttrs, Route, RouteSource } from './types.js';
 
 /**
@@ -17,9 +20,11 @@ import type { BestChange, Family, PathAttrs, Route, RouteSource } from './types.
  * A Lazy export is the export of every route that shares one interned attribute set (and source
  * and family) and that the export filter left unchanged: BGP's rewrite then gives the same result
  * for all of them, so it is computed once per set, and the peer's state refers to it instead of
- * an output set per prefix. Its rewritten set is kept only while keys with it are pending, and
- * never interned: the Lazy itself is the group's key. Once sent it is dropped, and recomputed
- * when needed again (a comparison, a route refresh, routectl). The set it was made from is held
+ * an output set per prefix. Its UPDATE head is written from the set as received, the rewrite
+ * applied as it is written (attrs-head-rewrite.ts): no rewritten set is made for it. One is made
+ * only when asked for (a comparison, routectl, a set that writer leaves to the generic way), kept
+ * while keys with it are pending, and never interned: the Lazy itself is the group's key. The
+ * rewrite depends only on the route source and family (PeerRewrite, one per pair). The set it was made from is held
  * in the store while the Lazy has any holder: pending keys, sent keys or the memo. Lazy state is
  * a few typed arrays indexed by Lazy (a quarter million objects were ~16 MiB and work for the
  * collector).
@@ -56,7 +61,7 @@ export class OutValues {
   private lzFam = new Uint8Array(1024);
   private lzTop = 0;
   private readonly freeLazies: number[] = [];
-  /** The rewritten sets of Lazy exports that have pending keys, by index. */
+  /** The rewritten sets made of Lazy exports that have pending keys, by index. */
   private readonly pendingOut = new Map<number, PathAttrs>();
   /** Per set id as received: 1 + the index of its Lazy while it has holders, else 0. */
   private rewritten = new Int32Array(1024);
@@ -64,6 +69,8 @@ export class OutValues {
   private readonly sources: (RouteSource | undefined)[] = [];
   private readonly sourceIds = new Map<RouteSource, number>();
   private sourceUse = new Int32Array(16);
+  /** The rewrite of Lazy exports per route source index and family (2 * source + family code). */
+  private rewrites: (PeerRewrite | undefined)[] = [];
   /**
    * The export of the last route seen, for the next with the same attributes, source and family
    * (the prefixes of one UPDATE arrive together) while the filter is prefix-independent. It holds
@@ -166,17 +173,17 @@ export class OutValues {
       return this.hold(lazyOf(hit));
     }
     // Without a next hop the route cannot go out (rare: no address of the family on the session).
-    const raw = rewriteForPeer(route, filtered, this.opts);
-    if (!raw) {
+    const src = this.sourceId(route.source);
+    if (!rewrittenNextHop(this.rewriteOf(src, FAMILY_CODE[route.family]), store.nextHop(inId))) {
+      this.unuseSource(src);
       store.releaseId(inId);
       return null;
     }
-    const idx = this.newLazy(inId, route.source, route.family);
-    this.pendingOut.set(idx, raw);
-    return this.hold(lazyOf(idx));
+    return this.hold(lazyOf(this.newLazy(inId, src, route.family)));
   }
 
-  private newLazy(inId: number, source: RouteSource, family: Family): number {
+  /** A new Lazy export of set `inId` (its reference) from source index `src` (one use of it). */
+  private newLazy(inId: number, src: number, family: Family): number {
     const idx = this.freeLazies.pop() ?? this.lzTop++;
     if (idx >= this.lzIn.length) {
       this.lzIn = grown(this.lzIn, idx);
@@ -188,7 +195,7 @@ export class OutValues {
     this.lzIn[idx] = inId;
     this.lzPending[idx] = 0;
     this.lzKeep[idx] = 0;
-    this.lzSrc[idx] = this.sourceId(source);
+    this.lzSrc[idx] = src;
     this.lzFam[idx] = FAMILY_CODE[family];
     this.rewritten = grown(this.rewritten, inId);
     this.rewritten[inId] = idx + 1;
@@ -207,6 +214,21 @@ export class OutValues {
     }
     this.sourceUse[id]!++;
     return id;
+  }
+
+  /** One Lazy fewer uses a route source index: the last frees it. */
+  private unuseSource(src: number): void {
+    if (--this.sourceUse[src]! > 0) return;
+    this.sourceIds.delete(this.sources[src]!);
+    this.sources[src] = undefined;
+    this.rewrites[2 * src] = undefined;
+    this.rewrites[2 * src + 1] = undefined;
+  }
+
+  /** The rewrite of Lazy exports from source index `src` in the family of code `fam`. */
+  private rewriteOf(src: number, fam: number): PeerRewrite {
+    const at = 2 * src + fam;
+    return (this.rewrites[at] ??= peerRewrite(this.sources[src]!, FAMILIES[fam]!, this.opts));
   }
 
   /** One more pending key for a Lazy export (its rewritten set is made when it is sent). */
@@ -241,11 +263,7 @@ export class OutValues {
     if (this.lzPending[idx]! > 0 || this.lzKeep[idx]! > 0) return;
     const inId = this.lzIn[idx]!;
     if (this.rewritten[inId] === idx + 1) this.rewritten[inId] = 0;
-    const src = this.lzSrc[idx]!;
-    if (--this.sourceUse[src]! === 0) {
-      this.sourceIds.delete(this.sources[src]!);
-      this.sources[src] = undefined;
-    }
+    this.unuseSource(this.lzSrc[idx]!);
     this.freeLazies.push(idx);
     this.opts.store.releaseId(inId);
   }
@@ -268,6 +286,24 @@ export class OutValues {
     let out = this.pendingOut.get(idx);
     if (!out) this.pendingOut.set(idx, (out = this.rewrite(idx)));
     return out;
+  }
+
+  /**
+   * The UPDATE head (no withdrawn routes, no NLRI) that pending value `v` goes out with to
+   * `family` over a session with `codec`: encodeHead(outAttrs(v), codec, family)'s bytes, a Lazy
+   * export's written from the packed set as received with the rewrite applied (no rewritten set
+   * made) wherever attrs-head-rewrite.ts reproduces them.
+   */
+  head(v: Out, codec: CodecContext, family: Family): Buffer | undefined {
+    if (isLazy(v)) {
+      const idx = indexOf(v);
+      const { store } = this.opts;
+      const inId = this.lzIn[idx]!;
+      const rw = this.rewriteOf(this.lzSrc[idx]!, this.lzFam[idx]!);
+      const head = rewrittenHead(store.packedArena(), store.packedAt(inId), store.nextHop(inId), rw, codec, family);
+      if (head) return head;
+    }
+    return encodeHead(this.outAttrs(v), codec, family);
   }
 
   /**

@@ -7,7 +7,6 @@
 import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
 import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
 import { BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
-import { encodeHead } from './attrs-head.js';
 import type { AttrStore } from './attrs.js';
 import type { ExportContext } from './export.js';
 import { isLazy, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
@@ -433,7 +432,7 @@ export class AdjRibOut {
     }
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
     // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
-    const head = encodeHead(this.values.outAttrs(gk), this.opts.codec, fo.family);
+    const head = this.values.head(gk, this.opts.codec, fo.family);
     let taken = this.taken;
     let n = 0;
     let size = head ? head.length : Infinity;

@@ -7,7 +7,8 @@
 //   encodeOrUndefined({ type: 'UPDATE', withdrawn: [], attributes: toWire(attrs, { as4, family }), nlri: [] }, codec)
 // because whatever this file does not reproduce exactly goes that generic way instead: a 2-octet
 // session with 4-octet ASNs (AS4_PATH, AS4_AGGREGATOR), text the codec would refuse or read in its
-// own way (addresses, hex), a set over the session's maximum message size.
+// own way (addresses, hex), a set over the session's maximum message size. The exported pieces
+// also serve attrs-head-rewrite.ts, which writes a Lazy export's head from the packed set.
 
 import { FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, hexDigit, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, parseIpv4, parseIpv6 } from '../bgp/wire/index.js';
 import type { AsPathSegment, CodecContext, Origin } from '../bgp/wire/index.js';
@@ -18,18 +19,18 @@ import type { Family, PathAttrs } from './types.js';
 // RFC 4271 §4.3: "The high-order bit (bit 0) of the Attribute Flags octet is the Optional bit",
 // "The second high-order bit (bit 1) ... is the Transitive bit", "The third high-order bit
 // (bit 2) ... is the Partial bit". toWire's choices per attribute, as the generic path sends them.
-const WELL_KNOWN = FLAG_TRANSITIVE;
-const OPT_NON_TRANS = FLAG_OPTIONAL;
-const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
+export const WELL_KNOWN = FLAG_TRANSITIVE;
+export const OPT_NON_TRANS = FLAG_OPTIONAL;
+export const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
 
 /** Not reproduced here: the generic path encodes the set. */
-const GENERIC = -1;
+export const GENERIC = -1;
 
 // RFC 4271 §4.3: "The fourth high-order bit (bit 3) of the Attribute Flags octet is the Extended
 // Length bit. It defines whether the Attribute Length is one octet (if set to 0) or two octets
 // (if set to 1)." The codec sets it exactly when the value is over 255 octets (encodeAttribute),
 // except for MP_REACH_NLRI, where toWire sets it always.
-const attrSize = (valueLen: number): number => (valueLen > 255 ? 4 : 3) + valueLen;
+export const attrSize = (valueLen: number): number => (valueLen > 255 ? 4 : 3) + valueLen;
 
 /** RFC 4271 §4.3 ORIGIN: "0 IGP, 1 EGP, 2 INCOMPLETE"; -1 for anything else (generic path). */
 function originCode(o: Origin): number {
@@ -37,7 +38,7 @@ function originCode(o: Origin): number {
 }
 
 /** RFC 4271 §4.3 (1 AS_SET, 2 AS_SEQUENCE) and RFC 5065 §3 (3 AS_CONFED_SEQUENCE, 4 AS_CONFED_SET). */
-function segmentCode(t: AsPathSegment['type']): number {
+export function segmentCode(t: AsPathSegment['type']): number {
   return t === 'AS_SEQUENCE' ? 2 : t === 'AS_SET' ? 1 : t === 'AS_CONFED_SEQUENCE' ? 3 : t === 'AS_CONFED_SET' ? 4 : -1;
 }
 
@@ -62,7 +63,7 @@ function asPathSize(path: readonly AsPathSegment[], as4: boolean): number {
 }
 
 /** RFC 4760 §3 next hop bytes of MP_REACH_NLRI: toWire's hops, each 16 octets if IPv6 text. */
-const hopSize = (hop: string): number => (hop.includes(':') ? 16 : 4);
+export const hopSize = (hop: string): number => (hop.includes(':') ? 16 : 4);
 
 /** RFC 4760 §3: AFI 2, SAFI 1, next-hop length, next hop, Reserved; no NLRI in a head. */
 function mpReachSize(a: PathAttrs): number {
@@ -97,7 +98,7 @@ function headSize(a: PathAttrs, path: number, as4: boolean, family: Family): num
  * RFC 4271 §4.3: "Each path attribute is a triple <attribute type, attribute length, attribute
  * value>"; the type is the flags octet and the type code octet.
  */
-function attrHeader(b: Buffer, p: number, flags: number, code: number, len: number): number {
+export function attrHeader(b: Buffer, p: number, flags: number, code: number, len: number): number {
   if (len > 255) {
     b[p] = flags | FLAG_EXTENDED_LENGTH;
     b[p + 1] = code;
@@ -115,7 +116,7 @@ function attrHeader(b: Buffer, p: number, flags: number, code: number, len: numb
  * Big-endian, as the codec's Writer.u32 (the low 32 bits of any number). In two 16-bit halves:
  * small integers throughout, where ASNs and communities over 2^31 are heap numbers.
  */
-function u32(b: Buffer, p: number, v: number): number {
+export function u32(b: Buffer, p: number, v: number): number {
   const hi = v >>> 16;
   const lo = v & 0xffff;
   b[p] = hi >>> 8;
@@ -130,7 +131,7 @@ function u32Attr(b: Buffer, p: number, flags: number, code: number, v: number): 
   return u32(b, attrHeader(b, p, flags, code, 4), v);
 }
 
-function ipv4(b: Buffer, p: number, text: string): number {
+export function ipv4(b: Buffer, p: number, text: string): number {
   return parseIpv4(text, b, p) ? p + 4 : GENERIC;
 }
 
@@ -194,7 +195,7 @@ function clusterListAttr(b: Buffer, p: number, ids: readonly string[]): number {
  * The bytes of the next-hop text parsed last, per use: a group's next hop is nearly always the
  * session's own address, the same text for every set, so it is parsed once, not per head.
  */
-class HopCache {
+export class HopCache {
   /** Undefined until a text parses: no text, '' included, matches an empty cache. */
   text: string | undefined = undefined;
   len = 0;
@@ -325,7 +326,7 @@ function lateAttrs(b: Buffer, p: number, a: PathAttrs, family: Family): number {
  * all ones", then the 2-octet Length of the whole message and Type 2 (UPDATE). §4.3: Withdrawn
  * Routes Length 0, and the "Total Path Attribute Length ... in octets".
  */
-function messageHeader(b: Buffer, n: number): number {
+export function messageHeader(b: Buffer, n: number): number {
   // By hand: Buffer.fill's argument checks cost more than the sixteen stores.
   for (let i = 0; i < 16; i++) b[i] = 0xff;
   b[16] = n >>> 8;

@@ -12,22 +12,25 @@ import type { PathAttrs } from './types.js';
 type Origin = PathAttrs['origin'];
 
 const ORIGINS: readonly Origin[] = ['IGP', 'EGP', 'INCOMPLETE'];
-const SEGMENT_TYPES: readonly AsPathSegment['type'][] = ['AS_SET', 'AS_SEQUENCE', 'AS_CONFED_SEQUENCE', 'AS_CONFED_SET'];
+export const SEGMENT_TYPES: readonly AsPathSegment['type'][] = ['AS_SET', 'AS_SEQUENCE', 'AS_CONFED_SEQUENCE', 'AS_CONFED_SET'];
 
-/** Presence bits of the optional members, in the first byte beside the origin. */
-const HAS_MED = 1 << 2;
-const HAS_LOCAL_PREF = 1 << 3;
-const HAS_AGGREGATOR = 1 << 4;
-const HAS_ORIGINATOR = 1 << 5;
-const HAS_OTC = 1 << 6;
-const HAS_LINK_LOCAL = 1 << 7;
+/**
+ * Presence bits of the optional members, in the first byte beside the origin (exported with the
+ * segment types for attrs-head-rewrite.ts, which writes UPDATE heads straight from packed sets).
+ */
+export const HAS_MED = 1 << 2;
+export const HAS_LOCAL_PREF = 1 << 3;
+export const HAS_AGGREGATOR = 1 << 4;
+export const HAS_ORIGINATOR = 1 << 5;
+export const HAS_OTC = 1 << 6;
+export const HAS_LINK_LOCAL = 1 << 7;
 /** Second byte: the booleans and which lists are non-empty (most sets have few of them). */
-const ATOMIC = 1 << 0;
-const HAS_COMMUNITIES = 1 << 1;
-const HAS_EXT = 1 << 2;
-const HAS_LARGE = 1 << 3;
-const HAS_CLUSTER = 1 << 4;
-const HAS_UNKNOWN = 1 << 5;
+export const ATOMIC = 1 << 0;
+export const HAS_COMMUNITIES = 1 << 1;
+export const HAS_EXT = 1 << 2;
+export const HAS_LARGE = 1 << 3;
+export const HAS_CLUSTER = 1 << 4;
+export const HAS_UNKNOWN = 1 << 5;
 /**
  * A string is a list length (len) of twice its character count, plus one when it takes two bytes
  * per character (anything beyond Latin-1), then its characters: any length an attribute can have

@@ -315,6 +315,18 @@ export class AttrStore {
     return this.hops[id]!;
   }
 
+  /**
+   * The arena holding held sets packed (attrs-pack.ts): a held id's set starts at packedAt(id).
+   * Valid until the next internId, which may move the sets to a new arena.
+   */
+  packedArena(): Buffer {
+    return this.arena;
+  }
+
+  packedAt(id: number): number {
+    return this.offs[id]!;
+  }
+
   /** `n` more references on a held id. */
   retainId(id: number, n = 1): void {
     this.counts[id]! += n;

@@ -151,3 +151,53 @@ export function rewriteForPeer(route: Pick<Route, 'source' | 'family' | 'attrs'>
   if (filtered.otc !== undefined) out.otc = filtered.otc;
   return out;
 }
+
+/**
+ * What rewriteForPeer does to a set the export filter left as it was (a Lazy export,
+ * adjout-values.ts), for one route source and family: the same for every such set, so it is made
+ * once and applied while the UPDATE head is written from the set (attrs-head-rewrite.ts). The
+ * rules are rewriteForPeer's with the filter's own changes (policy next hop, MED) absent.
+ */
+export interface PeerRewrite {
+  /**
+   * Towards eBGP: `asn` prepended (confederation segments removed), LOCAL_PREF, ORIGINATOR_ID and
+   * CLUSTER_LIST not sent. Towards iBGP: LOCAL_PREF always (100 when the set has none).
+   */
+  readonly ebgp: boolean;
+  readonly asn: number;
+  /** The set's MED is not sent (eBGP, a route learned from BGP). */
+  readonly dropMed: boolean;
+  /** This session's address for the family (undefined: it has none). */
+  readonly self: string | undefined;
+  /** The next hop is `self` whatever the set's (else the set's own, unless that is "self"). */
+  readonly useSelf: boolean;
+  /** Sent beside `self` (eBGP, IPv6); the set's own link-local address is never sent. */
+  readonly linkLocal: string | undefined;
+  /** Reflected (RFC 4456 §8): the ORIGINATOR_ID when the set has none, and the CLUSTER_ID prepended. */
+  readonly originatorId: string | undefined;
+  readonly clusterId: string | undefined;
+}
+
+/** The rewrite of Lazy exports of routes from `source` in `family` (see PeerRewrite). */
+export function peerRewrite(source: Route['source'], family: Route['family'], cx: ExportContext): PeerRewrite {
+  const ipv6 = family === 'ipv6';
+  const self = selfAddress(cx, ipv6);
+  const fromBgp = source.kind === 'bgp';
+  const reflected = source.kind === 'bgp' && source.peer.ibgp;
+  const ebgp = !cx.target.ibgp;
+  return {
+    ebgp,
+    asn: cx.local.asn,
+    dropMed: ebgp && fromBgp,
+    self,
+    useSelf: ebgp || !fromBgp || (cx.nextHopSelf && !reflected),
+    linkLocal: ebgp && ipv6 ? cx.localAddress.ipv6LinkLocal || undefined : undefined,
+    originatorId: !ebgp && reflected ? source.peer.routerId : undefined,
+    clusterId: !ebgp && reflected ? cx.local.clusterId : undefined,
+  };
+}
+
+/** The next hop a Lazy export goes out with, given its set's; falsy: none, the route is not sent. */
+export function rewrittenNextHop(rw: PeerRewrite, setNextHop: string): string | undefined {
+  return rw.useSelf || setNextHop === 'self' ? rw.self : setNextHop;
+}
