@@ -10,7 +10,6 @@ import type { Config, NeighborConfig } from '../config/types.js';
 import { compilePolicies, formatPolicyError } from '../policy/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { Rib } from '../rib/index.js';
-import type { BestChange } from '../rib/types.js';
 import { MgmtServer } from '../mgmt/server.js';
 import type { Logger } from './log.js';
 import { KernelWatcher } from './kernel.js';
@@ -38,24 +37,8 @@ async function loadFibCode(): Promise<FibCode> {
   return { ...manager, ...reconcile };
 }
 
-/**
- * Drained views are fanned out this many at a time, each slice released before the next. A view
- * keeps the prefix text and best set it builds when first read, so the million views of one drain
- * (a full-table neighbour going down) held ~230 MiB at once; released slice by slice they die young.
- */
-const FANOUT_SLICE = 16384;
-
-/** Changes drained per tick (views only: the FIB takes every change of a drain). */
+/** Changes drained per tick without a FIB (the FIB takes every change of a drain). */
 const DRAIN_MAX = 65536;
-
-/** The drained changes in slices, each cleared from the drained array as it is handed out. */
-function* slices(changes: (BestChange | undefined)[], n: number): Generator<BestChange[]> {
-  for (let i = 0; i < changes.length; i += n) {
-    const slice = changes.slice(i, i + n) as BestChange[];
-    changes.fill(undefined, i, i + n);
-    yield slice;
-  }
-}
 
 export interface DaemonOptions {
   /** BGP port (179; tests use others). */
@@ -140,17 +123,30 @@ export class Daemon implements PeerHost, ReloadHost {
 
   private tick(): void {
     this.tickPending = false;
-    // Views (no Route built per prefix unless read) unless the FIB keeps the changes past this tick.
-    const changes = this.rib.drainChanges(this.fib === undefined, this.fib ? Infinity : DRAIN_MAX);
-    // A larger drain goes on in the next turn of the event loop (keepalives and routectl in between).
-    if (this.rib.pendingChanges() > 0) this.schedule();
-    if (changes.length > 0) this.fib?.submit(changes);
+    if (!this.fib) return this.tickBatch();
+    // The FIB keeps the changes it is given past this tick: plain records, handed out whole.
+    const changes = this.rib.drainChanges();
+    if (changes.length > 0) this.fib.submit(changes);
     if (this.fibSweepTimer && this.started && this.resynchronised()) this.sweepFib('every neighbor sent End-of-RIB');
     if (changes.length === 0) return;
-    const out = [...this.peers.values()].filter((p) => p.adjOut);
-    // The FIB keeps the changes it was given (plain records): handed out whole, as they are.
-    for (const slice of this.fib ? [changes] : slices(changes, FANOUT_SLICE)) for (const peer of out) peer.adjOut!.enqueue(slice);
+    const out = this.outPeers();
+    for (const peer of out) peer.adjOut!.enqueue(changes);
     for (const peer of out) peer.pump();
+  }
+
+  /** Without a FIB: the changes as a batch (no object per change), at most DRAIN_MAX per tick. */
+  private tickBatch(): void {
+    const batch = this.rib.drainBatch(DRAIN_MAX);
+    // A larger drain goes on in the next turn of the event loop (keepalives and routectl in between).
+    if (this.rib.pendingChanges() > 0) this.schedule();
+    if (batch.n === 0) return;
+    const out = this.outPeers();
+    for (const peer of out) peer.adjOut!.enqueueBatch(batch);
+    for (const peer of out) peer.pump();
+  }
+
+  private outPeers(): Peer[] {
+    return [...this.peers.values()].filter((p) => p.adjOut);
   }
 
   localAddresses(localAddress: string): { ipv4?: string; ipv6?: string; ipv6LinkLocal?: string } {

@@ -149,8 +149,13 @@ export class OutValues {
     return out;
   }
 
+  /** Whether routes sharing a set, source and family share an export (the filter allows it; after begin()). */
+  get perSet(): boolean {
+    return this.memoOn;
+  }
+
   /** One more holder of an export result. */
-  private again(out: Out | null): Out | null {
+  again(out: Out | null): Out | null {
     if (out === null) return out;
     if (isLazy(out)) return this.hold(out);
     this.opts.store.retainId(out);

@@ -11,6 +11,8 @@ import type { AttrStore } from './attrs.js';
 import type { ExportContext } from './export.js';
 import { isLazy, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
 import type { Out } from './adjout-values.js';
+import { MANY, NO_BEST } from './change-view.js';
+import type { ChangeBatch } from './change-view.js';
 import { PrefixTable } from './ptable.js';
 import type { BestChange, Family, PathAttrs } from './types.js';
 
@@ -146,6 +148,41 @@ export class AdjRibOut {
       const fo = this.fams.get(change.family);
       if (fo) this.exportPrefix(fo, change);
     }
+  }
+
+  /**
+   * A drained batch (Rib.drainBatch), as enqueue() of its views would: a run of changes whose best
+   * route has one accepted set and source takes one export, shared by its prefixes, where the
+   * export filter allows it (and without ADD-PATH, where each route of a set has its own key).
+   */
+  enqueueBatch(batch: ChangeBatch): void {
+    this.values.begin();
+    const perSet = this.shared && this.values.perSet;
+    const fos = [this.fams.get('ipv4'), this.fams.get('ipv6')];
+    for (let i = 0; i < batch.n; ) {
+      const fo = fos[batch.famOf[i]!];
+      const end = perSet ? batch.runEnd(i) : i + 1;
+      if (fo && (fo.addPath || batch.key[i] === MANY || !perSet)) for (let k = i; k < end; k++) this.exportPrefix(fo, batch.view(k));
+      else if (fo) this.exportRun(fo, batch, i, end);
+      i = end;
+    }
+  }
+
+  /** Changes [i, end) of a batch that share one export (see enqueueBatch). */
+  private exportRun(fo: FamilyOut, batch: ChangeBatch, i: number, end: number): void {
+    // Held for the run, and given back after it: each key takes a holder of its own.
+    const out = batch.key[i] === NO_BEST ? null : this.values.exportedBest(batch.view(i));
+    const pids = batch.pid;
+    for (let k = i; k < end; k++) {
+      const pid = pids[k]!;
+      // Nothing sent and nothing to send (want()'s first rule): no state to take.
+      if (out === null && pid >= fo.sent.length) continue;
+      fo.pt.retain(pid);
+      this.holdKey(fo, pid, pid);
+      this.want(fo, pid, this.values.again(out));
+      this.settleKey(fo, pid);
+    }
+    this.values.drop(out);
   }
 
   /**
@@ -405,12 +442,14 @@ export class AdjRibOut {
       if (size + len > this.max) break;
       size += len;
       keys.push(key);
+      // Taken now: a key withdrawn, announced again as what the peer has (which cancels the
+      // withdrawal but leaves its entry) and withdrawn again has two entries here.
+      this.unpend(fo, key);
     }
     if (group.at >= group.n) retire(fo, WITHDRAW, group);
     if (keys.length === 0) return undefined;
     const nlri = keys.map((k) => this.nlriOf(fo, k));
     for (const key of keys) {
-      this.unpend(fo, key);
       const sent = this.sentOf(fo, key);
       fo.sent[key] = NO_VALUE;
       if (sent !== undefined) this.forgetSent(fo, sent);

@@ -51,3 +51,70 @@ export class ChangeView implements BestChange {
     return r >= 0 ? this.loc.recordSource(this.f, r) : undefined;
   }
 }
+
+/** ChangeBatch run keys besides an accepted set's id: no best route, or a best set of several routes or of the RIB's own. */
+export const NO_BEST = -1;
+export const MANY = -2;
+
+function grownBy<T extends Int32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
+ * A drain's changes as arrays, without an object per change: per change its family, prefix id
+ * and run key, which is the accepted set id and source of the best set's one BGP record (NO_BEST:
+ * no route; MANY: anything else). The changes of one UPDATE follow each other with one key, so an
+ * Adj-RIB-Out exports such a run once (enqueueBatch) instead of once per prefix. Like the views,
+ * it is read before the RIB changes again; the Loc-RIB reuses it at the next drain.
+ */
+export class ChangeBatch {
+  n = 0;
+  /** Family codes 0 and 1. */
+  readonly fams: readonly FamilyRib[];
+  famOf = new Uint8Array(1024);
+  pid = new Int32Array(1024);
+  key = new Int32Array(1024);
+  src = new Int32Array(1024);
+
+  constructor(private readonly loc: LocRib) {
+    this.fams = [loc.fams.ipv4, loc.fams.ipv6];
+  }
+
+  push(fam: number, pid: number, key: number, src: number): void {
+    if (this.n === this.pid.length) {
+      this.famOf = grownBy(this.famOf);
+      this.pid = grownBy(this.pid);
+      this.key = grownBy(this.key);
+      this.src = grownBy(this.src);
+    }
+    const i = this.n++;
+    this.famOf[i] = fam;
+    this.pid[i] = pid;
+    this.key[i] = key;
+    this.src[i] = src;
+  }
+
+  family(i: number): Family {
+    return this.fams[this.famOf[i]!]!.family;
+  }
+
+  /** The end of the run that starts at `i`: following changes of the same family and key (MANY: a run of one). */
+  runEnd(i: number): number {
+    const fam = this.famOf[i]!;
+    const key = this.key[i]!;
+    const src = this.src[i]!;
+    let j = i + 1;
+    if (key === MANY) return j;
+    while (j < this.n && this.key[j] === key && this.src[j] === src && this.famOf[j] === fam) j++;
+    return j;
+  }
+
+  /** Change `i` as a view (built on demand; the same rules as a drained view). */
+  view(i: number): ChangeView {
+    const f = this.fams[this.famOf[i]!]!;
+    const pid = this.pid[i]!;
+    return new ChangeView(this.loc, f, pid, this.loc.stepOf(f, pid));
+  }
+}

@@ -14,7 +14,7 @@ import type { DecisionConfig } from './decision.js';
 import { NextHopResolver } from './nexthop.js';
 import type { Resolution } from './nexthop.js';
 import { PrefixTable } from './ptable.js';
-import { ChangeView } from './change-view.js';
+import { ChangeBatch, ChangeView, MANY, NO_BEST } from './change-view.js';
 import { LazyRoute } from './lazy-route.js';
 import type { BestChange, DecisionStep, Family, PathAttrs, Route, RouteSource } from './types.js';
 
@@ -169,6 +169,8 @@ export class LocRib {
   /** Prefixes holding static routes with next hops: re-resolved whenever IGP routes change. */
   private readonly staticVia = { ipv4: new Set<number>(), ipv6: new Set<number>() };
   private igpChanged = false;
+  /** What drainBatch() fills (one per Loc-RIB, reused). */
+  private readonly batch = new ChangeBatch(this);
 
   constructor(
     private cfg: DecisionConfig,
@@ -584,21 +586,42 @@ export class LocRib {
    */
   drain(views = false, max = Infinity): BestChange[] {
     const out: BestChange[] = [];
+    this.drainEach(max, (f, pid) => {
+      const step = this.stepOf(f, pid);
+      if (views) out.push(new ChangeView(this, f, pid, step));
+      else {
+        const prefix = f.pt.text(pid);
+        const best = this.bestRoutes(f, pid, prefix);
+        out.push(step === undefined ? { family: f.family, prefix, best, id: pid } : { family: f.family, prefix, best, step, id: pid });
+      }
+    });
+    return out;
+  }
+
+  /** drain(true) as a ChangeBatch (this Loc-RIB's one, refilled). */
+  drainBatch(max = Infinity): ChangeBatch {
+    const batch = this.batch;
+    batch.n = 0;
+    this.drainEach(max, (f, pid) => {
+      const r = f.best[pid]!;
+      const fam = f.family === 'ipv4' ? 0 : 1;
+      if (r >= 0) batch.push(fam, pid, f.acc[r]!, f.src[r]!);
+      else batch.push(fam, pid, r === NONE ? NO_BEST : MANY, 0);
+    });
+    return batch;
+  }
+
+  /** Hand out at most `max` dirty prefixes, family by family, and clear them; the rest stay dirty, in order. */
+  private drainEach(max: number, fn: (f: FamilyRib, pid: number) => void): void {
+    let left = max;
     for (const f of Object.values(this.fams)) {
-      const family = f.family;
       for (const pid of f.deferred) f.pt.release(pid);
       f.deferred = [];
-      // At most `max` changes in all; the rest stay dirty, in order, for the next drain.
-      const n = Math.min(f.dirtyN, max - out.length);
+      const n = Math.min(f.dirtyN, left);
+      left -= n;
       for (let i = 0; i < n; i++) {
         const pid = f.dirtyList[i]!;
-        const step = this.stepOf(f, pid);
-        if (views) out.push(new ChangeView(this, f, pid, step));
-        else {
-          const prefix = f.pt.text(pid);
-          const best = this.bestRoutes(f, pid, prefix);
-          out.push(step === undefined ? { family, prefix, best, id: pid } : { family, prefix, best, step, id: pid });
-        }
+        fn(f, pid);
         f.state[pid]! &= ~2;
         if (f.state[pid] === 1 && !f.hasRoutes(pid)) {
           f.state[pid] = 0;
@@ -608,7 +631,6 @@ export class LocRib {
       f.dirtyList.copyWithin(0, n, f.dirtyN);
       f.dirtyN -= n;
     }
-    return out;
   }
 
   pendingChanges(): number {

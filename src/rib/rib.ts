@@ -9,6 +9,7 @@ import type { Config, StaticRouteConfig } from '../config/types.js';
 import { AttrStore } from './attrs.js';
 import { routesOf } from './attrs-wire.js';
 import type { NlriField, NlriHolder, RouteSink } from './attrs-wire.js';
+import type { ChangeBatch } from './change-view.js';
 import type { DecisionConfig } from './decision.js';
 import { LazyRoute } from './lazy-route.js';
 import { LocRib, NONE, STALE } from './locrib.js';
@@ -556,6 +557,11 @@ export class Rib {
    */
   drainChanges(views = false, max = Infinity): BestChange[] {
     return this.loc.drain(views, max);
+  }
+
+  /** drainChanges(true, max) as arrays with run keys (LocRib.drainBatch): for the Adj-RIB-Outs' enqueueBatch. */
+  drainBatch(max = Infinity): ChangeBatch {
+    return this.loc.drainBatch(max);
   }
 
   /** Changes not drained yet. */
