@@ -17,7 +17,7 @@ import type {
 import { Reader, Truncated, fromHex, toHex } from './reader.js';
 import { CodecError, ERR, HEADER_SUB, OPEN_SUB, fail, notify } from './errors.js';
 import { decodeCapabilities, encodeCapability } from './capabilities.js';
-import { decodeUpdateBody, encodeUpdateBody, parseAttributes } from './update.js';
+import { NO_FINDINGS, decodeUpdateBody, encodeUpdateBody, parseAttributes } from './update.js';
 import type { DecodeOptions } from './attributes.js';
 import { ipv4ToText, parseIpv4 } from './addr.js';
 import { Writer } from './writer.js';
@@ -116,19 +116,14 @@ export function decodeMessage(buf: Uint8Array, ctx: CodecContext, start = 0): De
 /** The message of header `h` at buf[start..] (start is 0 for every type but UPDATE). */
 function decodeBody(buf: Uint8Array, start: number, h: { length: number; type: number }, ctx: CodecContext): DecodeResult {
   try {
-    let findings: UpdateFinding[] = [];
     let msg: BgpMessage;
     const end = h.length;
     switch (h.type) {
       case 1:
         msg = decodeOpen(buf, end);
         break;
-      case 2: {
-        const u = decodeUpdateBody(buf, start + HEADER_LEN, start + end, ctx);
-        msg = u.msg;
-        findings = u.findings;
-        break;
-      }
+      case 2:
+        return decodeUpdateBody(buf, start + HEADER_LEN, start + end, h.length, ctx);
       case 3:
         msg = decodeNotification(buf, end);
         break;
@@ -138,7 +133,7 @@ function decodeBody(buf: Uint8Array, start: number, h: { length: number; type: n
       default:
         msg = decodeRouteRefresh(buf);
     }
-    return { ok: true, msg, length: h.length, findings };
+    return { ok: true, msg, length: h.length, findings: NO_FINDINGS };
   } catch (e) {
     const err = toCodecError(e);
     return { ok: false, error: err.error, reason: err.message };

@@ -2,7 +2,7 @@
 // RFC 7606: each malformed attribute leads to exactly one of session reset (thrown CodecError),
 // treat-as-withdraw or attribute discard (findings), as its descriptor says.
 
-import type { CodecContext, PathAttribute, UpdateFinding, UpdateMessage } from './types.js';
+import type { CodecContext, DecodeResult, PathAttribute, UpdateFinding, UpdateMessage } from './types.js';
 import { ATTRIBUTES, Bad, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, FLAG_TRANSITIVE, encodeAttribute } from './attributes.js';
 import type { DecodeOptions, MalformedAction } from './attributes.js';
 import { ERR, UPDATE_SUB, fail } from './errors.js';
@@ -18,6 +18,28 @@ export interface ParsedAttributes {
   findings: UpdateFinding[];
 }
 
+/**
+ * The findings of an UPDATE that has none (nearly every one): one shared list, frozen so that a
+ * consumer that pushed to it would fail loudly instead of reporting into every other UPDATE.
+ */
+export const NO_FINDINGS = Object.freeze([]) as readonly UpdateFinding[] as UpdateFinding[];
+
+// The findings of the parse under way, made at its first finding. Decoding is synchronous and
+// every parse starts by clearing it, so one variable serves all (as seenEpoch below).
+let found: UpdateFinding[] | undefined;
+
+function report(f: UpdateFinding): void {
+  if (found === undefined) found = [f];
+  else found.push(f);
+}
+
+/** The findings of the parse just done (NO_FINDINGS if none), handed over once. */
+function takeFindings(): UpdateFinding[] {
+  const f = found ?? NO_FINDINGS;
+  found = undefined;
+  return f;
+}
+
 /** Subcode for a session reset caused by one attribute (RFC 4271 §6.3). */
 function resetSubcode(code: number, flagsWrong: boolean): number {
   if (flagsWrong) return UPDATE_SUB.ATTR_FLAGS;
@@ -27,22 +49,19 @@ function resetSubcode(code: number, flagsWrong: boolean): number {
   return UPDATE_SUB.ATTR_LENGTH;
 }
 
-function malformed(
-  action: MalformedAction,
-  code: number,
-  reason: string,
-  flagsWrong: boolean,
-  attrBytes: Uint8Array,
-  findings: UpdateFinding[],
-): void {
+function malformed(action: MalformedAction, code: number, reason: string, flagsWrong: boolean, attrBytes: Uint8Array): void {
   if (action === 'session-reset') fail(ERR.UPDATE, resetSubcode(code, flagsWrong), reason, attrBytes);
-  findings.push({ action, attrCode: code, reason });
+  report({ action, attrCode: code, reason });
 }
 
 // Which attribute codes the current parse has seen: an epoch per parse avoids clearing 256 bytes
 // (or allocating them) for every UPDATE. Decoding is synchronous, so one table serves all.
 const seenEpoch = new Uint32Array(256);
 let epoch = 0;
+
+// The attributes of the parse under way, copied out at their exact count when it ends (a list
+// grown by push has room for 16 from its first element: twice the bytes an UPDATE needs).
+const scratch: PathAttribute[] = [];
 
 /**
  * Parse the path attribute section buf[start, end). Session-reset errors are thrown as CodecError;
@@ -55,12 +74,18 @@ export function parseAttributes(
   ctx: CodecContext,
   opts: DecodeOptions = {},
 ): ParsedAttributes {
-  const attributes: PathAttribute[] = [];
-  const findings: UpdateFinding[] = [];
+  const attributes = attributesOf(b, start, end, ctx, opts);
+  return { attributes, findings: takeFindings() };
+}
+
+/** parseAttributes, its findings left for takeFindings(). */
+function attributesOf(b: Uint8Array, start: number, end: number, ctx: CodecContext, opts: DecodeOptions): PathAttribute[] {
+  found = undefined;
   if (++epoch === 0xffffffff) {
     seenEpoch.fill(0);
     epoch = 1;
   }
+  let n = 0;
   let p = start;
   while (p < end) {
     // RFC 7606 §4: a header or value running past the section is treat-as-withdraw; the Total
@@ -68,7 +93,7 @@ export function parseAttributes(
     const ext = (b[p]! & FLAG_EXTENDED_LENGTH) !== 0;
     const headLen = ext ? 4 : 3;
     if (p + headLen > end) {
-      findings.push({ action: 'treat-as-withdraw', reason: `attribute header truncated at offset ${p}` });
+      report({ action: 'treat-as-withdraw', reason: `attribute header truncated at offset ${p}` });
       break;
     }
     const flags = b[p]!;
@@ -76,7 +101,7 @@ export function parseAttributes(
     const len = ext ? (b[p + 2]! << 8) | b[p + 3]! : b[p + 2]!;
     const valueAt = p + headLen;
     if (valueAt + len > end) {
-      findings.push({ action: 'treat-as-withdraw', attrCode: code, reason: `attribute ${code} length ${len} overruns the section` });
+      report({ action: 'treat-as-withdraw', attrCode: code, reason: `attribute ${code} length ${len} overruns the section` });
       break;
     }
     const attrStart = p;
@@ -87,7 +112,7 @@ export function parseAttributes(
       if (code === MP_REACH || code === MP_UNREACH) {
         fail(ERR.UPDATE, UPDATE_SUB.MALFORMED_ATTR_LIST, `attribute ${code} appears twice`);
       }
-      findings.push({ action: 'attribute-discard', attrCode: code, reason: `attribute ${code} repeated` });
+      report({ action: 'attribute-discard', attrCode: code, reason: `attribute ${code} repeated` });
       continue;
     }
     seenEpoch[code] = epoch;
@@ -97,23 +122,23 @@ export function parseAttributes(
       if (!(flags & FLAG_OPTIONAL)) {
         fail(ERR.UPDATE, UPDATE_SUB.UNRECOGNIZED_WELL_KNOWN, `unrecognised well-known attribute ${code}`, b.subarray(attrStart, p));
       }
-      attributes.push({ code, name: 'UNKNOWN', flags, value: toHex(b.subarray(valueAt, valueAt + len)) });
+      scratch[n++] = { code, name: 'UNKNOWN', flags, value: toHex(b.subarray(valueAt, valueAt + len)) };
       continue;
     }
     // RFC 7606 §3(c): Optional/Transitive bits in conflict with the type code make the attribute
     // malformed: treat-as-withdraw unless its own specification says otherwise.
     if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== d.flags) {
-      malformed(d.onBadFlags ?? 'treat-as-withdraw', code, `${d.name} flags 0x${flags.toString(16)} wrong`, true, b.subarray(attrStart, p), findings);
+      malformed(d.onBadFlags ?? 'treat-as-withdraw', code, `${d.name} flags 0x${flags.toString(16)} wrong`, true, b.subarray(attrStart, p));
       continue;
     }
     const value = d.decode(b, valueAt, len, ctx, opts);
     if (value instanceof Bad) {
-      malformed(d.onMalformed, code, value.reason, false, b.subarray(attrStart, p), findings);
+      malformed(d.onMalformed, code, value.reason, false, b.subarray(attrStart, p));
       continue;
     }
-    attributes.push({ code, name: d.name, flags, value } as PathAttribute);
+    scratch[n++] = { code, name: d.name, flags, value } as PathAttribute;
   }
-  return { attributes, findings };
+  return scratch.slice(0, n);
 }
 
 export function findAttr<N extends PathAttribute['name']>(
@@ -124,11 +149,11 @@ export function findAttr<N extends PathAttribute['name']>(
   return undefined;
 }
 
-/** Decode an UPDATE body; `start` is just past the header, `end` the message end. */
-export function decodeUpdateBody(b: Uint8Array, start: number, end: number, ctx: CodecContext): {
-  msg: UpdateMessage;
-  findings: UpdateFinding[];
-} {
+/**
+ * Decode the UPDATE of `length` bytes whose body is b[start, end) (`start` just past the header)
+ * into its result: the message and its findings.
+ */
+export function decodeUpdateBody(b: Uint8Array, start: number, end: number, length: number, ctx: CodecContext): DecodeResult<UpdateMessage> {
   const v4AddPath = ctx.addPath.has('1/1');
   const withdrawnLen = (b[start]! << 8) | b[start + 1]!;
   const withdrawnEnd = start + 2 + withdrawnLen;
@@ -141,35 +166,39 @@ export function decodeUpdateBody(b: Uint8Array, start: number, end: number, ctx:
   // RFC 7606 §3(i) and §5.3: an unparseable Withdrawn Routes or NLRI field is a session reset.
   const withdrawn = decodeNlriKeys(b, start + 2, withdrawnEnd, 1, v4AddPath);
   if (typeof withdrawn === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `withdrawn routes: ${withdrawn}`);
-  const { attributes, findings } = parseAttributes(b, attrStart, attrEnd, ctx);
+  const attributes = attributesOf(b, attrStart, attrEnd, ctx, {});
   const nlri = decodeNlriKeys(b, attrEnd, end, 1, v4AddPath);
   if (typeof nlri === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `NLRI: ${nlri}`);
-  checkMandatory(attributes, nlri.count, findings);
-  // The lists as prefix keys behind their fields (nlri.ts), in the fields' usual order.
-  const msg = { type: 'UPDATE' } as UpdateMessage;
+  checkMandatory(attributes, nlri.count);
+  // The lists as prefix keys behind their fields (nlri.ts), in the fields' usual order. An empty
+  // literal has room for four fields inside the object (a literal with fields, for just those):
+  // type, attributes and the two lists or their keys fit without a property array beside it.
+  const msg = {} as UpdateMessage;
+  msg.type = 'UPDATE';
   setNlriField(msg, 'withdrawn', withdrawn);
   msg.attributes = attributes;
   setNlriField(msg, 'nlri', nlri);
-  return { msg, findings };
+  return { ok: true, msg, length, findings: takeFindings() };
 }
 
 /** RFC 7606 §3(d) with RFC 4760 §4: missing well-known mandatory attributes are treat-as-withdraw. */
-function checkMandatory(attrs: PathAttribute[], nlri: number, findings: UpdateFinding[]): void {
+function checkMandatory(attrs: PathAttribute[], nlri: number): void {
   const reach = findAttr(attrs, 'MP_REACH_NLRI');
   const announces = nlri > 0 || (reach !== undefined && (nlriCount(reach.value, 'nlri') > 0 || reach.value.nlriHex));
   if (!announces) return;
   // An attribute already reported malformed is not reported missing again.
-  const origin = findAttr(attrs, 'ORIGIN') !== undefined || reported(findings, 1);
-  const asPath = findAttr(attrs, 'AS_PATH') !== undefined || reported(findings, 2);
-  const nextHop = nlri === 0 || findAttr(attrs, 'NEXT_HOP') !== undefined || reported(findings, 3);
+  const origin = findAttr(attrs, 'ORIGIN') !== undefined || reported(1);
+  const asPath = findAttr(attrs, 'AS_PATH') !== undefined || reported(2);
+  const nextHop = nlri === 0 || findAttr(attrs, 'NEXT_HOP') !== undefined || reported(3);
   // Every UPDATE that announces comes here: nothing is allocated when nothing is missing.
   if (origin && asPath && nextHop) return;
   const missing = [origin ? '' : 'ORIGIN', asPath ? '' : 'AS_PATH', nextHop ? '' : 'NEXT_HOP'].filter((n) => n !== '');
-  findings.push({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
+  report({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
 }
 
-function reported(findings: readonly UpdateFinding[], code: number): boolean {
-  for (const f of findings) if (f.attrCode === code) return true;
+/** Whether the parse under way has a finding about attribute `code`. */
+function reported(code: number): boolean {
+  if (found) for (const f of found) if (f.attrCode === code) return true;
   return false;
 }
 
