@@ -25,7 +25,7 @@ export interface ExportContext {
 }
 
 /** The routing rules before any policy: may `route` be advertised to `target` at all? */
-export function mayAdvertise(route: Route, target: PeerInfo): boolean {
+export function mayAdvertise(route: Pick<Route, 'source'>, target: PeerInfo): boolean {
   const s = route.source;
   if (s.kind !== 'bgp') return true;
   // Split horizon: never back to the peer it came from.
