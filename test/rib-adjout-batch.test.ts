@@ -93,6 +93,8 @@ const cases: [string, PeerInfo, boolean, ExportFilter | undefined][] = [
   ['iBGP reflector client, ADD-PATH IPv6', IBGP_TARGET, true, undefined],
   ['eBGP, per-set filter', EBGP_TARGET, false, perSet],
   ['eBGP, prefix-dependent filter', EBGP_TARGET, false, perPrefix],
+  ['a source peer (split horizon)', A, false, undefined],
+  ['an iBGP source peer, ADD-PATH IPv6 (iBGP rules)', I, true, undefined],
 ];
 
 for (const [name, target, addPath, filter] of cases) {

@@ -8,11 +8,12 @@ import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/in
 import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
 import { BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
 import type { AttrStore } from './attrs.js';
+import { mayAdvertise } from './export.js';
 import type { ExportContext } from './export.js';
 import { isLazy, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
 import type { Out } from './adjout-values.js';
 import { MANY, NO_BEST } from './change-view.js';
-import type { ChangeBatch } from './change-view.js';
+import type { ChangeBatch, ChangeView } from './change-view.js';
 import { PrefixTable } from './ptable.js';
 import type { BestChange, Family, PathAttrs } from './types.js';
 
@@ -171,7 +172,7 @@ export class AdjRibOut {
   /** Changes [i, end) of a batch that share one export (see enqueueBatch). */
   private exportRun(fo: FamilyOut, batch: ChangeBatch, i: number, end: number): void {
     // Held for the run, and given back after it: each key takes a holder of its own.
-    const out = batch.key[i] === NO_BEST ? null : this.values.exportedBest(batch.view(i));
+    const out = batch.key[i] === NO_BEST ? null : this.runExport(batch.view(i));
     const pids = batch.pid;
     for (let k = i; k < end; k++) {
       const pid = pids[k]!;
@@ -183,6 +184,15 @@ export class AdjRibOut {
       this.settleKey(fo, pid);
     }
     this.values.drop(out);
+  }
+
+  /** The export of a run's best route (a holder taken), or null. */
+  private runExport(view: ChangeView): Out | null {
+    // Split horizon and the iBGP rules depend on the source alone: a run they refuse (a peer's
+    // own routes, all of a full table it sends) builds no Route and runs no filter.
+    const source = view.singleSource();
+    if (source && !mayAdvertise({ source }, this.opts.target)) return null;
+    return this.values.exportedBest(view);
   }
 
   /**
