@@ -174,12 +174,20 @@ export class AdjRibOut {
     // Held for the run, and given back after it: each key takes a holder of its own.
     const out = batch.key[i] === NO_BEST ? null : this.runExport(batch.view(i));
     const pids = batch.pid;
+    let group: Group | undefined;
     for (let k = i; k < end; k++) {
       const pid = pids[k]!;
       // Nothing sent and nothing to send (want()'s first rule): no state to take.
       if (out === null && pid >= fo.sent.length) continue;
       fo.pt.retain(pid);
       this.holdKey(fo, pid, pid);
+      if (out !== null && pid < fo.sent.length && fo.sent[pid] === NO_VALUE && fo.next[pid] === NO_VALUE) {
+        // New to the peer and not pending (most of a table): what want() does then, the group found once.
+        fo.next[pid] = this.values.again(out)!;
+        fo.pendingN++;
+        push((group ??= this.groupFor(fo, out)), pid);
+        continue;
+      }
       this.want(fo, pid, this.values.again(out));
       this.settleKey(fo, pid);
     }
@@ -352,13 +360,17 @@ export class AdjRibOut {
       fo.next[key] = this.values.code(v);
       fo.pendingN++;
     }
-    const group = fo.groups.get(gk);
-    if (group) push(group, key);
-    else {
-      const fresh = fo.spare.pop() ?? { keys: [], n: 0, at: 0 };
-      push(fresh, key);
-      fo.groups.set(gk, fresh);
+    push(this.groupFor(fo, gk), key);
+  }
+
+  /** The pending group of `gk`, a new (or spare) one at the end of the queue if none. */
+  private groupFor(fo: FamilyOut, gk: Out): Group {
+    let group = fo.groups.get(gk);
+    if (!group) {
+      group = fo.spare.pop() ?? { keys: [], n: 0, at: 0 };
+      fo.groups.set(gk, group);
     }
+    return group;
   }
 
   /** Grow the per-key arrays to hold `key`, doubling. */
