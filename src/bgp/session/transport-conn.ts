@@ -10,7 +10,10 @@ import {
   HEADER_LEN,
   OPEN_SUB,
   checkHeader,
+  decodeChecked,
   decodeMessage,
+  headerLength,
+  headerOf,
   type CodecContext,
   type DecodeResult,
   type UpdateFinding,
@@ -195,28 +198,30 @@ export class Connection {
       return -1;
     }
     this.pending = NOTHING;
-    this.deliver(m, 0);
+    this.deliver(decodeMessage(m, this.recvCtx()));
     return this.closing ? -1 : off;
   }
 
   /** Report the whole messages in buf from `off`; returns where the first incomplete one starts, or -1 (the stream failed). */
   private frames(buf: Buffer, off: number): number {
     while (!this.closing && buf.length - off >= HEADER_LEN) {
-      const h = checkHeader(buf, off, this.recvCtx());
-      if (h instanceof CodecError) {
+      // The header word, not checkHeader's object: one message after another, nothing allocated.
+      const ctx = this.recvCtx();
+      const h = headerOf(buf, off, ctx);
+      if (typeof h !== 'number') {
         this.handlers.event({ type: 'BGPHeaderErr', error: h.error, reason: h.message });
         return -1;
       }
-      if (buf.length - off < h.length) break;
-      this.deliver(buf, off);
-      off += h.length;
+      const length = headerLength(h);
+      if (buf.length - off < length) break;
+      this.deliver(decodeChecked(buf, ctx, off, h));
+      off += length;
     }
     return this.closing ? -1 : off;
   }
 
-  /** Decode the message at buf[off..] in place (its header checked) and report it. */
-  private deliver(buf: Buffer, off: number): void {
-    const r = decodeMessage(buf, this.recvCtx(), off);
+  /** Report a decoded message (or its error). */
+  private deliver(r: DecodeResult): void {
     if (r.ok && r.msg.type === 'UPDATE' && this.handlers.update) this.handlers.update(r.msg, r.findings);
     else this.handlers.event(toEvent(r));
   }

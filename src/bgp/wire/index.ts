@@ -2,7 +2,7 @@
 // RFC's answer to malformed input. Encoding throws RangeError only for values a caller built wrong.
 
 export * from './types.js';
-export { decodeMessage, encodeMessage, decodePathAttributes, checkHeader, makeContext, shutdownData } from './message.js';
+export { decodeMessage, decodeChecked, encodeMessage, decodePathAttributes, checkHeader, headerOf, headerLength, headerType, makeContext, shutdownData } from './message.js';
 export { HEADER_LEN, MAX_MESSAGE, MAX_EXTENDED_MESSAGE } from './message.js';
 export { mergeAsPath, asPathLength, AS_TRANS } from './aspath.js';
 export { endOfRib, findAttr } from './update.js';

@@ -54,6 +54,15 @@ const LENGTH_LIMITS: Record<number, [number, number]> = {
  * (binary-parser's object building costs more than the check itself here).
  */
 export function checkHeader(buf: Uint8Array, off: number, ctx: CodecContext): { length: number; type: number } | CodecError {
+  const h = headerOf(buf, off, ctx);
+  return typeof h === 'number' ? { length: h & 0xffff, type: h >>> 16 } : h;
+}
+
+/**
+ * checkHeader for framing loops, without an object per message: the length and type as one
+ * number, length | type << 16 (headerLength and headerType take it apart), or the error.
+ */
+export function headerOf(buf: Uint8Array, off: number, ctx: CodecContext): number | CodecError {
   if (off + HEADER_LEN > buf.length) {
     return new CodecError(notify(ERR.HEADER, HEADER_SUB.BAD_LENGTH), `header truncated: ${buf.length - off} of 19 bytes`);
   }
@@ -77,8 +86,13 @@ export function checkHeader(buf: Uint8Array, off: number, ctx: CodecContext): { 
     }
     return new CodecError(notify(ERR.HEADER, HEADER_SUB.BAD_LENGTH, buf.subarray(off + 16, off + 18)), `length ${length} invalid for type ${type}`);
   }
-  return { length, type };
+  return length | (type << 16);
 }
+
+/** The message length in a header word of headerOf. */
+export const headerLength = (h: number): number => h & 0xffff;
+/** The message type in a header word of headerOf. */
+export const headerType = (h: number): number => h >>> 16;
 
 function toCodecError(e: unknown): CodecError {
   if (e instanceof CodecError) return e;
@@ -93,39 +107,44 @@ function toCodecError(e: unknown): CodecError {
  * own (the offsets in reasons and findings count from the message's first byte).
  */
 export function decodeMessage(buf: Uint8Array, ctx: CodecContext, start = 0): DecodeResult {
-  if (start !== 0) {
-    const h = checkHeader(buf, start, ctx);
-    if (!(h instanceof CodecError) && h.type === 2 && buf.length - start >= h.length) {
-      const r = decodeBody(buf, start, h, ctx);
-      if (r.ok && r.findings.length === 0) return r;
-    }
-    return decodeMessage(buf.subarray(start), ctx);
-  }
-  const h = checkHeader(buf, 0, ctx);
-  if (h instanceof CodecError) return { ok: false, error: h.error, reason: h.message };
-  if (buf.length < h.length) {
+  const h = headerOf(buf, start, ctx);
+  if (typeof h !== 'number') return { ok: false, error: h.error, reason: h.message };
+  if (buf.length - start < headerLength(h)) {
     return {
       ok: false,
-      error: notify(ERR.HEADER, HEADER_SUB.BAD_LENGTH, buf.subarray(16, 18)),
-      reason: `message truncated: ${buf.length} of ${h.length} bytes`,
+      error: notify(ERR.HEADER, HEADER_SUB.BAD_LENGTH, buf.subarray(start + 16, start + 18)),
+      reason: `message truncated: ${buf.length - start} of ${headerLength(h)} bytes`,
     };
   }
-  return decodeBody(buf, 0, h, ctx);
+  return decodeChecked(buf, ctx, start, h);
 }
 
-/** The message of header `h` at buf[start..] (start is 0 for every type but UPDATE). */
-function decodeBody(buf: Uint8Array, start: number, h: { length: number; type: number }, ctx: CodecContext): DecodeResult {
+/**
+ * decodeMessage of a message a framing loop has checked: `header` is headerOf's word for the
+ * header at buf[start..], and the buffer holds the whole message. Never throws.
+ */
+export function decodeChecked(buf: Uint8Array, ctx: CodecContext, start: number, header: number): DecodeResult {
+  if (start === 0) return decodeBody(buf, 0, header, ctx);
+  if (headerType(header) === 2) {
+    const r = decodeBody(buf, start, header, ctx);
+    if (r.ok && r.findings.length === 0) return r;
+  }
+  return decodeBody(buf.subarray(start), 0, header, ctx);
+}
+
+/** The message of header word `h` at buf[start..] (start is 0 for every type but UPDATE). */
+function decodeBody(buf: Uint8Array, start: number, h: number, ctx: CodecContext): DecodeResult {
+  const length = headerLength(h);
   try {
     let msg: BgpMessage;
-    const end = h.length;
-    switch (h.type) {
+    switch (headerType(h)) {
       case 1:
-        msg = decodeOpen(buf, end);
+        msg = decodeOpen(buf, length);
         break;
       case 2:
-        return decodeUpdateBody(buf, start + HEADER_LEN, start + end, h.length, ctx);
+        return decodeUpdateBody(buf, start + HEADER_LEN, start + length, length, ctx);
       case 3:
-        msg = decodeNotification(buf, end);
+        msg = decodeNotification(buf, length);
         break;
       case 4:
         msg = { type: 'KEEPALIVE' };
@@ -133,7 +152,7 @@ function decodeBody(buf: Uint8Array, start: number, h: { length: number; type: n
       default:
         msg = decodeRouteRefresh(buf);
     }
-    return { ok: true, msg, length: h.length, findings: NO_FINDINGS };
+    return { ok: true, msg, length, findings: NO_FINDINGS };
   } catch (e) {
     const err = toCodecError(e);
     return { ok: false, error: err.error, reason: err.message };
