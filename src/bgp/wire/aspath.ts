@@ -19,9 +19,14 @@ const SEGMENT_CODES: Record<AsPathSegmentType, number> = {
   AS_CONFED_SET: 4,
 };
 
-/** Decode segments of 2- or 4-octet ASNs from buf[start, end); a string says why it is malformed. */
+/**
+ * Decode segments of 2- or 4-octet ASNs from buf[start, end); a string says why it is malformed.
+ * RFC 7607 §2: AS 0 anywhere in AS_PATH or AS4_PATH makes it malformed; checked as the ASNs are
+ * read, and reported only for a path that is otherwise well formed.
+ */
 export function decodeAsPath(buf: Uint8Array, start: number, end: number, asSize: 2 | 4): AsPathSegment[] | string {
   const segments: AsPathSegment[] = [];
+  let zero = false;
   let p = start;
   while (p < end) {
     if (p + 2 > end) return 'AS_PATH segment header truncated';
@@ -35,17 +40,25 @@ export function decodeAsPath(buf: Uint8Array, start: number, end: number, asSize
     const asns = new Array<number>(count);
     if (asSize === 4) {
       for (let i = 0; i < count; i++, p += 4) {
-        asns[i] = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+        const asn = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+        if (asn === 0) zero = true;
+        asns[i] = asn;
       }
     } else {
-      for (let i = 0; i < count; i++, p += 2) asns[i] = (buf[p]! << 8) | buf[p + 1]!;
+      for (let i = 0; i < count; i++, p += 2) {
+        const asn = (buf[p]! << 8) | buf[p + 1]!;
+        if (asn === 0) zero = true;
+        asns[i] = asn;
+      }
     }
     // One segment (the usual path) gets an array of its own size, not push's spare room.
-    if (p === end && segments.length === 0) return [{ type, asns }];
+    if (p === end && segments.length === 0) return zero ? AS_ZERO : [{ type, asns }];
     segments.push({ type, asns });
   }
-  return segments;
+  return zero ? AS_ZERO : segments;
 }
+
+const AS_ZERO = 'AS 0 in the path';
 
 export function encodeAsPath(w: Writer, segments: readonly AsPathSegment[], asSize: 2 | 4): void {
   for (const seg of segments) {

@@ -182,13 +182,6 @@ function u32List(b: Uint8Array, s: number, len: number, unit: number, name: stri
   return out;
 }
 
-/** RFC 7607 §2: AS 0 anywhere in AS_PATH / AS4_PATH makes the attribute malformed. */
-function asPathValue(v: ReturnType<typeof decodeAsPath>): ReturnType<typeof decodeAsPath> | Bad {
-  if (typeof v === 'string') return new Bad(v);
-  for (const seg of v) if (seg.asns.includes(0)) return new Bad('AS 0 in the path');
-  return v;
-}
-
 const asSize = (ctx: CodecContext): 2 | 4 => (ctx.as4 ? 4 : 2);
 
 const DESCRIPTORS: Descriptor[] = [
@@ -199,7 +192,7 @@ const DESCRIPTORS: Descriptor[] = [
   },
   {
     code: 2, name: 'AS_PATH', flags: WELL_KNOWN, onMalformed: 'treat-as-withdraw', // RFC 7606 §7.2
-    decode: (b, s, len, ctx) => asPathValue(decodeAsPath(b, s, s + len, asSize(ctx))),
+    decode: (b, s, len, ctx) => lift(decodeAsPath(b, s, s + len, asSize(ctx))), // RFC 7607 §2 (AS 0) in decodeAsPath
     encode: (w, v: Parameters<typeof encodeAsPath>[1], ctx) => encodeAsPath(w, v, asSize(ctx)),
   },
   {
@@ -278,7 +271,7 @@ const DESCRIPTORS: Descriptor[] = [
   {
     // RFC 6793 §6: a malformed AS4_PATH (flags included) is discarded.
     code: 17, name: 'AS4_PATH', flags: OPT_TRANS, onMalformed: 'attribute-discard', onBadFlags: 'attribute-discard',
-    decode: (b, s, len) => asPathValue(decodeAsPath(b, s, s + len, 4)),
+    decode: (b, s, len) => lift(decodeAsPath(b, s, s + len, 4)),
     encode: (w, v: Parameters<typeof encodeAsPath>[1]) => encodeAsPath(w, v, 4),
   },
   {

@@ -62,6 +62,11 @@ function malformed(action: MalformedAction, code: number, reason: string, flagsW
 const seenEpoch = new Uint32Array(256);
 let epoch = 0;
 
+/** Whether the parse under way met attribute `code`: it is there, or was reported malformed. */
+function seen(code: number): boolean {
+  return seenEpoch[code] === epoch;
+}
+
 // The attributes of the parse under way, copied out at their exact count when it ends (a list
 // grown by push has room for 16 from its first element: twice the bytes an UPDATE needs).
 const scratch: PathAttribute[] = [];
@@ -186,14 +191,16 @@ export function decodeUpdateBody(b: Uint8Array, start: number, end: number, leng
 
 /** RFC 7606 §3(d) with RFC 4760 §4: missing well-known mandatory attributes are treat-as-withdraw. */
 function checkMandatory(attrs: PathAttribute[], nlri: number): void {
-  const reach = findAttr(attrs, 'MP_REACH_NLRI');
+  // A malformed MP_REACH_NLRI resets the session: seen, it is there.
+  const reach = seen(MP_REACH) ? findAttr(attrs, 'MP_REACH_NLRI') : undefined;
   const announces = nlri > 0 || (reach !== undefined && (nlriCount(reach.value, 'nlri') > 0 || reach.value.nlriHex));
   if (!announces) return;
+  // The usual case, without a search or an allocation: all three seen (there, or reported).
+  if (seen(1) && seen(2) && (nlri === 0 || seen(3))) return;
   // An attribute already reported malformed is not reported missing again.
   const origin = findAttr(attrs, 'ORIGIN') !== undefined || reported(1);
   const asPath = findAttr(attrs, 'AS_PATH') !== undefined || reported(2);
   const nextHop = nlri === 0 || findAttr(attrs, 'NEXT_HOP') !== undefined || reported(3);
-  // Every UPDATE that announces comes here: nothing is allocated when nothing is missing.
   if (origin && asPath && nextHop) return;
   const missing = [origin ? '' : 'ORIGIN', asPath ? '' : 'AS_PATH', nextHop ? '' : 'NEXT_HOP'].filter((n) => n !== '');
   report({ action: 'treat-as-withdraw', reason: `missing well-known attribute(s) ${missing.join(', ')}` });
