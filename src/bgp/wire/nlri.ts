@@ -145,12 +145,13 @@ export function decodeNlri(buf: Uint8Array, start: number, end: number, afi: num
 
 // ---- The lazily built list fields ----
 
-/** Returns its argument from a constructor, so that a subclass's private field lands on any object. */
-class Stamp {
-  constructor(o: object) {
-    return o;
-  }
-}
+/**
+ * Returns its argument from a constructor, so that a subclass's private field lands on any object.
+ * A plain function, not a class: the receiver it is handed and drops is then optimised away.
+ */
+const Stamp = function (o: object): object {
+  return o;
+} as unknown as new (o: object) => object;
 
 /**
  * One field name's accessor and its keys, kept in a private field on the message (a private

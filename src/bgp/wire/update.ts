@@ -57,6 +57,9 @@ function malformed(action: MalformedAction, code: number, reason: string, flagsW
   report({ action, attrCode: code, reason });
 }
 
+/** An UPDATE's attributes are decoded with no options (those are for MRT). */
+const NO_OPTIONS: DecodeOptions = Object.freeze({});
+
 // Which attribute codes the current parse has seen: an epoch per parse avoids clearing 256 bytes
 // (or allocating them) for every UPDATE. Decoding is synchronous, so one table serves all.
 const seenEpoch = new Uint32Array(256);
@@ -174,7 +177,7 @@ export function decodeUpdateBody(b: Uint8Array, start: number, end: number, leng
   // RFC 7606 §3(i) and §5.3: an unparseable Withdrawn Routes or NLRI field is a session reset.
   const withdrawn = decodeNlriKeys(b, start + 2, withdrawnEnd, 1, v4AddPath);
   if (typeof withdrawn === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `withdrawn routes: ${withdrawn}`);
-  const attributes = attributesOf(b, attrStart, attrEnd, ctx, {});
+  const attributes = attributesOf(b, attrStart, attrEnd, ctx, NO_OPTIONS);
   const nlri = decodeNlriKeys(b, attrEnd, end, 1, v4AddPath);
   if (typeof nlri === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `NLRI: ${nlri}`);
   checkMandatory(attributes, nlri.count);
