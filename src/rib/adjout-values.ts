@@ -236,7 +236,7 @@ export class OutValues {
     return (this.rewrites[at] ??= peerRewrite(this.sources[src]!, FAMILIES[fam]!, this.opts));
   }
 
-  /** One more pending key for a Lazy export (its rewritten set is made when it is sent). */
+  /** One more pending key for a Lazy export (its head is written when it is sent). */
   hold(v: Out): Out {
     this.lzPending[indexOf(v)]!++;
     return v;

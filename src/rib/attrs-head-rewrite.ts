@@ -13,7 +13,7 @@
 
 import { FLAG_EXTENDED_LENGTH, FLAG_PARTIAL, hexDigit, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
 import type { CodecContext } from '../bgp/wire/index.js';
-import { MP_FLAGS } from './adjout-wire.js';
+import { HEADER_AND_LENGTHS, MP_FLAGS } from './adjout-wire.js';
 import { attrHeader, attrSize, GENERIC, HopCache, hopSize, ipv4, messageHeader, OPT_NON_TRANS, OPT_TRANS, segmentCode, u32, WELL_KNOWN } from './attrs-head.js';
 import {
   ATOMIC, HAS_AGGREGATOR, HAS_CLUSTER, HAS_COMMUNITIES, HAS_EXT, HAS_LARGE, HAS_LINK_LOCAL, HAS_LOCAL_PREF,
@@ -27,7 +27,9 @@ import type { Family } from './types.js';
 const WIRE_SEGMENT = Uint8Array.from({ length: 256 }, (_, i) => (i < SEGMENT_TYPES.length ? segmentCode(SEGMENT_TYPES[i]!) : 0));
 const AS_SEQUENCE = segmentCode('AS_SEQUENCE');
 /** RFC 5065 §5.3: "AS_CONFED_SEQUENCE and AS_CONFED_SET ... MUST be removed" leaving the confederation. */
-const isConfed = (wire: number): boolean => wire === 3 || wire === 4;
+const CONFED_SEQUENCE = segmentCode('AS_CONFED_SEQUENCE');
+const CONFED_SET = segmentCode('AS_CONFED_SET');
+const isConfed = (wire: number): boolean => wire === CONFED_SEQUENCE || wire === CONFED_SET;
 /** RFC 4271 §5.1.5: LOCAL_PREF towards iBGP when the set has none (as rewriteForPeer). */
 const DEFAULT_LOCAL_PREF = 100;
 /** RFC 4271 §4.3: a segment holds at most 255 ASNs. */
@@ -177,7 +179,7 @@ class PackedHead {
     const path = this.scanPath();
     if (path < 0) return GENERIC;
     this.pathLen = path;
-    let n = 23 + attrSize(1) + attrSize(path);
+    let n = HEADER_AND_LENGTHS + attrSize(1) + attrSize(path);
     // The set's next hop (the store's copy is the caller's), and its link-local one: never sent.
     this.skipStr();
     if (flags & HAS_LINK_LOCAL) this.skipStr();
