@@ -70,9 +70,20 @@ function seen(code: number): boolean {
   return seenEpoch[code] === epoch;
 }
 
-// The attributes of the parse under way, copied out at their exact count when it ends (a list
-// grown by push has room for 16 from its first element: twice the bytes an UPDATE needs).
-const scratch: PathAttribute[] = [];
+/**
+ * How many attributes buf[start, end) holds: headers that fit, each one's value skipped. An
+ * upper bound of those a parse keeps, so that the list is made at its size (a list grown by
+ * push has room for 16 from its first element, twice the bytes an UPDATE's needs).
+ */
+function countAttributes(b: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let p = start; p < end; n++) {
+    const ext = (b[p]! & FLAG_EXTENDED_LENGTH) !== 0;
+    if (p + (ext ? 4 : 3) > end) break;
+    p += ext ? 4 + ((b[p + 2]! << 8) | b[p + 3]!) : 3 + b[p + 2]!;
+  }
+  return n;
+}
 
 /**
  * Parse the path attribute section buf[start, end). Session-reset errors are thrown as CodecError;
@@ -96,6 +107,7 @@ function attributesOf(b: Uint8Array, start: number, end: number, ctx: CodecConte
     seenEpoch.fill(0);
     epoch = 1;
   }
+  const attributes = new Array<PathAttribute>(countAttributes(b, start, end));
   let n = 0;
   let p = start;
   while (p < end) {
@@ -133,7 +145,7 @@ function attributesOf(b: Uint8Array, start: number, end: number, ctx: CodecConte
       if (!(flags & FLAG_OPTIONAL)) {
         fail(ERR.UPDATE, UPDATE_SUB.UNRECOGNIZED_WELL_KNOWN, `unrecognised well-known attribute ${code}`, b.subarray(attrStart, p));
       }
-      scratch[n++] = { code, name: 'UNKNOWN', flags, value: toHex(b.subarray(valueAt, valueAt + len)) };
+      attributes[n++] = { code, name: 'UNKNOWN', flags, value: toHex(b.subarray(valueAt, valueAt + len)) };
       continue;
     }
     // RFC 7606 §3(c): Optional/Transitive bits in conflict with the type code make the attribute
@@ -147,9 +159,11 @@ function attributesOf(b: Uint8Array, start: number, end: number, ctx: CodecConte
       malformed(d.onMalformed, code, value.reason, false, b.subarray(attrStart, p));
       continue;
     }
-    scratch[n++] = { code, name: d.name, flags, value } as PathAttribute;
+    attributes[n++] = { code, name: d.name, flags, value } as PathAttribute;
   }
-  return scratch.slice(0, n);
+  // Discarded and malformed attributes leave the list shorter than its headers.
+  if (n !== attributes.length) attributes.length = n;
+  return attributes;
 }
 
 export function findAttr<N extends PathAttribute['name']>(
