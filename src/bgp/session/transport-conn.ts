@@ -29,13 +29,16 @@ import type { SessionEvent } from './types.js';
 export function joined(data: readonly Buffer[]): Buffer {
   const first = data[0]!;
   if (data.length === 1) return first;
+  // `buffer` is a getter that costs a call (byteOffset is read inline): once for the first, and
+  // per view only after its offset matched.
+  const memory = first.buffer;
   let end = first.byteOffset + first.length;
   for (let i = 1; i < data.length; i++) {
     const b = data[i]!;
-    if (b.buffer !== first.buffer || b.byteOffset !== end) return Buffer.concat(data);
+    if (b.byteOffset !== end || b.buffer !== memory) return Buffer.concat(data);
     end += b.length;
   }
-  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+  return Buffer.from(memory, first.byteOffset, end - first.byteOffset);
 }
 
 export interface ConnectionHandlers {
