@@ -8,7 +8,7 @@ import { CEASE_SUB, errorText } from '../bgp/wire/index.js';
 import type { RouteRefreshMessage, UpdateFinding, UpdateMessage } from '../bgp/wire/index.js';
 import type { Config, NeighborConfig } from '../config/types.js';
 import { defaultPolicyMessage } from '../policy/index.js';
-import type { PolicyEngine } from '../policy/index.js';
+import type { EvalContext, PolicyEngine } from '../policy/index.js';
 import { AdjRibOut } from '../rib/index.js';
 import type { ExportFilter, Family, ImportFilter, PeerInfo, Rib } from '../rib/index.js';
 import type { NeighborView } from '../mgmt/views.js';
@@ -41,6 +41,18 @@ const STALE_PATH_SECONDS = 360;
 
 /** AFI of each family in ROUTE-REFRESH messages (SAFI 1, unicast). */
 const REFRESH_AFI: Record<Family, number> = { ipv4: 1, ipv6: 2 };
+
+/**
+ * A filter's policy context, made again only when the peer or our AS differs from the last call's:
+ * a filter runs once per attribute set, a quarter million times for a table, and policies only read it.
+ */
+function contextCache(direction: EvalContext['direction'], localAddress: string | undefined): (neighbor: PeerInfo, localAs: number) => EvalContext {
+  let ctx: EvalContext | undefined;
+  return (neighbor, localAs) => {
+    if (ctx?.neighbor !== neighbor || ctx.localAs !== localAs) ctx = { neighbor, direction, localAs, ...(localAddress && { localAddress }) };
+    return ctx;
+  };
+}
 
 export class Peer {
   readonly session: Session;
@@ -101,8 +113,9 @@ export class Peer {
 
   /** The import filter: the policy engine over the neighbour's import policies (RFC 8212 inside). */
   importFilter(): ImportFilter {
+    const context = contextCache('import', undefined);
     const policy: ImportFilter = (route, peer) => {
-      const r = this.host.policy().evaluate(this.cfg.importPolicy, route, { neighbor: peer, direction: 'import', localAs: this.host.config().localAs });
+      const r = this.host.policy().evaluate(this.cfg.importPolicy, route, context(peer, this.host.config().localAs));
       return r.accept ? r.attrs : null;
     };
     const filter = prefixLengthFilter(this.cfg.maxPrefixLength, policy, (family, prefix, limit) =>
@@ -115,13 +128,13 @@ export class Peer {
   }
 
   private exportFilter(localAddress: string | undefined): ExportFilter {
+    const context = contextCache('export', localAddress);
     const filter: ExportFilter = (route, peer) => {
       // Connected and kernel routes are next-hop resolution sources, not announcements (FRR
       // needs `redistribute` for them, BIRD a protocol in the table); static routes and BGP
       // routes go through the export policy.
       if (route.source.kind === 'connected' || route.source.kind === 'kernel') return null;
-      const ctx = { neighbor: peer, direction: 'export' as const, localAs: this.host.config().localAs, ...(localAddress && { localAddress }) };
-      const r = this.host.policy().evaluate(this.cfg.exportPolicy, route, ctx);
+      const r = this.host.policy().evaluate(this.cfg.exportPolicy, route, context(peer, this.host.config().localAs));
       return r.accept ? r.attrs : null;
     };
     // Without a prefix match the Adj-RIB-Out runs the policy once per attribute set and source.

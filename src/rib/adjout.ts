@@ -13,7 +13,7 @@ import type { ExportContext } from './export.js';
 import { isLazy, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
 import type { Out } from './adjout-values.js';
 import { MANY, NO_BEST } from './change-view.js';
-import type { ChangeBatch, ChangeView } from './change-view.js';
+import type { ChangeBatch } from './change-view.js';
 import { PrefixTable } from './ptable.js';
 import type { BestChange, Family, PathAttrs } from './types.js';
 
@@ -172,7 +172,7 @@ export class AdjRibOut {
   /** Changes [i, end) of a batch that share one export (see enqueueBatch). */
   private exportRun(fo: FamilyOut, batch: ChangeBatch, i: number, end: number): void {
     // Held for the run, and given back after it: each key takes a holder of its own.
-    const out = batch.key[i] === NO_BEST ? null : this.runExport(batch.view(i));
+    const out = batch.key[i] === NO_BEST ? null : this.runExport(batch, i);
     const pids = batch.pid;
     let group: Group | undefined;
     for (let k = i; k < end; k++) {
@@ -195,12 +195,12 @@ export class AdjRibOut {
   }
 
   /** The export of a run's best route (a holder taken), or null. */
-  private runExport(view: ChangeView): Out | null {
+  private runExport(batch: ChangeBatch, i: number): Out | null {
     // Split horizon and the iBGP rules depend on the source alone: a run they refuse (a peer's
-    // own routes, all of a full table it sends) builds no Route and runs no filter.
-    const source = view.singleSource();
+    // own routes, all of a full table it sends) builds no view, no Route and runs no filter.
+    const source = batch.source(i);
     if (source && !mayAdvertise({ source }, this.opts.target)) return null;
-    return this.values.exportedBest(view);
+    return this.values.exportedBest(batch.view(i));
   }
 
   /**

@@ -96,6 +96,11 @@ export class ChangeBatch {
     this.src[i] = src;
   }
 
+  /** The source of change `i`'s best route when the run key is a set id (its one BGP record's). */
+  source(i: number): RouteSource | undefined {
+    return this.key[i]! >= 0 ? this.loc.sources[this.src[i]!]?.source : undefined;
+  }
+
   family(i: number): Family {
     return this.fams[this.famOf[i]!]!.family;
   }
