@@ -236,7 +236,9 @@ export class AttrStore {
     const id = this.freeIds.pop() ?? this.hops.length;
     if (id >= this.counts.length) this.growIds(id + 1);
     if (this.top + n > this.arena.length) this.growArena(n);
-    this.arena.set(bytes.subarray(0, n), this.top);
+    // Byte by byte: a set is ~60 bytes, and set(subarray) made a view object per set.
+    const arena = this.arena;
+    for (let i = 0, at = this.top; i < n; i++) arena[at + i] = bytes[i]!;
     this.offs[id] = this.top;
     this.lens[id] = n;
     this.top += n;
