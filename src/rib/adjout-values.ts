@@ -37,6 +37,8 @@ export const WITHDRAWN = -2;
 export const isLazy = (v: Out): boolean => v <= -3;
 const lazyOf = (idx: number): Out => -3 - idx;
 const indexOf = (v: Out): number => -3 - v;
+/** A Lazy export's index (what the per-Lazy arrays are indexed by). */
+export const lazyIndex = indexOf;
 
 const FAMILY_CODE: Record<Family, number> = { ipv4: 0, ipv6: 1 };
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];

@@ -10,7 +10,7 @@ import { BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_
 import type { AttrStore } from './attrs.js';
 import { mayAdvertise } from './export.js';
 import type { ExportContext } from './export.js';
-import { isLazy, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
+import { isLazy, lazyIndex, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
 import type { Out } from './adjout-values.js';
 import { MANY, NO_BEST } from './change-view.js';
 import type { ChangeBatch } from './change-view.js';
@@ -39,11 +39,16 @@ const WITHDRAW = -1;
  * (an array with such stale entries costs far less than a Set per attribute set).
  */
 interface Group {
+  /** What the keys go out with (WITHDRAW: withdrawals); NO_GROUP once retired. */
+  gk: Out;
   /** A plain array: most groups hold a few keys, where a typed array costs two objects more. */
   keys: number[];
   n: number;
   at: number;
 }
+
+/** Group.gk of a retired group. */
+const NO_GROUP = -3 - 0x7fffffff;
 
 /**
  * One family towards the peer. A key is a prefix id of the prefix table (the RIB's, shared, or
@@ -67,8 +72,17 @@ interface FamilyOut {
   freeKeys: number[];
   sentN: number;
   pendingN: number;
-  /** The pending keys per value (WITHDRAW: withdrawals): one group, few UPDATEs. */
-  groups: Map<Out, Group>;
+  /**
+   * The pending keys per value: one group, few UPDATEs. Found by the value (an interned set's id,
+   * a Lazy's index; withdrawals apart), and queued in the order they were made: no Map, whose
+   * set and delete for each of a table's quarter million groups reallocated it again and again.
+   */
+  byId: (Group | undefined)[];
+  byLazy: (Group | undefined)[];
+  withdrawals: Group | undefined;
+  /** The announcement groups in order from `queueAt`; those before it are sent (or retired). */
+  queue: Group[];
+  queueAt: number;
   /** Groups sent and emptied, for reuse: a table's dump makes and sends a quarter million. */
   spare: Group[];
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
@@ -81,7 +95,7 @@ function emptyFamily(family: Family, afi: 1 | 2, addPath: boolean, pt: PrefixTab
     family, afi, addPath, pt,
     sent: new Int32Array(0), next: new Int32Array(0), held: new Uint8Array(0),
     pathKeys: new Map(), keyPid: [], keyPath: [], freeKeys: [],
-    sentN: 0, pendingN: 0, groups: new Map(), spare: [], eorDue: false,
+    sentN: 0, pendingN: 0, byId: [], byLazy: [], withdrawals: undefined, queue: [], queueAt: 0, spare: [], eorDue: false,
   };
 }
 
@@ -96,13 +110,48 @@ const SPARE_KEYS = 64;
 /** Outside nextBatch(): no buffer held. */
 const NO_BATCH = new BatchBuffer(0);
 
-/** A group is done (sent, or none of its entries count): out of the queue, kept for reuse. */
-function retire(fo: FamilyOut, gk: Out, group: Group): void {
-  fo.groups.delete(gk);
+/** The pending group of a value, if any. */
+function groupOf(fo: FamilyOut, gk: Out): Group | undefined {
+  if (gk >= 0) return fo.byId[gk];
+  return gk === WITHDRAW ? fo.withdrawals : fo.byLazy[lazyIndex(gk)];
+}
+
+function setGroup(fo: FamilyOut, gk: Out, group: Group | undefined): void {
+  if (gk >= 0) fo.byId[gk] = group;
+  else if (gk === WITHDRAW) fo.withdrawals = group;
+  else fo.byLazy[lazyIndex(gk)] = group;
+}
+
+/**
+ * A group is done (sent, or none of its entries count): no longer found by its value. The
+ * withdrawals' group is kept for reuse at once; an announcement group when the queue passes it.
+ */
+function retire(fo: FamilyOut, group: Group): void {
+  setGroup(fo, group.gk, undefined);
+  const withdrawals = group.gk === WITHDRAW;
+  group.gk = NO_GROUP;
+  if (withdrawals) recycle(fo, group);
+}
+
+function recycle(fo: FamilyOut, group: Group): void {
   if (fo.spare.length >= SPARE_GROUPS || group.keys.length > SPARE_KEYS) return;
   group.n = 0;
   group.at = 0;
   fo.spare.push(group);
+}
+
+/** The queue's head moves past a retired group; the sent part of the queue is dropped now and then. */
+function dequeue(fo: FamilyOut, group: Group): void {
+  fo.queueAt++;
+  recycle(fo, group);
+  if (fo.queueAt === fo.queue.length) {
+    fo.queue.length = 0;
+    fo.queueAt = 0;
+  } else if (fo.queueAt >= 4096 && fo.queueAt * 2 >= fo.queue.length) {
+    fo.queue.copyWithin(0, fo.queueAt);
+    fo.queue.length -= fo.queueAt;
+    fo.queueAt = 0;
+  }
 }
 
 /** `list` grown to `n` entries, the new ones NO_VALUE. */
@@ -355,7 +404,7 @@ export class AdjRibOut {
       fo.next[key] = this.values.code(v);
       this.values.drop(pending);
       // Still queued in its group from before: no second entry.
-      if (prev === gk && fo.groups.has(gk)) return;
+      if (prev === gk && groupOf(fo, gk)) return;
     } else {
       fo.next[key] = this.values.code(v);
       fo.pendingN++;
@@ -365,10 +414,12 @@ export class AdjRibOut {
 
   /** The pending group of `gk`, a new (or spare) one at the end of the queue if none. */
   private groupFor(fo: FamilyOut, gk: Out): Group {
-    let group = fo.groups.get(gk);
+    let group = groupOf(fo, gk);
     if (!group) {
-      group = fo.spare.pop() ?? { keys: [], n: 0, at: 0 };
-      fo.groups.set(gk, group);
+      group = fo.spare.pop() ?? { gk, keys: [], n: 0, at: 0 };
+      group.gk = gk;
+      setGroup(fo, gk, group);
+      if (gk !== WITHDRAW) fo.queue.push(group);
     }
     return group;
   }
@@ -414,16 +465,17 @@ export class AdjRibOut {
     };
     const withdrawals = (): void => {
       for (const fo of this.fams.values()) {
-        const group = fo.groups.get(WITHDRAW);
-        while (group && group.at < group.n && room()) add(this.withdrawMessage(fo, group));
+        const group = fo.withdrawals;
+        while (group && group.gk === WITHDRAW && group.at < group.n && room()) add(this.withdrawMessage(fo, group));
       }
     };
     withdrawals();
     for (const fo of this.fams.values()) {
-      for (const [gk, group] of fo.groups) {
-        if (gk === WITHDRAW) continue;
-        while (group.at < group.n && room()) add(this.announceMessage(fo, gk, group));
-        if (!room()) break;
+      while (fo.queueAt < fo.queue.length) {
+        const group = fo.queue[fo.queueAt]!;
+        while (group.gk !== NO_GROUP && room()) add(this.announceMessage(fo, group.gk, group));
+        if (group.gk !== NO_GROUP) break;
+        dequeue(fo, group);
       }
     }
     // Announcements too large to send became withdrawals just now (RFC 8654 §4).
@@ -468,7 +520,7 @@ export class AdjRibOut {
       // withdrawal but leaves its entry) and withdrawn again has two entries here.
       this.unpend(fo, key);
     }
-    if (group.at >= group.n) retire(fo, WITHDRAW, group);
+    if (group.at >= group.n) retire(fo, group);
     if (keys.length === 0) return undefined;
     const nlri = keys.map((k) => this.nlriOf(fo, k));
     for (const key of keys) {
@@ -488,7 +540,7 @@ export class AdjRibOut {
     // Skip entries that no longer count, so that an exhausted group encodes nothing.
     while (group.at < group.n && !this.queued(fo, group.keys[group.at]!, gk)) group.at++;
     if (group.at >= group.n) {
-      retire(fo, gk, group);
+      retire(fo, group);
       return undefined;
     }
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
@@ -521,10 +573,10 @@ export class AdjRibOut {
       for (let i = group.at; i < group.n; i++) if (this.queued(fo, group.keys[i]!, gk)) left.push(group.keys[i]!);
       // Retired after: a retired group may be reused at once, by the withdrawals among others.
       for (const key of left) this.want(fo, key, null);
-      retire(fo, gk, group);
+      retire(fo, group);
       return undefined;
     }
-    if (group.at >= group.n) retire(fo, gk, group);
+    if (group.at >= group.n) retire(fo, group);
     const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, n, buf, at);
     const room = this.batch.take(size);
     return fo.afi === 1 ? withIpv4Nlri(head!, room, write) : withMpReachNlri(head!, room, write);
