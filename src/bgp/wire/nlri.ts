@@ -187,7 +187,8 @@ function lazyField(name: 'nlri' | 'withdrawn') {
   };
 }
 
-const FIELDS = { nlri: lazyField('nlri'), withdrawn: lazyField('withdrawn') };
+const NLRI = lazyField('nlri');
+const WITHDRAWN = lazyField('withdrawn');
 
 /**
  * Set o[name] to the decoded list: empty, a plain []; otherwise the accessor over the keys. Call
@@ -195,7 +196,7 @@ const FIELDS = { nlri: lazyField('nlri'), withdrawn: lazyField('withdrawn') };
  */
 export function setNlriField(o: object, name: 'nlri' | 'withdrawn', keys: NlriKeys): void {
   if (keys.count === 0) (o as Record<string, unknown>)[name] = [];
-  else FIELDS[name].install(o, keys);
+  else (name === 'nlri' ? NLRI : WITHDRAWN).install(o, keys);
 }
 
 /**
@@ -203,14 +204,16 @@ export function setNlriField(o: object, name: 'nlri' | 'withdrawn', keys: NlriKe
  * prefixes without their text. Undefined for a list built any other way (or already built).
  */
 export function wireKeys(o: object, name: 'nlri' | 'withdrawn'): NlriKeys | undefined {
-  const keys = FIELDS[name].keysOf(o);
+  // A comparison, not a table indexed by name: a keyed load by a variable name is a megamorphic
+  // lookup, and the RIB asks several times per UPDATE.
+  const keys = name === 'nlri' ? NLRI.keysOf(o) : WITHDRAWN.keysOf(o);
   return keys && keys.list === undefined ? keys : undefined;
 }
 
 /** Prefixes in o[name] without building the list (End-of-RIB checks, mandatory attributes). */
 export function nlriCount(o: { nlri?: readonly Nlri[]; withdrawn?: readonly Nlri[] }, name: 'nlri' | 'withdrawn'): number {
   const keys = wireKeys(o, name);
-  return keys ? keys.count : (o[name]?.length ?? 0);
+  return keys ? keys.count : ((name === 'nlri' ? o.nlri : o.withdrawn)?.length ?? 0);
 }
 
 /** Encode prefixes (with path identifiers when addPath); throws on text that is not a prefix. */
