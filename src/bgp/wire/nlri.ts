@@ -195,8 +195,10 @@ const WITHDRAWN = lazyField('withdrawn');
  * it where the field belongs in the object's key order (JSON shows fields in that order).
  */
 export function setNlriField(o: object, name: 'nlri' | 'withdrawn', keys: NlriKeys): void {
-  if (keys.count === 0) (o as Record<string, unknown>)[name] = [];
-  else (name === 'nlri' ? NLRI : WITHDRAWN).install(o, keys);
+  const holder = o as { nlri?: Nlri[]; withdrawn?: Nlri[] };
+  if (keys.count !== 0) (name === 'nlri' ? NLRI : WITHDRAWN).install(o, keys);
+  else if (name === 'nlri') holder.nlri = [];
+  else holder.withdrawn = [];
 }
 
 /**
