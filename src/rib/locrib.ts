@@ -38,6 +38,8 @@ export const NONE = -1;
 /** best[]: the best set is not one BGP record; see FamilyRib.complex. */
 const COMPLEX = -2;
 export const STALE = 1;
+/** FamilyRib.state: the prefix has routes of the RIB's own sources (an entry in `others`). */
+const OTHERS = 4;
 const STEPS: readonly (DecisionStep | undefined)[] = [
   undefined, 'only-path', 'preference', 'local-pref', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp',
   'igp-cost', 'router-id', 'cluster-list-length', 'peer-address', 'path-id',
@@ -79,7 +81,7 @@ export class FamilyRib {
   step = new Uint8Array(0);
   /** Per prefix: accepted records (routes that are candidates). */
   accN = new Uint16Array(0);
-  /** Per prefix: 1 while the Loc-RIB holds a reference on the id; 2 dirty (a change not drained). */
+  /** Per prefix: 1 while the Loc-RIB holds a reference on the id; 2 dirty (a change not drained); OTHERS. */
   state = new Uint8Array(0);
   dirtyList = new Int32Array(1024);
   dirtyN = 0;
@@ -141,18 +143,23 @@ export class FamilyRib {
 
   /** Whether the prefix holds any route, accepted or not (its id stays held). */
   hasRoutes(pid: number): boolean {
-    return this.head[pid] !== NONE || this.others.has(pid);
+    return this.head[pid] !== NONE || this.hasOthers(pid);
   }
 
   /** Whether the prefix has a candidate for selection. */
   hasCandidates(pid: number): boolean {
-    return this.accN[pid] !== 0 || this.others.has(pid);
+    return this.accN[pid] !== 0 || this.hasOthers(pid);
+  }
+
+  /** Whether the prefix has routes of the RIB's own sources (`others.has`, read per prefix of a table without a hash lookup). */
+  hasOthers(pid: number): boolean {
+    return (this.state[pid]! & OTHERS) !== 0;
   }
 
   countAccepted(pid: number, delta: 1 | -1): void {
     const before = this.accN[pid]!;
     this.accN[pid] = before + delta;
-    if (this.others.has(pid)) return;
+    if (this.hasOthers(pid)) return;
     if (before === 0) this.present++;
     else if (before === 1 && delta < 0) this.present--;
   }
@@ -376,6 +383,7 @@ export class LocRib {
     if (!list) {
       if (f.accN[pid] === 0) f.present++;
       f.others.set(pid, (list = []));
+      f.state[pid]! |= OTHERS;
     }
     let i = 0;
     while (i < list.length && otherOrder(list[i]!, route) < 0) i++;
@@ -405,6 +413,7 @@ export class LocRib {
     list.splice(i, 1);
     if (list.length === 0) {
       f.others.delete(pid);
+      f.state[pid]! &= ~OTHERS;
       if (f.accN[pid] === 0) f.present--;
     }
     this.igpRouteChanged(f, pid);
@@ -435,7 +444,7 @@ export class LocRib {
     let best: number;
     let step: DecisionStep | undefined;
     let list: (number | Route)[] | undefined;
-    if (!f.others.has(pid) && (head === NONE || f.next[head] === NONE)) {
+    if (!f.hasOthers(pid) && (head === NONE || f.next[head] === NONE)) {
       // One BGP route (most prefixes of a full table): no objects.
       const acc = head === NONE ? NONE : f.acc[head]!;
       best = acc !== NONE && this.usable(acc) ? head : NONE;
