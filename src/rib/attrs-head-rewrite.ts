@@ -26,7 +26,7 @@ import type { Family } from './types.js';
 /** Wire segment type (RFC 4271 §4.3, RFC 5065 §3) per packed segment type; 0 for none. */
 const WIRE_SEGMENT = Uint8Array.from({ length: 256 }, (_, i) => (i < SEGMENT_TYPES.length ? segmentCode(SEGMENT_TYPES[i]!) : 0));
 const AS_SEQUENCE = segmentCode('AS_SEQUENCE');
-/** RFC 5065 §5.3: "AS_CONFED_SEQUENCE and AS_CONFED_SET ... MUST be removed" leaving the confederation. */
+/** RFC 5065 §5.3: confederation segments are removed before the path leaves the confederation (towards eBGP). */
 const CONFED_SEQUENCE = segmentCode('AS_CONFED_SEQUENCE');
 const CONFED_SET = segmentCode('AS_CONFED_SET');
 const isConfed = (wire: number): boolean => wire === CONFED_SEQUENCE || wire === CONFED_SET;
@@ -48,7 +48,7 @@ const segmentSize = (n: number, w: number): number => 2 * (n > SEGMENT_MAX ? Mat
  */
 function packedIpv4(b: Buffer, at: number, out: Buffer, p: number): number {
   const word = b[at]!;
-  // Longer than 127 characters or wide: no address.
+  // A length word of four octets (64 characters or more) or wide text: no address.
   if (word >= 0x80 || (word & 1) !== 0) return GENERIC;
   let part = 0;
   let value = 0;
@@ -259,7 +259,8 @@ class PackedHead {
       this.clusterAt = this.r;
       for (let i = 0; i < this.clusterN; i++) this.skipStr();
     }
-    if (!rw.ebgp && this.clusterN + (rw.clusterId !== undefined ? 1 : 0) > 0) n += attrSize(4 * (this.clusterN + (rw.clusterId !== undefined ? 1 : 0)));
+    const ids = this.clusterN + (rw.clusterId !== undefined ? 1 : 0);
+    if (!rw.ebgp && ids > 0) n += attrSize(4 * ids);
     if (lists & HAS_UNKNOWN) {
       this.unkN = this.len();
       this.unkAt = this.r;
@@ -273,7 +274,7 @@ class PackedHead {
     return n;
   }
 
-  /** Copies `n` packed 4-octet values (big-endian, as on the wire) from b[from..] to out[p..]. */
+  /** Copies `n` octets of the packed set from b[from..] to out[p..] (its 4-octet values are big-endian, as on the wire). */
   private copy(out: Buffer, p: number, from: number, n: number): number {
     const b = this.b;
     for (let i = 0; i < n; i++) out[p + i] = b[from + i]!;
