@@ -13,8 +13,10 @@ import { compareRoutes, selectBest } from './decision.js';
 import type { DecisionConfig } from './decision.js';
 import { NextHopResolver } from './nexthop.js';
 import type { Resolution } from './nexthop.js';
-import { PrefixTable } from './ptable.js';
 import { ChangeBatch, ChangeView, MANY, NO_BEST } from './change-view.js';
+import { COMPLEX, FamilyRib, grown, NONE, OTHERS, STALE } from './family-rib.js';
+
+export { FamilyRib, NONE, STALE } from './family-rib.js';
 import { LazyRoute } from './lazy-route.js';
 import type { BestChange, DecisionStep, Family, PathAttrs, Route, RouteSource } from './types.js';
 
@@ -34,12 +36,6 @@ export interface SourceSlot {
   order: string;
 }
 
-export const NONE = -1;
-/** best[]: the best set is not one BGP record; see FamilyRib.complex. */
-const COMPLEX = -2;
-export const STALE = 1;
-/** FamilyRib.state: the prefix has routes of the RIB's own sources (an entry in `others`). */
-const OTHERS = 4;
 const STEPS: readonly (DecisionStep | undefined)[] = [
   undefined, 'only-path', 'preference', 'local-pref', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp',
   'igp-cost', 'router-id', 'cluster-list-length', 'peer-address', 'path-id',
@@ -60,110 +56,6 @@ function otherOrder(a: Route, b: Route): number {
 
 /** Static routes with a next hop: resolved through the other IGP routes, never through themselves. */
 const isStaticVia = (r: Route): boolean => r.source.kind === 'static' && r.type === 'unicast' && r.attrs.nextHop !== '';
-
-function grown<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, size: number, fill = 0): T {
-  if (a.length >= size) return a;
-  let n = a.length || 16;
-  while (n < size) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  if (fill !== 0) b.fill(fill, a.length);
-  return b;
-}
-
-/** One family's table. Arrays indexed by prefix id grow with the prefix table. */
-export class FamilyRib {
-  readonly pt: PrefixTable;
-  /** Per prefix: first record, or NONE. */
-  head = new Int32Array(0);
-  /** Per prefix: the record that is the whole best set, NONE, or COMPLEX. */
-  best = new Int32Array(0);
-  step = new Uint8Array(0);
-  /** Per prefix: accepted records (routes that are candidates). */
-  accN = new Uint16Array(0);
-  /** Per prefix: 1 while the Loc-RIB holds a reference on the id; 2 dirty (a change not drained); OTHERS. */
-  state = new Uint8Array(0);
-  dirtyList = new Int32Array(1024);
-  dirtyN = 0;
-  /** Ids of prefixes the last drain reported gone: released at the next drain, so the ids in drained changes stay valid until then. */
-  deferred: number[] = [];
-  /** Prefixes with routes of the RIB's own sources. */
-  readonly others = new Map<number, Route[]>();
-  /** Prefixes whose best set is not a single BGP record: record ids and the RIB's own routes. */
-  readonly complex = new Map<number, (number | Route)[]>();
-  /** Prefixes with a candidate (an accepted BGP route or a route of the RIB's own). */
-  present = 0;
-  // Records: a BGP route each.
-  src = new Int32Array(1024);
-  pathId = new Uint32Array(1024);
-  raw = new Int32Array(1024);
-  acc = new Int32Array(1024);
-  next = new Int32Array(1024);
-  flags = new Uint8Array(1024);
-  private freeRec = NONE;
-  private topRec = 0;
-
-  constructor(readonly family: Family) {
-    this.pt = new PrefixTable(family);
-  }
-
-  /** Size the per-prefix arrays for every id the table hands out. */
-  fit(): void {
-    const n = this.pt.capacity;
-    if (this.head.length >= n) return;
-    this.head = grown(this.head, n, NONE);
-    this.best = grown(this.best, n, NONE);
-    this.step = grown(this.step, n);
-    this.accN = grown(this.accN, n);
-    this.state = grown(this.state, n);
-  }
-
-  newRecord(): number {
-    if (this.freeRec !== NONE) {
-      const r = this.freeRec;
-      this.freeRec = this.next[r]!;
-      return r;
-    }
-    if (this.topRec === this.src.length) {
-      const n = this.src.length * 2;
-      this.src = grown(this.src, n);
-      this.pathId = grown(this.pathId, n);
-      this.raw = grown(this.raw, n);
-      this.acc = grown(this.acc, n);
-      this.next = grown(this.next, n);
-      this.flags = grown(this.flags, n);
-    }
-    return this.topRec++;
-  }
-
-  freeRecord(r: number): void {
-    this.next[r] = this.freeRec;
-    this.freeRec = r;
-  }
-
-  /** Whether the prefix holds any route, accepted or not (its id stays held). */
-  hasRoutes(pid: number): boolean {
-    return this.head[pid] !== NONE || this.hasOthers(pid);
-  }
-
-  /** Whether the prefix has a candidate for selection. */
-  hasCandidates(pid: number): boolean {
-    return this.accN[pid] !== 0 || this.hasOthers(pid);
-  }
-
-  /** Whether the prefix has routes of the RIB's own sources (`others.has`, read per prefix of a table without a hash lookup). */
-  hasOthers(pid: number): boolean {
-    return (this.state[pid]! & OTHERS) !== 0;
-  }
-
-  countAccepted(pid: number, delta: 1 | -1): void {
-    const before = this.accN[pid]!;
-    this.accN[pid] = before + delta;
-    if (this.hasOthers(pid)) return;
-    if (before === 0) this.present++;
-    else if (before === 1 && delta < 0) this.present--;
-  }
-}
 
 export class LocRib {
   readonly fams: Record<Family, FamilyRib> = { ipv4: new FamilyRib('ipv4'), ipv6: new FamilyRib('ipv6') };
