@@ -199,7 +199,10 @@ export type DecodeResult<M extends BgpMessage = BgpMessage> =
       msg: M;
       /** Total bytes consumed (the header's length field). */
       length: number;
-      /** RFC 7606 outcomes short of a reset: the UPDATE's routes are withdrawn or attributes dropped. */
+      /**
+       * RFC 7606 outcomes short of a reset: the UPDATE's routes are withdrawn or attributes dropped.
+       * Read only: when there are none it is one list shared by every result (update.ts NO_FINDINGS).
+       */
       findings: UpdateFinding[];
     }
   | { ok: false; error: NotifyError; reason: string };
