@@ -25,7 +25,8 @@ const SEGMENT_CODES: Record<AsPathSegmentType, number> = {
  * read, and reported only for a path that is otherwise well formed.
  */
 export function decodeAsPath(buf: Uint8Array, start: number, end: number, asSize: 2 | 4): AsPathSegment[] | string {
-  const segments: AsPathSegment[] = [];
+  // Made at a second segment: the usual path has one, returned in a list of its own size.
+  let segments: AsPathSegment[] | undefined;
   let zero = false;
   let p = start;
   while (p < end) {
@@ -51,11 +52,10 @@ export function decodeAsPath(buf: Uint8Array, start: number, end: number, asSize
         asns[i] = asn;
       }
     }
-    // One segment (the usual path) gets an array of its own size, not push's spare room.
-    if (p === end && segments.length === 0) return zero ? AS_ZERO : [{ type, asns }];
-    segments.push({ type, asns });
+    if (p === end && segments === undefined) return zero ? AS_ZERO : [{ type, asns }];
+    (segments ??= []).push({ type, asns });
   }
-  return zero ? AS_ZERO : segments;
+  return zero ? AS_ZERO : (segments ?? []);
 }
 
 const AS_ZERO = 'AS 0 in the path';
