@@ -110,7 +110,16 @@ function toEvent(r: DecodeResult): SessionEvent {
 
 const NOTHING = Buffer.alloc(0);
 
+/** Socket reads of every connection, numbered: no two reads share a number. */
+let readSeq = 0;
+
 export class Connection {
+  /**
+   * The number of the socket read whose messages are being reported. The messages of one read
+   * are handled in one turn of the event loop, which timers take their clock from: the session
+   * restarts its hold timer once per read.
+   */
+  read = 0;
   /** The start of a message whose end has not arrived yet (empty: none). */
   private pending: Buffer = NOTHING;
   /** Once closing, nothing more is read or reported. */
@@ -124,6 +133,7 @@ export class Connection {
     private readonly handlers: ConnectionHandlers,
   ) {
     socket.on('data', (chunk: Buffer) => {
+      this.read = ++readSeq;
       this.receive(chunk);
       this.yieldAfterChunk();
     });

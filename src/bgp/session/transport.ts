@@ -104,6 +104,8 @@ interface Fsm {
   state: SessionState;
   conn?: Connection;
   timers: Map<TimerName, { handle: NodeJS.Timeout; ms: number }>;
+  /** The socket read (Connection.read) in which an UPDATE last restarted the hold timer. */
+  holdRead?: number;
 }
 
 const PRE_OPEN_CTX: CodecContext = makeContext();
@@ -326,7 +328,12 @@ export class Session extends EventEmitter<SessionEvents> {
       return;
     }
     const hold = holdRestartMs(fsm.state);
-    if (hold > 0) this.startTimer(fsm, 'hold', hold);
+    // Once per socket read (Connection.read): a second restart in the same turn of the event
+    // loop would set the same expiry, and cost a timer refresh per UPDATE.
+    if (hold > 0 && fsm.holdRead !== conn.read) {
+      fsm.holdRead = conn.read;
+      this.startTimer(fsm, 'hold', hold);
+    }
     this.emit('update', msg, findings);
   }
 
