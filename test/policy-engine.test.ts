@@ -281,3 +281,34 @@ test('structural errors: empty lists, bad ranges, duplicate term names, bad acti
   });
   t.deepEqual(errors.map((e) => e.field), ['defaultAction', 'match.originAs[0]', 'match.asPathLength', 'match.community', 'name', 'action']);
 });
+
+test('filter() gives evaluate()\'s attrs when it accepts and null when it rejects, for every kind of decision', (t) => {
+  const e = engine({
+    a: { defaultAction: 'accept', terms: [term('x', { match: { originAs: [1] }, action: 'reject' })] },
+    b: { defaultAction: 'reject', terms: [] },
+    mark: { terms: [term('lp', { set: { localPref: 300 }, action: 'next' })] },
+    drop174: { terms: [term('t', { match: { originAs: [174] }, action: 'reject' })] },
+    pass: { terms: [term('all', { action: 'accept' })] },
+  });
+  const routes = [route(), route({ asPath: [{ type: 'AS_SEQUENCE', asns: [65001] }] }), route({ asPath: [{ type: 'AS_SEQUENCE', asns: [65001, 1] }] })];
+  const chains: (string[] | undefined)[] = [['a'], ['b'], ['a', 'b'], ['b', 'a'], ['mark', 'pass'], ['drop174', 'pass'], ['mark', 'drop174'], ['nope'], ['pass', 'nope'], undefined, []];
+  const contexts: EvalContext[] = [ctx, { ...ctx, neighbor: ibgp }, { ...ctx, direction: 'export' }];
+  let accepted = 0;
+  let rejected = 0;
+  // Twice over: filter() reuses one result inside the engine, which must not carry over.
+  for (let pass = 0; pass < 2; pass++) {
+    for (const names of chains) {
+      for (const r of routes) {
+        for (const c of contexts) {
+          const res = e.evaluate(names, r, c);
+          const got = e.filter(names, r, c);
+          t.deepEqual(got, res.accept ? res.attrs : null, `${names?.join(',') ?? 'no policy'}: ${res.decidedBy}`);
+          if (res.accept) t.is(got === r.attrs, res.attrs === r.attrs, 'the same object when nothing changed');
+          if (res.accept) accepted++;
+          else rejected++;
+        }
+      }
+    }
+  }
+  t.true(accepted > 0 && rejected > 0);
+});

@@ -115,8 +115,7 @@ export class Peer {
   importFilter(): ImportFilter {
     const context = contextCache('import', undefined);
     const policy: ImportFilter = (route, peer) => {
-      const r = this.host.policy().evaluate(this.cfg.importPolicy, route, context(peer, this.host.config().localAs));
-      return r.accept ? r.attrs : null;
+      return this.host.policy().filter(this.cfg.importPolicy, route, context(peer, this.host.config().localAs));
     };
     const filter = prefixLengthFilter(this.cfg.maxPrefixLength, policy, (family, prefix, limit) =>
       this.host.log.warn(`${family} routes longer than /${limit} filtered (max-prefix-length), first ${prefix}`, { peer: this.address, event: 'max-prefix-length', family }),
@@ -134,8 +133,7 @@ export class Peer {
       // needs `redistribute` for them, BIRD a protocol in the table); static routes and BGP
       // routes go through the export policy.
       if (route.source.kind === 'connected' || route.source.kind === 'kernel') return null;
-      const r = this.host.policy().evaluate(this.cfg.exportPolicy, route, context(peer, this.host.config().localAs));
-      return r.accept ? r.attrs : null;
+      return this.host.policy().filter(this.cfg.exportPolicy, route, context(peer, this.host.config().localAs));
     };
     // Without a prefix match the Adj-RIB-Out runs the policy once per attribute set and source.
     return Object.defineProperty(filter, 'perAttributes', { get: () => !this.host.policy().dependsOnPrefix(this.cfg.exportPolicy) });

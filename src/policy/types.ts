@@ -26,6 +26,8 @@ export interface PolicyResult {
 
 export interface PolicyEngine {
   evaluate(policyNames: readonly string[] | undefined, route: Route, ctx: EvalContext): PolicyResult;
+  /** evaluate()'s attrs when it accepts, else null (no result object: for the RIB's filters). */
+  filter(policyNames: readonly string[] | undefined, route: Route, ctx: EvalContext): Route['attrs'] | null;
   /** Whether the outcome can differ between two routes with the same attributes (a prefix match). */
   dependsOnPrefix(policyNames: readonly string[] | undefined): boolean;
   /** Is a policy of that name defined? (The config loader checks neighbours' references with it.) */
