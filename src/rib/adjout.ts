@@ -253,7 +253,7 @@ export class AdjRibOut {
     // own routes, all of a full table it sends) builds no view, no Route and runs no filter.
     const source = batch.source(i);
     if (source && !mayAdvertise({ source }, this.opts.target)) return null;
-    return this.values.exportedBest(batch.view(i));
+    return this.values.exported(batch.route(i));
   }
 
   /**

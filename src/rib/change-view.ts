@@ -116,6 +116,13 @@ export class ChangeBatch {
     return j;
   }
 
+  /** The best route of change `i` when its run key is a set id (its one BGP record's), as a LazyRoute: no view, no list. */
+  route(i: number): Route {
+    const f = this.fams[this.famOf[i]!]!;
+    const pid = this.pid[i]!;
+    return this.loc.routeOf(f, pid, f.best[pid]!, null);
+  }
+
   /** Change `i` as a view (built on demand; the same rules as a drained view). */
   view(i: number): ChangeView {
     const f = this.fams[this.famOf[i]!]!;
