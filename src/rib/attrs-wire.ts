@@ -25,6 +25,8 @@ const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
 /**
  * The attributes of a decoded UPDATE, without next hop. `as4` is the session's 4-octet AS
  * capability: on a 2-octet session AS4_PATH and AS4_AGGREGATOR are merged (RFC 6793 §4.2.3).
+ * Members are set in the order of their type codes, the store's order when the peer sends them
+ * in ascending order as BIRD, FRR and GoBGP do (any order is correct, only slower).
  */
 export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): PathAttrs {
   const a = baseAttrs();
@@ -77,10 +79,32 @@ export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): Pat
 function withMpNextHops(base: PathAttrs, hops: readonly string[]): PathAttrs {
   const [first = '', second] = hops;
   // Some speakers send "::" as the global next hop with a link-local beside it.
-  if (first === '::' && second) return { ...base, nextHop: second };
-  const a: PathAttrs = { ...base, nextHop: first };
-  delete a.nextHopLinkLocal;
-  if (second) a.nextHopLinkLocal = second;
+  if (first === '::' && second) return withNextHop(base, second, undefined);
+  return withNextHop(base, first, second || undefined);
+}
+
+/**
+ * `base` (without a link-local next hop) with these next hops, built member by member in the
+ * store's order (attrs-pack.ts Unpacker): the store adopts it as it is (AttrStore.internId).
+ */
+function withNextHop(base: PathAttrs, nextHop: string, linkLocal: string | undefined): PathAttrs {
+  const a: PathAttrs = {
+    origin: base.origin,
+    asPath: base.asPath,
+    nextHop,
+    atomicAggregate: base.atomicAggregate,
+    communities: base.communities,
+    extCommunities: base.extCommunities,
+    largeCommunities: base.largeCommunities,
+    clusterList: base.clusterList,
+    unknown: base.unknown,
+  };
+  if (linkLocal !== undefined) a.nextHopLinkLocal = linkLocal;
+  if (base.med !== undefined) a.med = base.med;
+  if (base.localPref !== undefined) a.localPref = base.localPref;
+  if (base.aggregator !== undefined) a.aggregator = base.aggregator;
+  if (base.originatorId !== undefined) a.originatorId = base.originatorId;
+  if (base.otc !== undefined) a.otc = base.otc;
   return a;
 }
 

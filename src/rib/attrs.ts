@@ -80,30 +80,23 @@ const freezeSegment = (s: AsPathSegment): void => {
 
 /**
  * The handed-out object of a set made from one its caller hands over (decoded from an UPDATE, or
- * just rewritten for export) and never touches again: the top object is rebuilt in the member
- * order the unpacker uses (one hidden class for equal shapes), the lists frozen where they are.
+ * just rewritten for export) and never touches again: the object itself, its lists frozen where
+ * they are and its next hop the store's shared text. Both callers build it member by member in
+ * the order the unpacker uses (attrs-wire.ts, export.ts), so equal shapes share a hidden class
+ * without a copy of the top object.
  */
-function frozenAdopted(a: PathAttrs, nextHop: string): PathAttrs {
-  const out: PathAttrs = {
-    origin: a.origin,
-    // Frozen in place: a handed-out object lives only in the store's small cache, so the spare
-    // room of a list built by pushing is not kept for long.
-    asPath: frozenInPlace(a.asPath, freezeSegment),
-    nextHop,
-    atomicAggregate: a.atomicAggregate,
-    communities: frozenInPlace(a.communities),
-    extCommunities: frozenInPlace(a.extCommunities),
-    largeCommunities: frozenInPlace(a.largeCommunities, Object.freeze),
-    clusterList: frozenInPlace(a.clusterList),
-    unknown: frozenInPlace(a.unknown, Object.freeze),
-  };
-  if (a.nextHopLinkLocal !== undefined) out.nextHopLinkLocal = a.nextHopLinkLocal;
-  if (a.med !== undefined) out.med = a.med;
-  if (a.localPref !== undefined) out.localPref = a.localPref;
-  if (a.aggregator !== undefined) out.aggregator = Object.freeze(a.aggregator);
-  if (a.originatorId !== undefined) out.originatorId = a.originatorId;
-  if (a.otc !== undefined) out.otc = a.otc;
-  return out;
+function adopted(a: PathAttrs, nextHop: string): PathAttrs {
+  // Frozen in place: a handed-out object lives only in the store's small cache, so the spare
+  // room of a list built by pushing is not kept for long.
+  a.asPath = frozenInPlace(a.asPath, freezeSegment);
+  a.nextHop = nextHop;
+  a.communities = frozenInPlace(a.communities);
+  a.extCommunities = frozenInPlace(a.extCommunities);
+  a.largeCommunities = frozenInPlace(a.largeCommunities, Object.freeze);
+  a.clusterList = frozenInPlace(a.clusterList);
+  a.unknown = frozenInPlace(a.unknown, Object.freeze);
+  if (a.aggregator !== undefined) Object.freeze(a.aggregator);
+  return a;
 }
 
 /** A hash index slot whose set was freed (probing goes on past it). */
@@ -179,7 +172,7 @@ export class AttrStore {
       id = this.find(h, p.buf, p.n);
       if (id < 0) {
         id = this.add(h, p.buf, p.n, attrs.nextHop);
-        if (handOver) this.cache(id, frozenAdopted(attrs, this.hops[id]!));
+        if (handOver) this.cache(id, adopted(attrs, this.hops[id]!));
       }
     }
     this.counts[id]!++;
