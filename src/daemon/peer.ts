@@ -54,6 +54,24 @@ function contextCache(direction: EvalContext['direction'], localAddress: string 
   };
 }
 
+/**
+ * PolicyEngine.dependsOnPrefix for a filter's policy list, asked again only when the engine or the
+ * list is another (a reload): the RIB reads a filter's perAttributes once per UPDATE.
+ */
+function dependenceCache(): (engine: PolicyEngine, names: readonly string[] | undefined) => boolean {
+  let lastEngine: PolicyEngine | undefined;
+  let lastNames: readonly string[] | undefined;
+  let depends = false;
+  return (engine, names) => {
+    if (engine !== lastEngine || names !== lastNames) {
+      depends = engine.dependsOnPrefix(names);
+      lastEngine = engine;
+      lastNames = names;
+    }
+    return depends;
+  };
+}
+
 export class Peer {
   readonly session: Session;
   adjOut: AdjRibOut | undefined;
@@ -123,7 +141,8 @@ export class Peer {
     // Without a prefix match (and no length limit in front) the outcome depends on the
     // attributes only: the RIB then runs the policy once per attribute set, not per prefix.
     const lengthLimited = filter !== policy;
-    return Object.defineProperty(filter, 'perAttributes', { get: () => !lengthLimited && !this.host.policy().dependsOnPrefix(this.cfg.importPolicy) });
+    const dependsOnPrefix = dependenceCache();
+    return Object.defineProperty(filter, 'perAttributes', { get: () => !lengthLimited && !dependsOnPrefix(this.host.policy(), this.cfg.importPolicy) });
   }
 
   private exportFilter(localAddress: string | undefined): ExportFilter {
@@ -136,7 +155,8 @@ export class Peer {
       return this.host.policy().filter(this.cfg.exportPolicy, route, context(peer, this.host.config().localAs));
     };
     // Without a prefix match the Adj-RIB-Out runs the policy once per attribute set and source.
-    return Object.defineProperty(filter, 'perAttributes', { get: () => !this.host.policy().dependsOnPrefix(this.cfg.exportPolicy) });
+    const dependsOnPrefix = dependenceCache();
+    return Object.defineProperty(filter, 'perAttributes', { get: () => !dependsOnPrefix(this.host.policy(), this.cfg.exportPolicy) });
   }
 
   private peerOptions(): Parameters<Rib['peerUp']>[1] {
