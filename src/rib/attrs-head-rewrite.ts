@@ -13,8 +13,8 @@
 
 import { FLAG_EXTENDED_LENGTH, FLAG_PARTIAL, hexDigit, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
 import type { CodecContext } from '../bgp/wire/index.js';
-import { HEADER_AND_LENGTHS, MP_FLAGS } from './adjout-wire.js';
-import { attrHeader, attrSize, GENERIC, HopCache, hopSize, ipv4, messageHeader, OPT_NON_TRANS, OPT_TRANS, segmentCode, u32, WELL_KNOWN } from './attrs-head.js';
+import { HEADER_AND_LENGTHS } from './adjout-wire.js';
+import { attrHeader, attrSize, GENERIC, HopCache, hopSize, ipv4, messageHeader, mpReachAttr, OPT_NON_TRANS, OPT_TRANS, segmentCode, u32, WELL_KNOWN } from './attrs-head.js';
 import {
   ATOMIC, HAS_AGGREGATOR, HAS_CLUSTER, HAS_COMMUNITIES, HAS_EXT, HAS_LARGE, HAS_LINK_LOCAL, HAS_LOCAL_PREF,
   HAS_MED, HAS_ORIGINATOR, HAS_OTC, HAS_UNKNOWN, SEGMENT_TYPES,
@@ -36,8 +36,6 @@ const DEFAULT_LOCAL_PREF = 100;
 const SEGMENT_MAX = 255;
 
 const nextHopV4 = new HopCache(true);
-const globalHop = new HopCache(false);
-const linkLocalHop = new HopCache(false);
 
 /** Size on the wire of a segment of `n` ASNs of `w` octets: runs of 255, an empty one a bare header. */
 const segmentSize = (n: number, w: number): number => 2 * (n > SEGMENT_MAX ? Math.ceil(n / SEGMENT_MAX) : 1) + n * w;
@@ -390,21 +388,7 @@ class PackedHead {
    * the link-local one when there is one.
    */
   private mpReach(out: Buffer, p: number, hop: string): number {
-    const ll = this.rw.linkLocal;
-    const len = 5 + hopSize(hop) + (ll ? hopSize(ll) : 0);
-    out[p] = MP_FLAGS;
-    out[p + 1] = 14;
-    out[p + 2] = len >>> 8;
-    out[p + 3] = len;
-    out[p + 4] = 0;
-    out[p + 5] = 2;
-    out[p + 6] = 1;
-    out[p + 7] = len - 5;
-    p = globalHop.write(out, p + 8, hop);
-    if (p >= 0 && ll) p = linkLocalHop.write(out, p, ll);
-    if (p < 0) return GENERIC;
-    out[p] = 0;
-    return p + 1;
+    return mpReachAttr(out, p, hop, this.rw.linkLocal);
   }
 
   /** RFC 4360 §2: each extended community is 8 octets, 16 hex digits in the set (scan checked the length). */

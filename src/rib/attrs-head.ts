@@ -235,8 +235,8 @@ const linkLocalHop = new HopCache(false);
  * the next hop, and "Reserved: A 1 octet field that MUST be set to 0". RFC 2545 §3: the next hop
  * is the global address, followed by the link-local one when there is one (length 16 or 32).
  */
-function mpReachAttr(b: Buffer, p: number, a: PathAttrs): number {
-  const len = mpReachSize(a);
+export function mpReachAttr(b: Buffer, p: number, nextHop: string, linkLocal: string | undefined): number {
+  const len = 5 + hopSize(nextHop) + (linkLocal ? hopSize(linkLocal) : 0);
   b[p] = MP_FLAGS;
   b[p + 1] = 14;
   b[p + 2] = len >>> 8;
@@ -245,8 +245,8 @@ function mpReachAttr(b: Buffer, p: number, a: PathAttrs): number {
   b[p + 5] = 2;
   b[p + 6] = 1;
   b[p + 7] = len - 5;
-  p = globalHop.write(b, p + 8, a.nextHop);
-  if (p >= 0 && a.nextHopLinkLocal) p = linkLocalHop.write(b, p, a.nextHopLinkLocal);
+  p = globalHop.write(b, p + 8, nextHop);
+  if (p >= 0 && linkLocal) p = linkLocalHop.write(b, p, linkLocal);
   if (p < 0) return GENERIC;
   b[p] = 0;
   return p + 1;
@@ -313,7 +313,7 @@ function middleAttrs(b: Buffer, p: number, a: PathAttrs, as4: boolean, family: F
 
 /** The attributes from MP_REACH_NLRI on (type codes 14 and up, then unknown ones in their order). */
 function lateAttrs(b: Buffer, p: number, a: PathAttrs, family: Family): number {
-  if (p >= 0 && family === 'ipv6') p = mpReachAttr(b, p, a);
+  if (p >= 0 && family === 'ipv6') p = mpReachAttr(b, p, a.nextHop, a.nextHopLinkLocal);
   if (p >= 0 && a.extCommunities.length) p = extCommunitiesAttr(b, p, a.extCommunities);
   if (p >= 0 && a.largeCommunities.length) p = largeCommunitiesAttr(b, p, a.largeCommunities);
   if (p >= 0 && a.otc !== undefined) p = u32Attr(b, p, OPT_TRANS, 35, a.otc);
