@@ -86,14 +86,19 @@ test('default reject when no term decides; a rejected route keeps its own attrs'
   t.deepEqual(e.evaluate(['p'], r, ctx), { accept: false, attrs: r.attrs, decidedBy: 'p/default' });
 });
 
-test('a chain: a policy with a default-action ends it; one that decides nothing passes the route on', (t) => {
-  const e = engine({
+/** Policies for chains: ones that decide by default, one that marks and falls through, one that decides by term. */
+function chainEngine(): PolicyEngine {
+  return engine({
     a: { defaultAction: 'accept', terms: [term('x', { match: { originAs: [1] }, action: 'reject' })] },
     b: { defaultAction: 'reject', terms: [] },
     mark: { terms: [term('lp', { set: { localPref: 300 }, action: 'next' })] },
     drop174: { terms: [term('t', { match: { originAs: [174] }, action: 'reject' })] },
     pass: { terms: [term('all', { action: 'accept' })] },
   });
+}
+
+test('a chain: a policy with a default-action ends it; one that decides nothing passes the route on', (t) => {
+  const e = chainEngine();
   t.is(e.evaluate(['a', 'b'], route(), ctx).decidedBy, 'a/default');
   t.false(e.evaluate(['b', 'a'], route(), ctx).accept);
   // mark falls through with its change kept; pass accepts.
@@ -283,13 +288,7 @@ test('structural errors: empty lists, bad ranges, duplicate term names, bad acti
 });
 
 test('filter() gives evaluate()\'s attrs when it accepts and null when it rejects, for every kind of decision', (t) => {
-  const e = engine({
-    a: { defaultAction: 'accept', terms: [term('x', { match: { originAs: [1] }, action: 'reject' })] },
-    b: { defaultAction: 'reject', terms: [] },
-    mark: { terms: [term('lp', { set: { localPref: 300 }, action: 'next' })] },
-    drop174: { terms: [term('t', { match: { originAs: [174] }, action: 'reject' })] },
-    pass: { terms: [term('all', { action: 'accept' })] },
-  });
+  const e = chainEngine();
   const routes = [route(), route({ asPath: [{ type: 'AS_SEQUENCE', asns: [65001] }] }), route({ asPath: [{ type: 'AS_SEQUENCE', asns: [65001, 1] }] })];
   const chains: (string[] | undefined)[] = [['a'], ['b'], ['a', 'b'], ['b', 'a'], ['mark', 'pass'], ['drop174', 'pass'], ['mark', 'drop174'], ['nope'], ['pass', 'nope'], undefined, []];
   const contexts: EvalContext[] = [ctx, { ...ctx, neighbor: ibgp }, { ...ctx, direction: 'export' }];

@@ -148,7 +148,7 @@ test('a drained batch keys the changes of one set and source as one run', (t) =>
   const runs: number[] = [];
   for (let i = 0; i < b.n; i = b.runEnd(i)) runs.push(b.runEnd(i) - i);
   t.deepEqual(runs, [6, 4, 3]);
-  t.is(b.family(12), 'ipv6');
+  t.is(b.view(12).family, 'ipv6');
   // Withdrawn by one call: a run of changes without a best route.
   for (let i = 0; i < 10; i++) s.rib.withdrawRoute(A.address, 'ipv4', { prefix: prefixOf('ipv4', i) });
   const w = s.rib.drainBatch();

@@ -101,10 +101,6 @@ export class ChangeBatch {
     return this.key[i]! >= 0 ? this.loc.sources[this.src[i]!]?.source : undefined;
   }
 
-  family(i: number): Family {
-    return this.fams[this.famOf[i]!]!.family;
-  }
-
   /** The end of the run that starts at `i`: following changes of the same family and key (MANY: a run of one). */
   runEnd(i: number): number {
     const fam = this.famOf[i]!;
