@@ -1,0 +1,139 @@
+// The Adj-RIB-Out's per-family state (adjout.ts): per key what was sent and what is pending, and
+// the pending keys grouped by what they go out with, queued in order, with retired groups reused.
+
+import type { Out } from './adjout-values.js';
+import { lazyIndex, NO_VALUE } from './adjout-values.js';
+import type { PrefixTable } from './ptable.js';
+import type { Family } from './types.js';
+
+/** The group key of withdrawals (announcements are grouped by what they go out with). */
+export const WITHDRAW = -1;
+
+/**
+ * Keys queued for one attribute set, sent in order from `at`. A key is not removed when it is
+ * wanted otherwise meanwhile: an entry counts only while the key's `next` still has this set
+ * (an array with such stale entries costs far less than a Set per attribute set).
+ */
+export interface Group {
+  /** What the keys go out with (WITHDRAW: withdrawals); NO_GROUP once retired. */
+  gk: Out;
+  /** A plain array: most groups hold a few keys, where a typed array costs two objects more. */
+  keys: number[];
+  n: number;
+  at: number;
+}
+
+/** Group.gk of a retired group. */
+export const NO_GROUP = -3 - 0x7fffffff;
+
+/**
+ * One family towards the peer. A key is a prefix id of the prefix table (the RIB's, shared, or
+ * the Adj-RIB-Out's own), or with ADD-PATH an id for (prefix, path id); per key, what the peer
+ * has (`sent`) and what it should get (`next`: null a withdrawal, undefined nothing pending), in
+ * arrays indexed by key: no string and no object per prefix.
+ */
+export interface FamilyOut {
+  family: Family;
+  afi: 1 | 2;
+  addPath: boolean;
+  pt: PrefixTable;
+  sent: Int32Array;
+  next: Int32Array;
+  /** Per key: 1 while the key holds a reference on its prefix id. */
+  held: Uint8Array;
+  /** ADD-PATH keys: "pid#pathId" → key, and back. */
+  pathKeys: Map<string, number>;
+  keyPid: number[];
+  keyPath: number[];
+  freeKeys: number[];
+  sentN: number;
+  pendingN: number;
+  /**
+   * The pending keys per value: one group, few UPDATEs. Found by the value (an interned set's id,
+   * a Lazy's index; withdrawals apart), and queued in the order they were made: no Map, whose
+   * set and delete for each of a table's quarter million groups reallocated it again and again.
+   */
+  byId: (Group | undefined)[];
+  byLazy: (Group | undefined)[];
+  withdrawals: Group | undefined;
+  /** The announcement groups in order from `queueAt`; those before it are sent (or retired). */
+  queue: Group[];
+  queueAt: number;
+  /** Groups sent and emptied, for reuse: a table's dump makes and sends a quarter million. */
+  spare: Group[];
+  /** The initial dump was queued and its End-of-RIB is not sent yet. */
+  eorDue: boolean;
+}
+
+/** A family with nothing sent or pending (a session's start, or after close()). */
+export function emptyFamily(family: Family, afi: 1 | 2, addPath: boolean, pt: PrefixTable): FamilyOut {
+  return {
+    family, afi, addPath, pt,
+    sent: new Int32Array(0), next: new Int32Array(0), held: new Uint8Array(0),
+    pathKeys: new Map(), keyPid: [], keyPath: [], freeKeys: [],
+    sentN: 0, pendingN: 0, byId: [], byLazy: [], withdrawals: undefined, queue: [], queueAt: 0, spare: [], eorDue: false,
+  };
+}
+
+export function push(g: Group, key: number): void {
+  g.keys[g.n++] = key;
+}
+
+/**
+ * Spare groups kept per family, and the largest key list kept with one (a full table's groups hold
+ * a few keys). A tick makes ~700 groups of a table's dump while the socket may still hold the last
+ * ones: 256 spares left most of them new (27 MiB of a table's allocation); 4,096 cost ~400 KiB.
+ */
+const SPARE_GROUPS = 4096;
+const SPARE_KEYS = 64;
+
+/** The pending group of a value, if any. */
+export function groupOf(fo: FamilyOut, gk: Out): Group | undefined {
+  if (gk >= 0) return fo.byId[gk];
+  return gk === WITHDRAW ? fo.withdrawals : fo.byLazy[lazyIndex(gk)];
+}
+
+export function setGroup(fo: FamilyOut, gk: Out, group: Group | undefined): void {
+  if (gk >= 0) fo.byId[gk] = group;
+  else if (gk === WITHDRAW) fo.withdrawals = group;
+  else fo.byLazy[lazyIndex(gk)] = group;
+}
+
+/**
+ * A group is done (sent, or none of its entries count): no longer found by its value. The
+ * withdrawals' group is kept for reuse at once; an announcement group when the queue passes it.
+ */
+export function retire(fo: FamilyOut, group: Group): void {
+  setGroup(fo, group.gk, undefined);
+  const withdrawals = group.gk === WITHDRAW;
+  group.gk = NO_GROUP;
+  if (withdrawals) recycle(fo, group);
+}
+
+function recycle(fo: FamilyOut, group: Group): void {
+  if (fo.spare.length >= SPARE_GROUPS || group.keys.length > SPARE_KEYS) return;
+  group.n = 0;
+  group.at = 0;
+  fo.spare.push(group);
+}
+
+/** The queue's head moves past a retired group; the sent part of the queue is dropped now and then. */
+export function dequeue(fo: FamilyOut, group: Group): void {
+  fo.queueAt++;
+  recycle(fo, group);
+  if (fo.queueAt === fo.queue.length) {
+    fo.queue.length = 0;
+    fo.queueAt = 0;
+  } else if (fo.queueAt >= 4096 && fo.queueAt * 2 >= fo.queue.length) {
+    fo.queue.copyWithin(0, fo.queueAt);
+    fo.queue.length -= fo.queueAt;
+    fo.queueAt = 0;
+  }
+}
+
+/** `list` grown to `n` entries, the new ones NO_VALUE. */
+export function grownTo(list: Int32Array, n: number): Int32Array {
+  const more = new Int32Array(n).fill(NO_VALUE);
+  more.set(list);
+  return more;
+}
