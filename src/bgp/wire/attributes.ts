@@ -78,6 +78,15 @@ export function isPrefixFamily(afi: number, safi: number): boolean {
   return (afi === 1 || afi === 2) && (safi === 1 || safi === 2);
 }
 
+/**
+ * The ADD-PATH key ("afi/safi") of a prefix family, as a constant: a string built per UPDATE
+ * would cost an allocation and the hashing of the Set lookup, a constant has its hash already.
+ */
+function prefixFamilyKey(afi: number, safi: number): string {
+  if (afi === 1) return safi === 1 ? '1/1' : '1/2';
+  return safi === 1 ? '2/1' : '2/2';
+}
+
 function decodeNextHops(afi: number, b: Uint8Array, p: number, nhLen: number): string[] | string {
   // RFC 4760 §3 with RFC 2545 §3 (IPv6: global, or global + link-local) and RFC 8950 §3
   // (IPv4 NLRI over an IPv6 next hop). Any other length cannot be interpreted: RFC 7606 §7.11.
@@ -118,9 +127,15 @@ function decodeMpReach(b: Uint8Array, start: number, len: number, ctx: CodecCont
   }
   const hops = decodeNextHops(afi, b, p, nhLen);
   if (typeof hops === 'string') return hops;
-  const nlri = decodeNlriKeys(b, nlriAt, end, afi, ctx.addPath.has(`${afi}/${safi}`));
+  const nlri = decodeNlriKeys(b, nlriAt, end, afi, ctx.addPath.has(prefixFamilyKey(afi, safi)));
   if (typeof nlri === 'string') return nlri;
-  const reach = { afi, safi, nextHops: hops } as MpReach;
+  // Built from an empty literal, which has room for four fields inside the object: the three
+  // and the list's keys (nlri.ts) then need no property array beside it (a literal of three has
+  // room for just those).
+  const reach = {} as MpReach;
+  reach.afi = afi;
+  reach.safi = safi;
+  reach.nextHops = hops;
   setNlriField(reach, 'nlri', nlri);
   if (reserved !== 0) reach.reserved = reserved;
   return reach;
@@ -151,9 +166,12 @@ function decodeMpUnreach(b: Uint8Array, start: number, len: number, ctx: CodecCo
   if (!isPrefixFamily(afi, safi)) {
     return { afi, safi, withdrawn: [], nlriHex: toHex(b.subarray(start + 3, start + len)) };
   }
-  const withdrawn = decodeNlriKeys(b, start + 3, start + len, afi, ctx.addPath.has(`${afi}/${safi}`));
+  const withdrawn = decodeNlriKeys(b, start + 3, start + len, afi, ctx.addPath.has(prefixFamilyKey(afi, safi)));
   if (typeof withdrawn === 'string') return withdrawn;
-  const unreach = { afi, safi } as MpUnreach;
+  // As MP_REACH_NLRI's: an empty literal has room for the keys beside the two fields.
+  const unreach = {} as MpUnreach;
+  unreach.afi = afi;
+  unreach.safi = safi;
   setNlriField(unreach, 'withdrawn', withdrawn);
   return unreach;
 }
