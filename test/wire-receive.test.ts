@@ -8,9 +8,9 @@ import net from 'node:net';
 
 import { Connection } from '../src/bgp/session/transport-conn.js';
 import type { SessionEvent } from '../src/bgp/session/types.js';
-import { decodeMessage, encodeMessage, ipv4ToText } from '../src/bgp/wire/index.js';
+import { decodeMessage, encodeMessage, ipv4ToText, ipv6ToText } from '../src/bgp/wire/index.js';
 import type { BgpMessage, CodecContext } from '../src/bgp/wire/index.js';
-import { contextArb, messageWithContextArb, updateArb, v4Text } from './helpers/wire-arbitraries.js';
+import { contextArb, messageWithContextArb, updateArb, v4Text, v6Text } from './helpers/wire-arbitraries.js';
 
 const SEED = 0x5eed_4e4;
 
@@ -151,6 +151,34 @@ test('IPv4 address text is the address\'s own whatever its cache slot held befor
         return true;
       }),
       { seed: SEED + 2, numRuns: 300 },
+    ),
+  );
+});
+
+test('IPv6 address text is the address\'s own whatever its cache slot held before (fast-check)', (t) => {
+  // Many addresses that differ only in one 16-bit word (any of the eight, so any of the cache's
+  // four key words), zero runs and IPv4-mapped ones among them: more than the cache has slots,
+  // so that slots are hit, missed and replaced by addresses a word apart; read twice over.
+  const word = fc.constantFrom(0, 1, 0xffff, 0xfe80, 0x2001);
+  const family = fc.record({
+    base: fc.array(word, { minLength: 8, maxLength: 8 }),
+    at: fc.nat({ max: 7 }),
+    values: fc.array(fc.nat({ max: 0xffff }), { minLength: 1, maxLength: 200 }),
+  });
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(family, fc.nat({ max: 5 }), ({ base, at, values }, off) => {
+        const buf = new Uint8Array(off + 16);
+        for (let pass = 0; pass < 2; pass++) {
+          for (const v of [0, ...values]) {
+            const a = base.map((w, i) => (i === at ? v : w)).flatMap((x) => [x >> 8, x & 255]);
+            buf.set(a, off);
+            if (ipv6ToText(buf, off) !== v6Text(a)) return false;
+          }
+        }
+        return true;
+      }),
+      { seed: SEED + 3, numRuns: 200 },
     ),
   );
 });
