@@ -29,7 +29,17 @@ const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
  * in ascending order as BIRD, FRR and GoBGP do (any order is correct, only slower).
  */
 export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): PathAttrs {
+  return fromWire(list, as4, undefined);
+}
+
+/**
+ * attrsFromWire, or with `mpHops` the attributes of MP_REACH_NLRI's routes: its next hops in
+ * place of NEXT_HOP's, set where withNextHop sets them (the link-local before the optional
+ * members), so that the set is built once instead of built and copied.
+ */
+function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly string[] | undefined): PathAttrs {
   const a = baseAttrs();
+  if (mpHops !== undefined) setMpNextHops(a, mpHops);
   let asPath: AsPathSegment[] | undefined;
   let as4Path: AsPathSegment[] | undefined;
   let as4Aggregator: PathAttrs['aggregator'];
@@ -38,7 +48,7 @@ export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): Pat
     switch (attr.name) {
       case 'ORIGIN': a.origin = attr.value; break;
       case 'AS_PATH': asPath = attr.value; break;
-      case 'NEXT_HOP': a.nextHop = attr.value; break;
+      case 'NEXT_HOP': if (mpHops === undefined) a.nextHop = attr.value; break;
       case 'MULTI_EXIT_DISC': a.med = attr.value; break;
       case 'LOCAL_PREF': a.localPref = attr.value; break;
       case 'ATOMIC_AGGREGATE': a.atomicAggregate = true; break;
@@ -77,10 +87,23 @@ export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): Pat
 
 /** IPv6 next hops of MP_REACH_NLRI (RFC 2545 §3): global first, link-local second. */
 function withMpNextHops(base: PathAttrs, hops: readonly string[]): PathAttrs {
-  const [first = '', second] = hops;
+  const first = hops[0] ?? '';
+  const second = hops[1];
   // Some speakers send "::" as the global next hop with a link-local beside it.
   if (first === '::' && second) return withNextHop(base, second, undefined);
   return withNextHop(base, first, second || undefined);
+}
+
+/** withMpNextHops on a set being built (`a` has no link-local next hop nor optional members yet). */
+function setMpNextHops(a: PathAttrs, hops: readonly string[]): void {
+  const first = hops[0] ?? '';
+  const second = hops[1];
+  if (first === '::' && second) {
+    a.nextHop = second;
+    return;
+  }
+  a.nextHop = first;
+  if (second) a.nextHopLinkLocal = second;
 }
 
 /**
@@ -137,14 +160,18 @@ export function routesOf(msg: UpdateMessage, as4: boolean, sink: RouteSink): voi
     const family = unicastFamily(attr.value.afi, attr.value.safi);
     if (family && nlriCount(attr.value, 'withdrawn')) sink.withdraw(family, attr.value, 'withdrawn');
   }
+  const v4Routes = nlriCount(msg, 'nlri') !== 0;
   let base: PathAttrs | undefined;
   for (let i = 0; reaches && i < msg.attributes.length; i++) {
     const attr = msg.attributes[i]!;
     if (attr.name !== 'MP_REACH_NLRI') continue;
     const family = unicastFamily(attr.value.afi, attr.value.safi);
-    if (family && nlriCount(attr.value, 'nlri')) sink.announce(family, attr.value, withMpNextHops((base ??= attrsFromWire(msg.attributes, as4)), attr.value.nextHops));
+    if (!family || !nlriCount(attr.value, 'nlri')) continue;
+    // With IPv4 routes beside them, the set without MP next hops is needed too: made once, copied.
+    const hops = attr.value.nextHops;
+    sink.announce(family, attr.value, v4Routes ? withMpNextHops((base ??= attrsFromWire(msg.attributes, as4)), hops) : fromWire(msg.attributes, as4, hops));
   }
-  if (nlriCount(msg, 'nlri')) sink.announce('ipv4', msg, base ?? attrsFromWire(msg.attributes, as4));
+  if (v4Routes) sink.announce('ipv4', msg, base ?? attrsFromWire(msg.attributes, as4));
 }
 
 // ---- To the wire ----
