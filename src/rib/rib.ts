@@ -1,6 +1,6 @@
 // The RIB: per-peer Adj-RIB-In (pre-policy, so a policy change re-runs import without a route
-// refresh), import (loop checks, the import filter, max-prefix), graceful-restart stale routes,
-// the RIB's own sources, and the Loc-RIB with its change log. Everything runs to completion per
+// refresh), import (rib-import.ts: loop checks, the import filter) and max-prefix, graceful-restart
+// stale routes, the RIB's own sources, and the Loc-RIB with its change log. Everything runs to completion per
 // call; the daemon drains the best-path changes once per event-loop tick.
 
 import { endOfRib, wireKeys } from '../bgp/wire/index.js';
@@ -11,11 +11,12 @@ import { routesOf } from './attrs-wire.js';
 import type { NlriField, NlriHolder, RouteSink } from './attrs-wire.js';
 import type { ChangeBatch } from './change-view.js';
 import type { DecisionConfig } from './decision.js';
-import { LazyRoute } from './lazy-route.js';
 import { LocRib, NONE, STALE } from './locrib.js';
 import type { FamilyRib, PrefixEntry } from './locrib.js';
 import type { Resolution } from './nexthop.js';
 import type { PrefixTable } from './ptable.js';
+import { Importer } from './rib-import.js';
+import type { ImportState } from './rib-import.js';
 import { addressSortKey, canonicalPrefix } from './prefix.js';
 import { buildConnected, buildKernel, buildStatic } from './sources.js';
 import type { Built } from './sources.js';
@@ -40,20 +41,7 @@ export interface UpdateResult {
   maxPrefixExceeded?: { accepted: number; limit: number; action: 'warn' | 'reset' | 'drop' };
 }
 
-/**
- * The import outcome last computed for one received attribute set: with a filter whose result
- * depends on the attributes only (ImportFilter.perAttributes), every prefix of an UPDATE shares
- * it. Holds a reference on both ids.
- */
-interface ImportMemo {
-  family: Family;
-  raw: number;
-  acc: number;
-}
-
-interface PeerState {
-  info: PeerInfo;
-  source: RouteSource;
+interface PeerState extends ImportState {
   /** The peer's index in the Loc-RIB's records. */
   src: number;
   opts: PeerOptions;
@@ -66,11 +54,6 @@ interface PeerState {
   refused: number;
   /** The current excess over the limit has been reported. */
   limitReported: boolean;
-  memo: ImportMemo | undefined;
-  /** The object `memo` is, kept while it is unset. */
-  spareMemo?: ImportMemo;
-  /** The import filter's perAttributes, read at the start of each call. */
-  perAttributes: boolean;
 }
 
 export interface AdjInView {
@@ -88,13 +71,6 @@ function hasTreatAsWithdraw(findings: readonly UpdateFinding[]): boolean {
   return false;
 }
 
-function inPath(attrs: PathAttrs, asn: number): boolean {
-  // Indexed: a for-of over the interned (frozen) lists allocated an iterator per set.
-  const path = attrs.asPath;
-  for (let i = 0; i < path.length; i++) if (path[i]!.asns.includes(asn)) return true;
-  return false;
-}
-
 export class Rib {
   readonly store: AttrStore;
   private cfg: RibConfig;
@@ -105,7 +81,7 @@ export class Rib {
   private staticRoutes = new Map<string, Built>();
   private connected = new Map<string, Built>();
   private kernel = new Map<string, Built>();
-  private readonly loopMemo: { raw: number; info?: PeerInfo; cfg?: RibConfig; looped: boolean } = { raw: NONE, looped: false };
+  private readonly importer: Importer;
   /** The applyUpdate call under way (one at a time: the RIB runs each call to completion). */
   private readonly call: { state?: PeerState; treatAsWithdraw: boolean; announced: number; withdrawn: number } = { treatAsWithdraw: false, announced: 0, withdrawn: 0 };
   /** Where routesOf hands an UPDATE's lists: made once, not per UPDATE. */
@@ -125,6 +101,7 @@ export class Rib {
     this.cfg = cfg;
     this.store = opts.store ?? new AttrStore();
     this.loc = new LocRib(decisionConfig(cfg), this.store);
+    this.importer = new Importer(this.store);
   }
 
   /** New preferences or best-path options: every prefix is selected again. */
@@ -154,15 +131,7 @@ export class Rib {
 
   private setOptions(state: PeerState, opts: PeerOptions): void {
     state.opts = opts;
-    this.forgetMemo(state);
-  }
-
-  private forgetMemo(state: PeerState): void {
-    const m = state.memo;
-    if (!m) return;
-    state.memo = undefined;
-    this.store.releaseId(m.raw);
-    if (m.acc !== NONE) this.store.releaseId(m.acc);
+    this.importer.forgetMemo(state);
   }
 
   /**
@@ -174,7 +143,7 @@ export class Rib {
     const state = this.peers.get(address);
     if (!state) return;
     state.up = false;
-    this.forgetMemo(state);
+    this.importer.forgetMemo(state);
     if (!opts.gracefulRestart) {
       for (const family of FAMILIES) this.eachRecord(state, family, (f, pid, r) => this.withdrawRecord(state, f, pid, r));
       this.dropPeer(state);
@@ -242,7 +211,7 @@ export class Rib {
    */
   applyUpdate(address: string, msg: UpdateMessage, findings: readonly UpdateFinding[], as4: boolean): UpdateResult {
     const state = this.requirePeer(address);
-    this.readFilter(state);
+    this.importer.readFilter(state);
     const eor = endOfRib(msg);
     if (eor) {
       const family = eor.safi === 1 ? ({ 1: 'ipv4', 2: 'ipv6' } as const)[eor.afi] : undefined;
@@ -313,7 +282,7 @@ export class Rib {
   /** Announce one route from a peer with attributes as received (e.g. from an MRT dump or a test). */
   announce(address: string, family: Family, nlri: Nlri, attrs: PathAttrs): UpdateResult {
     const state = this.requirePeer(address);
-    this.readFilter(state);
+    this.importer.readFilter(state);
     this.announceOne(state, family, nlri.prefix, nlri.pathId ?? 0, this.store.internId(attrs));
     const exceeded = this.checkLimit(state);
     return exceeded ? { announced: 1, withdrawn: 0, maxPrefixExceeded: exceeded } : { announced: 1, withdrawn: 0 };
@@ -327,13 +296,13 @@ export class Rib {
   reimport(address: string, opts?: PeerOptions): UpdateResult {
     const state = this.requirePeer(address);
     if (opts) this.setOptions(state, opts);
-    else this.forgetMemo(state);
-    this.readFilter(state);
+    else this.importer.forgetMemo(state);
+    this.importer.readFilter(state);
     for (const family of FAMILIES) {
       this.eachRecord(state, family, (f, pid, r) => {
         const raw = f.raw[r]!;
         const oldAcc = f.acc[r]!;
-        const acc = this.limitDrop(state, oldAcc !== NONE, this.importId(state, f, pid, raw));
+        const acc = this.limitDrop(state, oldAcc !== NONE, this.importer.importId(state, this.cfg, f, pid, raw));
         if (acc === oldAcc) {
           // Same outcome: nothing changes downstream.
           if (acc !== NONE) this.store.releaseId(acc);
@@ -348,14 +317,6 @@ export class Rib {
     }
     const exceeded = this.checkLimit(state);
     return exceeded ? { announced: 0, withdrawn: 0, maxPrefixExceeded: exceeded } : { announced: 0, withdrawn: 0 };
-  }
-
-  /** Whether import may run once per attribute set for this call (the filter says so, or there is none). */
-  private readFilter(state: PeerState): void {
-    const filter = state.opts.importFilter;
-    const per = !filter || filter.perAttributes === true;
-    if (!per) this.forgetMemo(state);
-    state.perAttributes = per;
   }
 
   private requirePeer(address: string): PeerState {
@@ -380,7 +341,7 @@ export class Rib {
   private place(state: PeerState, f: FamilyRib, pid: number, pathId: number, raw: number): void {
     const r = this.loc.findRecord(f, pid, state.src, pathId);
     const wasAccepted = r !== NONE && f.acc[r] !== NONE;
-    const acc = this.limitDrop(state, wasAccepted, this.importId(state, f, pid, raw));
+    const acc = this.limitDrop(state, wasAccepted, this.importer.importId(state, this.cfg, f, pid, raw));
     if (r === NONE) {
       this.loc.insert(f, pid, state.src, pathId, raw, acc);
       state.received++;
@@ -420,67 +381,6 @@ export class Rib {
     if (f.flags[r]! & STALE) state.stale--;
     state.received--;
     this.loc.remove(f, pid, r);
-  }
-
-  /**
-   * Import: loop checks, then the import filter. Returns the accepted attributes' id (one
-   * reference taken) or NONE when import rejects the route.
-   */
-  private importId(state: PeerState, f: FamilyRib, pid: number, raw: number): number {
-    const m = state.memo;
-    if (m && m.raw === raw && m.family === f.family) {
-      if (m.acc !== NONE) this.store.retainId(m.acc);
-      return m.acc;
-    }
-    const acc = this.runImport(state, f, pid, raw);
-    if (!state.perAttributes) return acc;
-    // The outcome depends on the attributes only: remember it for the next prefixes (in the
-    // peer's one memo object: a set is imported a quarter million times in a table).
-    this.forgetMemo(state);
-    this.store.retainId(raw);
-    if (acc !== NONE) this.store.retainId(acc);
-    const memo = (state.spareMemo ??= { family: f.family, raw, acc });
-    memo.family = f.family;
-    memo.raw = raw;
-    memo.acc = acc;
-    state.memo = memo;
-    return acc;
-  }
-
-  private runImport(state: PeerState, f: FamilyRib, pid: number, rawId: number): number {
-    const peer = state.info;
-    const raw = this.store.attrs(rawId);
-    if (this.looped(state, rawId, raw)) return NONE;
-    let attrs = raw;
-    if (!peer.ibgp && raw.localPref !== undefined) {
-      // RFC 4271 §5.1.5: LOCAL_PREF received from an external peer is ignored.
-      attrs = { ...raw };
-      delete attrs.localPref;
-    }
-    const filter = state.opts.importFilter;
-    if (filter) {
-      // The prefix text only if the filter reads it (prefix-dependent policies, length limits).
-      const route = new LazyRoute(f.pt, pid, f.family, 0, state.source, 'unicast', attrs, false, raw, true);
-      const out = filter(route, peer);
-      if (!out) return NONE;
-      attrs = out;
-    }
-    return this.store.internId(attrs);
-  }
-
-  /** The loop checks, remembered for the last set seen: every prefix of an UPDATE shares it. */
-  private looped(state: PeerState, rawId: number, raw: PathAttrs): boolean {
-    const memo = this.loopMemo;
-    if (memo.raw === rawId && memo.info === state.info && memo.cfg === this.cfg) return memo.looped;
-    // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is a loop and not accepted.
-    let looped = inPath(raw, this.cfg.localAs);
-    // RFC 4456 §8: a reflected route that carries our ORIGINATOR_ID or our CLUSTER_ID has looped.
-    if (!looped && state.info.ibgp) looped = raw.originatorId === this.cfg.routerId || raw.clusterList.includes(this.cfg.clusterId);
-    memo.raw = rawId;
-    memo.info = state.info;
-    memo.cfg = this.cfg;
-    memo.looped = looped;
-    return looped;
   }
 
   /**
