@@ -37,17 +37,32 @@ export const HAS_UNKNOWN = 1 << 5;
  * (an unknown attribute's hex text is up to 131,070 characters).
  */
 
+/** ORIGINS.indexOf(origin) & 3, without the search. */
+function originCode(origin: Origin): number {
+  return origin === 'IGP' ? 0 : origin === 'EGP' ? 1 : origin === 'INCOMPLETE' ? 2 : 3;
+}
+
+/** SEGMENT_TYPES.indexOf(type), without the search. */
+function segmentTypeCode(type: AsPathSegment['type']): number {
+  return type === 'AS_SEQUENCE' ? 1 : type === 'AS_SET' ? 0 : type === 'AS_CONFED_SEQUENCE' ? 2 : type === 'AS_CONFED_SET' ? 3 : -1;
+}
+
 /** The one shared empty list of every attribute set (attrs.ts re-exports it). */
 export const EMPTY: readonly never[] = Object.freeze([]);
 
-/** A growable byte buffer that packs one set at a time (reused: no allocation per set). */
+/**
+ * A growable byte buffer that packs one set at a time (reused: no allocation per set). The store
+ * lends its arena as `buf` and packs a set where a new one would go, so a new set is not copied.
+ */
 export class Packer {
-  buf = new Uint8Array(256);
+  buf = Buffer.alloc(256);
+  /** One past the last byte packed. */
   n = 0;
 
-  pack(a: PathAttrs): void {
-    this.n = 0;
-    let flags = ORIGINS.indexOf(a.origin) & 3;
+  /** Packs `a` into buf from `at` to n; a buf without room is replaced by a larger copy. */
+  pack(a: PathAttrs, at = 0): void {
+    this.n = at;
+    let flags = originCode(a.origin);
     if (a.med !== undefined) flags |= HAS_MED;
     if (a.localPref !== undefined) flags |= HAS_LOCAL_PREF;
     if (a.aggregator !== undefined) flags |= HAS_AGGREGATOR;
@@ -96,8 +111,8 @@ export class Packer {
 
   private room(k: number): void {
     if (this.n + k <= this.buf.length) return;
-    const more = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
-    more.set(this.buf.subarray(0, this.n));
+    const more = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + k));
+    this.buf.copy(more, 0, 0, this.n);
     this.buf = more;
   }
 
@@ -126,19 +141,45 @@ export class Packer {
   private u32s(list: readonly number[]): void {
     this.len(list.length);
     this.room(list.length * 4);
-    for (let i = 0; i < list.length; i++) this.u32(list[i]!);
+    // One room check for the list, not one per member.
+    const b = this.buf;
+    let n = this.n;
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i]!;
+      b[n] = v >>> 24;
+      b[n + 1] = v >>> 16;
+      b[n + 2] = v >>> 8;
+      b[n + 3] = v;
+      n += 4;
+    }
+    this.n = n;
   }
 
   private str(s: string): void {
-    let wide = false;
-    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) wide = true;
-    this.len(s.length * 2 + (wide ? 1 : 0));
-    this.room(s.length * (wide ? 2 : 1));
+    const start = this.n;
+    this.len(s.length * 2);
+    this.room(s.length);
+    // One pass for the usual text (Latin-1: addresses, hex): written as it is read.
     const b = this.buf;
     let n = this.n;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (wide) b[n++] = c >>> 8;
+      if (c > 0xff) return this.wideStr(s, start);
+      b[n++] = c;
+    }
+    this.n = n;
+  }
+
+  /** `s` (with a character beyond Latin-1) packed from `start` again, two bytes per character. */
+  private wideStr(s: string, start: number): void {
+    this.n = start;
+    this.len(s.length * 2 + 1);
+    this.room(s.length * 2);
+    const b = this.buf;
+    let n = this.n;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      b[n++] = c >>> 8;
       b[n++] = c;
     }
     this.n = n;
@@ -152,20 +193,35 @@ export class Packer {
   private path(path: readonly AsPathSegment[]): void {
     this.len(path.length);
     for (const seg of path) {
-      this.u8(SEGMENT_TYPES.indexOf(seg.type));
+      this.u8(segmentTypeCode(seg.type));
       this.u32s(seg.asns);
     }
   }
 }
 
-/** FNV-1a over packed bytes with an avalanche: equal bytes hash equal. */
+/** MurmurHash3 (x86, 32-bit) over packed bytes, four at a time: equal bytes hash equal. */
 export function packedHash(b: Uint8Array, at: number, n: number): number {
-  let h = 0x811c9dc5;
-  for (let i = at, end = at + n; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  let h = 0x9747b28c;
+  const words = at + (n & ~3);
+  let i = at;
+  for (; i < words; i += 4) {
+    let k = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let k = 0;
+  for (let s = 0; i < at + n; i++, s += 8) k |= b[i]! << s;
+  k = Math.imul(k, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= k ^ n;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  return h | 0;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 export function packedEqual(a: Uint8Array, at: number, b: Uint8Array, bt: number, n: number): boolean {

@@ -102,6 +102,12 @@ function adopted(a: PathAttrs, nextHop: string): PathAttrs {
 /** A hash index slot whose set was freed (probing goes on past it). */
 const DELETED = -1;
 /**
+ * Largest share of the index's slots in use (live and deleted) before a new index. A probe reads
+ * hashes in its own cache line, so a fuller index costs little: at most half full when made and
+ * 70 % before the next, it takes about the bytes an index of ids alone took at 12–50 %.
+ */
+const MAX_LOAD = 0.7;
+/**
  * Handed-out objects kept for reuse, per id slot: a set read again soon is not unpacked again.
  * Small on purpose: a cached object lives until its slot is taken, and with 16,384 slots a full
  * table's sets stayed long enough to be promoted (~30 full collections for 1M prefixes); with
@@ -109,6 +115,11 @@ const DELETED = -1;
  * peak RSS (2^8 slots: fewer still, but the rare full collections let the peak wander up).
  */
 const CACHE_SLOTS = 1 << 10;
+/**
+ * Free bytes kept at the arena's end, where the next set is packed (larger sets make the packer
+ * grow the arena itself).
+ */
+const ARENA_SLACK = 4096;
 /** The arena is compacted once this share of it is freed sets (and it is past a megabyte). */
 const WASTE_SHARE = 0.5;
 
@@ -121,11 +132,13 @@ const WASTE_SHARE = 0.5;
  */
 export class AttrStore {
   /**
-   * The hash index: open addressing over ids, probed linearly from the hash; a slot holds id + 1,
-   * 0 when empty, DELETED when its id was freed. A flat Int32Array: a Map of a quarter million
-   * entries cost ~40 bytes each.
+   * The hash index: open addressing over ids, probed linearly from the hash. Two words per slot:
+   * id + 1 (0 when empty, DELETED when its id was freed) and the set's hash, so a probe passes
+   * other sets on the hash read in the slot's own cache line (per id, the hash was a cache miss per
+   * step: with a table loading, nearly every set is new and its probe walks occupied slots). A
+   * flat Int32Array: a Map of a quarter million entries cost ~40 bytes each.
    */
-  private slots = new Int32Array(1 << 12);
+  private slots = new Int32Array(2 << 12);
   /** Slots not empty (live and deleted). */
   private usedSlots = 0;
   private arena = Buffer.alloc(1 << 16);
@@ -166,12 +179,11 @@ export class AttrStore {
   internId(attrs: PathAttrs, handOver = false): number {
     let id = this.idOf(attrs);
     if (id < 0) {
-      const p = this.packer;
-      p.pack(attrs);
-      const h = packedHash(p.buf, 0, p.n);
-      id = this.find(h, p.buf, p.n);
+      const n = this.packHere(attrs);
+      const h = packedHash(this.arena, this.top, n);
+      id = this.find(h, n);
       if (id < 0) {
-        id = this.add(h, p.buf, p.n, attrs.nextHop);
+        id = this.add(~id, h, n, attrs.nextHop);
         if (handOver) this.cache(id, adopted(attrs, this.hops[id]!));
       }
     }
@@ -179,59 +191,87 @@ export class AttrStore {
     return id;
   }
 
-  private find(h: number, bytes: Uint8Array, n: number): number {
+  /**
+   * Packs `attrs` in the arena where a new set would go (from top): a new set is then in place,
+   * and a set found interned leaves bytes past top that the next set overwrites. Returns its size.
+   */
+  private packHere(attrs: PathAttrs): number {
+    if (this.top + ARENA_SLACK > this.arena.length) this.growArena(ARENA_SLACK);
+    const p = this.packer;
+    p.buf = this.arena;
+    p.pack(attrs, this.top);
+    // A set larger than the slack: the packer moved the arena (every set where it was) to a larger copy.
+    this.arena = p.buf;
+    return p.n - this.top;
+  }
+
+  /**
+   * The id of the set packed in arena[top..top + n), or, when it is not interned, ~slot of the
+   * index slot a new id with hash `h` goes in: the first deleted slot on its probe, else the empty
+   * one ending it (add takes it as it is: nothing changes the index in between).
+   */
+  private find(h: number, n: number): number {
     const slots = this.slots;
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
+    let free = -1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const v = slots[i]!;
-      if (v === 0) return -1;
-      if (v > 0 && this.hashes[v - 1] === h && this.holds(v - 1, bytes, n)) return v - 1;
+      const v = slots[2 * i]!;
+      if (v > 0) {
+        if (slots[2 * i + 1] === h && this.holds(v - 1, n)) return v - 1;
+      } else if (v === 0) {
+        return ~(free < 0 ? i : free);
+      } else if (free < 0) {
+        free = i;
+      }
     }
   }
 
-  private holds(id: number, bytes: Uint8Array, n: number): boolean {
-    return this.lens[id] === n && packedEqual(this.arena, this.offs[id]!, bytes, 0, n);
+  /** Whether id's set is the one just packed at top. */
+  private holds(id: number, n: number): boolean {
+    return this.lens[id] === n && packedEqual(this.arena, this.offs[id]!, this.arena, this.top, n);
   }
 
-  /** Index a new id (its next hop set): in place, or with every live id in a new index. */
-  private index(id: number): void {
-    if ((this.usedSlots + 1) * 2 > this.slots.length) this.reindex();
-    else this.place(id);
-  }
-
-  private place(id: number): void {
+  /** Index a new id with hash `h` in `slot` (from find), then a new index if this one is too full. */
+  private index(id: number, h: number, slot: number): void {
     const slots = this.slots;
-    const mask = slots.length - 1;
-    let i = this.hashes[id]! & mask;
-    while (slots[i]! > 0) i = (i + 1) & mask;
-    if (slots[i] === 0) this.usedSlots++;
-    slots[i] = id + 1;
+    if (slots[2 * slot] === 0) this.usedSlots++;
+    slots[2 * slot] = id + 1;
+    slots[2 * slot + 1] = h;
+    if (this.usedSlots > (slots.length >> 1) * MAX_LOAD) this.reindex();
   }
 
   private unindex(id: number): void {
     const slots = this.slots;
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     let i = this.hashes[id]! & mask;
-    while (slots[i] !== id + 1) i = (i + 1) & mask;
-    slots[i] = DELETED;
+    while (slots[2 * i] !== id + 1) i = (i + 1) & mask;
+    slots[2 * i] = DELETED;
   }
 
-  /** A new index for the live sets, at most a quarter full (deleted slots dropped). */
+  /** A new index for the live sets, at most half full (deleted slots dropped), moved slot by slot. */
   private reindex(): void {
     let size = 1 << 12;
-    while (size < this.held * 4) size *= 2;
-    this.slots = new Int32Array(size);
-    this.usedSlots = 0;
-    for (let id = 0; id < this.hops.length; id++) if (this.hops[id] !== undefined) this.place(id);
+    while (size < this.held * 2) size *= 2;
+    const old = this.slots;
+    const slots = new Int32Array(2 * size);
+    const mask = size - 1;
+    for (let s = 0; s < old.length; s += 2) {
+      const v = old[s]!;
+      if (v <= 0) continue;
+      const h = old[s + 1]!;
+      let i = h & mask;
+      while (slots[2 * i] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = v;
+      slots[2 * i + 1] = h;
+    }
+    this.slots = slots;
+    this.usedSlots = this.held;
   }
 
-  private add(h: number, bytes: Uint8Array, n: number, nextHop: string): number {
+  /** A new id for the set just packed at top (n bytes), indexed in `slot`. */
+  private add(slot: number, h: number, n: number, nextHop: string): number {
     const id = this.freeIds.pop() ?? this.hops.length;
     if (id >= this.counts.length) this.growIds(id + 1);
-    if (this.top + n > this.arena.length) this.growArena(n);
-    // Byte by byte: a set is ~60 bytes, and set(subarray) made a view object per set.
-    const arena = this.arena;
-    for (let i = 0, at = this.top; i < n; i++) arena[at + i] = bytes[i]!;
     this.offs[id] = this.top;
     this.lens[id] = n;
     this.top += n;
@@ -239,7 +279,7 @@ export class AttrStore {
     this.gens[id] = ++this.gen;
     this.hops[id] = shared(nextHop);
     this.held++;
-    this.index(id);
+    this.index(id, h, slot);
     return id;
   }
 
