@@ -237,9 +237,12 @@ export class LocRib {
     const family = f.family;
     const pathId = f.pathId[r]!;
     const accepted = acc !== NONE;
-    if (prefix === null) return this.lazyRouteOf(f, pid, acc, family, pathId, source, attrs, stale, received, accepted);
+    // The store's next hop of the set, not attrs.nextHop: a load from one array instead of from
+    // attribute objects of many shapes.
+    const direct = this.store.nextHop(acc === NONE ? f.raw[r]! : acc) === '';
+    if (prefix === null) return this.lazyRouteOf(f, pid, acc, family, pathId, source, attrs, stale, received, accepted, direct);
     // Object literals of two fixed shapes (spreading a base object would cost a copy per route).
-    if (attrs.nextHop === '') return { family, prefix, pathId, source, type: 'unicast', attrs, stale, received, accepted };
+    if (direct) return { family, prefix, pathId, source, type: 'unicast', attrs, stale, received, accepted };
     const res = acc === NONE ? undefined : this.attrRes[acc];
     return {
       family, prefix, pathId, source, type: 'unicast', attrs, stale,
@@ -252,9 +255,9 @@ export class LocRib {
     };
   }
 
-  private lazyRouteOf(f: FamilyRib, pid: number, acc: number, family: Family, pathId: number, source: RouteSource, attrs: PathAttrs, stale: boolean, received: PathAttrs, accepted: boolean): Route {
+  private lazyRouteOf(f: FamilyRib, pid: number, acc: number, family: Family, pathId: number, source: RouteSource, attrs: PathAttrs, stale: boolean, received: PathAttrs, accepted: boolean, direct: boolean): Route {
     const route = new LazyRoute(f.pt, pid, family, pathId, source, 'unicast', attrs, stale, received, accepted);
-    if (attrs.nextHop === '') return route;
+    if (direct) return route;
     // The same members as routeOf's second shape, in one order (one hidden class).
     const res = acc === NONE ? undefined : this.attrRes[acc];
     route.resolved = res?.resolved ?? false;
