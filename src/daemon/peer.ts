@@ -373,10 +373,10 @@ export class Peer {
     const out = this.adjOut;
     if (!out) return;
     while (out.hasPending() && this.session.writable) {
-      const batch = out.nextBatch(64 * 1024);
-      if (batch.length === 0) break;
-      this.updatesOut += batch.length;
-      if (!this.session.send(batch)) break;
+      const batch = out.nextBytes(64 * 1024);
+      if (!batch) break;
+      this.updatesOut += batch.messages;
+      if (!this.session.send([batch.bytes])) break;
     }
     this.sendRefreshEnds();
   }

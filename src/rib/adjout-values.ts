@@ -3,6 +3,7 @@
 // ids or Lazy exports, and their encoding in the per-key Int32Arrays.
 
 import type { CodecContext } from '../bgp/wire/index.js';
+import { MAX_EXTENDED_MESSAGE } from '../bgp/wire/index.js';
 import { encodeHead } from './attrs-head.js';
 import { rewrittenHead } from './attrs-head-rewrite.js';
 import { sameAttrs } from './attrs-pack.js';
@@ -37,6 +38,9 @@ export const WITHDRAWN = -2;
 export const isLazy = (v: Out): boolean => v <= -3;
 const lazyOf = (idx: number): Out => -3 - idx;
 const indexOf = (v: Out): number => -3 - v;
+
+/** Where headInto() writes a Lazy export's head: one buffer the size of the largest message, reused. */
+const HEAD_SCRATCH = Buffer.allocUnsafe(MAX_EXTENDED_MESSAGE);
 /** A Lazy export's index (what the per-Lazy arrays are indexed by). */
 export const lazyIndex = indexOf;
 
@@ -80,6 +84,8 @@ export class OutValues {
    */
   private memo: { inId: number; source: RouteSource; family: Family; out: Out | null } | undefined;
   private memoOn = false;
+  /** What the last headInto() wrote is its [0, n). */
+  headBytes: Buffer = HEAD_SCRATCH;
 
   constructor(private readonly opts: ExportContext & { store: AttrStore }) {}
 
@@ -296,21 +302,27 @@ export class OutValues {
   }
 
   /**
-   * The UPDATE head (no withdrawn routes, no NLRI) that pending value `v` goes out with to
-   * `family` over a session with `codec`: encodeHead(outAttrs(v), codec, family)'s bytes, a Lazy
-   * export's written from the packed set as received with the rewrite applied (no rewritten set
-   * made) wherever attrs-head-rewrite.ts reproduces them.
+   * Writes the UPDATE head (no withdrawn routes, no NLRI) that pending value `v` goes out with to
+   * `family` over a session with `codec`, and returns its length n, or -1 where none can be sent
+   * (encodeHead's undefined): the bytes are headBytes[0, n), valid until the next call. They are
+   * encodeHead(outAttrs(v), codec, family)'s, a Lazy export's written from the packed set as
+   * received with the rewrite applied (no rewritten set made, no buffer per set) wherever
+   * attrs-head-rewrite.ts reproduces them.
    */
-  head(v: Out, codec: CodecContext, family: Family): Buffer | undefined {
+  headInto(v: Out, codec: CodecContext, family: Family): number {
     if (isLazy(v)) {
       const idx = indexOf(v);
       const { store } = this.opts;
       const inId = this.lzIn[idx]!;
       const rw = this.rewriteOf(this.lzSrc[idx]!, this.lzFam[idx]!);
-      const head = rewrittenHead(store.packedArena(), store.packedAt(inId), store.nextHop(inId), rw, codec, family);
-      if (head) return head;
+      const n = rewrittenHead(HEAD_SCRATCH, store.packedArena(), store.packedAt(inId), store.nextHop(inId), rw, codec, family);
+      this.headBytes = HEAD_SCRATCH;
+      if (n >= 0) return n;
     }
-    return encodeHead(this.outAttrs(v), codec, family);
+    const head = encodeHead(this.outAttrs(v), codec, family);
+    if (!head) return -1;
+    this.headBytes = head;
+    return head.length;
   }
 
   /**

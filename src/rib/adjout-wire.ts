@@ -17,81 +17,91 @@ export type NlriWriter = (buf: Buffer, at: number) => number;
 const EMPTY_BUFFER = Buffer.alloc(0);
 
 /**
- * The messages of one nextBatch() written one after another into one buffer and handed out as
- * views of it: no buffer per message, and the socket is given the batch in one write (the
- * session's writeAll joins adjacent views without copying).
+ * The messages of one nextBatch() written one after another into one buffer, made at the first
+ * message (a batch may find nothing to send) with room for the whole batch: the socket is given
+ * the batch as one view, and no buffer or view is made per message.
  */
 export class BatchBuffer {
-  /** Made at the first message (a batch may find nothing to send). */
-  private buf = EMPTY_BUFFER;
-  private at = 0;
+  buf = EMPTY_BUFFER;
+  /** The end of the messages written so far. */
+  at = 0;
+  messages = 0;
 
   constructor(private readonly capacity: number) {}
 
-  /** The next `n` bytes, as a view to write one message into (a new buffer when these are full). */
-  take(n: number): Buffer {
-    if (this.at + n > this.buf.length) {
-      this.buf = Buffer.allocUnsafe(Math.max(n, this.capacity));
-      this.at = 0;
-    }
-    const view = this.buf.subarray(this.at, this.at + n);
+  /** The offset of the next `n` bytes, for one message. */
+  reserve(n: number): number {
+    if (this.buf.length === 0) this.buf = Buffer.allocUnsafe(this.capacity);
+    // The caller sizes the batch to stop before this: a message past it is a bug, not a new buffer.
+    if (this.at + n > this.buf.length) throw new Error(`batch of ${this.buf.length} octets has no room for ${n} more at ${this.at}`);
+    const at = this.at;
     this.at += n;
-    return view;
+    this.messages++;
+    return at;
   }
 
-  /** A message encoded elsewhere, copied in. */
-  add(message: Buffer): Buffer {
-    const view = this.take(message.length);
-    message.copy(view);
-    return view;
+  /** A message encoded elsewhere, copied in; its length. */
+  add(message: Buffer): number {
+    // Reserved first: the first message makes the buffer.
+    const at = this.reserve(message.length);
+    message.copy(this.buf, at);
+    return message.length;
+  }
+
+  /** The messages written, each as a view (RFC 4271 §4.1: each header's Length field gives its end). */
+  views(): Buffer[] {
+    const out: Buffer[] = [];
+    for (let at = 0; at < this.at; ) {
+      const len = this.buf.readUInt16BE(at + 16);
+      if (len < 19) throw new Error(`batch message of ${len} octets at ${at}`);
+      out.push(this.buf.subarray(at, at + len));
+      at += len;
+    }
+    return out;
   }
 }
 
 /**
  * An IPv4 UPDATE is its attributes-only encoding followed by the NLRI field (RFC 4271 §4.3), so
  * the prefixes are appended to the bytes already encoded for sizing instead of encoding the
- * attributes a second time. `buf` is the message's room: its length is the final size, computed
- * while choosing the prefixes.
+ * attributes a second time. The message goes to buf[at, at + size): `size` is its final length,
+ * computed while choosing the prefixes; head[0, headLen) the attributes-only encoding.
  */
-export function withIpv4Nlri(head: Buffer, buf: Buffer, write: NlriWriter): Buffer {
-  const size = buf.length;
-  head.copy(buf, 0);
-  const at = write(buf, head.length);
-  if (at !== size) throw new Error(`UPDATE size ${at} differs from the computed ${size}`);
+export function withIpv4Nlri(head: Buffer, headLen: number, buf: Buffer, at: number, size: number, write: NlriWriter): void {
+  head.copy(buf, at, 0, headLen);
+  const end = write(buf, at + headLen);
+  if (end !== at + size) throw new Error(`UPDATE size ${end - at} differs from the computed ${size}`);
   // RFC 4271 §4.1: the header's Length field counts the whole message.
-  buf.writeUInt16BE(size, 16);
-  return buf;
+  buf.writeUInt16BE(size, at + 16);
 }
 
 /**
  * An IPv6 UPDATE: the prefixes go inside MP_REACH_NLRI (RFC 4760 §3), which toWire emits with
  * a 2-octet length and no NLRI. They are written into a gap opened at the end of that attribute,
  * and the three lengths that contain it grow by the same amount: the attribute's, Total Path
- * Attribute Length, and the message's (RFC 4271 §4.1, §4.3).
+ * Attribute Length, and the message's (RFC 4271 §4.1, §4.3). Arguments as withIpv4Nlri's.
  */
-export function withMpReachNlri(head: Buffer, buf: Buffer, write: NlriWriter): Buffer {
-  const size = buf.length;
+export function withMpReachNlri(head: Buffer, headLen: number, buf: Buffer, at: number, size: number, write: NlriWriter): void {
   const attrsAt = 19 + 2 + head.readUInt16BE(19) + 2;
   const attrsEnd = attrsAt + head.readUInt16BE(attrsAt - 2);
-  let at = attrsAt;
-  while (at < attrsEnd) {
-    const extended = (head[at]! & FLAG_EXTENDED_LENGTH) !== 0;
-    const len = extended ? head.readUInt16BE(at + 2) : head[at + 2]!;
-    const end = at + (extended ? 4 : 3) + len;
-    if (head[at + 1] === 14) break;
-    at = end;
+  let p = attrsAt;
+  while (p < attrsEnd) {
+    const extended = (head[p]! & FLAG_EXTENDED_LENGTH) !== 0;
+    const len = extended ? head.readUInt16BE(p + 2) : head[p + 2]!;
+    const end = p + (extended ? 4 : 3) + len;
+    if (head[p + 1] === 14) break;
+    p = end;
   }
-  if (at >= attrsEnd || (head[at]! & FLAG_EXTENDED_LENGTH) === 0) throw new Error('MP_REACH_NLRI with a 2-octet length expected');
-  const gapAt = at + 4 + head.readUInt16BE(at + 2);
-  const grow = size - head.length;
-  head.copy(buf, 0, 0, gapAt);
-  const w = write(buf, gapAt);
-  if (w !== gapAt + grow) throw new Error(`NLRI of ${w - gapAt} octets, ${grow} computed`);
-  head.copy(buf, w, gapAt);
-  buf.writeUInt16BE(head.readUInt16BE(at + 2) + grow, at + 2);
-  buf.writeUInt16BE(head.readUInt16BE(attrsAt - 2) + grow, attrsAt - 2);
-  buf.writeUInt16BE(size, 16);
-  return buf;
+  if (p >= attrsEnd || (head[p]! & FLAG_EXTENDED_LENGTH) === 0) throw new Error('MP_REACH_NLRI with a 2-octet length expected');
+  const gapAt = p + 4 + head.readUInt16BE(p + 2);
+  const grow = size - headLen;
+  head.copy(buf, at, 0, gapAt);
+  const w = write(buf, at + gapAt);
+  if (w !== at + gapAt + grow) throw new Error(`NLRI of ${w - at - gapAt} octets, ${grow} computed`);
+  head.copy(buf, w, gapAt, headLen);
+  buf.writeUInt16BE(head.readUInt16BE(p + 2) + grow, at + p + 2);
+  buf.writeUInt16BE(head.readUInt16BE(attrsAt - 2) + grow, at + attrsAt - 2);
+  buf.writeUInt16BE(size, at + 16);
 }
 
 /** RFC 4724 §2: an UPDATE with nothing in it (IPv4) or an empty MP_UNREACH_NLRI. */

@@ -326,28 +326,34 @@ export class AdjRibOut {
    * reaches `maxBytes` (so it may pass it by less than one message); [] when nothing is pending.
    */
   nextBatch(maxBytes: number): Buffer[] {
-    const out: Buffer[] = [];
-    let total = 0;
+    return this.fill(maxBytes).views();
+  }
+
+  /**
+   * nextBatch()'s messages as one buffer, back to back, and how many there are (the socket's
+   * view: no view per message); undefined when nothing is pending.
+   */
+  nextBytes(maxBytes: number): { bytes: Buffer; messages: number } | undefined {
+    const batch = this.fill(maxBytes);
+    return batch.messages === 0 ? undefined : { bytes: batch.buf.subarray(0, batch.at), messages: batch.messages };
+  }
+
+  /** Writes the next batch (see nextBatch) into a new BatchBuffer. */
+  private fill(maxBytes: number): BatchBuffer {
     // Room for the batch and the one message that may pass its end.
     const batch = new BatchBuffer(maxBytes + this.max);
     this.batch = batch;
-    const room = (): boolean => total < maxBytes;
-    const add = (b: Buffer | undefined): void => {
-      if (!b) return;
-      out.push(b);
-      total += b.length;
-    };
     const withdrawals = (): void => {
       for (const fo of this.fams.values()) {
         const group = fo.withdrawals;
-        while (group && group.gk === WITHDRAW && group.at < group.n && room()) add(this.withdrawMessage(fo, group));
+        while (group && group.gk === WITHDRAW && group.at < group.n && batch.at < maxBytes) this.withdrawMessage(fo, group);
       }
     };
     withdrawals();
     for (const fo of this.fams.values()) {
       while (fo.queueAt < fo.queue.length) {
         const group = fo.queue[fo.queueAt]!;
-        while (group.gk !== NO_GROUP && room()) add(this.announceMessage(fo, group.gk, group));
+        while (group.gk !== NO_GROUP && batch.at < maxBytes) this.announceMessage(fo, group.gk, group);
         if (group.gk !== NO_GROUP) break;
         dequeue(fo, group);
       }
@@ -355,14 +361,14 @@ export class AdjRibOut {
     // Announcements too large to send became withdrawals just now (RFC 8654 §4).
     withdrawals();
     for (const fo of this.fams.values()) {
-      if (fo.eorDue && fo.pendingN === 0 && room()) {
-        add(batch.add(encodeMessage(endOfRibMessage(fo.afi), this.opts.codec)));
+      if (fo.eorDue && fo.pendingN === 0 && batch.at < maxBytes) {
+        batch.add(encodeMessage(endOfRibMessage(fo.afi), this.opts.codec));
         fo.eorDue = false;
       }
     }
     // Not kept past the batch (the views handed out hold it until written).
     this.batch = NO_BATCH;
-    return out;
+    return batch;
   }
 
   private nlriSize(fo: FamilyOut, key: number): number {
@@ -380,7 +386,8 @@ export class AdjRibOut {
     fo.pendingN--;
   }
 
-  private withdrawMessage(fo: FamilyOut, group: Group): Buffer | undefined {
+  /** One UPDATE of the withdrawals' group into the batch (none when no entry of it counts). */
+  private withdrawMessage(fo: FamilyOut, group: Group): void {
     const keys: number[] = [];
     let size = HEADER_AND_LENGTHS + (fo.afi === 2 ? MP_UNREACH_OVERHEAD : 0);
     for (; group.at < group.n; group.at++) {
@@ -395,7 +402,7 @@ export class AdjRibOut {
       this.unpend(fo, key);
     }
     if (group.at >= group.n) retire(fo, group);
-    if (keys.length === 0) return undefined;
+    if (keys.length === 0) return;
     const nlri = keys.map((k) => this.nlriOf(fo, k));
     for (const key of keys) {
       const sent = this.sentOf(fo, key);
@@ -407,22 +414,23 @@ export class AdjRibOut {
       fo.afi === 1
         ? { type: 'UPDATE', withdrawn: nlri, attributes: [], nlri: [] }
         : { type: 'UPDATE', withdrawn: [], attributes: [mpUnreach(nlri, MP_FLAGS)], nlri: [] };
-    return this.batch.add(encodeMessage(msg, this.opts.codec));
+    this.batch.add(encodeMessage(msg, this.opts.codec));
   }
 
-  private announceMessage(fo: FamilyOut, gk: Out, group: Group): Buffer | undefined {
+  /** One UPDATE of group `gk` into the batch (none when no entry of it counts, or its attributes cannot be sent). */
+  private announceMessage(fo: FamilyOut, gk: Out, group: Group): void {
     // Skip entries that no longer count, so that an exhausted group encodes nothing.
     while (group.at < group.n && !this.queued(fo, group.keys[group.at]!, gk)) group.at++;
     if (group.at >= group.n) {
       retire(fo, group);
-      return undefined;
+      return;
     }
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
     // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
-    const head = this.values.head(gk, this.opts.codec, fo.family);
+    const headLen = this.values.headInto(gk, this.opts.codec, fo.family);
     let taken = this.taken;
     let n = 0;
-    let size = head ? head.length : Infinity;
+    let size = headLen >= 0 ? headLen : Infinity;
     for (; group.at < group.n; group.at++) {
       const key = group.keys[group.at]!;
       const v = this.nextOf(fo, key);
@@ -448,12 +456,14 @@ export class AdjRibOut {
       // Retired after: a retired group may be reused at once, by the withdrawals among others.
       for (const key of left) this.want(fo, key, null);
       retire(fo, group);
-      return undefined;
+      return;
     }
     if (group.at >= group.n) retire(fo, group);
     const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, n, buf, at);
-    const room = this.batch.take(size);
-    return fo.afi === 1 ? withIpv4Nlri(head!, room, write) : withMpReachNlri(head!, room, write);
+    const batch = this.batch;
+    const at = batch.reserve(size);
+    if (fo.afi === 1) withIpv4Nlri(this.values.headBytes, headLen, batch.buf, at, size, write);
+    else withMpReachNlri(this.values.headBytes, headLen, batch.buf, at, size, write);
   }
 
   /** The NLRI of `keys` (with path ids under ADD-PATH) written at buf[at]; the end offset. */

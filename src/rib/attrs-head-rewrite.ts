@@ -439,21 +439,21 @@ class PackedHead {
 const packed = new PackedHead();
 
 /**
- * The UPDATE head of a Lazy export (no withdrawn routes, no NLRI) for the set packed at
- * arena[at..] (next hop `setNextHop`), with `rw` applied, as the session `codec` sends it; or
- * null where it is left to encodeHead(rewriteForPeer(...)) (the file's head says which sets).
+ * Writes the UPDATE head of a Lazy export (no withdrawn routes, no NLRI) for the set packed at
+ * arena[at..] (next hop `setNextHop`), with `rw` applied, as the session `codec` sends it, at
+ * out[0..n) (`out` as large as the session's largest message), and returns n; or -1 where it is
+ * left to encodeHead(rewriteForPeer(...)) (the file's head says which sets).
  */
-export function rewrittenHead(arena: Buffer, at: number, setNextHop: string, rw: PeerRewrite, codec: CodecContext, family: Family): Buffer | null {
-  if (family !== 'ipv4' && family !== 'ipv6') return null;
+export function rewrittenHead(out: Buffer, arena: Buffer, at: number, setNextHop: string, rw: PeerRewrite, codec: CodecContext, family: Family): number {
+  if (family !== 'ipv4' && family !== 'ipv6') return -1;
   const hop = rewrittenNextHop(rw, setNextHop);
-  if (!hop) return null;
+  if (!hop) return -1;
   const n = packed.scan(arena, at, rw, codec.as4, hop, family);
   // RFC 4271 §4.1 and RFC 8654 §4: at most 4096 octets, or 65535 with extended messages.
   const max = codec.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
-  if (n < 0 || n > max) return null;
-  const out = Buffer.allocUnsafe(n);
+  if (n < 0 || n > max || n > out.length) return -1;
   const p = packed.write(out, n, hop, family);
-  if (p < 0) return null;
+  if (p < 0) return -1;
   if (p !== n) throw new Error(`rewritten UPDATE head of ${p} octets, ${n} computed`);
-  return out;
+  return n;
 }

@@ -74,7 +74,10 @@ function replayOnce(wire: Buffer, offsets: Uint32Array, count: number): { bytesO
     do {
       const batch = rib.drainBatch(65536);
       for (const out of outs) out.enqueueBatch(batch);
-      for (const out of outs) while (out.hasPending()) for (const b of out.nextBatch(CHUNK)) bytesOut += b.length;
+      for (const out of outs) {
+        // As the daemon's pump takes them: one buffer per batch.
+        for (let batch = out.nextBytes(CHUNK); batch; batch = out.nextBytes(CHUNK)) bytesOut += batch.bytes.length;
+      }
     } while (rib.pendingChanges() > 0);
   };
   let chunkEnd = CHUNK;
