@@ -99,7 +99,9 @@ test('send() reports backpressure and the session emits drain; every UPDATE arri
     a.start();
     b.start();
     const [, [nB]] = await established;
-    const batch = Array.from({ length: 500 }, () => encodeMessage(UPDATE, nB.sendCtx));
+    // 500 UPDATEs back to back in one buffer, as the Adj-RIB-Out hands a batch to send().
+    const perBatch = 500;
+    const batch = Buffer.concat(Array.from({ length: perBatch }, () => encodeMessage(UPDATE, nB.sendCtx)));
     let received = 0;
     a.on('update', () => received++);
     // Write in one go until the socket says stop: the loopback's buffers fill within a few MB.
@@ -107,7 +109,7 @@ test('send() reports backpressure and the session emits drain; every UPDATE arri
     let accepted = true;
     while (accepted) {
       accepted = b.send(batch);
-      sent += batch.length;
+      sent += perBatch;
       if (sent > 2_000_000) throw new Error('no backpressure after 2 million UPDATEs');
     }
     t.false(b.writable);

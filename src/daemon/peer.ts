@@ -376,7 +376,7 @@ export class Peer {
       const batch = out.nextBytes(64 * 1024);
       if (!batch) break;
       this.updatesOut += batch.messages;
-      if (!this.session.send([batch.bytes])) break;
+      if (!this.session.send(batch.bytes)) break;
     }
     this.sendRefreshEnds();
   }

@@ -22,25 +22,6 @@ import {
 import type { ConnectionDirection } from './collision.js';
 import type { SessionEvent } from './types.js';
 
-/**
- * Messages as one buffer for one write: views that lie one after another in the same memory (an
- * Adj-RIB-Out batch) as one view of it, without a copy; others copied together.
- */
-export function joined(data: readonly Buffer[]): Buffer {
-  const first = data[0]!;
-  if (data.length === 1) return first;
-  // `buffer` is a getter that costs a call (byteOffset is read inline): once for the first, and
-  // per view only after its offset matched.
-  const memory = first.buffer;
-  let end = first.byteOffset + first.length;
-  for (let i = 1; i < data.length; i++) {
-    const b = data[i]!;
-    if (b.byteOffset !== end || b.buffer !== memory) return Buffer.concat(data);
-    end += b.length;
-  }
-  return Buffer.from(memory, first.byteOffset, end - first.byteOffset);
-}
-
 export interface ConnectionHandlers {
   /** A message or a message error, as an FSM event. */
   event(ev: SessionEvent): void;
@@ -243,17 +224,6 @@ export class Connection {
   write(data: Buffer): boolean {
     if (this.closing) return false;
     return this.socket.write(data);
-  }
-
-  /**
-   * Write messages as one buffer: a batch of UPDATEs is hundreds of small ones, and one write
-   * costs the stream and the kernel less than as many (corked, they become one writev with an
-   * entry each).
-   */
-  writeAll(data: Buffer[]): boolean {
-    if (this.closing) return false;
-    if (data.length === 0) return !this.socket.writableNeedDrain;
-    return this.socket.write(joined(data));
   }
 
   get needsDrain(): boolean {

@@ -220,18 +220,21 @@ export class Session extends EventEmitter<SessionEvents> {
     this.run(this.primary, { type: 'AutomaticStop', notification, reason });
   }
 
-  /** Write encoded messages (UPDATEs, ROUTE-REFRESH) in Established. False: wait for 'drain' before more. */
-  send(messages: Buffer[]): boolean {
+  /**
+   * Write encoded messages in Established, in one buffer (an Adj-RIB-Out batch: UPDATEs back to
+   * back; a ROUTE-REFRESH). False: wait for 'drain' before more.
+   */
+  send(bytes: Buffer): boolean {
     const conn = this.primary.conn;
     if (this.state !== 'Established' || !conn) return false;
-    return conn.writeAll(messages);
+    return conn.write(bytes);
   }
 
   /** Encode with the negotiated sending context and send. */
   sendMessage(msg: BgpMessage): boolean {
     const n = this.negotiated;
     if (!n) return false;
-    return this.send([encodeMessage(msg, n.sendCtx)]);
+    return this.send(encodeMessage(msg, n.sendCtx));
   }
 
   /**
