@@ -85,25 +85,30 @@ function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly
   return a;
 }
 
-/** IPv6 next hops of MP_REACH_NLRI (RFC 2545 §3): global first, link-local second. */
+/**
+ * The next hop of MP_REACH_NLRI's next hops (RFC 2545 §3: global first, link-local second). Some
+ * speakers send "::" as the global next hop with a link-local beside it: that one is then the
+ * next hop, and there is no link-local beside it.
+ */
+function mpNextHop(hops: readonly string[]): string {
+  return hops[0] === '::' && hops[1] ? hops[1] : (hops[0] ?? '');
+}
+
+/** The link-local next hop beside mpNextHop's, if any. */
+function mpLinkLocal(hops: readonly string[]): string | undefined {
+  return hops[0] === '::' && hops[1] ? undefined : hops[1] || undefined;
+}
+
+/** `base` with the next hops of MP_REACH_NLRI. */
 function withMpNextHops(base: PathAttrs, hops: readonly string[]): PathAttrs {
-  const first = hops[0] ?? '';
-  const second = hops[1];
-  // Some speakers send "::" as the global next hop with a link-local beside it.
-  if (first === '::' && second) return withNextHop(base, second, undefined);
-  return withNextHop(base, first, second || undefined);
+  return withNextHop(base, mpNextHop(hops), mpLinkLocal(hops));
 }
 
 /** withMpNextHops on a set being built (`a` has no link-local next hop nor optional members yet). */
 function setMpNextHops(a: PathAttrs, hops: readonly string[]): void {
-  const first = hops[0] ?? '';
-  const second = hops[1];
-  if (first === '::' && second) {
-    a.nextHop = second;
-    return;
-  }
-  a.nextHop = first;
-  if (second) a.nextHopLinkLocal = second;
+  a.nextHop = mpNextHop(hops);
+  const linkLocal = mpLinkLocal(hops);
+  if (linkLocal !== undefined) a.nextHopLinkLocal = linkLocal;
 }
 
 /**
