@@ -14,10 +14,10 @@
 import { FLAG_EXTENDED_LENGTH, FLAG_PARTIAL, hexDigit, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
 import type { CodecContext } from '../bgp/wire/index.js';
 import { HEADER_AND_LENGTHS } from './adjout-wire.js';
-import { attrHeader, attrSize, GENERIC, HopCache, hopSize, ipv4, messageHeader, mpReachAttr, OPT_NON_TRANS, OPT_TRANS, segmentCode, u32, WELL_KNOWN } from './attrs-head.js';
+import { attrHeader, attrSize, GENERIC, HopCache, hopSize, ipv4, messageHeader, mpReachAttr, OPT_NON_TRANS, OPT_TRANS, u32, WELL_KNOWN } from './attrs-head.js';
 import {
   ATOMIC, HAS_AGGREGATOR, HAS_CLUSTER, HAS_COMMUNITIES, HAS_EXT, HAS_LARGE, HAS_LINK_LOCAL, HAS_LOCAL_PREF,
-  HAS_MED, HAS_ORIGINATOR, HAS_OTC, HAS_UNKNOWN, SEGMENT_TYPES,
+  HAS_MED, HAS_ORIGINATOR, HAS_OTC, HAS_UNKNOWN, SEGMENT_TYPES, segmentCode,
 } from './attrs-pack.js';
 import { rewrittenNextHop } from './export.js';
 import type { PeerRewrite } from './export.js';

@@ -11,8 +11,9 @@
 // also serve attrs-head-rewrite.ts, which writes a Lazy export's head from the packed set.
 
 import { FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, hexDigit, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, parseIpv4, parseIpv6 } from '../bgp/wire/index.js';
-import type { AsPathSegment, CodecContext, Origin } from '../bgp/wire/index.js';
+import type { AsPathSegment, CodecContext } from '../bgp/wire/index.js';
 import { encodeOrUndefined, HEADER_AND_LENGTHS, MP_FLAGS } from './adjout-wire.js';
+import { originCode, segmentCode } from './attrs-pack.js';
 import { toWire } from './attrs-wire.js';
 import type { Family, PathAttrs } from './types.js';
 
@@ -31,16 +32,6 @@ export const GENERIC = -1;
 // (if set to 1)." The codec sets it exactly when the value is over 255 octets (encodeAttribute),
 // except for MP_REACH_NLRI, where toWire sets it always.
 export const attrSize = (valueLen: number): number => (valueLen > 255 ? 4 : 3) + valueLen;
-
-/** RFC 4271 §4.3 ORIGIN: "0 IGP, 1 EGP, 2 INCOMPLETE"; -1 for anything else (generic path). */
-function originCode(o: Origin): number {
-  return o === 'IGP' ? 0 : o === 'EGP' ? 1 : o === 'INCOMPLETE' ? 2 : -1;
-}
-
-/** RFC 4271 §4.3 (1 AS_SET, 2 AS_SEQUENCE) and RFC 5065 §3 (3 AS_CONFED_SEQUENCE, 4 AS_CONFED_SET). */
-export function segmentCode(t: AsPathSegment['type']): number {
-  return t === 'AS_SEQUENCE' ? 2 : t === 'AS_SET' ? 1 : t === 'AS_CONFED_SEQUENCE' ? 3 : t === 'AS_CONFED_SET' ? 4 : -1;
-}
 
 /**
  * AS_PATH value size, or GENERIC. RFC 4271 §4.3: "The path segment length is a 1-octet length

@@ -37,14 +37,17 @@ export const HAS_UNKNOWN = 1 << 5;
  * (an unknown attribute's hex text is up to 131,070 characters).
  */
 
-/** ORIGINS.indexOf(origin) & 3, without the search. */
-function originCode(origin: Origin): number {
-  return origin === 'IGP' ? 0 : origin === 'EGP' ? 1 : origin === 'INCOMPLETE' ? 2 : 3;
+/** RFC 4271 §4.3 ORIGIN: "0 IGP, 1 EGP, 2 INCOMPLETE"; -1 for anything else. The packed code too (ORIGINS' order). */
+export function originCode(o: Origin): number {
+  return o === 'IGP' ? 0 : o === 'EGP' ? 1 : o === 'INCOMPLETE' ? 2 : -1;
 }
 
-/** SEGMENT_TYPES.indexOf(type), without the search. */
-function segmentTypeCode(type: AsPathSegment['type']): number {
-  return type === 'AS_SEQUENCE' ? 1 : type === 'AS_SET' ? 0 : type === 'AS_CONFED_SEQUENCE' ? 2 : type === 'AS_CONFED_SET' ? 3 : -1;
+/**
+ * RFC 4271 §4.3 (1 AS_SET, 2 AS_SEQUENCE) and RFC 5065 §3 (3 AS_CONFED_SEQUENCE, 4 AS_CONFED_SET);
+ * -1 for anything else. The packed code is one less (SEGMENT_TYPES' order).
+ */
+export function segmentCode(t: AsPathSegment['type']): number {
+  return t === 'AS_SEQUENCE' ? 2 : t === 'AS_SET' ? 1 : t === 'AS_CONFED_SEQUENCE' ? 3 : t === 'AS_CONFED_SET' ? 4 : -1;
 }
 
 /** The one shared empty list of every attribute set (attrs.ts re-exports it). */
@@ -62,7 +65,8 @@ export class Packer {
   /** Packs `a` into buf from `at` to n; a buf without room is replaced by a larger copy. */
   pack(a: PathAttrs, at = 0): void {
     this.n = at;
-    let flags = originCode(a.origin);
+    // An origin of no code packs as 3, as ORIGINS.indexOf's -1 & 3 did.
+    let flags = originCode(a.origin) & 3;
     if (a.med !== undefined) flags |= HAS_MED;
     if (a.localPref !== undefined) flags |= HAS_LOCAL_PREF;
     if (a.aggregator !== undefined) flags |= HAS_AGGREGATOR;
@@ -193,7 +197,7 @@ export class Packer {
   private path(path: readonly AsPathSegment[]): void {
     this.len(path.length);
     for (const seg of path) {
-      this.u8(segmentTypeCode(seg.type));
+      this.u8(segmentCode(seg.type) - 1);
       this.u32s(seg.asns);
     }
   }
