@@ -17,7 +17,12 @@ export class PrefixTable {
   readonly family: Family;
   /** 32-bit words per address: 1 (IPv4) or 4 (IPv6). */
   private readonly words: number;
-  private addr: Uint32Array;
+  /**
+   * Address words, signed: a word of 128.0.0.0 and above read from a Uint32Array is not a small
+   * integer, and the optimised lookup code was thrown away mid-table the first time one came
+   * (V8 "lost precision"). As Int32Array every read is an int32; word() and text() give unsigned.
+   */
+  private addr: Int32Array;
   private plen: Uint8Array;
   private refs: Uint32Array;
   /**
@@ -35,7 +40,7 @@ export class PrefixTable {
   private top = 0;
   private count = 0;
   /** Key of the current lookup (scratch, reused): address words with host bits clear. */
-  private readonly key = new Uint32Array(4);
+  private readonly key = new Int32Array(4);
   private readonly bytes = new Uint8Array(16);
   /** What warm() read (kept, so that the reads are not optimised away). */
   private warmed = 0;
@@ -43,7 +48,7 @@ export class PrefixTable {
   constructor(family: Family, capacity = 1024) {
     this.family = family;
     this.words = family === 'ipv4' ? 1 : 4;
-    this.addr = new Uint32Array(capacity * this.words);
+    this.addr = new Int32Array(capacity * this.words);
     this.plen = new Uint8Array(capacity);
     this.refs = new Uint32Array(capacity);
     this.freeIds = new Int32Array(64);
@@ -78,7 +83,7 @@ export class PrefixTable {
 
   /** The first address word (IPv4: the address). */
   word(id: number, i = 0): number {
-    return this.addr[id * this.words + i]!;
+    return this.addr[id * this.words + i]! >>> 0;
   }
 
   /** Parse prefix text into the scratch key (host bits cleared); the length, or -1. */
@@ -94,7 +99,7 @@ export class PrefixTable {
     if (!ok) return -1;
     const k = this.key;
     for (let w = 0; w < this.words; w++) {
-      k[w] = ((b[w * 4]! << 24) | (b[w * 4 + 1]! << 16) | (b[w * 4 + 2]! << 8) | b[w * 4 + 3]!) >>> 0;
+      k[w] = (b[w * 4]! << 24) | (b[w * 4 + 1]! << 16) | (b[w * 4 + 2]! << 8) | b[w * 4 + 3]!;
     }
     return this.masked(len);
   }
@@ -104,7 +109,7 @@ export class PrefixTable {
     const k = this.key;
     for (let w = 0; w < this.words; w++) {
       const bits = len - w * 32;
-      if (bits < 32) k[w] = bits <= 0 ? 0 : (k[w]! & (~0 << (32 - bits))) >>> 0;
+      if (bits < 32) k[w] = bits <= 0 ? 0 : k[w]! & (~0 << (32 - bits));
     }
     return len;
   }
@@ -113,7 +118,7 @@ export class PrefixTable {
   private load(src: ArrayLike<number>, off: number, len: number): number {
     if (len < 0 || len > this.words * 32) return -1;
     if (this.words === 1) {
-      this.key[0] = len === 0 ? 0 : (src[off]! & (~0 << (32 - len))) >>> 0;
+      this.key[0] = len === 0 ? 0 : src[off]! & (~0 << (32 - len));
       return len;
     }
     for (let w = 0; w < this.words; w++) this.key[w] = src[off + w]!;
@@ -150,7 +155,7 @@ export class PrefixTable {
       len = len * 10 + d;
     }
     if (len > 32) return -1;
-    this.key[0] = len === 0 ? 0 : (addr & (~0 << (32 - len))) >>> 0;
+    this.key[0] = len === 0 ? 0 : addr & (~0 << (32 - len));
     return len;
   }
 
@@ -270,7 +275,7 @@ export class PrefixTable {
   }
 
   private grow(capacity: number): void {
-    const addr = new Uint32Array(capacity * this.words);
+    const addr = new Int32Array(capacity * this.words);
     addr.set(this.addr);
     this.addr = addr;
     const plen = new Uint8Array(capacity);
@@ -332,10 +337,10 @@ export class PrefixTable {
   /** Canonical text of a held prefix (host bits clear, RFC 5952 for IPv6). */
   text(id: number): string {
     const len = this.plen[id]!;
-    if (this.words === 1) return ipv4WordText(this.addr[id]!, len);
+    if (this.words === 1) return ipv4WordText(this.addr[id]! >>> 0, len);
     const a = this.addr;
     const b = id * 4;
-    return ipv6WordsText(a[b]!, a[b + 1]!, a[b + 2]!, a[b + 3]!, len);
+    return ipv6WordsText(a[b]! >>> 0, a[b + 1]! >>> 0, a[b + 2]! >>> 0, a[b + 3]! >>> 0, len);
   }
 
   /**

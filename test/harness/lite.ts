@@ -147,9 +147,9 @@ export class LiteAgent {
   }
 
   /** Wait until the agent holds exactly v4 + v6 prefixes; resolves with when (nowNs clock). */
-  async waitFor(v4: number, v6: number, timeoutMs: number): Promise<{ atNs: bigint; counts: CollectorCounts }> {
+  async waitFor(v4: number, v6: number, timeoutMs: number): Promise<{ atNs: bigint; firstNs: bigint; halfNs: bigint; counts: CollectorCounts }> {
     const r = await this.request('wait', { v4, v6, timeoutMs }, timeoutMs + 5000);
-    return { atNs: BigInt(r.atNs as string), counts: r.counts as CollectorCounts };
+    return { atNs: BigInt(r.atNs as string), firstNs: BigInt(r.firstNs as string), halfNs: BigInt(r.halfNs as string), counts: r.counts as CollectorCounts };
   }
 
   async counts(): Promise<CollectorCounts> {

@@ -126,14 +126,16 @@ const EMPTY_V4_ADDPATH = new NlriKeys(1, new Uint32Array(0), 0, 0, true);
 const EMPTY_V6 = new NlriKeys(2, new Uint32Array(0), 0, 0, false);
 const EMPTY_V6_ADDPATH = new NlriKeys(2, new Uint32Array(0), 0, 0, true);
 
-/** The 32-bit word of the n (may be ≤ 0 or > 4) significant bytes at b[at..], zero-filled. */
+/** The 32-bit word (signed) of the n (may be ≤ 0 or > 4) significant bytes at b[at..], zero-filled. */
 function word(b: Uint8Array, at: number, n: number): number {
-  if (n >= 4) return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  // Signed (the key arrays store it unsigned): an unsigned word of 2^31 and above is not a small
+  // integer, and the optimised decoder was thrown away the first time one came ("lost precision").
+  if (n >= 4) return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
   if (n <= 0) return 0;
   let v = b[at]! << 24;
   if (n > 1) v |= b[at + 1]! << 16;
   if (n > 2) v |= b[at + 2]! << 8;
-  return v >>> 0;
+  return v;
 }
 
 /** Decode prefixes from buf[start, end) as Nlri objects (decodeNlriKeys, built at once). */

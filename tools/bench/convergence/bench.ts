@@ -2,13 +2,15 @@
 //
 //   node dist/tools/bench/convergence/bench.js [--dut bird|routed] [--prefixes N] [--v6 N]
 //                                              [--seed S] [--timeout-s S] [--runs K]
-//                                              [--cpu-prof DIR] [--node-arg ARG]...
+//                                              [--cpu-prof DIR] [--node-arg ARG]... [--dut-log FILE]
 //
 // --cpu-prof DIR (routed only): the daemon runs under `node --cpu-prof --cpu-prof-dir DIR`; the
 // profile is written when it stops (summarise with dist/tools/bench/lib/cpuprofile-top.js); the
 // stop then waits up to 120 s (with --fib, withdrawing a million kernel routes takes a while).
 // --node-arg ARG (repeatable, routed only): an extra V8/Node flag for the daemon, e.g.
 // `--node-arg --max-semi-space-size=64`, to compare GC settings.
+// --dut-log FILE (routed only): the daemon's stdout and stderr written to FILE, e.g. with
+// `--node-arg --trace-opt --node-arg --trace-deopt` to see what V8 compiles and throws away.
 //
 // Topology: three network namespaces in a chain, feeder ↔ dut ↔ collector, on veth pairs
 // (198.18.0.0/24 and 198.18.1.0/24, 2001:db8:0:0::/64 and 2001:db8:0:1::/64). The feeder and the
@@ -22,6 +24,8 @@
 //   T        first UPDATE byte handed to the feeder's socket → the collector holds every prefix
 //            (both timestamps CLOCK_MONOTONIC, shared by the processes);
 //   feed     first → last byte accepted by the feeder's socket (the DUT's reading pace);
+//   first out, half  first UPDATE byte → the collector's first UPDATE, and → it holds half the
+//            prefixes (where the DUT's time goes: latency to its first export, then its pace);
 //   peak RSS VmHWM of the DUT process (/proc/PID/status) at the end;
 //   CPU      utime+stime of the DUT (/proc/PID/stat) spent between the start of the feed and
 //            convergence, and in all since it started.
@@ -33,7 +37,7 @@
 // --dut routed starts `node dist/src/cli/routed.js --config FILE` in the DUT namespace with a
 // configuration generated for this topology (tools/bench/convergence/routed-config.ts).
 
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,6 +62,7 @@ interface Options {
   timeoutS: number;
   runs: number;
   cpuProfDir?: string;
+  dutLog?: string;
   nodeArgs: string[];
 }
 
@@ -86,6 +91,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--runs') o.runs = Math.max(1, num());
     else if (a === '--cpu-prof' && v) o.cpuProfDir = path.resolve(v);
     else if (a === '--node-arg' && v) o.nodeArgs.push(v);
+    else if (a === '--dut-log' && v) o.dutLog = path.resolve(v);
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -161,6 +167,11 @@ async function startRouted(topo: Topology, dir: string, o: Options): Promise<Dut
   const keep = (d: Buffer): void => void (out = (out + d.toString()).slice(-8000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  if (o.dutLog) {
+    const log = createWriteStream(o.dutLog);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   const tail = (): string => out.split('\n').slice(-20).join('\n');
   await new Promise((r) => setTimeout(r, 300));
   if (child.exitCode !== null) throw new Error(`routed exited at once (${child.exitCode}):\n${tail()}`);
@@ -209,6 +220,10 @@ interface RunResult {
   /** --fib: first UPDATE sent → every route in the DUT's kernel. */
   fibSeconds?: number;
   feedSeconds: number;
+  /** First UPDATE sent → the collector's first UPDATE (the DUT's latency to its first export). */
+  firstOutSeconds: number;
+  /** First UPDATE sent → the collector holds half the prefixes. */
+  halfSeconds: number;
   peakRssMiB: number;
   cpuDuring: number;
   cpuTotal: number;
@@ -240,6 +255,8 @@ async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResu
       seconds: Number(held.atNs - sent.firstNs) / 1e9,
       ...(fibAt !== undefined ? { fibSeconds: Number(fibAt - sent.firstNs) / 1e9 } : {}),
       feedSeconds: Number(sent.lastNs - sent.firstNs) / 1e9,
+      firstOutSeconds: Number(held.firstNs - sent.firstNs) / 1e9,
+      halfSeconds: Number(held.halfNs - sent.firstNs) / 1e9,
       peakRssMiB: peakRssMiB(dut.pid),
       cpuDuring: cpuAfter - cpuBefore,
       cpuTotal: cpuAfter,
@@ -269,14 +286,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/routed-convergence-');
   try {
     console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
-    console.log(`run | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) | DUT table${o.fib ? ' | FIB (s)' : ''}`);
+    console.log(`run | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}`);
     const results: RunResult[] = [];
     for (let r = 1; r <= o.runs; r++) {
       const res = await runOnce(o, topo, dir);
       results.push(res);
       const total = o.prefixes + o.v6;
       console.log(
-        `${r} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`,
+        `${r} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`,
       );
       if (r === 1) console.log(`  DUT: ${res.dut}; feed ${res.updates} UPDATEs, ${(res.bytes / 1048576).toFixed(1)} MiB`);
     }

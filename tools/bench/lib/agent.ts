@@ -97,7 +97,11 @@ const ops: Ops = {
   send: async () => fed(await feed(need(session, 'connect'), need(table, 'build').stream)),
   announce: async (r) => fed(await feed(need(session, 'connect'), buildAnnouncements(r.routes as SimpleRoute[]))),
   withdraw: async (r) => fed(await feed(need(session, 'connect'), buildWithdrawals(r.v4 as string[], r.v6 as string[]))),
-  wait: async (r) => ({ atNs: await collector.waitForCount(Number(r.v4), Number(r.v6), Number(r.timeoutMs)), counts: collector.counts() }),
+  wait: async (r) => {
+    const half = collector.waitForCount(Math.ceil(Number(r.v4) / 2), Math.ceil(Number(r.v6) / 2), Number(r.timeoutMs), false).catch(() => 0n);
+    const atNs = await collector.waitForCount(Number(r.v4), Number(r.v6), Number(r.timeoutMs));
+    return { atNs, firstNs: collector.firstUpdateNs, halfNs: await half, counts: collector.counts() };
+  },
   counts: async () => ({ counts: collector.counts() }),
   prefixes: async () => ({ v4: [...collector.v4.keys()].sort(), v6: [...collector.v6.keys()].sort() }),
   routes: async () => ({

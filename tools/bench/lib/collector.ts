@@ -28,6 +28,8 @@ export class Collector {
   withdrawn = 0;
   updates = 0;
   endOfRib = 0;
+  /** When the first announcement arrived (nowNs), 0n before: the DUT's latency to its first export. */
+  firstUpdateNs = 0n;
   /** Our AS: routes whose AS_PATH holds it are loops, not held (set by attach). */
   localAs: number | undefined;
   private readonly keepAttributes: boolean;
@@ -92,8 +94,9 @@ export class Collector {
     });
   }
 
-  /** Wait until exactly v4 and v6 prefixes are held. */
-  waitForCount(v4: number, v6: number, timeoutMs: number): Promise<bigint> {
+  /** Wait until exactly (or, not exact, at least) v4 and v6 prefixes are held. */
+  waitForCount(v4: number, v6: number, timeoutMs: number, exact = true): Promise<bigint> {
+    if (!exact) return this.until((c) => c.v4.size >= v4 && c.v6.size >= v6, timeoutMs, `${v4} IPv4 + ${v6} IPv6 prefixes or more`);
     return this.until((c) => c.v4.size === v4 && c.v6.size === v6, timeoutMs, `${v4} IPv4 + ${v6} IPv6 prefixes`);
   }
 
@@ -117,7 +120,7 @@ export class Collector {
   }
 
   private reach(into: Map<string, PathAttribute[] | null>, prefix: string, attrs: PathAttribute[] | null, loop: boolean): void {
-    this.announced++;
+    if (this.announced++ === 0) this.firstUpdateNs = nowNs();
     // A looped announcement still replaces (so withdraws) an earlier route for the prefix.
     if (loop) into.delete(prefix);
     else into.set(prefix, attrs);
