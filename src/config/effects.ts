@@ -44,6 +44,7 @@ export const RELOAD_EFFECTS: {
     clusterId: e('cluster-id', ['reexport'], 'export to iBGP neighbours runs again'),
     listen: e('listen', ['restart-required'], 'the listening sockets and the port of outgoing connections stay until a restart'),
     controlSocket: e('control-socket', ['restart-required'], 'the control socket stays where it is until a restart'),
+    warmUp: e('warm-up', ['none'], 'read at start only'),
     log: e('log.level', ['live'], 'the new level applies at once'),
     metrics: e('metrics.listen', ['live'], 'the Prometheus endpoint is closed and opened at the new address'),
     bestPath: e('best-path', ['live'], 'the decision process runs again on every prefix; changed best paths are announced'),

@@ -22,6 +22,7 @@ export const DEFAULTS = {
   listenAddresses: ['0.0.0.0', '::'],
   port: 179,
   controlSocket: '/run/routed/routed.sock',
+  warmUp: true,
   logLevel: 'info',
   bestPath: { alwaysCompareMed: false, deterministicMed: false, maxPaths: 1, maxPathsIbgp: 1 },
   /** Lower wins across sources, FRR's administrative distances; kernel routes lose to all. */
@@ -143,6 +144,7 @@ export function resolveConfig(raw: RawConfig): Config {
     // RFC 4456: a reflector alone in its cluster is identified by its BGP Identifier.
     clusterId: raw['cluster-id'] ?? raw['router-id'],
     controlSocket: raw['control-socket'] ?? DEFAULTS.controlSocket,
+    warmUp: raw['warm-up'] ?? DEFAULTS.warmUp,
     log: { level: raw.log?.level ?? DEFAULTS.logLevel },
     metrics: { ...(raw.metrics?.listen !== undefined && { listen: raw.metrics.listen }) },
     fib: {

@@ -256,6 +256,7 @@ export const configSchema = z.strictObject({
   'cluster-id': bgpIdentifier.optional(),
   listen: z.strictObject({ addresses: oneOrMany(address).optional(), port: z.number().int().min(1).max(65535).optional() }).optional(),
   'control-socket': text((v) => (v.startsWith('/') ? undefined : `"${v}" is not an absolute path`)).optional(),
+  'warm-up': z.boolean().optional(),
   log: z.strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).optional() }).optional(),
   metrics: z.strictObject({ listen: text(checkHostPort).optional() }).optional(),
   'best-path': z

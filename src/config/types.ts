@@ -20,6 +20,8 @@ export interface Config {
   /** Route reflection: cluster id (default: router id). */
   clusterId: string;
   controlSocket: string;
+  /** At start, run a synthetic table through the route path before any session (src/daemon/warmup.ts). */
+  warmUp: boolean;
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
   /** The Prometheus endpoint: HOST:PORT or [IPV6]:PORT (absent: no endpoint). */
   metrics: { listen?: string };

@@ -18,6 +18,7 @@ import { Peer } from './peer.js';
 import type { PeerHost } from './peer.js';
 import { mgmtCommands } from './commands.js';
 import { Reloader } from './reload.js';
+import { warmUp } from './warmup.js';
 import type { ReloadHost } from './reload.js';
 
 import { RTPROT_ROUTED } from '../fib/types.js';
@@ -193,6 +194,11 @@ export class Daemon implements PeerHost, ReloadHost {
   }
 
   async start(): Promise<void> {
+    // Before the FIB, the kernel's routes and the neighbours: its routes reach no consumer.
+    if (this.cfg.warmUp) {
+      const w = warmUp(this.rib, this.cfg);
+      this.log.info(`warm-up: ${w.prefixes} prefixes × ${w.rounds} rounds through the route path in ${w.ms.toFixed(0)} ms`, { event: 'warm-up' });
+    }
     await this.openFib();
     if (this.fib && this.fib.staleEntries > 0) {
       this.restarting = true;
