@@ -12,7 +12,7 @@ const EBGP: PeerInfo = { address: '192.0.2.1', asn: 65001, routerId: '1.1.1.1', 
 
 test('the warm-up runs its table through import, best path and export, then leaves the RIB empty', (t) => {
   const rib = new Rib(ribConfig);
-  const w = warmUp(rib, ribConfig);
+  const w = warmUp(rib, ribConfig, 65536);
   t.true(w.prefixes > 10_000, `${w.prefixes} prefixes`);
   t.is(w.rounds, 3);
   // Every set goes out as UPDATEs (one per set and round, beside End-of-RIB): the export path ran.
@@ -28,7 +28,7 @@ test('the warm-up runs its table through import, best path and export, then leav
 test('after the warm-up the RIB takes, selects and reports routes as a fresh one does', (t) => {
   const fresh = new Rib(ribConfig);
   const warmed = new Rib(ribConfig);
-  warmUp(warmed, ribConfig);
+  warmUp(warmed, ribConfig, 65536);
   const asPath = [{ type: 'AS_SEQUENCE' as const, asns: [65001, 64500] }];
   const run = (rib: Rib): unknown => {
     rib.setConnected([{ prefix: '192.0.2.10/24', interface: 'eth0' }]);

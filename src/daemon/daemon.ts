@@ -196,7 +196,7 @@ export class Daemon implements PeerHost, ReloadHost {
   async start(): Promise<void> {
     // Before the FIB, the kernel's routes and the neighbours: its routes reach no consumer.
     if (this.cfg.warmUp) {
-      const w = warmUp(this.rib, this.cfg);
+      const w = warmUp(this.rib, this.cfg, DRAIN_MAX);
       this.log.info(`warm-up: ${w.prefixes} prefixes × ${w.rounds} rounds through the route path in ${w.ms.toFixed(0)} ms`, { event: 'warm-up' });
     }
     await this.openFib();

@@ -23,7 +23,6 @@ const SETS_V6 = 500;
 const ROUNDS = 3;
 /** As the session reads: 64 KiB of UPDATEs, then the daemon's tick. */
 const READ = 64 * 1024;
-const DRAIN_MAX = 65536;
 
 /** The synthetic peer: documentation addresses (RFC 5737, RFC 3849) and a private AS; its routes never leave this module. */
 const PEER: PeerInfo = { address: '192.0.2.1', asn: 64512, routerId: '192.0.2.1', ibgp: false, routeReflectorClient: false };
@@ -120,10 +119,11 @@ export interface WarmUpResult {
 }
 
 /**
- * Run the synthetic table through `rib` ROUNDS times and take it out again. The RIB must hold no
- * peer yet (start-up): its change log is drained here, and what it drains goes nowhere.
+ * Run the synthetic table through `rib` ROUNDS times and take it out again, draining up to
+ * `drainMax` changes a tick as the daemon does. The RIB must hold no peer yet (start-up): its
+ * change log is drained here, and what it drains goes nowhere.
  */
-export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clusterId'>): WarmUpResult {
+export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clusterId'>, drainMax: number): WarmUpResult {
   const started = process.hrtime.bigint();
   const ctx = makeContext({ as4: true });
   const feed = warmUpFeed(ctx);
@@ -149,7 +149,7 @@ export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clu
     out.initialDump(rib);
     const tick = (): void => {
       do {
-        out.enqueueBatch(rib.drainBatch(DRAIN_MAX));
+        out.enqueueBatch(rib.drainBatch(drainMax));
         for (let b = out.nextBytes(READ); b; b = out.nextBytes(READ)) updatesOut += b.messages;
       } while (rib.pendingChanges() > 0);
     };

@@ -2,13 +2,14 @@
 //
 //   node dist/tools/bench/convergence/bench.js [--dut bird|routed] [--prefixes N] [--v6 N]
 //                                              [--seed S] [--timeout-s S] [--runs K]
-//                                              [--cpu-prof DIR] [--node-arg ARG]... [--dut-log FILE]
+//                                              [--cpu-prof DIR] [--node-arg ARG]... [--dut-log FILE] [--no-warm-up]
 //
 // --cpu-prof DIR (routed only): the daemon runs under `node --cpu-prof --cpu-prof-dir DIR`; the
 // profile is written when it stops (summarise with dist/tools/bench/lib/cpuprofile-top.js); the
 // stop then waits up to 120 s (with --fib, withdrawing a million kernel routes takes a while).
 // --node-arg ARG (repeatable, routed only): an extra V8/Node flag for the daemon, e.g.
 // `--node-arg --max-semi-space-size=64`, to compare GC settings.
+// --no-warm-up (routed only): the daemon starts without its warm-up (warm-up: false), for an A/B.
 // --dut-log FILE (routed only): the daemon's stdout and stderr written to FILE, e.g. with
 // `--node-arg --trace-opt --node-arg --trace-deopt` to see what V8 compiles and throws away.
 //
@@ -63,11 +64,12 @@ interface Options {
   runs: number;
   cpuProfDir?: string;
   dutLog?: string;
+  warmUp: boolean;
   nodeArgs: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { fib: false, dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1, nodeArgs: [] };
+  const o: Options = { warmUp: true, fib: false, dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[++i];
@@ -76,8 +78,9 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${a} wants a number`);
       return Math.floor(n);
     };
-    if (a === '--fib') {
-      o.fib = true;
+    if (a === '--fib' || a === '--no-warm-up') {
+      if (a === '--fib') o.fib = true;
+      else o.warmUp = false;
       i--;
       continue;
     }
@@ -154,6 +157,7 @@ async function startRouted(topo: Topology, dir: string, o: Options): Promise<Dut
       localAs: DUT_AS,
       controlSocket: path.join(dir, 'routed.sock'),
       fibMode: o.fib ? 'kernel' : 'off',
+      warmUp: o.warmUp,
       neighbors: [
         { address: topo.addr('feeder', 'dut'), remoteAs: FEEDER_AS, localAddress: topo.addr('dut', 'feeder'), description: 'feeder' },
         { address: topo.addr('collector', 'dut'), remoteAs: COLLECTOR_AS, localAddress: topo.addr('dut', 'collector'), description: 'collector' },

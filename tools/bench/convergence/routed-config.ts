@@ -17,6 +17,8 @@ export interface DutConfig {
   /** routed's FIB: off (default, like BIRD without a kernel protocol) or kernel routes. */
   fibMode?: 'off' | 'kernel';
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** The start-up warm-up (default on, as in routed's own default). */
+  warmUp?: boolean;
 }
 
 /** YAML text: every value is an address, a number or a fixed word, so no quoting is needed beyond IPv6. */
@@ -29,6 +31,7 @@ export function routedConfig(c: DutConfig): string {
     `  addresses: [${c.neighbors.map((n) => q(n.localAddress)).join(', ')}]`,
     '  port: 179',
     `control-socket: ${q(c.controlSocket)}`,
+    `warm-up: ${c.warmUp ?? true}`,
     'log:',
     `  level: ${c.logLevel ?? 'warn'}`,
     // Without --fib BIRD runs with no kernel protocol, and routed's FIB is off too: same work.
