@@ -79,7 +79,10 @@ function attributes(next: () => number, i: number): PathAttribute[] {
   return list;
 }
 
-/** An IPv4 prefix of /16–/24 anywhere in the unicast space (both halves of the 32-bit words). */
+/**
+ * An IPv4 prefix of /16–/24 with words in both halves of the 32-bit range (the first octet has
+ * bit 5 cleared: below 224, no multicast; 0 becomes 1).
+ */
 function v4Prefix(next: () => number): string {
   const len = 16 + (next() % 9);
   const a = next() & (~0 << (32 - len));
@@ -120,8 +123,9 @@ export interface WarmUpResult {
 
 /**
  * Run the synthetic table through `rib` ROUNDS times and take it out again, draining up to
- * `drainMax` changes a tick as the daemon does. The RIB must hold no peer yet (start-up): its
- * change log is drained here, and what it drains goes nowhere.
+ * `drainMax` changes a tick as the daemon does. The RIB must hold no peer and no connected route
+ * yet (start-up): its change log is drained here, what it drains goes nowhere, and its connected
+ * routes are set for the synthetic peer and cleared after.
  */
 export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clusterId'>, drainMax: number): WarmUpResult {
   const started = process.hrtime.bigint();
