@@ -25,7 +25,7 @@
 //   T        first UPDATE byte handed to the feeder's socket → the collector holds every prefix
 //            (both timestamps CLOCK_MONOTONIC, shared by the processes);
 //   feed     first → last byte accepted by the feeder's socket (the DUT's reading pace);
-//   first out, half  first UPDATE byte → the collector's first UPDATE, and → it holds half the
+//   first out, half  first UPDATE byte → the collector's first announced prefix, and → it holds half the
 //            prefixes (where the DUT's time goes: latency to its first export, then its pace);
 //   peak RSS VmHWM of the DUT process (/proc/PID/status) at the end;
 //   CPU      utime+stime of the DUT (/proc/PID/stat) spent between the start of the feed and
@@ -224,7 +224,7 @@ interface RunResult {
   /** --fib: first UPDATE sent → every route in the DUT's kernel. */
   fibSeconds?: number;
   feedSeconds: number;
-  /** First UPDATE sent → the collector's first UPDATE (the DUT's latency to its first export). */
+  /** First UPDATE sent → the collector's first announced prefix (the DUT's latency to its first export). */
   firstOutSeconds: number;
   /** First UPDATE sent → the collector holds half the prefixes. */
   halfSeconds: number;
