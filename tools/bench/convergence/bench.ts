@@ -68,6 +68,12 @@ interface Options {
   nodeArgs: string[];
 }
 
+/** Options without a value. */
+const FLAGS: Record<string, ((o: Options) => void) | undefined> = {
+  '--fib': (o) => void (o.fib = true),
+  '--no-warm-up': (o) => void (o.warmUp = false),
+};
+
 function parseArgs(argv: string[]): Options {
   const o: Options = { warmUp: true, fib: false, dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
@@ -78,9 +84,9 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${a} wants a number`);
       return Math.floor(n);
     };
-    if (a === '--fib' || a === '--no-warm-up') {
-      if (a === '--fib') o.fib = true;
-      else o.warmUp = false;
+    const flag = FLAGS[a];
+    if (flag) {
+      flag(o);
       i--;
       continue;
     }
