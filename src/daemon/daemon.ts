@@ -194,20 +194,27 @@ export class Daemon implements PeerHost, ReloadHost {
   }
 
   async start(): Promise<void> {
-    // Before the FIB, the kernel's routes and the neighbours: its routes reach no consumer.
-    if (this.cfg.warmUp) {
-      const w = warmUp(this.rib, this.cfg, DRAIN_MAX);
-      this.log.info(`warm-up: ${w.prefixes} prefixes × ${w.rounds} rounds through the route path in ${w.ms.toFixed(0)} ms`, { event: 'warm-up' });
-    }
     await this.openFib();
     if (this.fib && this.fib.staleEntries > 0) {
       this.restarting = true;
       this.armFibSweep();
     }
+    let kernelView: KernelView | undefined;
     if (this.opts.kernel !== false) {
       this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED, (changes) => this.applyKernelRoutes(changes));
-      this.applyKernel(await this.kernelWatcher.watch());
+      kernelView = await this.kernelWatcher.watch();
     }
+    // After the kernel's first read, before its view is applied and before the neighbours: the
+    // warm-up's routes reach no consumer (the FIB takes changes only in the daemon's tick, and the
+    // warm-up drains every change it makes before it returns). Not before that read: the first
+    // netlink reply from the `netlink` package's native binding invalidated the code V8 had
+    // compiled (--trace-deopt: about thirty RIB and codec functions marked for deoptimization at
+    // once), and all of it was compiled again during the first feed.
+    if (this.cfg.warmUp) {
+      const w = warmUp(this.rib, this.cfg, DRAIN_MAX);
+      this.log.info(`warm-up: ${w.prefixes} prefixes × ${w.rounds} rounds through the route path in ${w.ms.toFixed(0)} ms`, { event: 'warm-up' });
+    }
+    if (kernelView) this.applyKernel(kernelView);
     this.rib.setStatic(this.cfg.staticRoutes);
     for (const n of this.cfg.neighbors) this.addPeer(n);
     await this.openListeners();

@@ -7,8 +7,8 @@
 // synthetic eBGP peer in three rounds, through the session's decoder, import, best path, the
 // change batch and an Adj-RIB-Out packing UPDATEs (which go nowhere), and gives every route back:
 // the same objects and code the first real peer meets, compiled before it comes. Nothing of it
-// stays but grown tables and compiled code; it runs before the FIB, the neighbours and the
-// control socket exist, so no consumer sees its routes.
+// stays but grown tables and compiled code; it runs before the neighbours and the control socket
+// exist and drains every change it makes, so no consumer (the FIB included) sees its routes.
 
 import { decodeChecked, encodeMessage, headerLength, headerOf, makeContext } from '../bgp/wire/index.js';
 import type { AsPathSegment, CodecContext, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
@@ -123,9 +123,10 @@ export interface WarmUpResult {
 
 /**
  * Run the synthetic table through `rib` ROUNDS times and take it out again, draining up to
- * `drainMax` changes a tick as the daemon does. The RIB must hold no peer and no connected route
- * yet (start-up): its change log is drained here, what it drains goes nowhere, and its connected
- * routes are set for the synthetic peer and cleared after.
+ * `drainMax` changes a tick as the daemon does. The RIB must hold no peer, no connected, kernel
+ * or static route yet (start-up): its change log is drained here, what it drains goes nowhere,
+ * its connected routes are set for the synthetic peer and cleared after, and its kernel and
+ * static routes are left empty.
  */
 export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clusterId'>, drainMax: number): WarmUpResult {
   const started = process.hrtime.bigint();
@@ -177,6 +178,16 @@ export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clu
     out.close();
   }
   rib.setConnected([]);
-  rib.drainBatch();
+  // The daemon sets the kernel's routes and the static ones next: set here (twice, empty) too,
+  // the RIB's fields that hold them are already as V8 will see them then. A field written a
+  // second time after the compile changed the RIB's hidden class, and every compiled RIB method
+  // was thrown away ("wrong map") and compiled again during the first feed.
+  for (let i = 0; i < 2; i++) {
+    rib.setKernel([]);
+    rib.setStatic([]);
+  }
+  // In ticks of drainMax as the daemon drains, not all at once: an unbounded drain (Infinity,
+  // not a small integer) would throw away the compiled drain loop just before the first feed.
+  while (rib.pendingChanges() > 0) rib.drainBatch(drainMax);
   return { prefixes, rounds: ROUNDS, updatesOut, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
