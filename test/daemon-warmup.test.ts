@@ -1,5 +1,6 @@
 // The start-up warm-up (src/daemon/warmup.ts): its synthetic table goes through the RIB and an
-// Adj-RIB-Out and leaves nothing behind, and the RIB works as before after it.
+// Adj-RIB-Out and leaves nothing behind, the RIB works as before after it, and with a configured
+// neighbour's options its routes go through that neighbour's policies.
 
 import test from 'ava';
 import { ribConfig } from './helpers/rib-config.js';
@@ -7,6 +8,11 @@ import { makeContext } from '../src/bgp/wire/index.js';
 import { baseAttrs, Rib } from '../src/rib/index.js';
 import type { PeerInfo } from '../src/rib/index.js';
 import { warmUp, warmUpFeed } from '../src/daemon/warmup.js';
+import type { NeighborShape } from '../src/daemon/warmup.js';
+import { exportFilterFor, peerOptionsFor } from '../src/daemon/neighbor-filters.js';
+import { parseConfig } from '../src/config/index.js';
+import type { Config } from '../src/config/index.js';
+import { compilePolicies } from '../src/policy/index.js';
 
 const EBGP: PeerInfo = { address: '192.0.2.1', asn: 65001, routerId: '1.1.1.1', ibgp: false, routeReflectorClient: false };
 
@@ -44,4 +50,53 @@ test('after the warm-up the RIB takes, selects and reports routes as a fresh one
 test('the warm-up table is the same at every start', (t) => {
   const ctx = makeContext({ as4: true });
   t.deepEqual(warmUpFeed(ctx), warmUpFeed(ctx));
+});
+
+/** A neighbour's RIB options and export filter as its session makes them (neighbor-filters.ts). */
+function neighborShape(importPolicy: string): { shape: NeighborShape; cfg: Config } {
+  const parsed = parseConfig(
+    `router-id: 192.0.2.250
+local-as: 65000
+neighbors:
+  - { address: 192.0.2.1, remote-as: 65001, import: ${importPolicy}, export: all }
+policies:
+  all: { default-action: accept }
+  none: { default-action: reject }
+  long-only: { terms: [{ match: { prefix-list: long }, action: accept }] }
+prefix-lists:
+  long: [{ prefix: 0.0.0.0/0, ge: 24 }, { prefix: '::/0', ge: 48 }]
+`,
+    'w.yaml',
+  );
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const cfg = parsed.config;
+  const engine = compilePolicies(cfg);
+  if (Array.isArray(engine)) throw new Error('policies do not compile');
+  const host = { config: () => cfg, policy: () => engine };
+  const neighbor = cfg.neighbors[0]!;
+  return {
+    cfg,
+    shape: {
+      peerOptions: () => peerOptionsFor(host, () => neighbor, () => undefined),
+      exportFilter: () => exportFilterFor(host, () => neighbor, undefined),
+    },
+  };
+}
+
+test("with a neighbour's options the warm-up's routes go through that neighbour's policies", (t) => {
+  const runWith = (policy: string): number => {
+    const { shape, cfg } = neighborShape(policy);
+    const rib = new Rib(ribConfig);
+    const w = warmUp(rib, cfg, 65536, shape);
+    t.is(rib.prefixCount('ipv4') + rib.prefixCount('ipv6'), 0, `${policy}: nothing left`);
+    t.is(rib.store.size, 0, `${policy}: no attribute set left`);
+    return w.updatesOut;
+  };
+  const all = runWith('all');
+  const none = runWith('none');
+  const longOnly = runWith('long-only');
+  t.true(all > 3 * 3000, `accept-all: ${all} UPDATEs out`);
+  // Rejected on import: only the End-of-RIB markers (two families, three rounds) go out.
+  t.is(none, 6);
+  t.true(longOnly > 6 && longOnly < all, `prefix-list: ${longOnly} UPDATEs out, between ${none} and ${all}`);
 });

@@ -8,12 +8,13 @@ import { CEASE_SUB, errorText } from '../bgp/wire/index.js';
 import type { RouteRefreshMessage, UpdateFinding, UpdateMessage } from '../bgp/wire/index.js';
 import type { Config, NeighborConfig } from '../config/types.js';
 import { defaultPolicyMessage } from '../policy/index.js';
-import type { EvalContext, PolicyEngine } from '../policy/index.js';
+import type { PolicyEngine } from '../policy/index.js';
 import { AdjRibOut } from '../rib/index.js';
-import type { ExportFilter, Family, ImportFilter, PeerInfo, Rib } from '../rib/index.js';
+import type { Family, ImportFilter, PeerInfo, PeerOptions, Rib } from '../rib/index.js';
 import type { NeighborView } from '../mgmt/views.js';
 import type { Logger } from './log.js';
-import { prefixLengthFilter } from './prefix-length.js';
+import { exportFilterFor, importFilterFor, peerOptionsFor } from './neighbor-filters.js';
+import type { TooLongReport } from './neighbor-filters.js';
 import { RefreshSweep } from './refresh-sweep.js';
 import { messageSizeFilter } from './message-size.js';
 
@@ -42,36 +43,6 @@ const STALE_PATH_SECONDS = 360;
 /** AFI of each family in ROUTE-REFRESH messages (SAFI 1, unicast). */
 const REFRESH_AFI: Record<Family, number> = { ipv4: 1, ipv6: 2 };
 
-/**
- * A filter's policy context, made again only when the peer or our AS differs from the last call's:
- * a filter runs once per attribute set, a quarter million times for a table, and policies only read it.
- */
-function contextCache(direction: EvalContext['direction'], localAddress: string | undefined): (neighbor: PeerInfo, localAs: number) => EvalContext {
-  let ctx: EvalContext | undefined;
-  return (neighbor, localAs) => {
-    if (ctx?.neighbor !== neighbor || ctx.localAs !== localAs) ctx = { neighbor, direction, localAs, ...(localAddress && { localAddress }) };
-    return ctx;
-  };
-}
-
-/**
- * PolicyEngine.dependsOnPrefix for a filter's policy list, asked again only when the engine or the
- * list is another (a reload): the RIB reads a filter's perAttributes once per UPDATE.
- */
-function dependenceCache(): (engine: PolicyEngine, names: readonly string[] | undefined) => boolean {
-  let lastEngine: PolicyEngine | undefined;
-  let lastNames: readonly string[] | undefined;
-  let depends = false;
-  return (engine, names) => {
-    if (engine !== lastEngine || names !== lastNames) {
-      depends = engine.dependsOnPrefix(names);
-      lastEngine = engine;
-      lastNames = names;
-    }
-    return depends;
-  };
-}
-
 export class Peer {
   readonly session: Session;
   adjOut: AdjRibOut | undefined;
@@ -92,6 +63,9 @@ export class Peer {
   /** UPDATE messages received and sent over this neighbour's sessions (metrics). */
   updatesIn = 0;
   updatesOut = 0;
+  /** max-prefix-length filtered a route of a family for the first time. */
+  private readonly tooLong: TooLongReport = (family, prefix, limit) =>
+    this.host.log.warn(`${family} routes longer than /${limit} filtered (max-prefix-length), first ${prefix}`, { peer: this.address, event: 'max-prefix-length', family });
 
   constructor(
     public cfg: NeighborConfig,
@@ -131,36 +105,11 @@ export class Peer {
 
   /** The import filter: the policy engine over the neighbour's import policies (RFC 8212 inside). */
   importFilter(): ImportFilter {
-    const context = contextCache('import', undefined);
-    const policy: ImportFilter = (route, peer) => {
-      return this.host.policy().filter(this.cfg.importPolicy, route, context(peer, this.host.config().localAs));
-    };
-    const filter = prefixLengthFilter(this.cfg.maxPrefixLength, policy, (family, prefix, limit) =>
-      this.host.log.warn(`${family} routes longer than /${limit} filtered (max-prefix-length), first ${prefix}`, { peer: this.address, event: 'max-prefix-length', family }),
-    );
-    // Without a prefix match (and no length limit in front) the outcome depends on the
-    // attributes only: the RIB then runs the policy once per attribute set, not per prefix.
-    const lengthLimited = filter !== policy;
-    const dependsOnPrefix = dependenceCache();
-    return Object.defineProperty(filter, 'perAttributes', { get: () => !lengthLimited && !dependsOnPrefix(this.host.policy(), this.cfg.importPolicy) });
+    return importFilterFor(this.host, () => this.cfg, this.tooLong);
   }
 
-  private exportFilter(localAddress: string | undefined): ExportFilter {
-    const context = contextCache('export', localAddress);
-    const filter: ExportFilter = (route, peer) => {
-      // Connected and kernel routes are next-hop resolution sources, not announcements (FRR
-      // needs `redistribute` for them, BIRD a protocol in the table); static routes and BGP
-      // routes go through the export policy.
-      if (route.source.kind === 'connected' || route.source.kind === 'kernel') return null;
-      return this.host.policy().filter(this.cfg.exportPolicy, route, context(peer, this.host.config().localAs));
-    };
-    // Without a prefix match the Adj-RIB-Out runs the policy once per attribute set and source.
-    const dependsOnPrefix = dependenceCache();
-    return Object.defineProperty(filter, 'perAttributes', { get: () => !dependsOnPrefix(this.host.policy(), this.cfg.exportPolicy) });
-  }
-
-  private peerOptions(): Parameters<Rib['peerUp']>[1] {
-    return { importFilter: this.importFilter(), ...(this.cfg.maxPrefix && { maxPrefix: this.cfg.maxPrefix }) };
+  private peerOptions(): PeerOptions {
+    return peerOptionsFor(this.host, () => this.cfg, this.tooLong);
   }
 
   private onEstablished(n: Negotiated, info: PeerInfo): void {
@@ -211,7 +160,7 @@ export class Peer {
       target: info,
       localAddress: local ? this.host.localAddresses(local) : {},
       nextHopSelf: this.cfg.nextHopSelf,
-      filter: messageSizeFilter(this.exportFilter(local), n.sendCtx, (prefix, bytes, max) =>
+      filter: messageSizeFilter(exportFilterFor(this.host, () => this.cfg, local), n.sendCtx, (prefix, bytes, max) =>
         this.host.log.warn(`${prefix} not announced: its attributes need up to ${bytes} octets, over the ${max} of one message (RFC 8654 §4)`, { peer: this.address, event: 'too-large' }),
       (attrs) => rib.store.packedSizeOf(attrs),
       ),

@@ -14,7 +14,7 @@ import { decodeChecked, encodeMessage, headerLength, headerOf, makeContext } fro
 import type { AsPathSegment, CodecContext, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
 import type { Config } from '../config/types.js';
 import { AdjRibOut } from '../rib/index.js';
-import type { ExportFilter, ImportFilter, PathAttrs, PeerInfo, Rib, Route } from '../rib/index.js';
+import type { ExportFilter, ImportFilter, PathAttrs, PeerInfo, PeerOptions, Rib, Route } from '../rib/index.js';
 import { messageSizeFilter } from './message-size.js';
 
 /** Attribute sets per round (IPv4 sets carry 1–7 prefixes, IPv6 sets 1–3). */
@@ -30,9 +30,9 @@ const TARGET: PeerInfo = { address: '192.0.2.2', asn: 64513, routerId: '192.0.2.
 const NEXT_HOP_V6 = '2001:db8::1';
 
 /**
- * Accept everything, its outcome depending on the attributes only: shaped as the neighbours'
- * filters are (Peer.importFilter, a function with a `perAttributes` getter), so the code that
- * reads them is compiled for the shape it meets later.
+ * Accept everything, its outcome depending on the attributes only: the filter when no neighbour
+ * is configured (or in tests), shaped as the neighbours' are (a function with a `perAttributes`
+ * getter).
  */
 function acceptAll(): ImportFilter & ExportFilter {
   const filter = (route: Route): PathAttrs => route.attrs;
@@ -113,6 +113,16 @@ export function warmUpFeed(ctx: CodecContext): Buffer {
   return Buffer.concat(messages);
 }
 
+/**
+ * Makers of a configured neighbour's RIB options and export filter (neighbor-filters.ts, as its
+ * session makes them): the warm-up's peer hands the RIB and the Adj-RIB-Out the same kinds of
+ * objects, closures of the same code, so what V8 compiles for it holds for the neighbour.
+ */
+export interface NeighborShape {
+  peerOptions(): PeerOptions;
+  exportFilter(): ExportFilter;
+}
+
 /** What a warm-up did. */
 export interface WarmUpResult {
   prefixes: number;
@@ -126,9 +136,11 @@ export interface WarmUpResult {
  * `drainMax` changes a tick as the daemon does. The RIB must hold no peer, no connected, kernel
  * or static route yet (start-up): its change log is drained here, what it drains goes nowhere,
  * its connected routes are set for the synthetic peer and cleared after, and its kernel and
- * static routes are left empty.
+ * static routes are left empty. `like`: a configured neighbour's options and export filter for
+ * the synthetic peer (its policies then decide what of the table goes through); without it,
+ * accept-all filters.
  */
-export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clusterId'>, drainMax: number): WarmUpResult {
+export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clusterId'>, drainMax: number, like?: NeighborShape): WarmUpResult {
   const started = process.hrtime.bigint();
   const ctx = makeContext({ as4: true });
   const feed = warmUpFeed(ctx);
@@ -138,13 +150,13 @@ export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clu
   // sets the kernel's own connected routes after this.
   rib.setConnected([{ prefix: '192.0.2.0/24', interface: 'warm-up' }, { prefix: '2001:db8::/64', interface: 'warm-up' }]);
   for (let round = 0; round < ROUNDS; round++) {
-    rib.peerUp(PEER, { importFilter: acceptAll() });
+    rib.peerUp(PEER, like?.peerOptions() ?? { importFilter: acceptAll() });
     const out = new AdjRibOut({
       local: { asn: cfg.localAs, routerId: cfg.routerId, clusterId: cfg.clusterId },
       target: TARGET,
       localAddress: { ipv4: TARGET.address, ipv6: NEXT_HOP_V6 },
       nextHopSelf: false,
-      filter: messageSizeFilter(acceptAll(), ctx, () => undefined, (attrs) => rib.store.packedSizeOf(attrs)),
+      filter: messageSizeFilter(like?.exportFilter() ?? acceptAll(), ctx, () => undefined, (attrs) => rib.store.packedSizeOf(attrs)),
       codec: ctx,
       families: ['ipv4', 'ipv6'],
       store: rib.store,
