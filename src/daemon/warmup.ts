@@ -24,9 +24,16 @@ const ROUNDS = 3;
 /** As the session reads: 64 KiB of UPDATEs, then the daemon's tick. */
 const READ = 64 * 1024;
 
+/**
+ * An address made at run time, as a neighbour's is (read from the config): a string literal is
+ * internalized, and code compiled comparing two of those (split horizon in export) was thrown
+ * away at the first real peer ("wrong instance type").
+ */
+const made = (...octets: number[]): string => octets.join('.');
+
 /** The synthetic peer: documentation addresses (RFC 5737, RFC 3849) and a private AS; its routes never leave this module. */
-const PEER: PeerInfo = { address: '192.0.2.1', asn: 64512, routerId: '192.0.2.1', ibgp: false, routeReflectorClient: false };
-const TARGET: PeerInfo = { address: '192.0.2.2', asn: 64513, routerId: '192.0.2.2', ibgp: false, routeReflectorClient: false };
+const PEER: PeerInfo = { address: made(192, 0, 2, 1), asn: 64512, routerId: made(192, 0, 2, 1), ibgp: false, routeReflectorClient: false };
+const TARGET: PeerInfo = { address: made(192, 0, 2, 2), asn: 64513, routerId: made(192, 0, 2, 2), ibgp: false, routeReflectorClient: false };
 const NEXT_HOP_V6 = '2001:db8::1';
 
 /**
