@@ -9,7 +9,7 @@ import { baseAttrs, Rib } from '../src/rib/index.js';
 import type { PeerInfo } from '../src/rib/index.js';
 import { warmUp, warmUpFeed } from '../src/daemon/warmup.js';
 import type { NeighborShape } from '../src/daemon/warmup.js';
-import { exportFilterFor, peerOptionsFor } from '../src/daemon/neighbor-filters.js';
+import { exportFilterFor, NeighborRef, peerOptionsFor } from '../src/daemon/neighbor-filters.js';
 import { parseConfig } from '../src/config/index.js';
 import type { Config } from '../src/config/index.js';
 import { compilePolicies } from '../src/policy/index.js';
@@ -73,12 +73,12 @@ prefix-lists:
   const engine = compilePolicies(cfg);
   if (Array.isArray(engine)) throw new Error('policies do not compile');
   const host = { config: () => cfg, policy: () => engine };
-  const neighbor = cfg.neighbors[0]!;
+  const neighbor = new NeighborRef(cfg.neighbors[0]!);
   return {
     cfg,
     shape: {
-      peerOptions: () => peerOptionsFor(host, () => neighbor, () => undefined),
-      exportFilter: () => exportFilterFor(host, () => neighbor, undefined),
+      peerOptions: () => peerOptionsFor(host, neighbor, () => undefined),
+      exportFilter: () => exportFilterFor(host, neighbor, undefined),
     },
   };
 }

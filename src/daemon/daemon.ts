@@ -19,7 +19,7 @@ import type { PeerHost } from './peer.js';
 import { mgmtCommands } from './commands.js';
 import { Reloader } from './reload.js';
 import { warmUp } from './warmup.js';
-import { exportFilterFor, peerOptionsFor } from './neighbor-filters.js';
+import { exportFilterFor, NeighborRef, peerOptionsFor } from './neighbor-filters.js';
 import type { ReloadHost } from './reload.js';
 
 import { RTPROT_ROUTED } from '../fib/types.js';
@@ -215,7 +215,8 @@ export class Daemon implements PeerHost, ReloadHost {
       const first = this.cfg.neighbors[0];
       // Its peer's options and export filter as the first neighbour's session will make them
       // (max-prefix-length reports are not for it: a no-op).
-      const like = first && { peerOptions: () => peerOptionsFor(this, () => first, () => undefined), exportFilter: () => exportFilterFor(this, () => first, undefined) };
+      const ref = first && new NeighborRef(first);
+      const like = ref && { peerOptions: () => peerOptionsFor(this, ref, () => undefined), exportFilter: () => exportFilterFor(this, ref, undefined) };
       const w = warmUp(this.rib, this.cfg, DRAIN_MAX, like);
       this.log.info(`warm-up: ${w.prefixes} prefixes × ${w.rounds} rounds through the route path in ${w.ms.toFixed(0)} ms`, { event: 'warm-up' });
     }

@@ -14,6 +14,14 @@ export interface FilterHost {
   policy(): PolicyEngine;
 }
 
+/**
+ * The neighbour's config in force, which a reload replaces: the filters read it at each call.
+ * One class for the sessions and the warm-up, so compiled filter code meets one kind of object.
+ */
+export class NeighborRef {
+  constructor(public cfg: NeighborConfig) {}
+}
+
 /** Called once per family when max-prefix-length first filters a route. */
 export type TooLongReport = (family: Family, prefix: string, limit: number) => void;
 
@@ -48,36 +56,36 @@ function dependenceCache(): (engine: PolicyEngine, names: readonly string[] | un
 }
 
 /** The import filter: the policy engine over the neighbour's import policies (RFC 8212 inside). */
-export function importFilterFor(host: FilterHost, neighbor: () => NeighborConfig, tooLong: TooLongReport): ImportFilter {
+export function importFilterFor(host: FilterHost, neighbor: NeighborRef, tooLong: TooLongReport): ImportFilter {
   const context = contextCache('import', undefined);
   const policy: ImportFilter = (route, peer) => {
-    return host.policy().filter(neighbor().importPolicy, route, context(peer, host.config().localAs));
+    return host.policy().filter(neighbor.cfg.importPolicy, route, context(peer, host.config().localAs));
   };
-  const filter = prefixLengthFilter(neighbor().maxPrefixLength, policy, tooLong);
+  const filter = prefixLengthFilter(neighbor.cfg.maxPrefixLength, policy, tooLong);
   // Without a prefix match (and no length limit in front) the outcome depends on the
   // attributes only: the RIB then runs the policy once per attribute set, not per prefix.
   const lengthLimited = filter !== policy;
   const dependsOnPrefix = dependenceCache();
-  return Object.defineProperty(filter, 'perAttributes', { get: () => !lengthLimited && !dependsOnPrefix(host.policy(), neighbor().importPolicy) });
+  return Object.defineProperty(filter, 'perAttributes', { get: () => !lengthLimited && !dependsOnPrefix(host.policy(), neighbor.cfg.importPolicy) });
 }
 
 /** The export filter towards the neighbour (before the message-size check the Adj-RIB-Out adds). */
-export function exportFilterFor(host: FilterHost, neighbor: () => NeighborConfig, localAddress: string | undefined): ExportFilter {
+export function exportFilterFor(host: FilterHost, neighbor: NeighborRef, localAddress: string | undefined): ExportFilter {
   const context = contextCache('export', localAddress);
   const filter: ExportFilter = (route, peer) => {
     // Connected and kernel routes are next-hop resolution sources, not announcements (FRR
     // needs `redistribute` for them, BIRD a protocol in the table); static routes and BGP
     // routes go through the export policy.
     if (route.source.kind === 'connected' || route.source.kind === 'kernel') return null;
-    return host.policy().filter(neighbor().exportPolicy, route, context(peer, host.config().localAs));
+    return host.policy().filter(neighbor.cfg.exportPolicy, route, context(peer, host.config().localAs));
   };
   // Without a prefix match the Adj-RIB-Out runs the policy once per attribute set and source.
   const dependsOnPrefix = dependenceCache();
-  return Object.defineProperty(filter, 'perAttributes', { get: () => !dependsOnPrefix(host.policy(), neighbor().exportPolicy) });
+  return Object.defineProperty(filter, 'perAttributes', { get: () => !dependsOnPrefix(host.policy(), neighbor.cfg.exportPolicy) });
 }
 
 /** The RIB's options for the neighbour's routes (Rib.peerUp, Rib.reimport). */
-export function peerOptionsFor(host: FilterHost, neighbor: () => NeighborConfig, tooLong: TooLongReport): PeerOptions {
-  const cfg = neighbor();
+export function peerOptionsFor(host: FilterHost, neighbor: NeighborRef, tooLong: TooLongReport): PeerOptions {
+  const cfg = neighbor.cfg;
   return { importFilter: importFilterFor(host, neighbor, tooLong), ...(cfg.maxPrefix && { maxPrefix: cfg.maxPrefix }) };
 }

@@ -13,7 +13,7 @@ import { AdjRibOut } from '../rib/index.js';
 import type { Family, ImportFilter, PeerInfo, PeerOptions, Rib } from '../rib/index.js';
 import type { NeighborView } from '../mgmt/views.js';
 import type { Logger } from './log.js';
-import { exportFilterFor, importFilterFor, peerOptionsFor } from './neighbor-filters.js';
+import { exportFilterFor, importFilterFor, NeighborRef, peerOptionsFor } from './neighbor-filters.js';
 import type { TooLongReport } from './neighbor-filters.js';
 import { RefreshSweep } from './refresh-sweep.js';
 import { messageSizeFilter } from './message-size.js';
@@ -67,10 +67,14 @@ export class Peer {
   private readonly tooLong: TooLongReport = (family, prefix, limit) =>
     this.host.log.warn(`${family} routes longer than /${limit} filtered (max-prefix-length), first ${prefix}`, { peer: this.address, event: 'max-prefix-length', family });
 
+  /** The config in force (a reload replaces it), where the policy filters read it. */
+  private readonly ref: NeighborRef;
+
   constructor(
-    public cfg: NeighborConfig,
+    cfg: NeighborConfig,
     private readonly host: PeerHost,
   ) {
+    this.ref = new NeighborRef(cfg);
     const c = host.config();
     // RFC 4724 §3: "Restart State (R): ... set to 1 ... [when the speaker] has restarted"; "Forwarding
     // State (F): ... the forwarding state has been preserved during the previous BGP restart" —
@@ -84,6 +88,14 @@ export class Peer {
     this.session.on('down', (info) => this.onDown(info));
     this.session.on('notification', (n) => this.onNotification(n));
     this.session.on('drain', () => this.pump());
+  }
+
+  get cfg(): NeighborConfig {
+    return this.ref.cfg;
+  }
+
+  set cfg(next: NeighborConfig) {
+    this.ref.cfg = next;
   }
 
   get address(): string {
@@ -105,11 +117,11 @@ export class Peer {
 
   /** The import filter: the policy engine over the neighbour's import policies (RFC 8212 inside). */
   importFilter(): ImportFilter {
-    return importFilterFor(this.host, () => this.cfg, this.tooLong);
+    return importFilterFor(this.host, this.ref, this.tooLong);
   }
 
   private peerOptions(): PeerOptions {
-    return peerOptionsFor(this.host, () => this.cfg, this.tooLong);
+    return peerOptionsFor(this.host, this.ref, this.tooLong);
   }
 
   private onEstablished(n: Negotiated, info: PeerInfo): void {
@@ -160,7 +172,7 @@ export class Peer {
       target: info,
       localAddress: local ? this.host.localAddresses(local) : {},
       nextHopSelf: this.cfg.nextHopSelf,
-      filter: messageSizeFilter(exportFilterFor(this.host, () => this.cfg, local), n.sendCtx, (prefix, bytes, max) =>
+      filter: messageSizeFilter(exportFilterFor(this.host, this.ref, local), n.sendCtx, (prefix, bytes, max) =>
         this.host.log.warn(`${prefix} not announced: its attributes need up to ${bytes} octets, over the ${max} of one message (RFC 8654 §4)`, { peer: this.address, event: 'too-large' }),
       (attrs) => rib.store.packedSizeOf(attrs),
       ),
