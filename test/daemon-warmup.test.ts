@@ -78,7 +78,7 @@ prefix-lists:
     cfg,
     shape: {
       peerOptions: () => peerOptionsFor(host, neighbor, () => undefined),
-      exportFilter: () => exportFilterFor(host, neighbor, undefined),
+      exportFilter: (local) => exportFilterFor(host, neighbor, local),
     },
   };
 }

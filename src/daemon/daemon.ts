@@ -216,7 +216,7 @@ export class Daemon implements PeerHost, ReloadHost {
       // Its peer's options and export filter as the first neighbour's session will make them
       // (max-prefix-length reports are not for it: a no-op).
       const ref = first && new NeighborRef(first);
-      const like = ref && { peerOptions: () => peerOptionsFor(this, ref, () => undefined), exportFilter: () => exportFilterFor(this, ref, undefined) };
+      const like = ref && { peerOptions: () => peerOptionsFor(this, ref, () => undefined), exportFilter: (local: string) => exportFilterFor(this, ref, local) };
       const w = warmUp(this.rib, this.cfg, DRAIN_MAX, like);
       this.log.info(`warm-up: ${w.prefixes} prefixes × ${w.rounds} rounds through the route path in ${w.ms.toFixed(0)} ms`, { event: 'warm-up' });
     }

@@ -79,15 +79,24 @@ export function packedWireBound(packedSize: number): number {
 /** Attribute headers (4 octets each for the 16 kinds toWire may emit) and MP_REACH_NLRI's next hops and framing. */
 const PACKED_SLACK = 16 * 4 + 5 + 32;
 
+/** Where the packed size of an interned set comes from (the RIB's AttrStore): -1 for another set. */
+export interface PackedSizes {
+  packedSizeOf(attrs: PathAttrs): number;
+}
+
+const NO_PACKED_SIZES: PackedSizes = { packedSizeOf: () => -1 };
+
 /**
  * `inner`, then refuse attribute sets that cannot fit one UPDATE of the session's maximum size.
- * `packedSize`: the packed size of an interned set (-1 for another), for a cheaper first bound.
+ * `sizes`: the packed size of an interned set, for a cheaper first bound. An object, not a
+ * closure: every session's filter then calls the same method, and code compiled for one (the
+ * start-up warm-up's) holds for the next.
  */
 export function messageSizeFilter(
   inner: ExportFilter,
   sendCtx: CodecContext,
   onTooLarge: (prefix: string, bytes: number, max: number) => void,
-  packedSize: (attrs: PathAttrs) => number = () => -1,
+  sizes: PackedSizes = NO_PACKED_SIZES,
 ): ExportFilter {
   const max = sendCtx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
   const fits = new WeakMap<PathAttrs, boolean>();
@@ -96,7 +105,7 @@ export function messageSizeFilter(
     if (!attrs) return attrs;
     // The bound is a few additions: computed every time, so only the rare sets over it take a
     // WeakMap entry (a quarter million entries cost the collector more than the sums).
-    const packed = packedSize(attrs);
+    const packed = sizes.packedSizeOf(attrs);
     if (packed >= 0 && packedWireBound(packed) + MARGIN <= max) return attrs;
     if (attrsWireBound(attrs, sendCtx.as4) + MARGIN <= max) return attrs;
     let ok = fits.get(attrs);

@@ -174,7 +174,7 @@ export class Peer {
       nextHopSelf: this.cfg.nextHopSelf,
       filter: messageSizeFilter(exportFilterFor(this.host, this.ref, local), n.sendCtx, (prefix, bytes, max) =>
         this.host.log.warn(`${prefix} not announced: its attributes need up to ${bytes} octets, over the ${max} of one message (RFC 8654 §4)`, { peer: this.address, event: 'too-large' }),
-      (attrs) => rib.store.packedSizeOf(attrs),
+      rib.store,
       ),
       codec: n.sendCtx,
       families: n.families,

@@ -34,6 +34,8 @@ const made = (...octets: number[]): string => octets.join('.');
 /** The synthetic peer: documentation addresses (RFC 5737, RFC 3849) and a private AS; its routes never leave this module. */
 const PEER: PeerInfo = { address: made(192, 0, 2, 1), asn: 64512, routerId: made(192, 0, 2, 1), ibgp: false, routeReflectorClient: false };
 const TARGET: PeerInfo = { address: made(192, 0, 2, 2), asn: 64513, routerId: made(192, 0, 2, 2), ibgp: false, routeReflectorClient: false };
+/** Our address on the session to TARGET. */
+const LOCAL = made(192, 0, 2, 254);
 const NEXT_HOP_V6 = '2001:db8::1';
 
 /**
@@ -127,7 +129,8 @@ export function warmUpFeed(ctx: CodecContext): Buffer {
  */
 export interface NeighborShape {
   peerOptions(): PeerOptions;
-  exportFilter(): ExportFilter;
+  /** `localAddress`: ours on the session, as Peer passes it. */
+  exportFilter(localAddress: string): ExportFilter;
 }
 
 /** What a warm-up did. */
@@ -161,9 +164,9 @@ export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clu
     const out = new AdjRibOut({
       local: { asn: cfg.localAs, routerId: cfg.routerId, clusterId: cfg.clusterId },
       target: TARGET,
-      localAddress: { ipv4: TARGET.address, ipv6: NEXT_HOP_V6 },
+      localAddress: { ipv4: LOCAL, ipv6: NEXT_HOP_V6 },
       nextHopSelf: false,
-      filter: messageSizeFilter(like?.exportFilter() ?? acceptAll(), ctx, () => undefined, (attrs) => rib.store.packedSizeOf(attrs)),
+      filter: messageSizeFilter(like?.exportFilter(LOCAL) ?? acceptAll(), ctx, () => undefined, rib.store),
       codec: ctx,
       families: ['ipv4', 'ipv6'],
       store: rib.store,
