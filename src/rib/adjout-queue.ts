@@ -23,8 +23,13 @@ export interface Group {
   at: number;
 }
 
-/** Group.gk of a retired group. */
-export const NO_GROUP = -3 - 0x7fffffff;
+/**
+ * Group.gk of a retired group: the Lazy code of index 2^30 - 3, which no Adj-RIB-Out reaches (a
+ * billion Lazy exports), and a small integer for V8. The former
+ * -3 - 0x7fffffff was a heap number: the first group retired turned every group's gk into a
+ * double field and threw away the compiled packing loop (`fill`, "not a Smi").
+ */
+export const NO_GROUP = -(2 ** 30);
 
 /**
  * One family towards the peer. A key is a prefix id of the prefix table (the RIB's, shared, or
