@@ -17,17 +17,9 @@ import { AdjRibOut } from '../rib/index.js';
 import type { ExportFilter, ImportFilter, PathAttrs, PeerInfo, PeerOptions, Rib, Route } from '../rib/index.js';
 import { messageSizeFilter } from './message-size.js';
 
-/** Attribute sets per round (IPv4 sets carry 1–7 prefixes, IPv6 sets 1–3, but see LARGE_EVERY). */
+/** Attribute sets per round (IPv4 sets carry 1–7 prefixes, IPv6 sets 1–3). */
 const SETS_V4 = 2500;
 const SETS_V6 = 500;
-/**
- * One set in LARGE_EVERY carries many prefixes (IPv4 1000–1999, IPv6 200–399), as a real
- * table's heavy tail does, sent in UPDATEs of at most LARGE_CHUNK prefixes: the decoder's long
- * NLRI lists, a set met again in the next UPDATE, and the Adj-RIB-Out's packing of one set over
- * several messages then run here first (their code deoptimized at the first feed without).
- */
-const LARGE_EVERY = 250;
-const LARGE_CHUNK = 400;
 const ROUNDS = 3;
 /** As the session reads: 64 KiB of UPDATEs, then the daemon's tick. */
 const READ = 64 * 1024;
@@ -118,36 +110,21 @@ function v6Prefix(next: () => number): string {
   return `2a${((w >>> 24) & 0xf).toString(16).padStart(2, '0')}:${(w & 0xffff).toString(16)}::/${len}`;
 }
 
-/** How many prefixes set i carries: 1..few, or large..2*large-1 for one set in LARGE_EVERY. */
-function prefixCount(next: () => number, i: number, few: number, large: number): number {
-  return i % LARGE_EVERY === LARGE_EVERY - 1 ? large + (next() % large) : 1 + (next() % few);
-}
-
-/** A set's prefixes in UPDATE-sized lists. */
-function chunks<T>(list: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += LARGE_CHUNK) out.push(list.slice(i, i + LARGE_CHUNK));
-  return out;
-}
-
-/** The synthetic table as the peer would send it: one UPDATE per attribute set (a large set's in several). */
+/** The synthetic table as the peer would send it: one UPDATE per attribute set. */
 export function warmUpFeed(ctx: CodecContext): Buffer {
   const next = random(0x5eed);
   const messages: Buffer[] = [];
   for (let i = 0; i < SETS_V4; i++) {
-    const attrs = attributes(next, i);
-    const prefixes = Array.from({ length: prefixCount(next, i, 7, 1000) }, () => ({ prefix: v4Prefix(next) }));
-    for (const nlri of chunks(prefixes)) messages.push(encodeMessage({ type: 'UPDATE', withdrawn: [], attributes: attrs, nlri }, ctx));
+    const nlri = Array.from({ length: 1 + (next() % 7) }, () => ({ prefix: v4Prefix(next) }));
+    messages.push(encodeMessage({ type: 'UPDATE', withdrawn: [], attributes: attributes(next, i), nlri }, ctx));
   }
   for (let i = 0; i < SETS_V6; i++) {
-    const attrs = attributes(next, i).filter((a) => a.name !== 'NEXT_HOP');
-    const prefixes = Array.from({ length: prefixCount(next, i, 3, 200) }, () => ({ prefix: v6Prefix(next) }));
-    for (const nlri of chunks(prefixes)) {
-      const nextHops = i % 2 === 0 ? [NEXT_HOP_V6, LINK_LOCAL] : [NEXT_HOP_V6];
-      const reach: PathAttribute = { code: 14, name: 'MP_REACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, nextHops, nlri } };
-      const msg: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes: [...attrs, reach], nlri: [] };
-      messages.push(encodeMessage(msg, ctx));
-    }
+    const list = attributes(next, i).filter((a) => a.name !== 'NEXT_HOP');
+    const nlri = Array.from({ length: 1 + (next() % 3) }, () => ({ prefix: v6Prefix(next) }));
+    const nextHops = i % 2 === 0 ? [NEXT_HOP_V6, LINK_LOCAL] : [NEXT_HOP_V6];
+    list.push({ code: 14, name: 'MP_REACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, nextHops, nlri } });
+    const msg: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes: list, nlri: [] };
+    messages.push(encodeMessage(msg, ctx));
   }
   return Buffer.concat(messages);
 }
