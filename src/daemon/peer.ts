@@ -10,10 +10,10 @@ import type { Config, NeighborConfig } from '../config/types.js';
 import { defaultPolicyMessage } from '../policy/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { AdjRibOut } from '../rib/index.js';
-import type { Family, ImportFilter, PeerInfo, PeerOptions, Rib } from '../rib/index.js';
+import type { Family, PeerInfo, PeerOptions, Rib } from '../rib/index.js';
 import type { NeighborView } from '../mgmt/views.js';
 import type { Logger } from './log.js';
-import { exportFilterFor, importFilterFor, NeighborRef, peerOptionsFor } from './neighbor-filters.js';
+import { exportFilterFor, NeighborRef, peerOptionsFor } from './neighbor-filters.js';
 import type { TooLongReport } from './neighbor-filters.js';
 import { RefreshSweep } from './refresh-sweep.js';
 import { messageSizeFilter } from './message-size.js';
@@ -115,11 +115,7 @@ export class Peer {
     }
   }
 
-  /** The import filter: the policy engine over the neighbour's import policies (RFC 8212 inside). */
-  importFilter(): ImportFilter {
-    return importFilterFor(this.host, this.ref, this.tooLong);
-  }
-
+  /** The RIB's options for this neighbour's routes: its import filter (RFC 8212 inside) and max-prefix. */
   private peerOptions(): PeerOptions {
     return peerOptionsFor(this.host, this.ref, this.tooLong);
   }
