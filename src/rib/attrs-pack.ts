@@ -335,10 +335,14 @@ export class Unpacker {
   private path(): readonly AsPathSegment[] {
     const n = this.len();
     if (n === 0) return EMPTY;
-    const path = new Array<AsPathSegment>(n);
+    // Pushed, not `new Array(n)`: the decoder makes the segment list packed (a literal, or by
+    // push), and a preallocated array is of V8's "holey" kinds. A set unpacked here (the store's
+    // cache of handed-out objects missed) then had another hidden class for its path than one just
+    // decoded, and import's compiled loop check deoptimized at a table's first cache misses.
+    const path: AsPathSegment[] = [];
     for (let i = 0; i < n; i++) {
       const type = SEGMENT_TYPES[this.u8()]!;
-      path[i] = Object.freeze({ type, asns: this.u32s() as number[] });
+      path.push(Object.freeze({ type, asns: this.u32s() as number[] }));
     }
     return Object.freeze(path);
   }

@@ -55,9 +55,9 @@ export function prependAs(path: readonly AsPathSegment[], asn: number): AsPathSe
     const asns = new Array<number>(first.asns.length + 1);
     asns[0] = asn;
     for (let i = 0; i < first.asns.length; i++) asns[i + 1] = first.asns[i]!;
-    const out = new Array<AsPathSegment>(rest.length);
-    out[0] = { type: 'AS_SEQUENCE', asns };
-    for (let i = 1; i < rest.length; i++) out[i] = rest[i]!;
+    // The segment list packed, as the decoder's (attrs-pack.ts, path()).
+    const out: AsPathSegment[] = [{ type: 'AS_SEQUENCE', asns }];
+    for (let i = 1; i < rest.length; i++) out.push(rest[i]!);
     return out;
   }
   return [{ type: 'AS_SEQUENCE', asns: [asn] }, ...rest];
