@@ -99,7 +99,8 @@ export function buildOpen(cfg: PeerConfig, opts: BuildOpenOptions = {}): OpenMes
     myAs: cfg.localAs > 0xffff ? AS_TRANS : cfg.localAs,
     holdTime: cfg.holdTime,
     bgpId: cfg.routerId,
-    params: [{ type: 2, capabilities: caps }],
+    // `capabilities` first: see OptionalParameter (src/bgp/wire/types.ts).
+    params: [{ capabilities: caps, type: 2 }],
   };
 }
 

@@ -214,7 +214,8 @@ function decodeParam(r: Reader, extended: boolean): OptionalParameter {
   if (type !== 2) fail(ERR.OPEN, OPEN_SUB.UNSUPPORTED_OPT_PARAM, `optional parameter type ${type}`);
   const capabilities = decodeCapabilities(r.buf, at, at + len);
   if (!capabilities) fail(ERR.OPEN, 0, 'capability overruns its optional parameter');
-  return { type: 2, capabilities };
+  // `capabilities` first: see OptionalParameter (types.ts).
+  return { capabilities, type: 2 };
 }
 
 function decodeNotification(buf: Uint8Array, end: number): NotificationMessage {

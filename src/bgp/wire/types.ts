@@ -119,7 +119,16 @@ export interface GracefulRestart {
   families: { afi: number; safi: number; forwardingPreserved: boolean }[];
 }
 
-/** An optional parameter of OPEN: type 2 holds capabilities, anything else is kept raw. */
+/**
+ * An optional parameter of OPEN: type 2 holds capabilities, anything else is kept raw.
+ *
+ * Made with `type` after the other members, never first: V8 gives object literals whose first
+ * member is `type` one shared start of their hidden classes, and a first `type` holding a number
+ * there (all the others hold strings: AS path segments, messages, events) generalizes the
+ * member for every one of them. Every function compiled for AS path segments was thrown away
+ * when the first session built its OPEN (--trace-deopt: decode, decodeAsPath, encodeAsPath,
+ * "marking dependent code"). Netlink messages (RxMsg) follow the same rule.
+ */
 export type OptionalParameter =
   | { type: 2; capabilities: Capability[] }
   | { type: number; hex: string };

@@ -224,7 +224,8 @@ export function forEachMsg(buf: Buffer, fn: (m: RxMsg) => void): void {
   while (p + NLMSG_HDRLEN <= buf.length) {
     const len = buf.readUInt32LE(p);
     if (len < NLMSG_HDRLEN || p + len > buf.length) break;
-    fn({ type: buf.readUInt16LE(p + 4), flags: buf.readUInt16LE(p + 6), seq: buf.readUInt32LE(p + 8), buf, off: p + NLMSG_HDRLEN, end: p + len });
+    // `type` not first: see OptionalParameter in src/bgp/wire/types.ts (a numeric first `type`).
+    fn({ buf, off: p + NLMSG_HDRLEN, end: p + len, type: buf.readUInt16LE(p + 4), flags: buf.readUInt16LE(p + 6), seq: buf.readUInt32LE(p + 8) });
     p += (len + 3) & ~3;
   }
 }
