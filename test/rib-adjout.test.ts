@@ -240,6 +240,25 @@ test('RFC 8654 §4: attributes too large for a 4096-octet message are not sent (
   t.deepEqual(drain(out2, extended).flatMap((m) => announced(m.msg)).map((n) => n.prefix).sort(), [v4(0), v4(1), v4(2)].sort());
 });
 
+test('extended messages: one set of 6000 prefixes goes out in few UPDATEs of more than 1024 prefixes each, every prefix once', (t) => {
+  // More keys per message than the Adj-RIB-Out's preallocated key list holds: its growth path.
+  const rib = new Rib(cfg);
+  rib.setConnected([{ prefix: '192.0.2.10/24', interface: 'eth0' }]);
+  rib.peerUp(SRC);
+  const attrs: PathAttrs = { ...baseAttrs('192.0.2.1'), asPath: [{ type: 'AS_SEQUENCE', asns: [65001] }] };
+  for (let i = 0; i < 6000; i++) rib.announce(SRC.address, 'ipv4', { prefix: v4(i) }, attrs);
+  rib.drainChanges();
+  const extended = makeContext({ as4: true, extendedMessage: true });
+  const out = adjOut(rib, extended, { families: ['ipv4'] });
+  out.initialDump(rib);
+  const sent = drain(out, extended);
+  const perMessage = sent.map((m) => announced(m.msg).length).filter((n) => n > 0);
+  t.true(perMessage.length <= 3 && perMessage.every((n) => n > 1024), `prefixes per UPDATE: ${perMessage.join(', ')}`);
+  const prefixes = sent.flatMap((m) => announced(m.msg)).map((n) => n.prefix);
+  t.is(prefixes.length, 6000);
+  t.is(new Set(prefixes).size, 6000);
+});
+
 test('ADD-PATH send: the multipath set goes out with path ids, a shrinking set withdraws the extra id', (t) => {
   const rib = new Rib({ ...cfg, bestPath: { ...cfg.bestPath, maxPaths: 2 } });
   rib.setConnected([{ prefix: '192.0.2.10/24', interface: 'eth0' }]);

@@ -42,8 +42,13 @@ export class AdjRibOut {
   private readonly shared: boolean;
   /** What keys go out with: export results, shared per attribute set. */
   private readonly values: OutValues;
-  /** The keys one announcement takes (reused: no list per UPDATE). */
-  private taken: Int32Array = new Int32Array(64);
+  /**
+   * The keys one announcement takes (reused: no list per UPDATE). Room for a full 4096-octet
+   * UPDATE of /24s (~1000 keys): a table's large sets fill messages without growing it, and the
+   * growth path (never run by the warm-up's small sets, so compiled without feedback) does not
+   * deoptimize the packing at a table's first large set.
+   */
+  private taken: Int32Array = new Int32Array(1024);
   /** Where the messages of the current nextBatch() are written. */
   private batch = NO_BATCH;
 
