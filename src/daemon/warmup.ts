@@ -81,17 +81,35 @@ function attributes(next: () => number, i: number): PathAttribute[] {
     { code: 3, name: 'NEXT_HOP', flags: 0x40, value: PEER.address },
   ];
   if (i % 3 === 0) list.push({ code: 4, name: 'MULTI_EXIT_DISC', flags: 0x80, value: next() % 1000 });
-  if (i % 25 === 0) {
-    list.push({ code: 6, name: 'ATOMIC_AGGREGATE', flags: 0x40, value: true });
+  // An aggregator with and without ATOMIC_AGGREGATE, a MED and communities (set i = 2, 27, 52, …):
+  // each member is another hidden class for the members set after it, and a real table has every
+  // mix. With the aggregator only on sets without communities, the first real set with both threw
+  // away the compiled attribute path ("wrong map" at fromWire's store of `communities`).
+  if (i % 25 === 2) {
+    if (i % 50 === 2) list.push({ code: 6, name: 'ATOMIC_AGGREGATE', flags: 0x40, value: true });
     list.push({ code: 7, name: 'AGGREGATOR', flags: 0xc0, value: { asn: origin, address: '192.0.2.3' } });
   }
   if (i % 5 !== 0) {
     const communities = [];
-    for (let n = 1 + (next() % 6); n > 0; n--) communities.push((((PEER.asn & 0xffff) << 16) | (1000 + (next() % 2000))) >>> 0);
+    for (let n = 1 + (next() % 6); n > 0; n--) communities.push(((communityAs(i, n) << 16) | (1000 + (next() % 2000))) >>> 0);
     list.push({ code: 8, name: 'COMMUNITIES', flags: 0xc0, value: [...new Set(communities)].sort((a, b) => a - b) });
   }
   if (i % 7 === 3) list.push({ code: 32, name: 'LARGE_COMMUNITY', flags: 0xc0, value: [[origin, 1 + (next() % 9), next() % 100_000]] });
   return list;
+}
+
+/**
+ * The AS half of a community of set i (its n-th from the end). Below 32768 a community is below
+ * 2^31 and the decoded list holds small integers, from 32768 up doubles: another array kind, and
+ * a real table has both, often in one list (RIS dumps: 3356:…, 174:… beside 65535:…, 64512:…).
+ * With the peer's own AS (64512) alone here, the first real UPDATE with a community of a low AS
+ * threw away the compiled attribute path (`--trace-deopt`: fromWire's store of `communities`,
+ * "wrong map") and it was compiled again during the feed.
+ */
+function communityAs(i: number, n: number): number {
+  if (i % 4 === 0) return PEER.asn;
+  if (i % 4 === 3 && n === 1) return PEER.asn;
+  return 3000 + (i % 500);
 }
 
 /**

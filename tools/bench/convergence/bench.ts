@@ -1,9 +1,14 @@
 // Convergence benchmark: how long a device under test takes to pass a full table through.
 //
-//   node dist/tools/bench/convergence/bench.js [--dut bird|routed] [--prefixes N] [--v6 N]
+//   node dist/tools/bench/convergence/bench.js [--dut bird|routed|both] [--prefixes N] [--v6 N]
 //                                              [--seed S] [--timeout-s S] [--runs K]
 //                                              [--cpu-prof DIR] [--node-arg ARG]... [--dut-log FILE] [--no-warm-up]
 //
+// --dut both: each of the K runs is a pair, BIRD and routed one after the other on the same
+// topology (BIRD first in odd runs, routed first in even ones, so neither always meets the
+// machine's later phase), with the pair's ratios (routed / BIRD: T, peak RSS, CPU during) and at
+// the end their medians and ranges: on a shared machine whose speed drifts by ±25 % between
+// minutes, a ratio of two runs seconds apart says more than two medians taken apart.
 // --cpu-prof DIR (routed only): the daemon runs under `node --cpu-prof --cpu-prof-dir DIR`; the
 // profile is written when it stops (summarise with dist/tools/bench/lib/cpuprofile-top.js); the
 // stop then waits up to 120 s (with --fib, withdrawing a million kernel routes takes a while).
@@ -53,8 +58,11 @@ const DUT_AS = 65002;
 const COLLECTOR_AS = 65003;
 const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../../..');
 
+type DutKind = 'bird' | 'routed';
+
 interface Options {
-  dut: 'bird' | 'routed';
+  /** 'both': each run is a pair, BIRD and routed back to back (alternating which goes first), and their ratios. */
+  dut: DutKind | 'both';
   /** Both DUTs also program the kernel: BIRD with a kernel protocol, routed with fib.mode kernel. */
   fib: boolean;
   prefixes: number;
@@ -91,7 +99,7 @@ function parseArgs(argv: string[]): Options {
       continue;
     }
     if (a === '--dut') {
-      if (v !== 'bird' && v !== 'routed') throw new Error('--dut bird|routed');
+      if (v !== 'bird' && v !== 'routed' && v !== 'both') throw new Error('--dut bird|routed|both');
       o.dut = v;
     } else if (a === '--prefixes') o.prefixes = num();
     else if (a === '--v6') o.v6 = num();
@@ -244,7 +252,7 @@ interface RunResult {
   dutCount: string;
 }
 
-async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResult & { dut: string }> {
+async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: string): Promise<RunResult & { dut: string }> {
   const feeder = await LiteAgent.start(topo, 'feeder');
   const collector = await LiteAgent.start(topo, 'collector');
   const dut = o.dut === 'bird' ? await startBird(topo, o.fib) : await startRouted(topo, dir, o);
@@ -284,6 +292,29 @@ async function runOnce(o: Options, topo: Topology, dir: string): Promise<RunResu
   }
 }
 
+/** One pair's ratios, routed over BIRD. */
+interface Pair {
+  t: number;
+  rss: number;
+  cpu: number;
+}
+
+function row(r: number, dut: DutKind, res: RunResult, o: Options): string {
+  const total = o.prefixes + o.v6;
+  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** The ratios of all pairs: median, and the range. */
+function pairSummary(pairs: Pair[]): string {
+  const part = (name: string, xs: number[]): string => `${name} median ${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+  return `routed/BIRD over ${pairs.length} pair(s): ${part('T', pairs.map((p) => p.t))}; ${part('peak RSS', pairs.map((p) => p.rss))}; ${part('CPU during', pairs.map((p) => p.cpu))}`;
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const topo = await createTopology({ nodes: ['feeder', 'dut', 'collector'], links: [{ a: 'feeder', b: 'dut' }, { a: 'dut', b: 'collector' }] }, 'convergence');
@@ -296,19 +327,28 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/routed-convergence-');
   try {
     console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
-    console.log(`run | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}`);
-    const results: RunResult[] = [];
+    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}`);
+    const results: (RunResult & { dut: string; kind: DutKind })[] = [];
+    const pairs: Pair[] = [];
     for (let r = 1; r <= o.runs; r++) {
-      const res = await runOnce(o, topo, dir);
-      results.push(res);
-      const total = o.prefixes + o.v6;
-      console.log(
-        `${r} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`,
-      );
-      if (r === 1) console.log(`  DUT: ${res.dut}; feed ${res.updates} UPDATEs, ${(res.bytes / 1048576).toFixed(1)} MiB`);
+      const order: DutKind[] = o.dut !== 'both' ? [o.dut] : r % 2 === 1 ? ['bird', 'routed'] : ['routed', 'bird'];
+      const pair: Partial<Record<DutKind, RunResult>> = {};
+      for (const dut of order) {
+        const res = await runOnce({ ...o, dut }, topo, dir);
+        results.push({ ...res, kind: dut });
+        pair[dut] = res;
+        console.log(row(r, dut, res, o));
+        if (r === 1) console.log(`  ${dut}: ${res.dut}; feed ${res.updates} UPDATEs, ${(res.bytes / 1048576).toFixed(1)} MiB`);
+      }
+      if (pair.bird && pair.routed) {
+        pairs.push({ t: pair.routed.seconds / pair.bird.seconds, rss: pair.routed.peakRssMiB / pair.bird.peakRssMiB, cpu: pair.routed.cpuDuring / pair.bird.cpuDuring });
+        console.log(`${r} | routed/BIRD | ${pairs.at(-1)!.t.toFixed(2)}× T, ${pairs.at(-1)!.rss.toFixed(2)}× peak RSS, ${pairs.at(-1)!.cpu.toFixed(2)}× CPU during`);
+      }
     }
-    const sorted = results.map((r) => r.seconds).sort((a, b) => a - b);
-    console.log(JSON.stringify({ dut: o.dut, prefixes: o.prefixes, v6: o.v6, medianSeconds: sorted[sorted.length >> 1], runs: results }));
+    if (pairs.length > 0) console.log(pairSummary(pairs));
+    const of = (dut: DutKind): number[] => results.filter((x) => x.kind === dut).map((x) => x.seconds);
+    const medianSeconds = o.dut === 'both' ? { bird: median(of('bird')), routed: median(of('routed')) } : median(of(o.dut));
+    console.log(JSON.stringify({ dut: o.dut, prefixes: o.prefixes, v6: o.v6, medianSeconds, ...(pairs.length > 0 && { pairs }), runs: results }));
   } finally {
     await topo.destroy();
     rmSync(dir, { recursive: true, force: true });
