@@ -18,7 +18,8 @@ import { Peer } from './peer.js';
 import type { PeerHost } from './peer.js';
 import { mgmtCommands } from './commands.js';
 import { Reloader } from './reload.js';
-import { warmUp } from './warmup.js';
+import { WARM_UP_CONNECTED, warmUp } from './warmup.js';
+import { warmUpPeers, type SessionWarmUpResult } from './warmup-session.js';
 import { exportFilterFor, NeighborRef, peerOptionsFor } from './neighbor-filters.js';
 import type { ReloadHost } from './reload.js';
 
@@ -41,6 +42,9 @@ async function loadFibCode(): Promise<FibCode> {
 
 /** Changes drained per tick without a FIB (the FIB takes every change of a drain). */
 const DRAIN_MAX = 65536;
+
+/** A log that writes nothing. */
+const QUIET: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined, setLevel: () => undefined };
 
 export interface DaemonOptions {
   /** BGP port (179; tests use others). */
@@ -73,6 +77,8 @@ export class Daemon implements PeerHost, ReloadHost {
   private fibCode: FibCode | undefined;
   private kernelView: KernelView = { connected: [], routes: [] };
   private tickPending = false;
+  /** Kernel changes that came during the warm-up's session round, applied after it. */
+  private warmUpQueue: (() => void)[] | undefined;
   /** Bounds the wait for End-of-RIB before the FIB's adopted stale entries are swept. */
   private fibSweepTimer: NodeJS.Timeout | undefined;
   /** Started with the previous run's forwarding kept, until its stale entries are swept (PeerHost). */
@@ -86,13 +92,18 @@ export class Daemon implements PeerHost, ReloadHost {
 
   constructor(
     private cfg: Config,
-    readonly log: Logger,
+    private readonly baseLog: Logger,
     private readonly opts: DaemonOptions = {},
   ) {
     this.port = opts.port ?? cfg.listen.port;
     this.rib = new Rib(cfg);
     this.engine = Daemon.compile(cfg);
     this.reloader = new Reloader(this, opts.configPath);
+  }
+
+  /** The log; quiet while the warm-up's synthetic neighbours come and go (their sessions are no operator's). */
+  get log(): Logger {
+    return this.warmUpQueue ? QUIET : this.baseLog;
   }
 
   private static compile(cfg: Config): PolicyEngine {
@@ -125,7 +136,8 @@ export class Daemon implements PeerHost, ReloadHost {
 
   private tick(): void {
     this.tickPending = false;
-    if (!this.fib) return this.tickBatch();
+    // The warm-up's routes go nowhere near the FIB.
+    if (!this.fib || this.warmUpQueue) return this.tickBatch();
     // The FIB keeps the changes it is given past this tick: plain records, handed out whole.
     const changes = this.rib.drainChanges();
     if (changes.length > 0) this.fib.submit(changes);
@@ -202,7 +214,11 @@ export class Daemon implements PeerHost, ReloadHost {
     }
     let kernelView: KernelView | undefined;
     if (this.opts.kernel !== false) {
-      this.kernelWatcher = new KernelWatcher((view) => this.applyKernel(view), RTPROT_ROUTED, (changes) => this.applyKernelRoutes(changes));
+      this.kernelWatcher = new KernelWatcher(
+        (view) => this.afterWarmUp(() => this.applyKernel(view)),
+        RTPROT_ROUTED,
+        (changes) => this.afterWarmUp(() => this.applyKernelRoutes(changes)),
+      );
       kernelView = await this.kernelWatcher.watch();
     }
     // After the kernel's first read, before its view is applied and before the neighbours: the
@@ -219,8 +235,10 @@ export class Daemon implements PeerHost, ReloadHost {
       const like = ref && { peerOptions: () => peerOptionsFor(this, ref, () => undefined), exportFilter: (local: string) => exportFilterFor(this, ref, local) };
       const w = warmUp(this.rib, this.cfg, DRAIN_MAX, like);
       this.log.info(`warm-up: ${w.prefixes} prefixes × ${w.rounds} rounds through the route path in ${w.ms.toFixed(0)} ms`, { event: 'warm-up' });
+      if (first) await this.warmUpPeers(first);
     }
     if (kernelView) this.applyKernel(kernelView);
+    this.flushWarmUpQueue();
     this.rib.setStatic(this.cfg.staticRoutes);
     for (const n of this.cfg.neighbors) this.addPeer(n);
     await this.openListeners();
@@ -243,6 +261,48 @@ export class Daemon implements PeerHost, ReloadHost {
       neighbors: this.peers.size,
       socket: this.cfg.controlSocket,
     });
+  }
+
+  /**
+   * The warm-up's round through two synthetic neighbours on loopback (warmup-session.ts), with
+   * their next hops' connected routes, and the log quiet. It awaits, so the kernel's
+   * changes that arrive meanwhile wait until its first view is applied after it (the round drains
+   * the RIB's change log itself: applied now, they would go with it and the FIB would never see
+   * them; and the first view, applied later, would overwrite them).
+   */
+  private async warmUpPeers(first: NeighborConfig): Promise<void> {
+    this.warmUpQueue = [];
+    this.rib.setConnected(WARM_UP_CONNECTED);
+    // Twice: the first round's end (its sessions stopped, their FSM states of other shapes) and
+    // the second round's new connections (other handler closures) threw away the code compiled
+    // for the first round's sessions (`--trace-deopt`: frames "wrong call target", update and
+    // onUpdate by code dependencies); compiled again in the second round, it held for the
+    // neighbours' sessions.
+    const rounds: SessionWarmUpResult[] = [];
+    for (let round = 0; round < 2; round++) {
+      const s = await warmUpPeers(this, first, DRAIN_MAX).catch(() => undefined);
+      if (!s) break;
+      rounds.push(s);
+    }
+    this.rib.setConnected([]);
+    while (this.rib.pendingChanges() > 0) this.rib.drainBatch(DRAIN_MAX);
+    const sum = (f: (s: SessionWarmUpResult) => number): number => rounds.reduce((a, s) => a + f(s), 0);
+    if (rounds.length === 2) {
+      this.baseLog.info(`warm-up: ${sum((s) => s.updates)} UPDATEs in and ${sum((s) => s.updatesOut)} out through two neighbours on loopback (2 rounds) in ${sum((s) => s.ms).toFixed(0)} ms`, { event: 'warm-up' });
+    } else this.baseLog.info('warm-up: the rounds through neighbours on loopback did not complete; skipped', { event: 'warm-up' });
+  }
+
+  /** The kernel's changes held during the warm-up, in the order they came (after its first view). */
+  private flushWarmUpQueue(): void {
+    const queued = this.warmUpQueue ?? [];
+    this.warmUpQueue = undefined;
+    for (const apply of queued) apply();
+  }
+
+  /** Run `apply` now, or after the warm-up's session round when one is under way. */
+  private afterWarmUp(apply: () => void): void {
+    if (this.warmUpQueue) this.warmUpQueue.push(apply);
+    else apply();
   }
 
   /**

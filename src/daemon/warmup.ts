@@ -166,6 +166,18 @@ export interface WarmUpResult {
   ms: number;
 }
 
+/** The connected routes the synthetic peer's next hops resolve over, as a real neighbour's do. */
+export const WARM_UP_CONNECTED = [
+  { prefix: '192.0.2.0/24', interface: 'warm-up' },
+  { prefix: '2001:db8::/64', interface: 'warm-up' },
+];
+
+/** The synthetic peer and target (the round through neighbours, warmup-session.ts, uses them too). */
+export const PEER_ADDRESS = PEER.address;
+export const PEER_AS = PEER.asn;
+export const TARGET_ADDRESS = TARGET.address;
+export const TARGET_AS = TARGET.asn;
+
 /**
  * Run the synthetic table through `rib` ROUNDS times and take it out again, draining up to
  * `drainMax` changes a tick as the daemon does. The RIB must hold no peer, no connected, kernel
@@ -183,7 +195,7 @@ export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clu
   let prefixes = 0;
   // The peer's next hops resolve over a connected route, as a real neighbour's do; the daemon
   // sets the kernel's own connected routes after this.
-  rib.setConnected([{ prefix: '192.0.2.0/24', interface: 'warm-up' }, { prefix: '2001:db8::/64', interface: 'warm-up' }]);
+  rib.setConnected(WARM_UP_CONNECTED);
   for (let round = 0; round < ROUNDS; round++) {
     rib.peerUp(PEER, like?.peerOptions() ?? { importFilter: acceptAll() });
     const out = new AdjRibOut({

@@ -1,0 +1,92 @@
+// The warm-up's round through two synthetic neighbours on loopback (src/daemon/warmup-session.ts)
+// on a real Daemon (in-process, no kernel, no BGP listener, its control socket in a temporary
+// directory): the table goes in through one neighbour's session and out through the other's,
+// nothing of it stays (routes, sets, neighbours, changes), and the operator's log shows the
+// round's one line, not the synthetic sessions.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+
+import test from 'ava';
+
+import { parseConfig } from '../src/config/index.js';
+import { Daemon } from '../src/daemon/daemon.js';
+import { createLogger } from '../src/daemon/log.js';
+
+function config(dir: string, neighbor: string, warmUp = true): string {
+  return `router-id: 198.18.255.1
+local-as: 65001
+control-socket: ${JSON.stringify(path.join(dir, 'routed.sock'))}
+listen: { addresses: [] }
+fib: { mode: "off" }
+warm-up: ${warmUp}
+policies:
+  all: { terms: [ { action: accept } ] }
+neighbors:
+  - ${neighbor}
+`;
+}
+
+async function start(t: import('ava').ExecutionContext, text: (dir: string) => string): Promise<{ d: Daemon; log: () => string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'routed-warmup-peers-'));
+  const parsed = parseConfig(text(dir), path.join(dir, 'routed.yaml'));
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const stream = new PassThrough();
+  let logged = '';
+  stream.on('data', (b: Buffer) => (logged += b.toString()));
+  const d = new Daemon(parsed.config, createLogger('debug', stream, { journal: false }), { kernel: false });
+  t.teardown(async () => {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await d.start();
+  return { d, log: () => logged };
+}
+
+function roundLine(log: string): RegExpExecArray | null {
+  return /warm-up: (\d+) UPDATEs in and (\d+) out through two neighbours on loopback \(2 rounds\)/.exec(log);
+}
+
+test('the table goes in through one synthetic neighbour and out through the other, and nothing of it stays', async (t) => {
+  const { d, log } = await start(t, (dir) => config(dir, '{ address: 198.18.0.2, remote-as: 65002, import: [all], export: [all], passive: true }'));
+  const line = roundLine(log());
+  t.truthy(line, log());
+  t.is(Number(line![1]), 2 * 3000, 'every UPDATE of the warm-up table in, twice');
+  t.true(Number(line![2]) > 100, `${line![2]} UPDATEs out: the export path ran to the collector's socket`);
+  t.is(d.rib.prefixCount('ipv4'), 0);
+  t.is(d.rib.prefixCount('ipv6'), 0);
+  t.is(d.rib.store.size, 0);
+  t.is(d.rib.pendingChanges(), 0);
+  t.deepEqual([...d.peers.keys()], ['198.18.0.2'], 'only the configured neighbour');
+  t.is(d.rib.peerStats('192.0.2.1'), undefined);
+  t.is(d.rib.resolveNextHop('192.0.2.1').resolved, false, 'its connected route is gone');
+  t.notRegex(log(), /192\.0\.2\.[12]/, 'the synthetic sessions do not reach the log');
+});
+
+test('a first neighbour with TCP-MD5, GTSM, ADD-PATH both ways and administratively down is copied without what loopback cannot do', async (t) => {
+  const neighbor = `{ address: 198.18.0.2, remote-as: 65002, import: [all], export: [all], password: "s3cret", families: [ipv4, ipv6], ttl-security: 1, add-path: { receive: [ipv4, ipv6], send: [ipv4, ipv6] }, shutdown: true }`;
+  const { d, log } = await start(t, (dir) => config(dir, neighbor));
+  const line = roundLine(log());
+  t.truthy(line, log());
+  t.is(Number(line![1]), 2 * 3000);
+  t.true(Number(line![2]) > 100, `${line![2]} UPDATEs out`);
+  t.is(d.rib.prefixCount('ipv4') + d.rib.prefixCount('ipv6'), 0);
+  t.is(d.peers.get('198.18.0.2')?.session.state, 'Idle', 'the configured neighbour stays down');
+});
+
+test('without a policy (RFC 8212) the round still completes: its routes are refused as the neighbour\'s would be', async (t) => {
+  const { d, log } = await start(t, (dir) => config(dir, '{ address: 198.18.0.2, remote-as: 65002, families: [ipv4, ipv6], passive: true }'));
+  const line = roundLine(log());
+  t.truthy(line, log());
+  t.is(Number(line![1]), 2 * 3000);
+  t.is(Number(line![2]), 2 * 2, 'nothing but End-of-RIB for each family, each round');
+  t.is(d.rib.prefixCount('ipv4') + d.rib.prefixCount('ipv6'), 0);
+});
+
+test('warm-up: false runs no round', async (t) => {
+  const { log } = await start(t, (dir) => config(dir, '{ address: 198.18.0.2, remote-as: 65002, passive: true }', false));
+  t.falsy(roundLine(log()));
+  t.notRegex(log(), /warm-up/);
+});
