@@ -90,3 +90,24 @@ test('warm-up: false runs no round', async (t) => {
   t.falsy(roundLine(log()));
   t.notRegex(log(), /warm-up/);
 });
+
+test('a first neighbour of IPv6 only: the table\'s IPv4 UPDATEs do not end the synthetic session', async (t) => {
+  const started = Date.now();
+  const { d, log } = await start(t, (dir) => config(dir, '{ address: "2001:db8::2", remote-as: 65002, families: [ipv6], import: [all], export: [all], passive: true }'));
+  const line = roundLine(log());
+  t.truthy(line, log());
+  t.is(Number(line![1]), 2 * 3000);
+  t.true(Number(line![2]) > 100, `${line![2]} UPDATEs out`);
+  t.true(Date.now() - started < 8000, 'no round waited for its time limit');
+  t.is(d.rib.prefixCount('ipv4') + d.rib.prefixCount('ipv6'), 0);
+});
+
+test('a first neighbour with a max-prefix below the table\'s size: the synthetic neighbours are not held to it', async (t) => {
+  const started = Date.now();
+  const { d, log } = await start(t, (dir) => config(dir, '{ address: 198.18.0.2, remote-as: 65002, import: [all], export: [all], passive: true, max-prefix: { limit: 100, action: reset } }'));
+  const line = roundLine(log());
+  t.truthy(line, log());
+  t.is(Number(line![1]), 2 * 3000);
+  t.true(Date.now() - started < 8000, 'no round waited for its time limit');
+  t.is(d.rib.prefixCount('ipv4') + d.rib.prefixCount('ipv6'), 0);
+});

@@ -40,10 +40,11 @@ export interface SessionWarmUpResult {
 
 /**
  * A synthetic neighbour from `first`: its policies, families and options, with the synthetic
- * address and AS, passive, without TCP-MD5 and GTSM (loopback packets carry TTL 64).
+ * address and AS, passive, without TCP-MD5 and GTSM (loopback packets carry TTL 64) and without
+ * a max-prefix limit (one below the warm-up table's size would end the session).
  */
 function synthetic(first: NeighborConfig, address: string, remoteAs: number): NeighborConfig {
-  return { ...first, address, remoteAs, passive: true, password: undefined, ttlSecurity: undefined, shutdown: false };
+  return { ...first, address, remoteAs, passive: true, password: undefined, ttlSecurity: undefined, maxPrefix: undefined, shutdown: false };
 }
 
 /**
@@ -86,10 +87,13 @@ async function connectSpeaker(peer: Peer, asn: number, then: (socket: net.Socket
   };
 }
 
-/** Resolves true once `done()` holds (looked at every POLL_MS), false when `deadline` passes first. */
-async function until(done: () => boolean, deadline: number): Promise<boolean> {
+/**
+ * Resolves true once `done()` holds (looked at every POLL_MS), false when `failed()` does or
+ * `deadline` passes first.
+ */
+async function until(done: () => boolean, failed: () => boolean, deadline: number): Promise<boolean> {
   while (!done()) {
-    if (Date.now() > deadline) return false;
+    if (failed() || Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return true;
@@ -113,7 +117,9 @@ export async function warmUpPeers(host: WarmUpHost, first: NeighborConfig, drain
     collector.session.start();
     feeder.session.start();
     closers.push(await connectSpeaker(collector, TARGET_AS, () => undefined));
-    if (!(await until(() => collector.adjOut !== undefined, deadline))) return undefined;
+    // A session that went down (an OPEN refused, a NOTIFICATION) ends the round at once.
+    const failed = (): boolean => collector.lastError !== undefined || feeder.lastError !== undefined;
+    if (!(await until(() => collector.adjOut !== undefined, failed, deadline))) return undefined;
     closers.push(
       await connectSpeaker(feeder, PEER_AS, (socket) => {
         const n = feeder.session.localOpen;
@@ -124,7 +130,7 @@ export async function warmUpPeers(host: WarmUpHost, first: NeighborConfig, drain
         socket.write(feed);
       }),
     );
-    const done = await until(() => total >= 0 && feeder.updatesIn === total && host.rib.pendingChanges() === 0 && !collector.adjOut?.hasPending(), deadline);
+    const done = await until(() => total >= 0 && feeder.updatesIn === total && host.rib.pendingChanges() === 0 && !collector.adjOut?.hasPending(), failed, deadline);
     return done ? { updates: total, updatesOut: collector.updatesOut, ms: Number(process.hrtime.bigint() - started) / 1e6 } : undefined;
   } finally {
     const notice = { subcode: CEASE_SUB.ADMIN_SHUTDOWN, message: 'warm-up done' };
