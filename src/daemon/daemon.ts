@@ -279,8 +279,9 @@ export class Daemon implements PeerHost, ReloadHost {
     // onUpdate by code dependencies); compiled again in the second round, it held for the
     // neighbours' sessions.
     const rounds: SessionWarmUpResult[] = [];
+    let failure = '';
     for (let round = 0; round < 2; round++) {
-      const s = await warmUpPeers(this, first, DRAIN_MAX).catch(() => undefined);
+      const s = await warmUpPeers(this, first, DRAIN_MAX).catch((e: Error) => void (failure = `: ${e.message}`));
       if (!s) break;
       rounds.push(s);
     }
@@ -289,7 +290,7 @@ export class Daemon implements PeerHost, ReloadHost {
     const sum = (f: (s: SessionWarmUpResult) => number): number => rounds.reduce((a, s) => a + f(s), 0);
     if (rounds.length === 2) {
       this.baseLog.info(`warm-up: ${sum((s) => s.updates)} UPDATEs in and ${sum((s) => s.updatesOut)} out through two neighbours on loopback (2 rounds) in ${sum((s) => s.ms).toFixed(0)} ms`, { event: 'warm-up' });
-    } else this.baseLog.info('warm-up: the rounds through neighbours on loopback did not complete; skipped', { event: 'warm-up' });
+    } else this.baseLog.info(`warm-up: the rounds through neighbours on loopback did not complete${failure}; skipped`, { event: 'warm-up' });
   }
 
   /** The kernel's changes held during the warm-up, in the order they came (after its first view). */

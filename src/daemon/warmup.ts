@@ -99,12 +99,11 @@ function attributes(next: () => number, i: number): PathAttribute[] {
 }
 
 /**
- * The AS half of a community of set i (its n-th from the end). Below 32768 a community is below
- * 2^31 and the decoded list holds small integers, from 32768 up doubles: another array kind, and
- * a real table has both, often in one list (RIS dumps: 3356:…, 174:… beside 65535:…, 64512:…).
- * With the peer's own AS (64512) alone here, the first real UPDATE with a community of a low AS
- * threw away the compiled attribute path (`--trace-deopt`: fromWire's store of `communities`,
- * "wrong map") and it was compiled again during the feed.
+ * The AS half of community n (counted down) of set i: the peer's own AS on some sets, a low AS on
+ * others, both in one list on a few, as in a real table (RIS dumps: 3356:…, 174:… beside 65535:…,
+ * 64512:…). Below 32768 a community is below 2^31, a small integer, above it a double; whichever
+ * comes first, the decoder's list settles on generic elements within the first few sets (traced
+ * with %HasSmiElements and the like), so this is for realism, not for a deoptimization seen.
  */
 function communityAs(i: number, n: number): number {
   if (i % 4 === 0) return PEER.asn;

@@ -51,6 +51,7 @@ import { LiteAgent } from '../../../test/harness/lite.js';
 import { createTopology, stopProcess, type Topology } from '../../../test/harness/netns.js';
 import { Bird, pollUntil } from '../../../test/harness/peers.js';
 import { routedConfig } from './routed-config.js';
+import { median, pairOf, pairSummary, type Pair } from '../lib/pairs.js';
 import { request } from '../../../src/mgmt/client.js';
 
 const FEEDER_AS = 65001;
@@ -292,27 +293,9 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
   }
 }
 
-/** One pair's ratios, routed over BIRD. */
-interface Pair {
-  t: number;
-  rss: number;
-  cpu: number;
-}
-
 function row(r: number, dut: DutKind, res: RunResult, o: Options): string {
   const total = o.prefixes + o.v6;
   return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-/** The ratios of all pairs: median, and the range. */
-function pairSummary(pairs: Pair[]): string {
-  const part = (name: string, xs: number[]): string => `${name} median ${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-  return `routed/BIRD over ${pairs.length} pair(s): ${part('T', pairs.map((p) => p.t))}; ${part('peak RSS', pairs.map((p) => p.rss))}; ${part('CPU during', pairs.map((p) => p.cpu))}`;
 }
 
 async function main(): Promise<void> {
@@ -341,8 +324,9 @@ async function main(): Promise<void> {
         if (r === 1) console.log(`  ${dut}: ${res.dut}; feed ${res.updates} UPDATEs, ${(res.bytes / 1048576).toFixed(1)} MiB`);
       }
       if (pair.bird && pair.routed) {
-        pairs.push({ t: pair.routed.seconds / pair.bird.seconds, rss: pair.routed.peakRssMiB / pair.bird.peakRssMiB, cpu: pair.routed.cpuDuring / pair.bird.cpuDuring });
-        console.log(`${r} | routed/BIRD | ${pairs.at(-1)!.t.toFixed(2)}× T, ${pairs.at(-1)!.rss.toFixed(2)}× peak RSS, ${pairs.at(-1)!.cpu.toFixed(2)}× CPU during`);
+        const p = pairOf(pair.routed, pair.bird);
+        pairs.push(p);
+        console.log(`${r} | routed/BIRD | ${p.t.toFixed(2)}× T, ${p.rss.toFixed(2)}× peak RSS, ${p.cpu.toFixed(2)}× CPU during`);
       }
     }
     if (pairs.length > 0) console.log(pairSummary(pairs));
