@@ -159,11 +159,19 @@ export class PrefixTable {
     return len;
   }
 
+  /**
+   * The words of a masked key of length `len` that can be other than 0: an IPv6 prefix of a real
+   * table is /48 or shorter, two words of four, and the hash and the comparison skip the zeros.
+   */
+  private used(len: number): number {
+    return this.words === 1 ? 1 : (len + 31) >>> 5;
+  }
+
   /** Hash of the scratch key and a length (32 bits; the low bits pick the slot). */
   private hash(len: number): number {
     const k = this.key;
     let h = Math.imul(len + 1, 0x9e3779b1);
-    for (let w = 0; w < this.words; w++) {
+    for (let w = 0, n = this.used(len); w < n; w++) {
       h = Math.imul(h ^ k[w]!, 0x85ebca77);
       h ^= h >>> 13;
     }
@@ -174,7 +182,8 @@ export class PrefixTable {
   private equals(id: number, len: number): boolean {
     if (this.plen[id] !== len) return false;
     const base = id * this.words;
-    for (let w = 0; w < this.words; w++) if (this.addr[base + w] !== this.key[w]) return false;
+    // Past used(len) both keys are 0 (masked).
+    for (let w = 0, n = this.used(len); w < n; w++) if (this.addr[base + w] !== this.key[w]) return false;
     return true;
   }
 
