@@ -481,6 +481,9 @@ export class Rib {
   /** The current best set of every prefix of a family (an Adj-RIB-Out's initial dump). */
   *bestRoutes(family: Family): IterableIterator<BestChange> {
     const f = this.loc.fams[family];
+    // No prefix held (a session's export starting on an empty RIB, at start-up): no walk over the
+    // ids the warm-up left behind, whose loop V8 compiled again just as the first table came in.
+    if (f.pt.size === 0) return;
     for (let pid = 0; pid < f.pt.limit; pid++) {
       if (!f.pt.live(pid) || f.best[pid] === NONE) continue;
       const prefix = f.pt.text(pid);
