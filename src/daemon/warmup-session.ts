@@ -1,4 +1,4 @@
-// The warm-up's last round through real neighbours on loopback.
+// The warm-up's rounds through real neighbours on loopback (the daemon runs two, see Daemon.warmUpPeers).
 //
 // warmUp (warmup.ts) runs the route path from the decoder on, in one synchronous loop, so the
 // path of a neighbour's own was left for the first real one to compile: in the convergence bench
