@@ -12,8 +12,8 @@
 
 import net from 'node:net';
 
-import { AS_TRANS, CEASE_SUB, encodeMessage, makeContext } from '../bgp/wire/index.js';
-import type { Capability, OpenMessage, OptionalParameter } from '../bgp/wire/index.js';
+import { AS_TRANS, CEASE_SUB, encodeMessage, headerLength, headerOf, makeContext } from '../bgp/wire/index.js';
+import type { Capability, CodecContext, OpenMessage, OptionalParameter } from '../bgp/wire/index.js';
 import type { NeighborConfig } from '../config/types.js';
 import type { Rib } from '../rib/index.js';
 import type { Peer } from './peer.js';
@@ -125,8 +125,9 @@ export async function warmUpPeers(host: WarmUpHost, first: NeighborConfig, drain
         const n = feeder.session.localOpen;
         // What the feeder's session will decode with: 4-octet ASes, ADD-PATH where both sides
         // announced sending and receiving (the speaker mirrors our OPEN), as it negotiates.
-        const feed = warmUpFeed(makeContext({ as4: true, addPath: addPathFamilies(n) }));
-        total = countMessages(feed);
+        const ctx = makeContext({ as4: true, addPath: addPathFamilies(n) });
+        const feed = warmUpFeed(ctx);
+        total = countMessages(feed, ctx);
         socket.write(feed);
       }),
     );
@@ -151,9 +152,13 @@ function addPathFamilies(open: OpenMessage): Set<string> {
   return out;
 }
 
-/** UPDATEs in a feed built by warmUpFeed (one message after another; the length at octet 16). */
-function countMessages(feed: Buffer): number {
+/** UPDATEs in a feed built by warmUpFeed with `ctx` (one message after another). */
+function countMessages(feed: Buffer, ctx: CodecContext): number {
   let n = 0;
-  for (let off = 0; off + 19 <= feed.length; n++) off += feed.readUInt16BE(off + 16);
+  for (let off = 0; off < feed.length; n++) {
+    const header = headerOf(feed, off, ctx);
+    if (typeof header !== 'number') throw new Error(`warm-up feed: ${header.message}`);
+    off += headerLength(header);
+  }
   return n;
 }
