@@ -104,6 +104,36 @@ export function withMpReachNlri(head: Buffer, headLen: number, buf: Buffer, at: 
   buf.writeUInt16BE(size, at + 16);
 }
 
+/**
+ * A withdrawal written from the prefix keys into buf[at, at + size), as the encoder writes one
+ * (byte for byte): IPv4 prefixes in Withdrawn Routes and no attributes (RFC 4271 §4.3); IPv6 ones
+ * in MP_UNREACH_NLRI with a 2-octet length, AFI 2, SAFI 1 (RFC 4760 §4). `size` is the message's
+ * length, computed while choosing the prefixes.
+ */
+export function writeWithdrawal(afi: 1 | 2, buf: Buffer, at: number, size: number, write: NlriWriter): void {
+  buf.fill(0xff, at, at + 16);
+  buf.writeUInt16BE(size, at + 16);
+  buf[at + 18] = 2;
+  let end: number;
+  if (afi === 1) {
+    end = write(buf, at + 21);
+    buf.writeUInt16BE(end - at - 21, at + 19);
+    end = buf.writeUInt16BE(0, end);
+  } else {
+    buf.writeUInt16BE(0, at + 19);
+    const attrs = size - HEADER_AND_LENGTHS;
+    buf.writeUInt16BE(attrs, at + 21);
+    const p = at + 23;
+    buf[p] = MP_FLAGS;
+    buf[p + 1] = 15;
+    buf.writeUInt16BE(attrs - 4, p + 2);
+    buf.writeUInt16BE(2, p + 4);
+    buf[p + 6] = 1;
+    end = write(buf, p + 7);
+  }
+  if (end !== at + size) throw new Error(`withdrawal of ${end - at} octets, ${size} computed`);
+}
+
 /** RFC 4724 §2: an UPDATE with nothing in it (IPv4) or an empty MP_UNREACH_NLRI. */
 export function endOfRibMessage(afi: 1 | 2): UpdateMessage {
   if (afi === 1) return { type: 'UPDATE', withdrawn: [], attributes: [], nlri: [] };

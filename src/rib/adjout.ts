@@ -5,8 +5,8 @@
 // replaces it, and a withdrawal of a never-sent announcement cancels it.
 
 import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
-import type { CodecContext, Nlri, UpdateMessage } from '../bgp/wire/index.js';
-import { BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, MP_FLAGS, MP_UNREACH_OVERHEAD, mpUnreach, withIpv4Nlri, withMpReachNlri } from './adjout-wire.js';
+import type { CodecContext, Nlri } from '../bgp/wire/index.js';
+import { BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, MP_UNREACH_OVERHEAD, withIpv4Nlri, withMpReachNlri, writeWithdrawal } from './adjout-wire.js';
 import type { AttrStore } from './attrs.js';
 import { mayAdvertise } from './export.js';
 import type { ExportContext } from './export.js';
@@ -393,7 +393,8 @@ export class AdjRibOut {
 
   /** One UPDATE of the withdrawals' group into the batch (none when no entry of it counts). */
   private withdrawMessage(fo: FamilyOut, group: Group): void {
-    const keys: number[] = [];
+    let taken = this.taken;
+    let n = 0;
     let size = HEADER_AND_LENGTHS + (fo.afi === 2 ? MP_UNREACH_OVERHEAD : 0);
     for (; group.at < group.n; group.at++) {
       const key = group.keys[group.at]!;
@@ -401,25 +402,25 @@ export class AdjRibOut {
       const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
-      keys.push(key);
+      if (n === taken.length) taken = this.taken = grownTo(taken, n * 2);
+      taken[n++] = key;
       // Taken now: a key withdrawn, announced again as what the peer has (which cancels the
       // withdrawal but leaves its entry) and withdrawn again has two entries here.
       this.unpend(fo, key);
     }
     if (group.at >= group.n) retire(fo, group);
-    if (keys.length === 0) return;
-    const nlri = keys.map((k) => this.nlriOf(fo, k));
-    for (const key of keys) {
+    if (n === 0) return;
+    // Written from the keys, as announcements are (no prefix text, no encoder), before the keys
+    // are settled (which may give a key's prefix id back).
+    const at = this.batch.reserve(size);
+    writeWithdrawal(fo.afi, this.batch.buf, at, size, (buf, p) => this.writeKeys(fo, taken, n, buf, p));
+    for (let i = 0; i < n; i++) {
+      const key = taken[i]!;
       const sent = this.sentOf(fo, key);
       fo.sent[key] = NO_VALUE;
       if (sent !== undefined) this.forgetSent(fo, sent);
       this.settleKey(fo, key);
     }
-    const msg: UpdateMessage =
-      fo.afi === 1
-        ? { type: 'UPDATE', withdrawn: nlri, attributes: [], nlri: [] }
-        : { type: 'UPDATE', withdrawn: [], attributes: [mpUnreach(nlri, MP_FLAGS)], nlri: [] };
-    this.batch.add(encodeMessage(msg, this.opts.codec));
   }
 
   /** One UPDATE of group `gk` into the batch (none when no entry of it counts, or its attributes cannot be sent). */

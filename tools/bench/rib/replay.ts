@@ -8,8 +8,10 @@
 // (Rib.drainBatch, two eBGP Adj-RIB-Outs: the feeder's, which gets nothing back, and a
 // collector's, drained with nextBatch(64 KiB) until empty). R runs, each with a fresh RIB; the
 // CPU seconds and garbage-collection milliseconds of each, and their median, beside a reference
-// measured in the same process (decodeMessage of every UPDATE). The first run includes the JIT's
-// warm-up; compare builds on alternating runs of the median.
+// measured in the same process (decodeMessage of every UPDATE). Then the feeder goes down and
+// every route is withdrawn towards the collector: that CPU is its own column (withdraw), not in
+// the replay's. The first run includes the JIT's warm-up; compare builds on alternating runs of
+// the median.
 
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 
@@ -63,7 +65,7 @@ const cpuSeconds = (f: () => void): number => {
   return (c.user + c.system) / 1e6;
 };
 
-function replayOnce(wire: Buffer, offsets: Uint32Array, count: number): { bytesOut: number } {
+function replayOnce(wire: Buffer, offsets: Uint32Array, count: number): { bytesOut: number; withdrawCpu: number } {
   const rib = new Rib(benchRibConfig);
   rib.setConnected([{ prefix: '198.18.0.0/15', interface: 'bench0' }, { prefix: '2001:db8::/64', interface: 'bench0' }]);
   rib.drainBatch();
@@ -91,7 +93,12 @@ function replayOnce(wire: Buffer, offsets: Uint32Array, count: number): { bytesO
     }
   }
   tick();
-  return { bytesOut };
+  // Then the feeder goes down: every route withdrawn, towards the collector too.
+  const withdrawCpu = cpuSeconds(() => {
+    rib.peerDown(FEEDER.address);
+    tick();
+  });
+  return { bytesOut, withdrawCpu };
 }
 
 async function main(): Promise<void> {
@@ -99,9 +106,10 @@ async function main(): Promise<void> {
   const feed = buildFeed({ v4: o.prefixes, v6: o.v6, seed: o.seed, localAs: FEEDER.asn, nextHopV4: FEEDER.address, nextHopV6: '2001:db8::1' });
   const { wire, offsets, count } = feed.stream;
   console.log(`rib replay: ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, ${count} UPDATEs, ${o.runs} run(s)`);
-  console.log('run | reference decode CPU (s) | replay CPU (s) | × reference | GC (ms) | wall (s) | bytes out');
+  console.log('run | reference decode CPU (s) | replay CPU (s) | × reference | withdraw CPU (s) | GC (ms) | wall (s) | bytes out');
   const ratios: number[] = [];
   const cpus: number[] = [];
+  const withdraws: number[] = [];
   for (let r = 1; r <= o.runs; r++) {
     const ref = cpuSeconds(() => {
       for (let i = 0; i < count; i++) decodeMessage(wire.subarray(offsets[i]!, offsets[i + 1]!), CTX);
@@ -109,16 +117,18 @@ async function main(): Promise<void> {
     const gc0 = gcMs;
     const t0 = performance.now();
     let bytesOut = 0;
-    const cpu = cpuSeconds(() => void ({ bytesOut } = replayOnce(wire, offsets, count)));
+    let withdrawCpu = 0;
+    const cpu = cpuSeconds(() => void ({ bytesOut, withdrawCpu } = replayOnce(wire, offsets, count))) - withdrawCpu;
     const wall = (performance.now() - t0) / 1000;
     // The collector's entries arrive after the run's synchronous work.
     await new Promise((r) => setTimeout(r, 50));
     ratios.push(cpu / ref);
     cpus.push(cpu);
-    console.log(`${r} | ${ref.toFixed(2)} | ${cpu.toFixed(2)} | ${(cpu / ref).toFixed(2)} | ${(gcMs - gc0).toFixed(0)} | ${wall.toFixed(2)} | ${bytesOut}`);
+    withdraws.push(withdrawCpu);
+    console.log(`${r} | ${ref.toFixed(2)} | ${cpu.toFixed(2)} | ${(cpu / ref).toFixed(2)} | ${withdrawCpu.toFixed(3)} | ${(gcMs - gc0).toFixed(0)} | ${wall.toFixed(2)} | ${bytesOut}`);
   }
   const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
-  console.log(JSON.stringify({ prefixes: o.prefixes, v6: o.v6, medianCpuSeconds: median(cpus), medianRatio: median(ratios) }));
+  console.log(JSON.stringify({ prefixes: o.prefixes, v6: o.v6, medianCpuSeconds: median(cpus), medianRatio: median(ratios), medianWithdrawCpuSeconds: median(withdraws) }));
 }
 
 await main();
