@@ -18,3 +18,10 @@ test('the summary gives each ratio\'s median and range', (t) => {
   const pairs = [pairOf({ seconds: 1.1, peakRssMiB: 120, cpuDuring: 0.3 }, { seconds: 1, peakRssMiB: 100, cpuDuring: 0.3 }), pairOf({ seconds: 0.9, peakRssMiB: 130, cpuDuring: 0.2 }, { seconds: 1, peakRssMiB: 100, cpuDuring: 0.4 })];
   t.is(pairSummary(pairs), 'routed/BIRD over 2 pair(s): T median 1.00× (0.90–1.10); peak RSS median 1.25× (1.20–1.30); CPU during median 0.75× (0.50–1.00)');
 });
+
+test('with withdrawal times on both sides, a pair and the summary give their ratio too', (t) => {
+  const p = pairOf({ seconds: 1, peakRssMiB: 100, cpuDuring: 1, withdrawSeconds: 0.3 }, { seconds: 1, peakRssMiB: 100, cpuDuring: 1, withdrawSeconds: 0.6 });
+  t.is(p.withdraw, 0.5);
+  t.regex(pairSummary([p]), /; withdraw median 0\.50× \(0\.50–0\.50\)$/);
+  t.is(pairOf({ seconds: 1, peakRssMiB: 1, cpuDuring: 1, withdrawSeconds: 1 }, { seconds: 1, peakRssMiB: 1, cpuDuring: 1 }).withdraw, undefined);
+});

@@ -3,7 +3,10 @@
 //   node dist/tools/bench/convergence/bench.js [--dut bird|routed|both] [--prefixes N] [--v6 N]
 //                                              [--seed S] [--timeout-s S] [--runs K]
 //                                              [--cpu-prof DIR] [--node-arg ARG]... [--dut-log FILE] [--no-warm-up]
+//                                              [--withdraw]
 //
+// --withdraw: after T the feeder's session ends (its process closes the connection) and the run
+// also reports the time until the collector holds nothing, and the DUT's CPU meanwhile.
 // --dut both: each of the K runs is a pair, BIRD and routed one after the other on the same
 // topology (BIRD first in odd runs, routed first in even ones, so neither always meets the
 // machine's later phase), with the pair's ratios (routed / BIRD: T, peak RSS, CPU during) and at
@@ -51,6 +54,7 @@ import { LiteAgent } from '../../../test/harness/lite.js';
 import { createTopology, stopProcess, type Topology } from '../../../test/harness/netns.js';
 import { Bird, pollUntil } from '../../../test/harness/peers.js';
 import { routedConfig } from './routed-config.js';
+import { nowNs } from '../lib/bgp-speaker-lite.js';
 import { median, pairOf, pairSummary, type Pair } from '../lib/pairs.js';
 import { request } from '../../../src/mgmt/client.js';
 
@@ -74,6 +78,8 @@ interface Options {
   cpuProfDir?: string;
   dutLog?: string;
   warmUp: boolean;
+  /** After T, the feeder's session ends: how long until the collector holds nothing. */
+  withdraw: boolean;
   nodeArgs: string[];
 }
 
@@ -81,10 +87,11 @@ interface Options {
 const FLAGS: Record<string, ((o: Options) => void) | undefined> = {
   '--fib': (o) => void (o.fib = true),
   '--no-warm-up': (o) => void (o.warmUp = false),
+  '--withdraw': (o) => void (o.withdraw = true),
 };
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { warmUp: true, fib: false, dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1, nodeArgs: [] };
+  const o: Options = { warmUp: true, withdraw: false, fib: false, dut: 'bird', prefixes: 100_000, v6: 0, seed: 0x5eed, timeoutS: 600, runs: 1, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[++i];
@@ -251,6 +258,9 @@ interface RunResult {
   updates: number;
   bytes: number;
   dutCount: string;
+  /** --withdraw: the feeder's session closed → the collector holds nothing; the DUT's CPU meanwhile. */
+  withdrawSeconds?: number;
+  withdrawCpu?: number;
 }
 
 async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: string): Promise<RunResult & { dut: string }> {
@@ -269,7 +279,9 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
     const agentsCpu = cpuSeconds(feeder.child.pid!) + cpuSeconds(collector.child.pid!) - agentsBefore;
     const fibAt = o.fib ? await fibDone(dut, o.prefixes + o.v6, o.timeoutS * 1000) : undefined;
     const count = await dut.count();
+    const withdrawn = o.withdraw ? await feederGoesDown(feeder, collector, dut.pid, o.timeoutS * 1000) : undefined;
     return {
+      ...withdrawn,
       dut: dut.describe,
       seconds: Number(held.atNs - sent.firstNs) / 1e9,
       ...(fibAt !== undefined ? { fibSeconds: Number(fibAt - sent.firstNs) / 1e9 } : {}),
@@ -293,9 +305,23 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
   }
 }
 
+/**
+ * --withdraw: the feeder's session ends (its process closes the connection, as a neighbour that
+ * goes away does), and the DUT withdraws every route from the collector: the time from the close
+ * to the collector holding nothing, and the DUT's CPU meanwhile.
+ */
+async function feederGoesDown(feeder: LiteAgent, collector: LiteAgent, dutPid: number, timeoutMs: number): Promise<{ withdrawSeconds: number; withdrawCpu: number }> {
+  const cpu0 = cpuSeconds(dutPid);
+  const empty = collector.waitFor(0, 0, timeoutMs);
+  const startNs = nowNs();
+  await feeder.stop();
+  const { atNs } = await empty;
+  return { withdrawSeconds: Number(atNs - startNs) / 1e9, withdrawCpu: cpuSeconds(dutPid) - cpu0 };
+}
+
 function row(r: number, dut: DutKind, res: RunResult, o: Options): string {
   const total = o.prefixes + o.v6;
-  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}`;
+  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}${res.withdrawSeconds !== undefined ? ` | ${res.withdrawSeconds.toFixed(2)} | ${res.withdrawCpu!.toFixed(2)}` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -310,7 +336,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/routed-convergence-');
   try {
     console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
-    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}`);
+    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}${o.withdraw ? ' | withdraw (s) | withdraw CPU (s)' : ''}`);
     const results: (RunResult & { dut: string; kind: DutKind })[] = [];
     const pairs: Pair[] = [];
     for (let r = 1; r <= o.runs; r++) {
@@ -326,7 +352,7 @@ async function main(): Promise<void> {
       if (pair.bird && pair.routed) {
         const p = pairOf(pair.routed, pair.bird);
         pairs.push(p);
-        console.log(`${r} | routed/BIRD | ${p.t.toFixed(2)}× T, ${p.rss.toFixed(2)}× peak RSS, ${p.cpu.toFixed(2)}× CPU during`);
+        console.log(`${r} | routed/BIRD | ${p.t.toFixed(2)}× T, ${p.rss.toFixed(2)}× peak RSS, ${p.cpu.toFixed(2)}× CPU during${p.withdraw !== undefined ? `, ${p.withdraw.toFixed(2)}× withdraw` : ''}`);
       }
     }
     if (pairs.length > 0) console.log(pairSummary(pairs));

@@ -6,6 +6,8 @@ export interface Pair {
   t: number;
   rss: number;
   cpu: number;
+  /** The time to withdraw the table (the convergence bench's --withdraw). */
+  withdraw?: number;
 }
 
 /** What a run reports that a pair compares. */
@@ -13,10 +15,13 @@ export interface PairedRun {
   seconds: number;
   peakRssMiB: number;
   cpuDuring: number;
+  withdrawSeconds?: number;
 }
 
 export function pairOf(routed: PairedRun, bird: PairedRun): Pair {
-  return { t: routed.seconds / bird.seconds, rss: routed.peakRssMiB / bird.peakRssMiB, cpu: routed.cpuDuring / bird.cpuDuring };
+  const p: Pair = { t: routed.seconds / bird.seconds, rss: routed.peakRssMiB / bird.peakRssMiB, cpu: routed.cpuDuring / bird.cpuDuring };
+  if (routed.withdrawSeconds !== undefined && bird.withdrawSeconds !== undefined) p.withdraw = routed.withdrawSeconds / bird.withdrawSeconds;
+  return p;
 }
 
 /** The middle value (the mean of the two middle ones for an even count); NaN for none. */
@@ -29,5 +34,7 @@ export function median(xs: readonly number[]): number {
 /** The ratios of all pairs in one line: each one's median and range. */
 export function pairSummary(pairs: readonly Pair[]): string {
   const part = (name: string, xs: number[]): string => `${name} median ${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-  return `routed/BIRD over ${pairs.length} pair(s): ${part('T', pairs.map((p) => p.t))}; ${part('peak RSS', pairs.map((p) => p.rss))}; ${part('CPU during', pairs.map((p) => p.cpu))}`;
+  const withdraw = pairs.flatMap((p) => (p.withdraw !== undefined ? [p.withdraw] : []));
+  const w = withdraw.length === pairs.length && pairs.length > 0 ? `; ${part('withdraw', withdraw)}` : '';
+  return `routed/BIRD over ${pairs.length} pair(s): ${part('T', pairs.map((p) => p.t))}; ${part('peak RSS', pairs.map((p) => p.rss))}; ${part('CPU during', pairs.map((p) => p.cpu))}${w}`;
 }
