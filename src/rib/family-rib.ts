@@ -39,8 +39,13 @@ export class FamilyRib {
   state = new Uint8Array(0);
   dirtyList = new Int32Array(1024);
   dirtyN = 0;
-  /** Ids of prefixes the last drain reported gone: released at the next drain, so the ids in drained changes stay valid until then. */
-  deferred: number[] = [];
+  /**
+   * Ids of prefixes the last drain reported gone: released at the next drain, so the ids in
+   * drained changes stay valid until then. Reused from drain to drain (a full table withdrawn
+   * made a new array of up to a drain's size for each one).
+   */
+  deferred = new Int32Array(1024);
+  deferredN = 0;
   /** Prefixes with routes of the RIB's own sources. */
   readonly others = new Map<number, Route[]>();
   /** Prefixes whose best set is not a single BGP record: record ids and the RIB's own routes. */

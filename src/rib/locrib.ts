@@ -519,8 +519,8 @@ export class LocRib {
   private drainEach(max: number, fn: (f: FamilyRib, pid: number) => void): void {
     let left = max;
     for (const f of Object.values(this.fams)) {
-      for (const pid of f.deferred) f.pt.release(pid);
-      f.deferred = [];
+      for (let i = 0; i < f.deferredN; i++) f.pt.release(f.deferred[i]!);
+      f.deferredN = 0;
       const n = Math.min(f.dirtyN, left);
       left -= n;
       for (let i = 0; i < n; i++) {
@@ -529,7 +529,8 @@ export class LocRib {
         f.state[pid]! &= ~2;
         if (f.state[pid] === 1 && !f.hasRoutes(pid)) {
           f.state[pid] = 0;
-          f.deferred.push(pid);
+          if (f.deferredN === f.deferred.length) f.deferred = grown(f.deferred, f.deferredN * 2);
+          f.deferred[f.deferredN++] = pid;
         }
       }
       f.dirtyList.copyWithin(0, n, f.dirtyN);
