@@ -66,6 +66,8 @@ export interface FamilyOut {
   queueAt: number;
   /** Groups sent and emptied, for reuse: a table's dump makes and sends a quarter million. */
   spare: Group[];
+  /** The withdrawals' group once sent, for the next withdrawals, its key list kept (see retire). */
+  spareWithdrawals: Group | undefined;
   /** The initial dump was queued and its End-of-RIB is not sent yet. */
   eorDue: boolean;
 }
@@ -76,7 +78,7 @@ export function emptyFamily(family: Family, afi: 1 | 2, addPath: boolean, pt: Pr
     family, afi, addPath, pt,
     sent: new Int32Array(0), next: new Int32Array(0), held: new Uint8Array(0),
     pathKeys: new Map(), keyPid: [], keyPath: [], freeKeys: [],
-    sentN: 0, pendingN: 0, byId: [], byLazy: [], withdrawals: undefined, queue: [], queueAt: 0, spare: [], eorDue: false,
+    sentN: 0, pendingN: 0, byId: [], byLazy: [], withdrawals: undefined, queue: [], queueAt: 0, spare: [], spareWithdrawals: undefined, eorDue: false,
   };
 }
 
@@ -91,6 +93,12 @@ export function push(g: Group, key: number): void {
  */
 const SPARE_GROUPS = 4096;
 const SPARE_KEYS = 64;
+/**
+ * The largest key list the withdrawals' group keeps for the next withdrawals (one drain's worth,
+ * 512 KiB): a full table withdrawn, a drain at a time, built a new list of up to 65,536 keys for
+ * each drain (~20 MiB of garbage per 1M withdrawals).
+ */
+const WITHDRAWAL_KEYS_KEPT = 65536;
 
 /** The pending group of a value, if any. */
 export function groupOf(fo: FamilyOut, gk: Out): Group | undefined {
@@ -112,7 +120,22 @@ export function retire(fo: FamilyOut, group: Group): void {
   setGroup(fo, group.gk, undefined);
   const withdrawals = group.gk === WITHDRAW;
   group.gk = NO_GROUP;
-  if (withdrawals) recycle(fo, group);
+  if (!withdrawals) return;
+  if (group.keys.length > SPARE_KEYS && group.keys.length <= WITHDRAWAL_KEYS_KEPT) {
+    group.n = 0;
+    group.at = 0;
+    fo.spareWithdrawals = group;
+  } else recycle(fo, group);
+}
+
+/** A spare group for `gk`: the withdrawals' own kept one first, for withdrawals. */
+export function spareGroup(fo: FamilyOut, gk: Out): Group | undefined {
+  if (gk === WITHDRAW && fo.spareWithdrawals) {
+    const group = fo.spareWithdrawals;
+    fo.spareWithdrawals = undefined;
+    return group;
+  }
+  return fo.spare.pop();
 }
 
 function recycle(fo: FamilyOut, group: Group): void {

@@ -15,7 +15,7 @@ import type { Out } from './adjout-values.js';
 import { MANY, NO_BEST } from './change-view.js';
 import type { ChangeBatch } from './change-view.js';
 import { PrefixTable } from './ptable.js';
-import { dequeue, emptyFamily, groupOf, grownTo, NO_GROUP, push, retire, setGroup, WITHDRAW } from './adjout-queue.js';
+import { dequeue, emptyFamily, groupOf, grownTo, NO_GROUP, push, retire, setGroup, spareGroup, WITHDRAW } from './adjout-queue.js';
 import type { FamilyOut, Group } from './adjout-queue.js';
 import type { BestChange, Family, PathAttrs } from './types.js';
 
@@ -295,7 +295,7 @@ export class AdjRibOut {
   private groupFor(fo: FamilyOut, gk: Out): Group {
     let group = groupOf(fo, gk);
     if (!group) {
-      group = fo.spare.pop() ?? { gk, keys: [], n: 0, at: 0 };
+      group = spareGroup(fo, gk) ?? { gk, keys: [], n: 0, at: 0 };
       group.gk = gk;
       setGroup(fo, gk, group);
       if (gk !== WITHDRAW) fo.queue.push(group);
