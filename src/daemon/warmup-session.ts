@@ -14,7 +14,8 @@ import net from 'node:net';
 
 import { AS_TRANS, CEASE_SUB, encodeMessage, headerLength, headerOf, makeContext } from '../bgp/wire/index.js';
 import type { Capability, CodecContext, OpenMessage, OptionalParameter } from '../bgp/wire/index.js';
-import type { NeighborConfig } from '../config/types.js';
+import { negotiate } from '../bgp/session/negotiate.js';
+import type { Config, NeighborConfig } from '../config/types.js';
 import type { Rib } from '../rib/index.js';
 import type { Peer } from './peer.js';
 import { PEER_ADDRESS, PEER_AS, TARGET_ADDRESS, TARGET_AS, warmUpFeed } from './warmup.js';
@@ -27,6 +28,7 @@ const POLL_MS = 2;
 /** What of the daemon the round uses. */
 export interface WarmUpHost {
   readonly rib: Rib;
+  config(): Pick<Config, 'localAs' | 'routerId'>;
   addPeer(n: NeighborConfig): Peer;
   removePeer(address: string, notice: { subcode: number; message: string }): void;
 }
@@ -67,7 +69,7 @@ function speakerOpen(ours: OpenMessage, asn: number, routerId: string): OpenMess
  * a speaker connected to it that sends its OPEN and a KEEPALIVE, then `then` (the table, or
  * nothing), and reads and drops what it is sent. Closed by the returned function.
  */
-async function connectSpeaker(peer: Peer, asn: number, then: (socket: net.Socket) => void): Promise<() => void> {
+async function connectSpeaker(peer: Peer, asn: number, then: (socket: net.Socket, open: OpenMessage) => void): Promise<() => void> {
   const server = net.createServer((socket) => peer.session.acceptInbound(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -75,9 +77,10 @@ async function connectSpeaker(peer: Peer, asn: number, then: (socket: net.Socket
   });
   const speaker = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1' }, () => {
     const ctx = makeContext({});
-    speaker.write(encodeMessage(speakerOpen(peer.session.localOpen, asn, peer.address), ctx));
+    const open = speakerOpen(peer.session.localOpen, asn, peer.address);
+    speaker.write(encodeMessage(open, ctx));
     speaker.write(encodeMessage({ type: 'KEEPALIVE' }, ctx));
-    then(speaker);
+    then(speaker, open);
   });
   speaker.on('data', () => undefined);
   speaker.on('error', () => undefined);
@@ -121,13 +124,15 @@ export async function warmUpPeers(host: WarmUpHost, first: NeighborConfig, drain
     const failed = (): boolean => collector.lastError !== undefined || feeder.lastError !== undefined;
     if (!(await until(() => collector.adjOut !== undefined, failed, deadline))) return undefined;
     closers.push(
-      await connectSpeaker(feeder, PEER_AS, (socket) => {
-        const n = feeder.session.localOpen;
-        // What the feeder's session will decode with: 4-octet ASes, ADD-PATH where both sides
-        // announced sending and receiving (the speaker mirrors our OPEN), as it negotiates.
-        const ctx = makeContext({ as4: true, addPath: addPathFamilies(n) });
-        const feed = warmUpFeed(ctx);
-        total = countMessages(feed, ctx);
+      await connectSpeaker(feeder, PEER_AS, (socket, open) => {
+        // Encoded as the feeder's session will decode it: the negotiation its FSM runs on the
+        // speaker's OPEN (4-octet ASes, ADD-PATH, extended messages).
+        const c = host.config();
+        const r = negotiate(feeder.session.localOpen, open, { ...feeder.cfg, localAs: c.localAs, routerId: c.routerId });
+        // Refused, the session ends on its own (the FSM sends the NOTIFICATION) and `failed` sees it.
+        if (!r.ok) return;
+        const feed = warmUpFeed(r.negotiated.recvCtx);
+        total = countMessages(feed, r.negotiated.recvCtx);
         socket.write(feed);
       }),
     );
@@ -140,16 +145,6 @@ export async function warmUpPeers(host: WarmUpHost, first: NeighborConfig, drain
     for (const close of closers) close();
     while (host.rib.pendingChanges() > 0) host.rib.drainBatch(drainMax);
   }
-}
-
-/** ADD-PATH families ("afi/safi") of an OPEN that announces both sending and receiving them. */
-function addPathFamilies(open: OpenMessage): Set<string> {
-  const out = new Set<string>();
-  for (const p of open.params) {
-    if (!('capabilities' in p)) continue;
-    for (const c of p.capabilities) if (c.name === 'ADD_PATH') for (const f of c.value) if (f.sendReceive === 3) out.add(`${f.afi}/${f.safi}`);
-  }
-  return out;
 }
 
 /** UPDATEs in a feed built by warmUpFeed with `ctx` (one message after another). */
