@@ -233,7 +233,7 @@ export function packedEqual(a: Uint8Array, at: number, b: Uint8Array, bt: number
   return true;
 }
 
-/** Reads one packed set back into the RIB's (frozen) attribute object. */
+/** Reads one packed set back into the RIB's attribute object (objects frozen, lists not: attrs.ts memberList). */
 export class Unpacker {
   private b: Buffer = Buffer.alloc(0);
   private at = 0;
@@ -269,15 +269,15 @@ export class Unpacker {
     if (lists & HAS_LARGE) {
       const n = this.len();
       const large = new Array<readonly [number, number, number]>(n);
-      for (let i = 0; i < n; i++) large[i] = Object.freeze([this.u32(), this.u32(), this.u32()] as const);
-      out.largeCommunities = Object.freeze(large);
+      for (let i = 0; i < n; i++) large[i] = [this.u32(), this.u32(), this.u32()] as const;
+      out.largeCommunities = large;
     }
     if (lists & HAS_CLUSTER) out.clusterList = this.strs();
     if (lists & HAS_UNKNOWN) {
       const n = this.len();
       const unknown = new Array<{ code: number; flags: number; value: string }>(n);
       for (let i = 0; i < n; i++) unknown[i] = Object.freeze({ code: this.u8(), flags: this.u8(), value: this.str() });
-      out.unknown = Object.freeze(unknown);
+      out.unknown = unknown;
     }
     return out;
   }
@@ -302,7 +302,7 @@ export class Unpacker {
     const n = this.len();
     const list = new Array<number>(n);
     for (let i = 0; i < n; i++) list[i] = this.u32();
-    return Object.freeze(list);
+    return list;
   }
 
   private str(): string {
@@ -329,7 +329,7 @@ export class Unpacker {
     const n = this.len();
     const list = new Array<string>(n);
     for (let i = 0; i < n; i++) list[i] = this.str();
-    return Object.freeze(list);
+    return list;
   }
 
   private path(): readonly AsPathSegment[] {
@@ -344,7 +344,7 @@ export class Unpacker {
       const type = SEGMENT_TYPES[this.u8()]!;
       path.push(Object.freeze({ type, asns: this.u32s() as number[] }));
     }
-    return Object.freeze(path);
+    return path;
   }
 }
 

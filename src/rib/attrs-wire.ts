@@ -197,7 +197,7 @@ const MP_FLAGS = FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH;
 const hasAs4Asn = (path: readonly AsPathSegment[]): boolean => path.some((s) => s.asns.some((n) => n > 0xffff));
 
 /**
- * The codec's attribute types are mutable, but the encoder only reads them: the interned (frozen)
+ * The codec's attribute types are mutable, but the encoder only reads them: the interned (read-only)
  * lists go in as they are instead of copies made per UPDATE sent.
  */
 function asMutable<T>(list: readonly T[]): T[] {

@@ -1,8 +1,8 @@
 // Path attributes in the RIB: interning (one id per distinct set, reference counted so a set
 // churned out of every table is freed). The store keeps each set packed (attrs-pack.ts) and hands
-// out frozen objects made from the bytes on demand; to and from the codec: attrs-wire.ts.
+// out frozen objects made from the bytes on demand (their lists read-only by type: see
+// memberList); to and from the codec: attrs-wire.ts.
 
-import type { AsPathSegment } from '../bgp/wire/index.js';
 import { EMPTY, Packer, packedEqual, packedHash, Unpacker } from './attrs-pack.js';
 import type { PathAttrs } from './types.js';
 
@@ -64,37 +64,35 @@ function shared(text: string): string {
   return text;
 }
 
-/** `list` frozen where it is (each member passed to `freezeMember` first), or the shared EMPTY. */
-function frozenInPlace<T>(list: readonly T[], freezeMember?: (item: T) => void): readonly T[] {
+/**
+ * `list` as a member of a handed-out set: the shared EMPTY when empty, else the list itself, each
+ * member passed to `freezeMember` first. The lists are read-only by type, not frozen: V8 (Node
+ * 20) compiles no inline element read for a frozen, sealed or non-extensible array, so every read
+ * of an AS path, ASN or community list on the route path (import, loop check, decision, export)
+ * went through a generic stub, ~5× a plain array's read (an indexed loop over 5-element lists,
+ * 1.1 → 6.1 ns per element), and a for-of over one allocated its results.
+ */
+function memberList<T>(list: readonly T[], freezeMember?: (item: T) => void): readonly T[] {
   if (list.length === 0) return EMPTY;
-  if (Object.isFrozen(list)) return list;
   if (freezeMember) for (let i = 0; i < list.length; i++) freezeMember(list[i]!);
-  return Object.freeze(list);
+  return list;
 }
-
-/** A segment frozen where it is, with its ASN list. */
-const freezeSegment = (s: AsPathSegment): void => {
-  Object.freeze(s.asns);
-  Object.freeze(s);
-};
 
 /**
  * The handed-out object of a set made from one its caller hands over (decoded from an UPDATE, or
- * just rewritten for export) and never touches again: the object itself, its lists frozen where
- * they are and its next hop the store's shared text. Both callers build it member by member in
- * the order the unpacker uses (attrs-wire.ts, export.ts), so equal shapes share a hidden class
- * without a copy of the top object.
+ * just rewritten for export) and never touches again: the object itself, frozen with the objects
+ * in its lists (segments, unknown attributes, the aggregator), its next hop the store's shared
+ * text. Both callers build it member by member in the order the unpacker uses (attrs-wire.ts,
+ * export.ts), so equal shapes share a hidden class without a copy of the top object.
  */
 function adopted(a: PathAttrs, nextHop: string): PathAttrs {
-  // Frozen in place: a handed-out object lives only in the store's small cache, so the spare
-  // room of a list built by pushing is not kept for long.
-  a.asPath = frozenInPlace(a.asPath, freezeSegment);
+  a.asPath = memberList(a.asPath, Object.freeze);
   a.nextHop = nextHop;
-  a.communities = frozenInPlace(a.communities);
-  a.extCommunities = frozenInPlace(a.extCommunities);
-  a.largeCommunities = frozenInPlace(a.largeCommunities, Object.freeze);
-  a.clusterList = frozenInPlace(a.clusterList);
-  a.unknown = frozenInPlace(a.unknown, Object.freeze);
+  a.communities = memberList(a.communities);
+  a.extCommunities = memberList(a.extCommunities);
+  a.largeCommunities = memberList(a.largeCommunities);
+  a.clusterList = memberList(a.clusterList);
+  a.unknown = memberList(a.unknown, Object.freeze);
   if (a.aggregator !== undefined) Object.freeze(a.aggregator);
   return a;
 }

@@ -252,7 +252,7 @@ export class Rib {
 
   /** Announce the prefixes of holder.nlri with `attrs` (as received), keys first as in withdrawList. */
   private announceList(state: PeerState, family: Family, holder: NlriHolder, attrs: PathAttrs): number {
-    // Made from this UPDATE alone: its lists become the interned set's, frozen, not copied.
+    // Made from this UPDATE alone: its lists become the interned set's, not copied.
     const raw = this.store.internId(attrs, true);
     const k = wireKeys(holder, 'nlri');
     let n = 0;
