@@ -173,9 +173,12 @@ export class AttrStore {
   /**
    * Intern and take a reference; returns the id. `handOver`: the caller gives `attrs` up (it and
    * its lists are never used or changed by anyone after), so it may become the handed-out object.
+   * A handed-over set is a new object (just decoded or rewritten): its id is not looked up (the
+   * brand check over fresh objects of many shapes is a megamorphic lookup); were it a handed-out
+   * one after all, the lookup by content below finds its id the same.
    */
   internId(attrs: PathAttrs, handOver = false): number {
-    let id = this.idOf(attrs);
+    let id = handOver ? -1 : this.idOf(attrs);
     if (id < 0) {
       const n = this.packHere(attrs);
       const h = packedHash(this.arena, this.top, n);

@@ -12,7 +12,9 @@ export function ipv4ToText(b: Uint8Array, off = 0): string {
   const i = Math.imul(a, 0x9e3779b1) >>> 24;
   const hit = cachedText[i];
   if (hit !== undefined && cachedAddr[i] === a) return hit;
-  const text = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  // Octet texts from the table, not number-to-string conversions (a miss is an AGGREGATOR's
+  // address, different in most sets).
+  const text = OCTET[b[off]!]! + '.' + OCTET[b[off + 1]!]! + '.' + OCTET[b[off + 2]!]! + '.' + OCTET[b[off + 3]!]!;
   cachedAddr[i] = a;
   cachedText[i] = text;
   return text;
