@@ -73,7 +73,7 @@ export class LocRib {
 
   constructor(
     private cfg: DecisionConfig,
-    private readonly store: AttrStore,
+    readonly store: AttrStore,
   ) {}
 
   setDecisionConfig(cfg: DecisionConfig): void {
