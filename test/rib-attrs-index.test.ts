@@ -39,6 +39,8 @@ test('index and arena: random intern/release/read runs give the ids and sets of 
       /** Per held set number: its id and references. */
       const model = new Map<number, { id: number; refs: number }>();
       const idsHeld = new Set<number>();
+      /** Objects read (handed out), with the set they are of while it stays interned; null once it was freed. */
+      const readObjs = new Map<PathAttrs, number | null>();
       for (const op of ops) {
         if (op.kind === 'intern') {
           for (let k = op.from; k < Math.min(op.from + op.count, UNIVERSE); k++) {
@@ -62,14 +64,21 @@ test('index and arena: random intern/release/read runs give the ids and sets of 
             if (--m.refs === 0) {
               model.delete(k);
               idsHeld.delete(m.id);
+              for (const [o, of] of readObjs) if (of === k) readObjs.set(o, null);
             }
           }
         } else {
           const m = model.get(op.k);
-          if (m) t.deepEqual(store.attrs(m.id), setOf(op.k));
+          if (m) {
+            const a = store.attrs(m.id);
+            t.deepEqual(a, setOf(op.k));
+            readObjs.set(a, op.k);
+          }
         }
         if (store.size !== model.size) return false;
       }
+      // An object handed out earlier is its set's while that stays interned, and no set's after.
+      for (const [o, of] of readObjs) if (store.idOf(o) !== (of === null ? -1 : model.get(of)!.id)) return false;
       // Every held set reads back as itself, frozen, under its id, and is found again by content.
       for (const [k, m] of model) {
         const a = store.attrs(m.id);
