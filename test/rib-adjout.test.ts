@@ -83,6 +83,11 @@ test('RFC 1997 well-known communities', (t) => {
   t.is(exportAttrs(route(SRC, { communities: [0xffffff01] }), cx(EBGP)), null);
   t.truthy(exportAttrs(route(SRC, { communities: [0xffffff01] }), cx(NONCLIENT)));
   t.is(exportAttrs(route(SRC, { communities: [0xffffff02] }), cx(NONCLIENT)), null);
+  // NO_EXPORT_SUBCONFED as NO_EXPORT outside a confederation; NO_ADVERTISE wins wherever it is in the list.
+  t.is(exportAttrs(route(SRC, { communities: [65001 * 65536 + 1, 0xffffff03] }), cx(EBGP)), null);
+  t.truthy(exportAttrs(route(SRC, { communities: [65001 * 65536 + 1, 0xffffff03] }), cx(NONCLIENT)));
+  t.is(exportAttrs(route(SRC, { communities: [0xffffff01, 0xfde80001, 0xffffff02] }), cx(NONCLIENT)), null);
+  t.truthy(exportAttrs(route(SRC, { communities: [0xfde80001, 0xffffff04] }), cx(EBGP)));
   t.is(exportAttrs(route(SRC), cx(EBGP, { filter: () => null })), null);
 });
 

@@ -39,9 +39,15 @@ export function mayAdvertise(route: Pick<Route, 'source'>, target: PeerInfo): bo
 /** RFC 1997: NO_ADVERTISE stops a route at every peer, NO_EXPORT(_SUBCONFED) at eBGP peers. */
 function communitiesAllow(attrs: PathAttrs, target: PeerInfo): boolean {
   const c = attrs.communities;
-  if (c.length === 0) return true;
-  if (c.includes(NO_ADVERTISE)) return false;
-  return target.ibgp || (!c.includes(NO_EXPORT) && !c.includes(NO_EXPORT_SUBCONFED));
+  // One pass, not includes() per community: the list is of doubles (values past 2^31) with
+  // holes' kind (made by length), for which includes() is a builtin call each time.
+  let noExport = false;
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i]!;
+    if (v === NO_ADVERTISE) return false;
+    if (v === NO_EXPORT || v === NO_EXPORT_SUBCONFED) noExport = true;
+  }
+  return target.ibgp || !noExport;
 }
 
 const isConfed = (s: AsPathSegment): boolean => s.type === 'AS_CONFED_SEQUENCE' || s.type === 'AS_CONFED_SET';
