@@ -86,13 +86,22 @@ function memberList<T>(list: readonly T[], freezeMember?: (item: T) => void): re
  * export.ts), so equal shapes share a hidden class without a copy of the top object.
  */
 function adopted(a: PathAttrs, nextHop: string): PathAttrs {
-  a.asPath = memberList(a.asPath, Object.freeze);
+  // The lists stored only where one changes (empty but not EMPTY): the sets come in many shapes,
+  // and each store was a generic StoreIC call. The next hop always: equal text is not the shared
+  // string, and a comparison cannot tell them apart.
+  const asPath = memberList(a.asPath, Object.freeze);
+  if (asPath !== a.asPath) a.asPath = asPath;
   a.nextHop = nextHop;
-  a.communities = memberList(a.communities);
-  a.extCommunities = memberList(a.extCommunities);
-  a.largeCommunities = memberList(a.largeCommunities);
-  a.clusterList = memberList(a.clusterList);
-  a.unknown = memberList(a.unknown, Object.freeze);
+  const communities = memberList(a.communities);
+  if (communities !== a.communities) a.communities = communities;
+  const extCommunities = memberList(a.extCommunities);
+  if (extCommunities !== a.extCommunities) a.extCommunities = extCommunities;
+  const largeCommunities = memberList(a.largeCommunities);
+  if (largeCommunities !== a.largeCommunities) a.largeCommunities = largeCommunities;
+  const clusterList = memberList(a.clusterList);
+  if (clusterList !== a.clusterList) a.clusterList = clusterList;
+  const unknown = memberList(a.unknown, Object.freeze);
+  if (unknown !== a.unknown) a.unknown = unknown;
   if (a.aggregator !== undefined) Object.freeze(a.aggregator);
   return a;
 }
