@@ -25,8 +25,8 @@ const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
 /**
  * The attributes of a decoded UPDATE, without next hop. `as4` is the session's 4-octet AS
  * capability: on a 2-octet session AS4_PATH and AS4_AGGREGATOR are merged (RFC 6793 §4.2.3).
- * Members are set in the order of their type codes, the store's order when the peer sends them
- * in ascending order as BIRD, FRR and GoBGP do (any order is correct, only slower).
+ * The optional members are added in the store's order (attrs-pack.ts) whatever order the peer
+ * sends the attributes in, so that equal sets share a hidden class.
  */
 export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): PathAttrs {
   return fromWire(list, as4, undefined);
@@ -44,23 +44,31 @@ function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly
   let as4Path: AsPathSegment[] | undefined;
   let as4Aggregator: PathAttrs['aggregator'];
   let unknown: { code: number; flags: number; value: string }[] | undefined;
+  // The optional members are added after the loop, in the store's order: the loop's stores all
+  // go into members the base set has, on one hidden class (stored as they came, after a MED or an
+  // AGGREGATOR had been added, they met sets of many shapes: a generic StoreIC call in perf).
+  let med: number | undefined;
+  let localPref: number | undefined;
+  let aggregator: PathAttrs['aggregator'];
+  let originatorId: string | undefined;
+  let otc: number | undefined;
   for (const attr of list) {
     switch (attr.name) {
       case 'ORIGIN': a.origin = attr.value; break;
       case 'AS_PATH': asPath = attr.value; break;
       case 'NEXT_HOP': if (mpHops === undefined) a.nextHop = attr.value; break;
-      case 'MULTI_EXIT_DISC': a.med = attr.value; break;
-      case 'LOCAL_PREF': a.localPref = attr.value; break;
+      case 'MULTI_EXIT_DISC': med = attr.value; break;
+      case 'LOCAL_PREF': localPref = attr.value; break;
       case 'ATOMIC_AGGREGATE': a.atomicAggregate = true; break;
-      case 'AGGREGATOR': a.aggregator = attr.value; break;
+      case 'AGGREGATOR': aggregator = attr.value; break;
       case 'COMMUNITIES': a.communities = attr.value; break;
-      case 'ORIGINATOR_ID': a.originatorId = attr.value; break;
+      case 'ORIGINATOR_ID': originatorId = attr.value; break;
       case 'CLUSTER_LIST': a.clusterList = attr.value; break;
       case 'EXTENDED_COMMUNITIES': a.extCommunities = attr.value; break;
       case 'AS4_PATH': as4Path = attr.value; break;
       case 'AS4_AGGREGATOR': as4Aggregator = attr.value; break;
       case 'LARGE_COMMUNITY': a.largeCommunities = attr.value; break;
-      case 'ONLY_TO_CUSTOMER': a.otc = attr.value; break;
+      case 'ONLY_TO_CUSTOMER': otc = attr.value; break;
       case 'MP_REACH_NLRI': case 'MP_UNREACH_NLRI': break;
       default:
         // RFC 4271 §5: an unrecognised optional transitive attribute is passed on; an
@@ -69,19 +77,22 @@ function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly
     }
   }
   if (unknown) a.unknown = unknown;
-  // RFC 6793 §4.1: between two NEW speakers AS4_PATH and AS4_AGGREGATOR are discarded.
   if (as4) {
+    // RFC 6793 §4.1: between two NEW speakers AS4_PATH and AS4_AGGREGATOR are discarded.
     a.asPath = asPath ?? EMPTY;
-    return a;
-  }
-  // RFC 6793 §4.2.3: if AGGREGATOR carries a real 2-octet AS, AS4_AGGREGATOR and AS4_PATH are
-  // ignored; if it carries AS_TRANS, AS4_AGGREGATOR replaces it and AS4_PATH is merged.
-  if (a.aggregator && a.aggregator.asn !== AS_TRANS) {
+  } else if (aggregator && aggregator.asn !== AS_TRANS) {
+    // RFC 6793 §4.2.3: if AGGREGATOR carries a real 2-octet AS, AS4_AGGREGATOR and AS4_PATH are
+    // ignored; if it carries AS_TRANS, AS4_AGGREGATOR replaces it and AS4_PATH is merged.
     a.asPath = asPath ?? EMPTY;
-    return a;
+  } else {
+    if (aggregator && as4Aggregator) aggregator = as4Aggregator;
+    a.asPath = as4Path ? mergeAsPath(asPath, as4Path) : (asPath ?? EMPTY);
   }
-  if (a.aggregator && as4Aggregator) a.aggregator = as4Aggregator;
-  a.asPath = as4Path ? mergeAsPath(asPath, as4Path) : (asPath ?? EMPTY);
+  if (med !== undefined) a.med = med;
+  if (localPref !== undefined) a.localPref = localPref;
+  if (aggregator !== undefined) a.aggregator = aggregator;
+  if (originatorId !== undefined) a.originatorId = originatorId;
+  if (otc !== undefined) a.otc = otc;
   return a;
 }
 
