@@ -13,6 +13,7 @@ import test from 'ava';
 
 import { runCommand } from './harness/netns.js';
 import { REPO } from './helpers/routed.js';
+import { ROUTED_NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const INSTALL = path.join(REPO, 'tools/install');
 
@@ -55,7 +56,10 @@ test('tools/install lays out the daemon, wrappers, configuration, account and un
   }
   // Development dependencies stay behind.
   for (const f of ['node_modules/typescript', 'node_modules/ava', 'node_modules/eslint']) t.false(existsSync(path.join(lib, f)), f);
-  t.regex(readFileSync(path.join(dir, 'usr/bin/routed'), 'utf8'), /^#!\/bin\/sh\nexec \S+node \/usr\/lib\/routed\/dist\/src\/cli\/routed\.js "\$@"\n$/);
+  // The daemon's wrapper gives node the daemon's flags (src/cli/node-flags.ts), routectl's none.
+  const wrapper = /^#!\/bin\/sh\nexec \S+node (.*)\/usr\/lib\/routed\/dist\/src\/cli\/routed\.js "\$@"\n$/.exec(readFileSync(path.join(dir, 'usr/bin/routed'), 'utf8'));
+  t.is(wrapper?.[1], ROUTED_NODE_FLAGS.map((f) => `${f} `).join(''));
+  t.regex(readFileSync(path.join(dir, 'usr/bin/routectl'), 'utf8'), /^#!\/bin\/sh\nexec \S+node \/usr\/lib\/routed\/dist\/src\/cli\/routectl\.js "\$@"\n$/);
   t.is(statSync(path.join(dir, 'usr/bin/routectl')).mode & 0o777, 0o755);
   const passwd = readFileSync(path.join(dir, 'etc/passwd'), 'utf8');
   const group = readFileSync(path.join(dir, 'etc/group'), 'utf8');

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { LiteAgent } from '../test/harness/lite.js';
 import { createTopology } from '../test/harness/netns.js';
 import { Bird, pollUntil } from '../test/harness/peers.js';
+import { ROUTED_NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const routectl = path.join(repoRoot, 'dist/src/cli/routectl.js');
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
       ],
     });
     await bird.start();
-    const routed = topo.spawn('routed', process.execPath, [path.join(repoRoot, 'dist/src/cli/routed.js'), '--config', file]);
+    const routed = topo.spawn('routed', process.execPath, [...ROUTED_NODE_FLAGS, path.join(repoRoot, 'dist/src/cli/routed.js'), '--config', file]);
     routed.stdout!.on('data', (d: Buffer) => process.stdout.write(`  routed | ${d.toString().replace(/\n(?=.)/g, '\n  routed | ')}`));
     routed.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
     const feeder = await LiteAgent.start(topo, 'feeder');

@@ -43,7 +43,8 @@
 //   FIB      first UPDATE byte → the DUT reports every prefix written to the kernel (routed:
 //            `show status` kernel routes, BIRD: its kernel protocols' exported count), polled
 //            every 100 ms once T is reached.
-// --dut routed starts `node dist/src/cli/routed.js --config FILE` in the DUT namespace with a
+// --dut routed starts `node FLAGS dist/src/cli/routed.js --config FILE` (FLAGS: the installed
+// wrapper's, src/cli/node-flags.ts) in the DUT namespace with a
 // configuration generated for this topology (tools/bench/convergence/routed-config.ts).
 
 import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,6 +55,7 @@ import { LiteAgent } from '../../../test/harness/lite.js';
 import { createTopology, stopProcess, type Topology } from '../../../test/harness/netns.js';
 import { Bird, pollUntil } from '../../../test/harness/peers.js';
 import { routedConfig } from './routed-config.js';
+import { ROUTED_NODE_FLAGS } from '../../../src/cli/node-flags.js';
 import { nowNs } from '../lib/bgp-speaker-lite.js';
 import { median, pairOf, pairSummary, type Pair } from '../lib/pairs.js';
 import { request } from '../../../src/mgmt/client.js';
@@ -186,7 +188,7 @@ async function startRouted(topo: Topology, dir: string, o: Options): Promise<Dut
       ],
     }),
   );
-  const nodeArgs = ['--max-old-space-size=8192', ...o.nodeArgs];
+  const nodeArgs = [...ROUTED_NODE_FLAGS, '--max-old-space-size=8192', ...o.nodeArgs];
   if (o.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
   const child = topo.spawn('dut', process.execPath, [...nodeArgs, path.join(repoRoot, 'dist/src/cli/routed.js'), '--config', file]);
   let out = '';
