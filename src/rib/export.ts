@@ -39,8 +39,8 @@ export function mayAdvertise(route: Pick<Route, 'source'>, target: PeerInfo): bo
 /** RFC 1997: NO_ADVERTISE stops a route at every peer, NO_EXPORT(_SUBCONFED) at eBGP peers. */
 function communitiesAllow(attrs: PathAttrs, target: PeerInfo): boolean {
   const c = attrs.communities;
-  // One pass, not includes() per community: the list is of doubles (values past 2^31) with
-  // holes' kind (made by length), for which includes() is a builtin call each time.
+  // One pass instead of three includes(): the list holds doubles (values past 2^31) and was made
+  // by length (a holey kind), for which includes() is a builtin call each time.
   let noExport = false;
   for (let i = 0; i < c.length; i++) {
     const v = c[i]!;
