@@ -1,5 +1,5 @@
 // A set decoded from an UPDATE and handed over to the store becomes the store's handed-out object
-// itself (no copy): frozen, with the objects in its lists (the lists plain arrays), its next hop the store's text, and its members in
+// itself (no copy): frozen at the top (its lists plain arrays), its next hop the store's text, and its members in
 // the order of an unpacked equal set (one hidden class for both), for every combination of
 // optional members, IPv4 and IPv6 with and without a link-local next hop.
 import test from 'ava';

@@ -233,7 +233,7 @@ export function packedEqual(a: Uint8Array, at: number, b: Uint8Array, bt: number
   return true;
 }
 
-/** Reads one packed set back into the RIB's attribute object (objects frozen, lists not: attrs.ts memberList). */
+/** Reads one packed set back into the RIB's attribute object (frozen at the top by the store: attrs.ts memberList). */
 export class Unpacker {
   private b: Buffer = Buffer.alloc(0);
   private at = 0;
@@ -261,7 +261,7 @@ export class Unpacker {
     if (flags & HAS_LINK_LOCAL) out.nextHopLinkLocal = this.str();
     if (flags & HAS_MED) out.med = this.u32();
     if (flags & HAS_LOCAL_PREF) out.localPref = this.u32();
-    if (flags & HAS_AGGREGATOR) out.aggregator = Object.freeze({ asn: this.u32(), address: this.str() });
+    if (flags & HAS_AGGREGATOR) out.aggregator = { asn: this.u32(), address: this.str() };
     if (flags & HAS_ORIGINATOR) out.originatorId = this.str();
     if (flags & HAS_OTC) out.otc = this.u32();
     if (lists & HAS_COMMUNITIES) out.communities = this.u32s();
@@ -276,7 +276,7 @@ export class Unpacker {
     if (lists & HAS_UNKNOWN) {
       const n = this.len();
       const unknown = new Array<{ code: number; flags: number; value: string }>(n);
-      for (let i = 0; i < n; i++) unknown[i] = Object.freeze({ code: this.u8(), flags: this.u8(), value: this.str() });
+      for (let i = 0; i < n; i++) unknown[i] = { code: this.u8(), flags: this.u8(), value: this.str() };
       out.unknown = unknown;
     }
     return out;
@@ -342,7 +342,7 @@ export class Unpacker {
     const path: AsPathSegment[] = [];
     for (let i = 0; i < n; i++) {
       const type = SEGMENT_TYPES[this.u8()]!;
-      path.push(Object.freeze({ type, asns: this.u32s() as number[] }));
+      path.push({ type, asns: this.u32s() as number[] });
     }
     return path;
   }
