@@ -1,5 +1,6 @@
 // The Node/V8 flags the daemon runs with wherever it is started as a service: the installed
-// wrapper (tools/install writes them into /usr/bin/routed), the demo and the convergence bench.
+// wrapper (tools/install writes them into /usr/bin/routed), the demo and the benchmarks that run
+// the daemon (convergence, soak, routectl). Tests start it without them (GC tuning only).
 // V8 reads them when the process starts: they cannot be set from inside (v8.setFlagsFromString
 // comes after the heap is configured), and NODE_OPTIONS refuses them.
 //

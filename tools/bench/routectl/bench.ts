@@ -33,6 +33,7 @@ import type { StatusView } from '../../../src/mgmt/views.js';
 import type { SimpleRoute } from '../lib/feeder.js';
 import { nowNs } from '../lib/bgp-speaker-lite.js';
 import { routedConfig } from '../convergence/routed-config.js';
+import { ROUTED_NODE_FLAGS } from '../../../src/cli/node-flags.js';
 
 const FEEDER_AS = 65001;
 const DUT_AS = 65002;
@@ -176,7 +177,7 @@ async function startRouted(topo: Topology, dir: string, cpuProfDir: string | und
   const feeder = topo.addr('feeder', 'dut');
   writeFileSync(file, routedConfig({ routerId: '198.18.255.2', localAs: DUT_AS, controlSocket: socket, logLevel: 'info', neighbors: [{ address: feeder, remoteAs: FEEDER_AS, localAddress: topo.addr('dut', 'feeder'), description: 'feeder' }] }));
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
-  const child = topo.spawn('dut', process.execPath, ['--max-old-space-size=8192', ...prof, ROUTED, '--config', file]);
+  const child = topo.spawn('dut', process.execPath, [...ROUTED_NODE_FLAGS, '--max-old-space-size=8192', ...prof, ROUTED, '--config', file]);
   let out = '';
   const keep = (d: Buffer): void => void (out = (out + d.toString()).slice(-8000));
   child.stdout!.on('data', keep);

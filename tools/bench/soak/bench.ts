@@ -46,6 +46,7 @@ import { fileURLToPath } from 'node:url';
 import { createTopology, stopProcess, type Topology } from '../../../test/harness/netns.js';
 import { SoakAgent } from './client.js';
 import { soakConfig } from './config.js';
+import { ROUTED_NODE_FLAGS } from '../../../src/cli/node-flags.js';
 
 const FEEDER_AS = 65001;
 const DUT_AS = 65002;
@@ -118,7 +119,7 @@ class Dut {
     const file = path.join(dir, 'routed.yaml');
     writeFileSync(file, soakConfig(topo, { dutAs: DUT_AS, feederAs: FEEDER_AS, collectorAs: COLLECTOR_AS, watcherAs: WATCHER_AS, socket: this.socket, metricsPort: METRICS_PORT }));
     this.logFile = path.join(dir, 'routed.log');
-    const args = ['--max-old-space-size=8192', `--inspect=127.0.0.1:${INSPECT_PORT}`];
+    const args = [...ROUTED_NODE_FLAGS, '--max-old-space-size=8192', `--inspect=127.0.0.1:${INSPECT_PORT}`];
     if (o.heapSnapshotDir) args.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${o.heapSnapshotDir}`);
     if (o.cpuProfDir) args.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
     // routed runs with dut as its working directory, like the other daemons under test.
