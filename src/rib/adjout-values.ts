@@ -183,8 +183,9 @@ export class OutValues {
       return out && store.internId(out, true);
     }
     // A reference on the set as received, for the Lazy (a route's set need not be this store's).
-    const inId = knownId >= 0 ? knownId : store.internId(filtered);
-    if (knownId >= 0) store.retainId(inId);
+    let inId = knownId;
+    if (inId >= 0) store.retainId(inId);
+    else inId = store.internId(filtered);
     const hit = inId < this.rewritten.length ? this.rewritten[inId]! - 1 : -1;
     if (hit >= 0 && this.sources[this.lzSrc[hit]!] === route.source && this.lzFam[hit] === FAMILY_CODE[route.family]) {
       store.releaseId(inId);

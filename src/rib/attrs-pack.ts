@@ -233,7 +233,7 @@ export function packedEqual(a: Uint8Array, at: number, b: Uint8Array, bt: number
   return true;
 }
 
-/** Reads one packed set back into the RIB's attribute object (frozen at the top by the store: attrs.ts memberList). */
+/** Reads one packed set back into the RIB's attribute object (the store freezes its top: attrs.ts). */
 export class Unpacker {
   private b: Buffer = Buffer.alloc(0);
   private at = 0;

@@ -1,7 +1,7 @@
 // Path attributes in the RIB: interning (one id per distinct set, reference counted so a set
 // churned out of every table is freed). The store keeps each set packed (attrs-pack.ts) and hands
 // out objects made from the bytes on demand, frozen at the top and read-only by type below (see
-// memberList); to and from the codec: attrs-wire.ts.
+// adopted); to and from the codec: attrs-wire.ts.
 
 import { EMPTY, Packer, packedEqual, packedHash, Unpacker } from './attrs-pack.js';
 import type { PathAttrs } from './types.js';
@@ -65,8 +65,13 @@ function shared(text: string): string {
 }
 
 /**
- * `list` as a member of a handed-out set: the shared EMPTY when empty, else the list itself. A
- * handed-out set is frozen at the top (its members cannot be replaced) and read-only by type
+ * The handed-out object of a set made from one its caller hands over (decoded from an UPDATE, or
+ * just rewritten for export) and never touches again: the object itself (frozen when cached), its
+ * empty lists the shared EMPTY, its next hop the store's shared text. Both callers build it
+ * member by member in the order the unpacker uses (attrs-wire.ts, export.ts), so equal shapes
+ * share a hidden class without a copy of the top object.
+ *
+ * A handed-out set is frozen at the top (its members cannot be replaced) and read-only by type
  * below it, lists and the objects in them alike: V8 (Node 20) compiles no inline element read
  * for a frozen, sealed or non-extensible array, so every read of an AS path, ASN or community
  * list on the route path (import, loop check, decision, export) took V8's generic element access,
@@ -74,34 +79,17 @@ function shared(text: string): string {
  * a for-of over one allocated its results; and each Object.freeze is a runtime call with a map
  * transition (per segment, per set: ~2 % of the daemon's samples in perf with the top's).
  */
-function memberList<T>(list: readonly T[]): readonly T[] {
-  return list.length === 0 ? EMPTY : list;
-}
-
-/**
- * The handed-out object of a set made from one its caller hands over (decoded from an UPDATE, or
- * just rewritten for export) and never touches again: the object itself (frozen when cached), its
- * empty lists the shared EMPTY, its next hop the store's shared text. Both callers build it
- * member by member in the order the unpacker uses (attrs-wire.ts, export.ts), so equal shapes
- * share a hidden class without a copy of the top object.
- */
 function adopted(a: PathAttrs, nextHop: string): PathAttrs {
-  // The lists stored only where one changes (empty but not EMPTY): the sets come in many shapes,
-  // and each store was a generic StoreIC call. The next hop always: equal text is not the shared
+  // A list stored only where it changes (empty but not EMPTY): the sets come in many shapes, and
+  // each store was a generic StoreIC call. The next hop always: equal text is not the shared
   // string, and a comparison cannot tell them apart.
-  const asPath = memberList(a.asPath);
-  if (asPath !== a.asPath) a.asPath = asPath;
+  if (a.asPath.length === 0 && a.asPath !== EMPTY) a.asPath = EMPTY;
   a.nextHop = nextHop;
-  const communities = memberList(a.communities);
-  if (communities !== a.communities) a.communities = communities;
-  const extCommunities = memberList(a.extCommunities);
-  if (extCommunities !== a.extCommunities) a.extCommunities = extCommunities;
-  const largeCommunities = memberList(a.largeCommunities);
-  if (largeCommunities !== a.largeCommunities) a.largeCommunities = largeCommunities;
-  const clusterList = memberList(a.clusterList);
-  if (clusterList !== a.clusterList) a.clusterList = clusterList;
-  const unknown = memberList(a.unknown);
-  if (unknown !== a.unknown) a.unknown = unknown;
+  if (a.communities.length === 0 && a.communities !== EMPTY) a.communities = EMPTY;
+  if (a.extCommunities.length === 0 && a.extCommunities !== EMPTY) a.extCommunities = EMPTY;
+  if (a.largeCommunities.length === 0 && a.largeCommunities !== EMPTY) a.largeCommunities = EMPTY;
+  if (a.clusterList.length === 0 && a.clusterList !== EMPTY) a.clusterList = EMPTY;
+  if (a.unknown.length === 0 && a.unknown !== EMPTY) a.unknown = EMPTY;
   return a;
 }
 
