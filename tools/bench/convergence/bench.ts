@@ -37,7 +37,13 @@
 //            prefixes (where the DUT's time goes: latency to its first export, then its pace);
 //   peak RSS VmHWM of the DUT process (/proc/PID/status) at the end;
 //   CPU      utime+stime of the DUT (/proc/PID/stat) spent between the start of the feed and
-//            convergence, and in all since it started.
+//            convergence, and in all since it started;
+//   agents CPU  the feeder's and the collector's CPU during T, the collector's in brackets (it
+//            decodes everything the DUT sends, on the same two cores: T is bound by the sum);
+//   UPDATEs out  what the collector received until T, with its bytes and socket reads (how the
+//            DUT packed and wrote the table).
+// The JSON's `window` is T's ends in CLOCK_MONOTONIC seconds, to cut a system-wide
+// `perf record -k CLOCK_MONOTONIC` down to the feed (`perf report --pid DUT --time A,B`).
 // --fib makes both DUTs program the kernel too (BIRD: kernel protocols exporting all; routed:
 // fib.mode kernel), for the forwarding-plane comparison; without it neither does. Then also:
 //   FIB      first UPDATE byte → the DUT reports every prefix written to the kernel (routed:
@@ -257,7 +263,16 @@ interface RunResult {
   cpuTotal: number;
   /** CPU seconds of the feeder and collector together while T ran (they share the machine's cores). */
   agentsCpu: number;
+  /** Of agentsCpu, the collector's (decoding what the DUT sends: more, smaller UPDATEs cost it more). */
+  collectorCpu: number;
   updates: number;
+  /** UPDATEs the collector received until T (how the DUT packed the table). */
+  updatesOut: number;
+  /** The collector's bytes and socket reads until T. */
+  bytesOut: number;
+  readsOut: number;
+  /** T's ends as CLOCK_MONOTONIC seconds, to cut a profile taken with `perf record -k CLOCK_MONOTONIC` (`perf report --time`). */
+  window: [number, number];
   bytes: number;
   dutCount: string;
   /** --withdraw: the feeder's session closed → the collector holds nothing; the DUT's CPU meanwhile. */
@@ -275,10 +290,12 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
     await connectWithRetry(feeder, { host: topo.addr('dut', 'feeder'), localAddress: topo.addr('feeder', 'dut'), localAs: FEEDER_AS, peerAs: DUT_AS, routerId: '198.18.255.1' }, 20_000, dut.logTail);
 
     const cpuBefore = cpuSeconds(dut.pid);
-    const agentsBefore = cpuSeconds(feeder.child.pid!) + cpuSeconds(collector.child.pid!);
+    const collectorBefore = cpuSeconds(collector.child.pid!);
+    const agentsBefore = cpuSeconds(feeder.child.pid!) + collectorBefore;
     const [sent, held] = await Promise.all([feeder.send(o.timeoutS * 1000), collector.waitFor(built.v4, built.v6, o.timeoutS * 1000)]);
     const cpuAfter = cpuSeconds(dut.pid);
-    const agentsCpu = cpuSeconds(feeder.child.pid!) + cpuSeconds(collector.child.pid!) - agentsBefore;
+    const collectorCpu = cpuSeconds(collector.child.pid!) - collectorBefore;
+    const agentsCpu = cpuSeconds(feeder.child.pid!) + collectorCpu + collectorBefore - agentsBefore;
     const fibAt = o.fib ? await fibDone(dut, o.prefixes + o.v6, o.timeoutS * 1000) : undefined;
     const count = await dut.count();
     const withdrawn = o.withdraw ? await feederGoesDown(feeder, collector, dut.pid, o.timeoutS * 1000) : undefined;
@@ -294,7 +311,12 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
       cpuDuring: cpuAfter - cpuBefore,
       cpuTotal: cpuAfter,
       agentsCpu,
+      collectorCpu,
       updates: built.updates,
+      updatesOut: held.counts.updates,
+      bytesOut: held.counts.bytesIn,
+      readsOut: held.counts.readsIn,
+      window: [Number(sent.firstNs) / 1e9, Number(held.atNs) / 1e9],
       bytes: built.bytes,
       dutCount: count ? `${count.v4} + ${count.v6}` : 'n/a',
     };
@@ -323,7 +345,7 @@ async function feederGoesDown(feeder: LiteAgent, collector: LiteAgent, dutPid: n
 
 function row(r: number, dut: DutKind, res: RunResult, o: Options): string {
   const total = o.prefixes + o.v6;
-  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}${res.withdrawSeconds !== undefined ? ` | ${res.withdrawSeconds.toFixed(2)} | ${res.withdrawCpu!.toFixed(2)}` : ''}`;
+  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} (${res.collectorCpu.toFixed(2)}) | ${res.updatesOut} (${(res.bytesOut / 1e6).toFixed(2)} MB, ${res.readsOut} reads) | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}${res.withdrawSeconds !== undefined ? ` | ${res.withdrawSeconds.toFixed(2)} | ${res.withdrawCpu!.toFixed(2)}` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -338,7 +360,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/routed-convergence-');
   try {
     console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
-    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}${o.withdraw ? ' | withdraw (s) | withdraw CPU (s)' : ''}`);
+    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) (collector) | UPDATEs out (bytes, reads) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}${o.withdraw ? ' | withdraw (s) | withdraw CPU (s)' : ''}`);
     const results: (RunResult & { dut: string; kind: DutKind })[] = [];
     const pairs: Pair[] = [];
     for (let r = 1; r <= o.runs; r++) {

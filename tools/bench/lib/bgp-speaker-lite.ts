@@ -132,6 +132,9 @@ export class LiteSession {
   readonly closed: Promise<Error | undefined>;
   messagesIn = 0;
   updatesIn = 0;
+  /** Bytes and socket reads received (how the peer's writes arrived: fewer, larger reads cost less). */
+  bytesIn = 0;
+  readsIn = 0;
   /** The peer's pacing as this side's hold timer sees it (routectl bench: keepalives on time). */
   readonly gaps = new GapRecorder();
 
@@ -216,6 +219,8 @@ export class LiteSession {
 
   private receive(chunk: Buffer): void {
     this.lastReceived = Date.now();
+    this.bytesIn += chunk.length;
+    this.readsIn++;
     let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     let off = 0;
     while (buf.length - off >= 19 && this.state !== 'Closed') {

@@ -13,6 +13,9 @@ export interface CollectorCounts {
   withdrawn: number;
   updates: number;
   endOfRib: number;
+  /** The attached session's bytes and socket reads received. */
+  bytesIn: number;
+  readsIn: number;
 }
 
 interface Waiter {
@@ -34,6 +37,7 @@ export class Collector {
   localAs: number | undefined;
   private readonly keepAttributes: boolean;
   private waiters: Waiter[] = [];
+  private session: LiteSession | undefined;
 
   constructor(opts: { keepAttributes?: boolean; localAs?: number } = {}) {
     this.keepAttributes = opts.keepAttributes ?? false;
@@ -43,6 +47,7 @@ export class Collector {
   /** Count the session's UPDATEs from now on. */
   attach(session: LiteSession): void {
     this.localAs = session.opts.localAs;
+    this.session = session;
     session.onUpdate = (m) => this.add(m);
   }
 
@@ -72,7 +77,7 @@ export class Collector {
   }
 
   counts(): CollectorCounts {
-    return { v4: this.v4.size, v6: this.v6.size, announced: this.announced, withdrawn: this.withdrawn, updates: this.updates, endOfRib: this.endOfRib };
+    return { v4: this.v4.size, v6: this.v6.size, announced: this.announced, withdrawn: this.withdrawn, updates: this.updates, endOfRib: this.endOfRib, bytesIn: this.session?.bytesIn ?? 0, readsIn: this.session?.readsIn ?? 0 };
   }
 
   /** Resolve with the time (nowNs) at which done() first holds after an UPDATE (or now). */
