@@ -194,7 +194,7 @@ test('set next hop: address (canonicalised), self, and the link-local one is dro
   const r6 = route({ nextHop: '2001:db8::1', nextHopLinkLocal: 'fe80::1' }, '2001:db8:1::/48');
   const a = apply({ nextHop: '2001:DB8::FF' }, r6);
   t.is(a.nextHop, '2001:db8::ff');
-  t.false('nextHopLinkLocal' in a);
+  t.is(a.nextHopLinkLocal, undefined);
   t.is(apply({ nextHop: 'self' }).nextHop, '192.0.2.254');
   const noLocal = route();
   t.is(apply({ nextHop: 'self' }, noLocal, { ...ctx, localAddress: undefined }), noLocal.attrs, 'without a local address, self changes nothing');

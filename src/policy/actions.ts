@@ -115,7 +115,8 @@ function setNextHop(cur: PathAttrs, base: PathAttrs, address: string): PathAttrs
   if (cur.nextHop === address && cur.nextHopLinkLocal === undefined) return cur;
   const w = writable(cur, base);
   w.nextHop = address;
-  delete w.nextHopLinkLocal;
+  // Undefined, not deleted: a deleted member leaves the object in dictionary mode (PathAttrs).
+  w.nextHopLinkLocal = undefined;
   return w;
 }
 

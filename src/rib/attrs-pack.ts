@@ -246,6 +246,7 @@ export class Unpacker {
     const lists = this.u8();
     const asPath = this.path();
     this.skipStr();
+    // Every member in baseAttrs' order, the optional ones read in the packed order (PathAttrs).
     const out: PathAttrs = {
       origin: ORIGINS[flags & 3]!,
       asPath,
@@ -256,14 +257,13 @@ export class Unpacker {
       largeCommunities: EMPTY,
       clusterList: EMPTY,
       unknown: EMPTY,
+      nextHopLinkLocal: flags & HAS_LINK_LOCAL ? this.str() : undefined,
+      med: flags & HAS_MED ? this.u32() : undefined,
+      localPref: flags & HAS_LOCAL_PREF ? this.u32() : undefined,
+      aggregator: flags & HAS_AGGREGATOR ? { asn: this.u32(), address: this.str() } : undefined,
+      originatorId: flags & HAS_ORIGINATOR ? this.str() : undefined,
+      otc: flags & HAS_OTC ? this.u32() : undefined,
     };
-    // Optional members go in after the fixed ones, in one order: equal sets share a hidden class.
-    if (flags & HAS_LINK_LOCAL) out.nextHopLinkLocal = this.str();
-    if (flags & HAS_MED) out.med = this.u32();
-    if (flags & HAS_LOCAL_PREF) out.localPref = this.u32();
-    if (flags & HAS_AGGREGATOR) out.aggregator = { asn: this.u32(), address: this.str() };
-    if (flags & HAS_ORIGINATOR) out.originatorId = this.str();
-    if (flags & HAS_OTC) out.otc = this.u32();
     if (lists & HAS_COMMUNITIES) out.communities = this.u32s();
     if (lists & HAS_EXT) out.extCommunities = this.strs();
     if (lists & HAS_LARGE) {

@@ -25,8 +25,7 @@ const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
 /**
  * The attributes of a decoded UPDATE, without next hop. `as4` is the session's 4-octet AS
  * capability: on a 2-octet session AS4_PATH and AS4_AGGREGATOR are merged (RFC 6793 §4.2.3).
- * The optional members are added in the store's order (attrs-pack.ts) whatever order the peer
- * sends the attributes in, so that equal sets share a hidden class.
+ * The set has every member (PathAttrs), whatever attributes the peer sends and in whatever order.
  */
 export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): PathAttrs {
   return fromWire(list, as4, undefined);
@@ -34,8 +33,7 @@ export function attrsFromWire(list: readonly PathAttribute[], as4: boolean): Pat
 
 /**
  * attrsFromWire, or with `mpHops` the attributes of MP_REACH_NLRI's routes: its next hops in
- * place of NEXT_HOP's, set where withNextHop sets them (the link-local before the optional
- * members), so that the set is built once instead of built and copied.
+ * place of NEXT_HOP's, so that the set is built once instead of built and copied.
  */
 function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly string[] | undefined): PathAttrs {
   const a = baseAttrs();
@@ -44,9 +42,7 @@ function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly
   let as4Path: AsPathSegment[] | undefined;
   let as4Aggregator: PathAttrs['aggregator'];
   let unknown: { code: number; flags: number; value: string }[] | undefined;
-  // The optional members are added after the loop, in the store's order: the loop's stores all
-  // go into members the base set has, on one hidden class (stored as they came, after a MED or an
-  // AGGREGATOR had been added, they met sets of many shapes: a generic StoreIC call in perf).
+  // The optional members are held until after the loop, where the AS4 merge decides them.
   let med: number | undefined;
   let localPref: number | undefined;
   let aggregator: PathAttrs['aggregator'];
@@ -88,11 +84,11 @@ function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly
     if (aggregator && as4Aggregator) aggregator = as4Aggregator;
     a.asPath = as4Path ? mergeAsPath(asPath, as4Path) : (asPath ?? EMPTY);
   }
-  if (med !== undefined) a.med = med;
-  if (localPref !== undefined) a.localPref = localPref;
-  if (aggregator !== undefined) a.aggregator = aggregator;
-  if (originatorId !== undefined) a.originatorId = originatorId;
-  if (otc !== undefined) a.otc = otc;
+  a.med = med;
+  a.localPref = localPref;
+  a.aggregator = aggregator;
+  a.originatorId = originatorId;
+  a.otc = otc;
   return a;
 }
 
@@ -115,16 +111,15 @@ function withMpNextHops(base: PathAttrs, hops: readonly string[]): PathAttrs {
   return withNextHop(base, mpNextHop(hops), mpLinkLocal(hops));
 }
 
-/** withMpNextHops on a set being built (`a` has no link-local next hop nor optional members yet). */
+/** withMpNextHops on a set being built. */
 function setMpNextHops(a: PathAttrs, hops: readonly string[]): void {
   a.nextHop = mpNextHop(hops);
-  const linkLocal = mpLinkLocal(hops);
-  if (linkLocal !== undefined) a.nextHopLinkLocal = linkLocal;
+  a.nextHopLinkLocal = mpLinkLocal(hops);
 }
 
 /**
- * `base` (without a link-local next hop) with these next hops, built member by member in the
- * store's order (attrs-pack.ts Unpacker): the store adopts it as it is (AttrStore.internId).
+ * `base` (without a link-local next hop) with these next hops, every member in baseAttrs' order:
+ * the store adopts it as it is (AttrStore.internId).
  */
 function withNextHop(base: PathAttrs, nextHop: string, linkLocal: string | undefined): PathAttrs {
   const a: PathAttrs = {
@@ -137,13 +132,13 @@ function withNextHop(base: PathAttrs, nextHop: string, linkLocal: string | undef
     largeCommunities: base.largeCommunities,
     clusterList: base.clusterList,
     unknown: base.unknown,
+    nextHopLinkLocal: linkLocal,
+    med: base.med,
+    localPref: base.localPref,
+    aggregator: base.aggregator,
+    originatorId: base.originatorId,
+    otc: base.otc,
   };
-  if (linkLocal !== undefined) a.nextHopLinkLocal = linkLocal;
-  if (base.med !== undefined) a.med = base.med;
-  if (base.localPref !== undefined) a.localPref = base.localPref;
-  if (base.aggregator !== undefined) a.aggregator = base.aggregator;
-  if (base.originatorId !== undefined) a.originatorId = base.originatorId;
-  if (base.otc !== undefined) a.otc = base.otc;
   return a;
 }
 

@@ -8,7 +8,11 @@ import type { PathAttrs } from './types.js';
 
 export { EMPTY };
 
-/** Attributes with every optional list empty: the base for routes the RIB originates. */
+/**
+ * Attributes with every optional list empty and every optional member undefined: the base for
+ * routes the RIB originates and for decoded sets, and the one order of members every set the
+ * RIB makes has (PathAttrs).
+ */
 export function baseAttrs(nextHop = ''): PathAttrs {
   return {
     origin: 'IGP',
@@ -20,6 +24,12 @@ export function baseAttrs(nextHop = ''): PathAttrs {
     largeCommunities: EMPTY,
     clusterList: EMPTY,
     unknown: EMPTY,
+    nextHopLinkLocal: undefined,
+    med: undefined,
+    localPref: undefined,
+    aggregator: undefined,
+    originatorId: undefined,
+    otc: undefined,
   };
 }
 
@@ -67,9 +77,9 @@ function shared(text: string): string {
 /**
  * The handed-out object of a set made from one its caller hands over (decoded from an UPDATE, or
  * just rewritten for export) and never touches again: the object itself (frozen when cached), its
- * empty lists the shared EMPTY, its next hop the store's shared text. Both callers build it
- * member by member in the order the unpacker uses (attrs-wire.ts, export.ts), so equal shapes
- * share a hidden class without a copy of the top object.
+ * empty lists the shared EMPTY, its next hop the store's shared text. Both callers build it with
+ * every member in baseAttrs' order (attrs-wire.ts, export.ts), as the unpacker does, so that all
+ * sets share a hidden class without a copy of the top object.
  *
  * A handed-out set is frozen at the top (its members cannot be replaced) and read-only by type
  * below it, lists and the objects in them alike: V8 (Node 20) compiles no inline element read
@@ -80,9 +90,8 @@ function shared(text: string): string {
  * transition (per segment, per set: ~2 % of the daemon's samples in perf with the top's).
  */
 function adopted(a: PathAttrs, nextHop: string): PathAttrs {
-  // A list stored only where it changes (empty but not EMPTY): the sets come in many shapes, and
-  // each store was a generic StoreIC call. The next hop always: equal text is not the shared
-  // string, and a comparison cannot tell them apart.
+  // A list stored only where it changes (empty but not EMPTY). The next hop always: equal text is
+  // not the shared string, and a comparison cannot tell them apart.
   if (a.asPath.length === 0 && a.asPath !== EMPTY) a.asPath = EMPTY;
   a.nextHop = nextHop;
   if (a.communities.length === 0 && a.communities !== EMPTY) a.communities = EMPTY;

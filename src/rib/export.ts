@@ -136,7 +136,7 @@ export function rewriteForPeer(route: Pick<Route, 'source' | 'family' | 'attrs'>
     nextHop = policyNextHop ?? (useSelf ? self : filtered.nextHop);
   }
   if (!nextHop) return null;
-  // Built member by member in the store's order, never by spreading and deleting (a deleted
+  // Every member in baseAttrs' order (PathAttrs), never by spreading and deleting (a deleted
   // member leaves an object in slow dictionary mode, and the encoder reads every set it sends).
   const out: PathAttrs = {
     origin: filtered.origin,
@@ -148,13 +148,13 @@ export function rewriteForPeer(route: Pick<Route, 'source' | 'family' | 'attrs'>
     largeCommunities: filtered.largeCommunities,
     clusterList,
     unknown: filtered.unknown,
+    nextHopLinkLocal: linkLocal,
+    med,
+    localPref,
+    aggregator: filtered.aggregator,
+    originatorId,
+    otc: filtered.otc,
   };
-  if (linkLocal !== undefined) out.nextHopLinkLocal = linkLocal;
-  if (med !== undefined) out.med = med;
-  if (localPref !== undefined) out.localPref = localPref;
-  if (filtered.aggregator !== undefined) out.aggregator = filtered.aggregator;
-  if (originatorId !== undefined) out.originatorId = originatorId;
-  if (filtered.otc !== undefined) out.otc = filtered.otc;
   return out;
 }
 

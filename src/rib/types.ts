@@ -8,6 +8,12 @@ import type { Family } from '../config/types.js';
 export type { Family };
 
 /** The attributes a route carries after import: decoded, 4-octet AS_PATH already merged. */
+/**
+ * A set of path attributes. Every set the RIB makes has every member, the optional ones undefined
+ * when absent, in baseAttrs' order (attrs.ts): one hidden class for all sets, so that the route
+ * path's reads of them (packing, export, the decision) are inline loads, where sets of one shape
+ * per combination of optional attributes made them megamorphic lookups.
+ */
 export interface PathAttrs {
   origin: Origin;
   asPath: readonly AsPathSegment[];
