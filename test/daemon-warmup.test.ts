@@ -9,7 +9,7 @@ import { baseAttrs, Rib } from '../src/rib/index.js';
 import type { PeerInfo } from '../src/rib/index.js';
 import { warmUp, warmUpFeed } from '../src/daemon/warmup.js';
 import type { NeighborShape } from '../src/daemon/warmup.js';
-import { exportFilterFor, NeighborRef, peerOptionsFor } from '../src/daemon/neighbor-filters.js';
+import { exportFilterFor, NeighborRef, peerOptionsFor, sessionAddresses } from '../src/daemon/neighbor-filters.js';
 import { parseConfig } from '../src/config/index.js';
 import type { Config } from '../src/config/index.js';
 import { compilePolicies } from '../src/policy/index.js';
@@ -99,4 +99,17 @@ test("with a neighbour's options the warm-up's routes go through that neighbour'
   // Rejected on import: only the End-of-RIB markers (two families, three rounds) go out.
   t.is(none, 6);
   t.true(longOnly > 6 && longOnly < all, `prefix-list: ${longOnly} UPDATEs out, between ${none} and ${all}`);
+});
+
+test("a session's own addresses: its address, and the other family's first on the same interface", (t) => {
+  const onLink = [
+    { family: 'ipv4' as const, address: '198.18.1.1' },
+    { family: 'ipv6' as const, address: '2001:db8:0:1::1' },
+    { family: 'ipv6' as const, address: '2001:db8:0:1::2' },
+  ];
+  t.deepEqual(sessionAddresses('198.18.1.1', onLink), { ipv4: '198.18.1.1', ipv6: '2001:db8:0:1::1' });
+  t.deepEqual(sessionAddresses('2001:db8:0:1::2', onLink), { ipv6: '2001:db8:0:1::2', ipv4: '198.18.1.1' });
+  t.deepEqual(sessionAddresses('198.18.1.1', []), { ipv4: '198.18.1.1' });
+  // The warm-up's are made the same way: members in the order a real session's have them.
+  t.deepEqual(Object.keys(sessionAddresses('192.0.2.254', [{ family: 'ipv6', address: '2001:db8::fe' }])), ['ipv4', 'ipv6']);
 });

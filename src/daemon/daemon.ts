@@ -20,7 +20,8 @@ import { mgmtCommands } from './commands.js';
 import { Reloader } from './reload.js';
 import { WARM_UP_CONNECTED, warmUp } from './warmup.js';
 import { warmUpPeers, type SessionWarmUpResult } from './warmup-session.js';
-import { exportFilterFor, NeighborRef, peerOptionsFor } from './neighbor-filters.js';
+import { exportFilterFor, NeighborRef, peerOptionsFor, sessionAddresses } from './neighbor-filters.js';
+import type { SessionAddresses } from './neighbor-filters.js';
 import type { ReloadHost } from './reload.js';
 
 import { RTPROT_ROUTED } from '../fib/types.js';
@@ -163,20 +164,10 @@ export class Daemon implements PeerHost, ReloadHost {
     return [...this.peers.values()].filter((p) => p.adjOut);
   }
 
-  localAddresses(localAddress: string): { ipv4?: string; ipv6?: string; ipv6LinkLocal?: string } {
+  localAddresses(localAddress: string): SessionAddresses {
     const local = unmap(localAddress);
-    const out: { ipv4?: string; ipv6?: string } = net.isIPv6(local) ? { ipv6: local } : { ipv4: local };
-    // The other family's address on the same interface: next hop self for the other family
-    // carried over this session (an IPv4 session carrying IPv6 routes, or the reverse).
     const iface = this.kernelView.connected.find((c) => c.address === local)?.interface;
-    if (iface) {
-      for (const c of this.kernelView.connected) {
-        if (c.interface !== iface) continue;
-        if (c.family === 'ipv4' && !out.ipv4) out.ipv4 = c.address;
-        if (c.family === 'ipv6' && !out.ipv6) out.ipv6 = c.address;
-      }
-    }
-    return out;
+    return sessionAddresses(local, iface ? this.kernelView.connected.filter((c) => c.interface === iface) : []);
   }
 
   private async openFib(): Promise<void> {

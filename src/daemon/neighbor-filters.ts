@@ -22,6 +22,29 @@ export class NeighborRef {
   constructor(public cfg: NeighborConfig) {}
 }
 
+/** Our addresses on a session, for next hop self in each family (ExportContext.localAddress). */
+export interface SessionAddresses {
+  ipv4?: string;
+  ipv6?: string;
+  ipv6LinkLocal?: string;
+}
+
+/**
+ * The session's own address `local`, and the other family's address from `sameInterface` (the
+ * addresses on the interface that carries it): an IPv4 session carrying IPv6 routes, or the
+ * reverse. One function for the sessions and the warm-up, so that the export path the warm-up
+ * compiles meets these objects in the hidden class real sessions give them (a literal with both
+ * members is another class than an object that grew its second member).
+ */
+export function sessionAddresses(local: string, sameInterface: readonly { family: Family; address: string }[]): SessionAddresses {
+  const out: SessionAddresses = local.includes(':') ? { ipv6: local } : { ipv4: local };
+  for (const c of sameInterface) {
+    if (c.family === 'ipv4' && !out.ipv4) out.ipv4 = c.address;
+    if (c.family === 'ipv6' && !out.ipv6) out.ipv6 = c.address;
+  }
+  return out;
+}
+
 /** Called once per family when max-prefix-length first filters a route. */
 export type TooLongReport = (family: Family, prefix: string, limit: number) => void;
 

@@ -14,7 +14,7 @@ import type { Family, PeerInfo, PeerOptions, Rib } from '../rib/index.js';
 import type { NeighborView } from '../mgmt/views.js';
 import type { Logger } from './log.js';
 import { exportFilterFor, NeighborRef, peerOptionsFor } from './neighbor-filters.js';
-import type { TooLongReport } from './neighbor-filters.js';
+import type { SessionAddresses, TooLongReport } from './neighbor-filters.js';
 import { RefreshSweep } from './refresh-sweep.js';
 import { messageSizeFilter } from './message-size.js';
 
@@ -25,7 +25,7 @@ export interface PeerHost {
   config(): Config;
   policy(): PolicyEngine;
   /** Our addresses on the interface that carries `localAddress` (next hop self for both families). */
-  localAddresses(localAddress: string): { ipv4?: string; ipv6?: string; ipv6LinkLocal?: string };
+  localAddresses(localAddress: string): SessionAddresses;
   /** The RIB changed: drain and distribute changes on the next tick. */
   schedule(): void;
   /** Seconds to wait before restarting a session that max-prefix shut down. */

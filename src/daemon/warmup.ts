@@ -16,6 +16,7 @@ import type { Config } from '../config/types.js';
 import { AdjRibOut } from '../rib/index.js';
 import type { ExportFilter, ImportFilter, PathAttrs, PeerInfo, PeerOptions, Rib, Route } from '../rib/index.js';
 import { messageSizeFilter } from './message-size.js';
+import { sessionAddresses } from './neighbor-filters.js';
 
 /** Attribute sets per round (IPv4 sets carry 1–7 prefixes, IPv6 sets 1–3). */
 const SETS_V4 = 2500;
@@ -200,7 +201,7 @@ export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clu
     const out = new AdjRibOut({
       local: { asn: cfg.localAs, routerId: cfg.routerId, clusterId: cfg.clusterId },
       target: TARGET,
-      localAddress: { ipv4: localV4(round), ipv6: localV6(round) },
+      localAddress: sessionAddresses(localV4(round), [{ family: 'ipv6', address: localV6(round) }]),
       nextHopSelf: false,
       filter: messageSizeFilter(like?.exportFilter(localV4(round)) ?? acceptAll(), ctx, () => undefined, rib.store),
       codec: ctx,

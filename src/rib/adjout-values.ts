@@ -230,6 +230,11 @@ export class OutValues {
       this.sources[id] = source;
       this.sourceIds.set(source, id);
       this.sourceUse = grown(this.sourceUse, id);
+      // Both families' rewrite slots exist from here on, so rewriteOf reads and writes within
+      // the list: the first IPv6 rewrite of a new source read, then stored, past its end, and
+      // each threw the compiled export away ("out of bounds") at a real session's first IPv6 set.
+      this.rewrites[2 * id] = undefined;
+      this.rewrites[2 * id + 1] = undefined;
     }
     this.sourceUse[id]!++;
     return id;
