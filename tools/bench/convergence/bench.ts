@@ -42,6 +42,8 @@
 //            decodes everything the DUT sends, on the same two cores: T is bound by the sum);
 //   UPDATEs out  what the collector received until T, with its bytes and socket reads (how the
 //            DUT packed and wrote the table).
+// The JSON also has each run's `faultsDuring`: the DUT's minor page faults during T (memory
+// touched for the first time; BIRD and routed take about as many for a table).
 // The JSON's `window` is T's ends in CLOCK_MONOTONIC seconds, to cut a system-wide
 // `perf record -k CLOCK_MONOTONIC` down to the feed (`perf report --pid DUT --time A,B`).
 // --fib makes both DUTs program the kernel too (BIRD: kernel protocols exporting all; routed:
@@ -136,6 +138,12 @@ function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After "pid (comm) ", fields[0] is field 3 (state): utime is field 14, stime field 15.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Minor page faults of a process so far (field 10 of /proc/PID/stat): memory touched for the first time. */
+function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
 }
 
 /** Peak resident set size, MiB (VmHWM). */
@@ -266,6 +274,8 @@ interface RunResult {
   /** Of agentsCpu, the collector's (decoding what the DUT sends: more, smaller UPDATEs cost it more). */
   collectorCpu: number;
   updates: number;
+  /** The DUT's minor page faults during T (each a page touched for the first time, ~1–3 µs here). */
+  faultsDuring: number;
   /** UPDATEs the collector received until T (how the DUT packed the table). */
   updatesOut: number;
   /** The collector's bytes and socket reads until T. */
@@ -290,10 +300,12 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
     await connectWithRetry(feeder, { host: topo.addr('dut', 'feeder'), localAddress: topo.addr('feeder', 'dut'), localAs: FEEDER_AS, peerAs: DUT_AS, routerId: '198.18.255.1' }, 20_000, dut.logTail);
 
     const cpuBefore = cpuSeconds(dut.pid);
+    const faultsBefore = minorFaults(dut.pid);
     const collectorBefore = cpuSeconds(collector.child.pid!);
     const agentsBefore = cpuSeconds(feeder.child.pid!) + collectorBefore;
     const [sent, held] = await Promise.all([feeder.send(o.timeoutS * 1000), collector.waitFor(built.v4, built.v6, o.timeoutS * 1000)]);
     const cpuAfter = cpuSeconds(dut.pid);
+    const faultsDuring = minorFaults(dut.pid) - faultsBefore;
     const collectorCpu = cpuSeconds(collector.child.pid!) - collectorBefore;
     const agentsCpu = cpuSeconds(feeder.child.pid!) + collectorCpu + collectorBefore - agentsBefore;
     const fibAt = o.fib ? await fibDone(dut, o.prefixes + o.v6, o.timeoutS * 1000) : undefined;
@@ -312,6 +324,7 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
       cpuTotal: cpuAfter,
       agentsCpu,
       collectorCpu,
+      faultsDuring,
       updates: built.updates,
       updatesOut: held.counts.updates,
       bytesOut: held.counts.bytesIn,
