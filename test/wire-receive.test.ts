@@ -51,8 +51,21 @@ test('a message decoded in place equals the message decoded alone, damaged ones 
   );
 });
 
-/** What a Connection reports, in order: UPDATEs through its update handler, the rest as events. */
-function feed(ctx: CodecContext, stream: Uint8Array, cuts: number[]): string[] {
+/** Turns of the event loop until `count()` has stayed the same for three (at most `max`). */
+async function settled(count: () => number, max = 10_000): Promise<void> {
+  for (let idle = 0, last = -1, turns = 0; idle < 3 && turns < max; turns++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const n = count();
+    idle = n === last ? idle + 1 : 0;
+    last = n;
+  }
+}
+
+/**
+ * What a Connection reports, in order: UPDATEs through its update handler, the rest as events
+ * (a read's messages come a slice a turn: the turns until it reports no more are waited for).
+ */
+async function feed(ctx: CodecContext, stream: Uint8Array, cuts: number[]): Promise<string[]> {
   const seen: string[] = [];
   const socket = new net.Socket();
   const conn = new Connection(socket, 'inbound', () => ctx, {
@@ -70,6 +83,7 @@ function feed(ctx: CodecContext, stream: Uint8Array, cuts: number[]): string[] {
     socket.emit('data', Buffer.from(stream.subarray(off, cut)));
     off = cut;
   }
+  await settled(() => seen.length);
   socket.destroy();
   return seen;
 }
@@ -84,7 +98,7 @@ function expected(ctx: CodecContext, parts: Uint8Array[]): string[] {
   });
 }
 
-test('UPDATEs cut anywhere across reads are reported once each, in order, as decoded alone (fast-check)', (t) => {
+test('UPDATEs cut anywhere across reads are reported once each, in order, as decoded alone (fast-check)', async (t) => {
   const scenario = contextArb.chain((ctx) =>
     fc.record({
       ctx: fc.constant(ctx),
@@ -92,13 +106,13 @@ test('UPDATEs cut anywhere across reads are reported once each, in order, as dec
       cuts: fc.array(fc.nat(), { maxLength: 12 }),
     }),
   );
-  t.notThrows(() =>
+  await t.notThrowsAsync(() =>
     fc.assert(
-      fc.property(scenario, ({ ctx, msgs, cuts }) => {
+      fc.asyncProperty(scenario, async ({ ctx, msgs, cuts }) => {
         // Some UPDATEs damaged in their body, past the header (findings, or an UPDATE error after
         // which the Connection alone reads on; the FSM would close).
         const parts = msgs.map(([m, flips, damage]) => embedded(ctx, m, damage === 0 ? flips : [], 0, 19).buf);
-        const got = feed(ctx, Uint8Array.from(Buffer.concat(parts)), cuts);
+        const got = await feed(ctx, Uint8Array.from(Buffer.concat(parts)), cuts);
         return canonical(got) === canonical(expected(ctx, parts));
       }),
       { seed: SEED + 1, numRuns: 500 },
@@ -106,14 +120,47 @@ test('UPDATEs cut anywhere across reads are reported once each, in order, as dec
   );
 });
 
-test('a bad marker after good messages is a header error once the good ones are reported, split or not', (t) => {
+test('a read of many UPDATEs is reported a slice a turn, in order, other callbacks running between slices', async (t) => {
+  const ctx = { as4: true, addPath: new Set<string>(), extendedMessage: false };
+  const updates = Array.from({ length: 2000 }, (_, i) =>
+    encodeMessage({ type: 'UPDATE', withdrawn: [{ prefix: `10.${i >> 8}.${i & 255}.0/24` }], attributes: [], nlri: [] }, ctx),
+  );
+  const reported: string[] = [];
+  const socket = new net.Socket();
+  const conn = new Connection(socket, 'inbound', () => ctx, {
+    event: () => undefined,
+    update: (msg) => reported.push(msg.withdrawn[0]!.prefix),
+    closed: () => undefined,
+    drain: () => undefined,
+  });
+  // One read of ~54 KB, then a message split across it and the next read.
+  const all = Buffer.concat(updates);
+  const cut = all.length - 10;
+  socket.emit('data', all.subarray(0, cut));
+  const inFirstTurn = reported.length;
+  const perTurn: number[] = [];
+  await settled(() => {
+    perTurn.push(reported.length);
+    return reported.length;
+  });
+  t.true(inFirstTurn > 0 && inFirstTurn < 1999, `first turn reported ${inFirstTurn}`);
+  t.true(perTurn.some((n) => n > inFirstTurn && n < 1999), 'a later turn reported part of the rest');
+  t.is(reported.length, 1999, 'every whole message of the read, the split one not yet');
+  socket.emit('data', all.subarray(cut));
+  await settled(() => reported.length);
+  t.deepEqual(reported, updates.map((_, i) => `10.${i >> 8}.${i & 255}.0/24`));
+  conn.close();
+  socket.destroy();
+});
+
+test('a bad marker after good messages is a header error once the good ones are reported, split or not', async (t) => {
   const ctx = { as4: true, addPath: new Set<string>(), extendedMessage: false };
   const ka = encodeMessage({ type: 'KEEPALIVE' }, ctx);
   const bad = Buffer.from(ka);
   bad[3] = 0;
   const stream = Uint8Array.from(Buffer.concat([ka, ka, bad, ka]));
   for (const cuts of [[], [5], [19, 30], [40, 41, 42]]) {
-    const got = feed(ctx, stream, cuts);
+    const got = await feed(ctx, stream, cuts);
     t.is(got.length, 3, `cuts ${cuts.join(',')}`);
     t.true(got[2]!.includes('"BGPHeaderErr"') && got[2]!.includes('marker'));
   }
