@@ -42,29 +42,25 @@ function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly
   let as4Path: AsPathSegment[] | undefined;
   let as4Aggregator: PathAttrs['aggregator'];
   let unknown: { code: number; flags: number; value: string }[] | undefined;
-  // The optional members are held until after the loop, where the AS4 merge decides them.
-  let med: number | undefined;
-  let localPref: number | undefined;
+  // Decided after the loop, by the AS4 merge.
   let aggregator: PathAttrs['aggregator'];
-  let originatorId: string | undefined;
-  let otc: number | undefined;
   for (const attr of list) {
     switch (attr.name) {
       case 'ORIGIN': a.origin = attr.value; break;
       case 'AS_PATH': asPath = attr.value; break;
       case 'NEXT_HOP': if (mpHops === undefined) a.nextHop = attr.value; break;
-      case 'MULTI_EXIT_DISC': med = attr.value; break;
-      case 'LOCAL_PREF': localPref = attr.value; break;
+      case 'MULTI_EXIT_DISC': a.med = attr.value; break;
+      case 'LOCAL_PREF': a.localPref = attr.value; break;
       case 'ATOMIC_AGGREGATE': a.atomicAggregate = true; break;
       case 'AGGREGATOR': aggregator = attr.value; break;
       case 'COMMUNITIES': a.communities = attr.value; break;
-      case 'ORIGINATOR_ID': originatorId = attr.value; break;
+      case 'ORIGINATOR_ID': a.originatorId = attr.value; break;
       case 'CLUSTER_LIST': a.clusterList = attr.value; break;
       case 'EXTENDED_COMMUNITIES': a.extCommunities = attr.value; break;
       case 'AS4_PATH': as4Path = attr.value; break;
       case 'AS4_AGGREGATOR': as4Aggregator = attr.value; break;
       case 'LARGE_COMMUNITY': a.largeCommunities = attr.value; break;
-      case 'ONLY_TO_CUSTOMER': otc = attr.value; break;
+      case 'ONLY_TO_CUSTOMER': a.otc = attr.value; break;
       case 'MP_REACH_NLRI': case 'MP_UNREACH_NLRI': break;
       default:
         // RFC 4271 §5: an unrecognised optional transitive attribute is passed on; an
@@ -84,11 +80,7 @@ function fromWire(list: readonly PathAttribute[], as4: boolean, mpHops: readonly
     if (aggregator && as4Aggregator) aggregator = as4Aggregator;
     a.asPath = as4Path ? mergeAsPath(asPath, as4Path) : (asPath ?? EMPTY);
   }
-  a.med = med;
-  a.localPref = localPref;
   a.aggregator = aggregator;
-  a.originatorId = originatorId;
-  a.otc = otc;
   return a;
 }
 
