@@ -132,18 +132,23 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** utime + stime of a process, seconds (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number): number {
+/** Fields of /proc/PID/stat, numbered as in proc(5) (1: pid, 2: comm, 3: state, ...). */
+function statFields(pid: number): (n: number) => number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After "pid (comm) " (comm may hold spaces), fields[0] is field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After "pid (comm) ", fields[0] is field 3 (state): utime is field 14, stime field 15.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return (n) => Number(fields[n - 3]);
 }
 
-/** Minor page faults of a process so far (field 10 of /proc/PID/stat): memory touched for the first time. */
+/** utime + stime of a process, seconds (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  const field = statFields(pid);
+  return (field(14) + field(15)) / 100;
+}
+
+/** Minor page faults of a process so far (field 10): memory touched for the first time. */
 function minorFaults(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  return statFields(pid)(10);
 }
 
 /** Peak resident set size, MiB (VmHWM). */
