@@ -138,18 +138,15 @@ export class OutValues {
     return route ? this.exported(route) : null;
   }
 
-  /**
-   * What to send a route with (a reference or a pending count taken), or null. `knownId`: the id
-   * of route.attrs in our store when the caller has it (-1: looked up).
-   */
-  exported(route: Route, knownId = -1): Out | null {
-    if (!this.memoOn) return this.exportNow(route, knownId);
+  /** What to send a route with (a reference or a pending count taken), or null. */
+  exported(route: Route): Out | null {
+    if (!this.memoOn) return this.exportNow(route);
     const { store } = this.opts;
-    const inId = knownId >= 0 ? knownId : store.idOf(route.attrs);
+    const inId = store.idOf(route.attrs);
     const m = this.memo;
     if (m && inId >= 0 && m.inId === inId && m.source === route.source && m.family === route.family) return this.again(m.out);
     this.forgetMemo();
-    const out = this.exportNow(route, inId);
+    const out = this.exportNow(route);
     if (inId < 0) return out;
     store.retainId(inId);
     if (out !== null) {
@@ -173,8 +170,8 @@ export class OutValues {
     return out;
   }
 
-  /** exported() without the memo; `knownId` as there. */
-  private exportNow(route: Route, knownId: number): Out | null {
+  /** exported() without the memo. */
+  private exportNow(route: Route): Out | null {
     const { store } = this.opts;
     const filtered = exportFilter(route, this.opts);
     if (!filtered) return null;
@@ -183,9 +180,7 @@ export class OutValues {
       return out && store.internId(out, true);
     }
     // A reference on the set as received, for the Lazy (a route's set need not be this store's).
-    let inId = knownId;
-    if (inId >= 0) store.retainId(inId);
-    else inId = store.internId(filtered);
+    const inId = store.internId(filtered);
     const hit = inId < this.rewritten.length ? this.rewritten[inId]! - 1 : -1;
     if (hit >= 0 && this.sources[this.lzSrc[hit]!] === route.source && this.lzFam[hit] === FAMILY_CODE[route.family]) {
       store.releaseId(inId);

@@ -128,9 +128,7 @@ export class AdjRibOut {
     // own routes, all of a full table it sends) builds no view, no Route and runs no filter.
     const source = batch.source(i);
     if (source && !mayAdvertise({ source }, this.opts.target)) return null;
-    // The run key is the best route's set id in the Loc-RIB's store: with that store ours, the
-    // export needs no lookup of the id by the set's brand (a megamorphic check per run in perf).
-    return this.values.exported(batch.route(i), batch.store === this.opts.store ? batch.key[i]! : -1);
+    return this.values.exported(batch.route(i));
   }
 
   /**

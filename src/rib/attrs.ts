@@ -158,8 +158,6 @@ export class AttrStore {
   private hops: (string | undefined)[] = [];
   private readonly cacheIds = new Int32Array(CACHE_SLOTS).fill(-1);
   private readonly cacheObjs = new Array<PathAttrs | undefined>(CACHE_SLOTS).fill(undefined);
-  /** The cache slot of the set handed out last (idOf's first guess). */
-  private lastSlot = 0;
   private readonly freeIds: number[] = [];
   private held = 0;
   private readonly packer = new Packer();
@@ -167,11 +165,6 @@ export class AttrStore {
 
   /** The id of a set handed out by this store and still interned, or -1. */
   idOf(attrs: PathAttrs): number {
-    // The set handed out last is the one usually asked about next (a route just built, then its
-    // export and the export filter's size check): one comparison instead of the brand check,
-    // which over sets of many shapes is a megamorphic lookup. A cached entry is a live id's.
-    const last = this.lastSlot;
-    if (this.cacheObjs[last] === attrs) return this.cacheIds[last]!;
     const id = Tag.id(attrs);
     return id >= 0 && this.gens[id] === Tag.gen(attrs) && this.counts[id]! > 0 ? id : -1;
   }
@@ -185,9 +178,8 @@ export class AttrStore {
   /**
    * Intern and take a reference; returns the id. `handOver`: the caller gives `attrs` up (it and
    * its lists are never used or changed by anyone after), so it may become the handed-out object.
-   * A handed-over set is a new object (just decoded or rewritten): its id is not looked up (the
-   * brand check over fresh objects of many shapes is a megamorphic lookup); were it a handed-out
-   * one after all, the lookup by content below finds its id the same.
+   * A handed-over set is a new object (just decoded or rewritten): it has no id to look up, and
+   * were it a handed-out one after all, the lookup by content below finds its id the same.
    */
   internId(attrs: PathAttrs, handOver = false): number {
     let id = handOver ? -1 : this.idOf(attrs);
@@ -343,7 +335,6 @@ export class AttrStore {
     const slot = id & (CACHE_SLOTS - 1);
     this.cacheIds[slot] = id;
     this.cacheObjs[slot] = attrs;
-    this.lastSlot = slot;
     return attrs;
   }
 
@@ -354,10 +345,7 @@ export class AttrStore {
   /** A frozen object with the set of a held id. */
   attrs(id: number): PathAttrs {
     const slot = id & (CACHE_SLOTS - 1);
-    if (this.cacheIds[slot] === id) {
-      this.lastSlot = slot;
-      return this.cacheObjs[slot]!;
-    }
+    if (this.cacheIds[slot] === id) return this.cacheObjs[slot]!;
     if (!(this.counts[id]! > 0)) throw new RangeError(`attribute set ${id} is not interned`);
     return this.cache(id, this.unpacker.unpack(this.arena, this.offs[id]!, this.hops[id]!));
   }

@@ -6,7 +6,6 @@
 // it is only for consumers done with it before the RIB changes again and before the next drain
 // (which may reuse the prefix id of a prefix gone): the daemon's tick fanning changes out.
 
-import type { AttrStore } from './attrs.js';
 import type { FamilyRib, LocRib } from './locrib.js';
 import type { BestChange, DecisionStep, Family, Route, RouteSource } from './types.js';
 
@@ -81,11 +80,6 @@ export class ChangeBatch {
 
   constructor(private readonly loc: LocRib) {
     this.fams = [loc.fams.ipv4, loc.fams.ipv6];
-  }
-
-  /** The store whose set ids the run keys are (the Loc-RIB's). */
-  get store(): AttrStore {
-    return this.loc.store;
   }
 
   push(fam: number, pid: number, key: number, src: number): void {

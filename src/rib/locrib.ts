@@ -73,7 +73,7 @@ export class LocRib {
 
   constructor(
     private cfg: DecisionConfig,
-    readonly store: AttrStore,
+    private readonly store: AttrStore,
   ) {}
 
   setDecisionConfig(cfg: DecisionConfig): void {
