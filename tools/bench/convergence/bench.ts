@@ -35,7 +35,8 @@
 //   feed     first → last byte accepted by the feeder's socket (the DUT's reading pace);
 //   first out, half  first UPDATE byte → the collector's first announced prefix, and → it holds half the
 //            prefixes (where the DUT's time goes: latency to its first export, then its pace);
-//   peak RSS VmHWM of the DUT process (/proc/PID/status) at the end;
+//   peak RSS VmHWM of the DUT process (/proc/PID/status) at the end, and in brackets the part
+//            of its RSS then mapped from files (RssFile: its binary and libraries);
 //   CPU      utime+stime of the DUT (/proc/PID/stat) spent between the start of the feed and
 //            convergence, and in all since it started;
 //   agents CPU  the feeder's and the collector's CPU during T, the collector's in brackets (it
@@ -151,9 +152,9 @@ function minorFaults(pid: number): number {
   return statFields(pid)(10);
 }
 
-/** Peak resident set size, MiB (VmHWM). */
-function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A size field of /proc/PID/status ("VmHWM", "RssFile", ...), MiB. */
+function statusMiB(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -272,6 +273,12 @@ interface RunResult {
   /** First UPDATE sent → the collector holds half the prefixes. */
   halfSeconds: number;
   peakRssMiB: number;
+  /**
+   * Of the RSS at the end, the pages mapped from files (RssFile): the DUT's binary and libraries,
+   * shared with every process that maps them and reclaimable. For routed mostly the node
+   * binary's code (~40 MiB), which no table size changes.
+   */
+  fileRssMiB: number;
   cpuDuring: number;
   cpuTotal: number;
   /** CPU seconds of the feeder and collector together while T ran (they share the machine's cores). */
@@ -324,7 +331,8 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
       feedSeconds: Number(sent.lastNs - sent.firstNs) / 1e9,
       firstOutSeconds: Number(held.firstNs - sent.firstNs) / 1e9,
       halfSeconds: Number(held.halfNs - sent.firstNs) / 1e9,
-      peakRssMiB: peakRssMiB(dut.pid),
+      peakRssMiB: statusMiB(dut.pid, 'VmHWM'),
+      fileRssMiB: statusMiB(dut.pid, 'RssFile'),
       cpuDuring: cpuAfter - cpuBefore,
       cpuTotal: cpuAfter,
       agentsCpu,
@@ -363,7 +371,7 @@ async function feederGoesDown(feeder: LiteAgent, collector: LiteAgent, dutPid: n
 
 function row(r: number, dut: DutKind, res: RunResult, o: Options): string {
   const total = o.prefixes + o.v6;
-  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} (${res.collectorCpu.toFixed(2)}) | ${res.updatesOut} (${(res.bytesOut / 1e6).toFixed(2)} MB, ${res.readsOut} reads) | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}${res.withdrawSeconds !== undefined ? ` | ${res.withdrawSeconds.toFixed(2)} | ${res.withdrawCpu!.toFixed(2)}` : ''}`;
+  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} (${res.fileRssMiB.toFixed(0)}) | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} (${res.collectorCpu.toFixed(2)}) | ${res.updatesOut} (${(res.bytesOut / 1e6).toFixed(2)} MB, ${res.readsOut} reads) | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}${res.withdrawSeconds !== undefined ? ` | ${res.withdrawSeconds.toFixed(2)} | ${res.withdrawCpu!.toFixed(2)}` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -378,7 +386,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/routed-convergence-');
   try {
     console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
-    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) (collector) | UPDATEs out (bytes, reads) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}${o.withdraw ? ' | withdraw (s) | withdraw CPU (s)' : ''}`);
+    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) (files) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) (collector) | UPDATEs out (bytes, reads) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}${o.withdraw ? ' | withdraw (s) | withdraw CPU (s)' : ''}`);
     const results: (RunResult & { dut: string; kind: DutKind })[] = [];
     const pairs: Pair[] = [];
     for (let r = 1; r <= o.runs; r++) {
