@@ -4,13 +4,15 @@
 // target, session and family; and an Adj-RIB-Out's UPDATEs must not change by a byte.
 import test from 'ava';
 import fc from 'fast-check';
-import { decodeMessage, makeContext } from '../src/bgp/wire/index.js';
+import { decodeMessage, encodeMessage, makeContext } from '../src/bgp/wire/index.js';
 import type { AsPathSegment, CodecContext, UpdateMessage } from '../src/bgp/wire/index.js';
 import { OutValues } from '../src/rib/adjout-values.js';
+import { appendIpv4Nlri, insertMpReachNlri } from '../src/rib/adjout-wire.js';
 import { rewrittenHead } from '../src/rib/attrs-head-rewrite.js';
 import { peerRewrite, rewriteForPeer, rewrittenNextHop } from '../src/rib/export.js';
-import { AdjRibOut, AttrStore, attrsFromWire, baseAttrs, encodeHead, exportAttrs, Rib } from '../src/rib/index.js';
+import { AdjRibOut, AttrStore, attrsFromWire, baseAttrs, encodeHead, exportAttrs, Rib, toWire } from '../src/rib/index.js';
 import type { ExportContext, ExportFilter, Family, PathAttrs, PeerInfo, Route, RouteSource } from '../src/rib/index.js';
+import { PrefixTable } from '../src/rib/ptable.js';
 import { ribConfig } from './helpers/rib-config.js';
 import { ipv4Arb, ipv6Arb } from './helpers/wire-arbitraries.js';
 
@@ -19,17 +21,23 @@ const RUNS = 2000;
 
 const same = (x: Buffer | null | undefined, y: Buffer | null | undefined): boolean => (x && y ? x.equals(y) : x == y);
 
+/** Where the heads below are written: not at 0, as a message's in a batch is not (the bytes before it stay). */
+const AT = 7;
+
 /** rewrittenHead's bytes as a buffer of their own, or null where it leaves the head to encodeHead. */
 function rewritten(store: AttrStore, id: number, rw: ReturnType<typeof peerRewrite>, codec: CodecContext, family: Family): Buffer | null {
-  const out = Buffer.alloc(1 << 16);
-  const n = rewrittenHead(out, store.packedArena(), store.packedAt(id), store.nextHop(id), rw, codec, family);
-  return n < 0 ? null : Buffer.from(out.subarray(0, n));
+  const out = Buffer.alloc(AT + (1 << 16), 0xa5);
+  const n = rewrittenHead(out, AT, store.packedArena(), store.packedAt(id), store.nextHop(id), rw, codec, family);
+  if (out.subarray(0, AT).some((b) => b !== 0xa5)) throw new Error('rewrittenHead wrote before its offset');
+  return n < 0 ? null : Buffer.from(out.subarray(AT, AT + n));
 }
 
 /** OutValues.headInto's bytes as a buffer of their own, or undefined where none can be sent. */
 function valuesHead(values: OutValues, v: number, codec: CodecContext, family: Family): Buffer | undefined {
-  const n = values.headInto(v, codec, family);
-  return n < 0 ? undefined : Buffer.from(values.headBytes.subarray(0, n));
+  const out = Buffer.alloc(AT + (1 << 16), 0xa5);
+  const n = values.headInto(v, codec, family, out, AT);
+  if (out.subarray(0, AT).some((b) => b !== 0xa5)) throw new Error('headInto wrote before its offset');
+  return n < 0 ? undefined : Buffer.from(out.subarray(AT, AT + n));
 }
 
 // ---- peers and contexts ----
@@ -332,10 +340,10 @@ function dump(rib: Rib, codec: CodecContext, localAddress: ExportContext['localA
   const out = new AdjRibOut({ ...EBGP_CX, localAddress, codec, families: ['ipv4', 'ipv6'], store: rib.store });
   if (old) {
     const values = (out as unknown as { values: OutValues }).values;
-    values.headInto = (v, c, family) => {
+    values.headInto = (v, c, family, buf, at) => {
       const head = encodeHead(values.outAttrs(v), c, family);
       if (!head) return -1;
-      values.headBytes = head;
+      head.copy(buf, at);
       return head.length;
     };
   }
@@ -361,4 +369,45 @@ test('the UPDATEs an eBGP peer gets are byte for byte those of the old way (rewr
     ),
   );
   t.true(messages > 60 * 4, `${messages} UPDATEs compared`);
+});
+
+// ---- a message assembled in its place ----
+
+test('an UPDATE assembled in place (head at its offset, prefixes after or inside MP_REACH_NLRI) is the codec\'s encoding of it', (t) => {
+  let checked = 0;
+  const nlriArb = (family: Family) => fc.uniqueArray(family === 'ipv4' ? ipv4Arb : ipv6Arb, { minLength: 1, maxLength: 40 });
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Family>('ipv4', 'ipv6').chain((family) => fc.tuple(fc.constant(family), attrsArb(family), nlriArb(family))),
+        codecArb,
+        fc.nat(300),
+        ([family, attrs, addresses], codec, at) => {
+          const head = encodeHead(attrs, codec, family);
+          if (!head) return true;
+          const prefixes = addresses.map((a, i) => `${a}/${family === 'ipv4' ? 8 + (i % 25) : 16 + (i % 113)}`);
+          const table = new PrefixTable(family);
+          const ids = prefixes.map((p) => table.acquire(p));
+          const nlriLen = ids.reduce((n, id) => n + table.nlriSize(id), 0);
+          const size = head.length + nlriLen;
+          if (size > (codec.extendedMessage ? 65535 : 4096)) return true;
+          const buf = Buffer.alloc(at + size + 16, 0xa5);
+          head.copy(buf, at);
+          const write = (b: Buffer, p: number): number => ids.reduce((q, id) => q + table.writeNlri(id, b, q), p);
+          (family === 'ipv4' ? appendIpv4Nlri : insertMpReachNlri)(buf, at, head.length, size, write);
+          // The codec's own message of the set's attributes (encodeHead's bytes are its head), the
+          // prefixes where the family puts them.
+          const nlri = ids.map((id) => ({ prefix: table.text(id) }));
+          const attributes = toWire(attrs, { as4: codec.as4, family });
+          for (const a of attributes) if (a.name === 'MP_REACH_NLRI') a.value.nlri = nlri;
+          const msg: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes, nlri: family === 'ipv4' ? nlri : [] };
+          checked++;
+          const untouched = (b: number): boolean => b === 0xa5;
+          return buf.subarray(at, at + size).equals(encodeMessage(msg, codec)) && buf.subarray(0, at).every(untouched) && buf.subarray(at + size).every(untouched);
+        },
+      ),
+      { seed: SEED + 3, numRuns: 400 },
+    ),
+  );
+  t.true(checked > 150, `${checked} messages compared`);
 });

@@ -3,7 +3,6 @@
 // ids or Lazy exports, and their encoding in the per-key Int32Arrays.
 
 import type { CodecContext } from '../bgp/wire/index.js';
-import { MAX_EXTENDED_MESSAGE } from '../bgp/wire/index.js';
 import { encodeHead } from './attrs-head.js';
 import { rewrittenHead } from './attrs-head-rewrite.js';
 import { sameAttrs } from './attrs-pack.js';
@@ -39,8 +38,6 @@ export const isLazy = (v: Out): boolean => v <= -3;
 const lazyOf = (idx: number): Out => -3 - idx;
 const indexOf = (v: Out): number => -3 - v;
 
-/** Where headInto() writes a Lazy export's head: one buffer the size of the largest message, reused. */
-const HEAD_SCRATCH = Buffer.allocUnsafe(MAX_EXTENDED_MESSAGE);
 /** A Lazy export's index (what the per-Lazy arrays are indexed by). */
 export const lazyIndex = indexOf;
 
@@ -84,8 +81,6 @@ export class OutValues {
    */
   private memo: { inId: number; source: RouteSource; family: Family; out: Out | null } | undefined;
   private memoOn = false;
-  /** What the last headInto() wrote is its [0, n). */
-  headBytes: Buffer = HEAD_SCRATCH;
 
   constructor(private readonly opts: ExportContext & { store: AttrStore }) {}
 
@@ -309,25 +304,25 @@ export class OutValues {
 
   /**
    * Writes the UPDATE head (no withdrawn routes, no NLRI) that pending value `v` goes out with to
-   * `family` over a session with `codec`, and returns its length n, or -1 where none can be sent
-   * (encodeHead's undefined): the bytes are headBytes[0, n), valid until the next call. They are
-   * encodeHead(outAttrs(v), codec, family)'s, a Lazy export's written from the packed set as
-   * received with the rewrite applied (no rewritten set made, no buffer per set) wherever
-   * attrs-head-rewrite.ts reproduces them.
+   * `family` over a session with `codec` at out[at..] (room for the session's largest message
+   * there: the message's own place in the batch, so that it is not copied), and returns its length
+   * n, or -1 where none can be sent (encodeHead's undefined). The bytes are encodeHead(outAttrs(v),
+   * codec, family)'s, a Lazy export's written from the packed set as received with the rewrite
+   * applied (no rewritten set made) wherever attrs-head-rewrite.ts reproduces them.
    */
-  headInto(v: Out, codec: CodecContext, family: Family): number {
+  headInto(v: Out, codec: CodecContext, family: Family, out: Buffer, at: number): number {
     if (isLazy(v)) {
       const idx = indexOf(v);
       const { store } = this.opts;
       const inId = this.lzIn[idx]!;
       const rw = this.rewriteOf(this.lzSrc[idx]!, this.lzFam[idx]!);
-      const n = rewrittenHead(HEAD_SCRATCH, store.packedArena(), store.packedAt(inId), store.nextHop(inId), rw, codec, family);
-      this.headBytes = HEAD_SCRATCH;
+      const n = rewrittenHead(out, at, store.packedArena(), store.packedAt(inId), store.nextHop(inId), rw, codec, family);
       if (n >= 0) return n;
     }
     const head = encodeHead(this.outAttrs(v), codec, family);
     if (!head) return -1;
-    this.headBytes = head;
+    // The whole buffer: Buffer.copy makes no view for it.
+    head.copy(out, at);
     return head.length;
   }
 

@@ -1,6 +1,6 @@
-// The Adj-RIB-Out's UPDATE bytes: the attributes of a group are encoded once (with no NLRI, which
-// also tells their size), and the prefixes are written into those bytes as they are chosen, from
-// the prefix table, without an Nlri object or text per prefix.
+// The Adj-RIB-Out's UPDATE bytes: the attributes of a message are written in its place in the
+// batch first (with no NLRI, which also tells their size), and the prefixes are written into those
+// bytes as they are chosen, from the prefix table, without an Nlri object or text per prefix.
 
 import { encodeMessage, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL } from '../bgp/wire/index.js';
 import type { CodecContext, Nlri, PathAttribute, UpdateMessage } from '../bgp/wire/index.js';
@@ -28,6 +28,15 @@ export class BatchBuffer {
   messages = 0;
 
   constructor(private readonly capacity: number) {}
+
+  /**
+   * Where the next message goes (the buffer made if not yet): a message may be written there
+   * before its size is known, and reserved after (the caller leaves room for its largest).
+   */
+  next(): number {
+    if (this.buf.length === 0) this.buf = Buffer.allocUnsafe(this.capacity);
+    return this.at;
+  }
 
   /** The offset of the next `n` bytes, for one message. */
   reserve(n: number): number {
@@ -61,56 +70,52 @@ export class BatchBuffer {
   }
 }
 
-/**
- * src[from, to) copied to dst at `at`, a byte at a time: a message's head is tens of octets, and
- * Buffer.copy makes a typed-array view per call (CreateTypedArray and TypedArray.set under
- * withIpv4Nlri in perf, once or twice per UPDATE sent).
- */
-function copyHead(src: Uint8Array, dst: Uint8Array, at: number, from: number, to: number): void {
-  for (let i = from; i < to; i++) dst[at + i - from] = src[i]!;
+/** RFC 4271 §4.1: a 2-octet field, big-endian (by hand: Buffer.writeUInt16BE checks its arguments). */
+function u16(buf: Buffer, at: number, v: number): void {
+  buf[at] = v >>> 8;
+  buf[at + 1] = v;
 }
 
 /**
- * An IPv4 UPDATE is its attributes-only encoding followed by the NLRI field (RFC 4271 §4.3), so
- * the prefixes are appended to the bytes already encoded for sizing instead of encoding the
- * attributes a second time. The message goes to buf[at, at + size): `size` is its final length,
- * computed while choosing the prefixes; head[0, headLen) the attributes-only encoding.
+ * An IPv4 UPDATE is its attributes-only encoding followed by the NLRI field (RFC 4271 §4.3): the
+ * head already at buf[at, at + headLen) (written in its place), the prefixes are appended to it.
+ * `size` is the message's final length, computed while choosing the prefixes.
  */
-export function withIpv4Nlri(head: Buffer, headLen: number, buf: Buffer, at: number, size: number, write: NlriWriter): void {
-  copyHead(head, buf, at, 0, headLen);
+export function appendIpv4Nlri(buf: Buffer, at: number, headLen: number, size: number, write: NlriWriter): void {
   const end = write(buf, at + headLen);
   if (end !== at + size) throw new Error(`UPDATE size ${end - at} differs from the computed ${size}`);
   // RFC 4271 §4.1: the header's Length field counts the whole message.
-  buf.writeUInt16BE(size, at + 16);
+  u16(buf, at + 16, size);
 }
 
 /**
- * An IPv6 UPDATE: the prefixes go inside MP_REACH_NLRI (RFC 4760 §3), which toWire emits with
- * a 2-octet length and no NLRI. They are written into a gap opened at the end of that attribute,
- * and the three lengths that contain it grow by the same amount: the attribute's, Total Path
- * Attribute Length, and the message's (RFC 4271 §4.1, §4.3). Arguments as withIpv4Nlri's.
+ * An IPv6 UPDATE: the prefixes go inside MP_REACH_NLRI (RFC 4760 §3), which the head (at buf[at,
+ * at + headLen), as appendIpv4Nlri's) has with a 2-octet length and no NLRI. The attributes after
+ * it move up to open a gap at its end, the prefixes are written into the gap, and the three
+ * lengths that contain it grow by the same amount: the attribute's, Total Path Attribute Length,
+ * and the message's (RFC 4271 §4.1, §4.3).
  */
-export function withMpReachNlri(head: Buffer, headLen: number, buf: Buffer, at: number, size: number, write: NlriWriter): void {
-  const attrsAt = 19 + 2 + head.readUInt16BE(19) + 2;
-  const attrsEnd = attrsAt + head.readUInt16BE(attrsAt - 2);
+export function insertMpReachNlri(buf: Buffer, at: number, headLen: number, size: number, write: NlriWriter): void {
+  const attrsAt = at + 19 + 2 + buf.readUInt16BE(at + 19) + 2;
+  const attrsEnd = attrsAt + buf.readUInt16BE(attrsAt - 2);
   let p = attrsAt;
   while (p < attrsEnd) {
-    const extended = (head[p]! & FLAG_EXTENDED_LENGTH) !== 0;
-    const len = extended ? head.readUInt16BE(p + 2) : head[p + 2]!;
-    const end = p + (extended ? 4 : 3) + len;
-    if (head[p + 1] === 14) break;
-    p = end;
+    const extended = (buf[p]! & FLAG_EXTENDED_LENGTH) !== 0;
+    const len = extended ? buf.readUInt16BE(p + 2) : buf[p + 2]!;
+    if (buf[p + 1] === 14) break;
+    p += (extended ? 4 : 3) + len;
   }
-  if (p >= attrsEnd || (head[p]! & FLAG_EXTENDED_LENGTH) === 0) throw new Error('MP_REACH_NLRI with a 2-octet length expected');
-  const gapAt = p + 4 + head.readUInt16BE(p + 2);
+  if (p >= attrsEnd || (buf[p]! & FLAG_EXTENDED_LENGTH) === 0) throw new Error('MP_REACH_NLRI with a 2-octet length expected');
+  const mpLen = buf.readUInt16BE(p + 2);
+  const gapAt = p + 4 + mpLen;
   const grow = size - headLen;
-  copyHead(head, buf, at, 0, gapAt);
-  const w = write(buf, at + gapAt);
-  if (w !== at + gapAt + grow) throw new Error(`NLRI of ${w - at - gapAt} octets, ${grow} computed`);
-  copyHead(head, buf, w, gapAt, headLen);
-  buf.writeUInt16BE(head.readUInt16BE(p + 2) + grow, at + p + 2);
-  buf.writeUInt16BE(head.readUInt16BE(attrsAt - 2) + grow, at + attrsAt - 2);
-  buf.writeUInt16BE(size, at + 16);
+  // The attributes after MP_REACH_NLRI (none, or a few), moved within the buffer: no view, no copy out.
+  if (gapAt < at + headLen) buf.copyWithin(gapAt + grow, gapAt, at + headLen);
+  const w = write(buf, gapAt);
+  if (w !== gapAt + grow) throw new Error(`NLRI of ${w - gapAt} octets, ${grow} computed`);
+  u16(buf, p + 2, mpLen + grow);
+  u16(buf, attrsAt - 2, attrsEnd - attrsAt + grow);
+  u16(buf, at + 16, size);
 }
 
 /**

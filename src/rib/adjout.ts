@@ -6,7 +6,7 @@
 
 import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/index.js';
 import type { CodecContext, Nlri } from '../bgp/wire/index.js';
-import { BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, MP_UNREACH_OVERHEAD, withIpv4Nlri, withMpReachNlri, writeWithdrawal } from './adjout-wire.js';
+import { appendIpv4Nlri, BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, insertMpReachNlri, MP_UNREACH_OVERHEAD, writeWithdrawal } from './adjout-wire.js';
 import type { AttrStore } from './attrs.js';
 import { mayAdvertise } from './export.js';
 import type { ExportContext } from './export.js';
@@ -433,7 +433,10 @@ export class AdjRibOut {
     }
     // RFC 8654 §4: attributes too large for the session's maximum message size cannot be sent;
     // the encoder refuses them, and the prefixes take the branch below (withdrawn, not sent).
-    const headLen = this.values.headInto(gk, this.opts.codec, fo.family);
+    // The head goes where the message will (fill() leaves room for one of the largest there).
+    const batch = this.batch;
+    const at = batch.next();
+    const headLen = this.values.headInto(gk, this.opts.codec, fo.family, batch.buf, at);
     let taken = this.taken;
     let n = 0;
     let size = headLen >= 0 ? headLen : Infinity;
@@ -465,11 +468,10 @@ export class AdjRibOut {
       return;
     }
     if (group.at >= group.n) retire(fo, group);
-    const write = (buf: Buffer, at: number): number => this.writeKeys(fo, taken, n, buf, at);
-    const batch = this.batch;
-    const at = batch.reserve(size);
-    if (fo.afi === 1) withIpv4Nlri(this.values.headBytes, headLen, batch.buf, at, size, write);
-    else withMpReachNlri(this.values.headBytes, headLen, batch.buf, at, size, write);
+    const write = (buf: Buffer, p: number): number => this.writeKeys(fo, taken, n, buf, p);
+    if (batch.reserve(size) !== at) throw new Error('UPDATE reserved elsewhere than its head was written');
+    if (fo.afi === 1) appendIpv4Nlri(batch.buf, at, headLen, size, write);
+    else insertMpReachNlri(batch.buf, at, headLen, size, write);
   }
 
   /** The NLRI of `keys` (with path ids under ADD-PATH) written at buf[at]; the end offset. */

@@ -327,12 +327,12 @@ class PackedHead {
   }
 
   /**
-   * Writes the head scanned last, of `n` octets, into `out`, in toWire's order (attrs-head.ts
+   * Writes the head scanned last, of `n` octets, into out[at..], in toWire's order (attrs-head.ts
    * directHead's); the offset after it, or GENERIC where text does not parse.
    */
-  write(out: Buffer, n: number, hop: string, family: Family): number {
+  write(out: Buffer, at: number, n: number, hop: string, family: Family): number {
     const rw = this.rw;
-    let p = attrHeader(out, messageHeader(out, n), WELL_KNOWN, 1, 1);
+    let p = attrHeader(out, messageHeader(out, n, at), WELL_KNOWN, 1, 1);
     out[p] = this.origin;
     p = this.asPath(out, p + 1, this.pathLen);
     // RFC 4760 §3: IPv6 routes carry their next hop in MP_REACH_NLRI, not NEXT_HOP.
@@ -441,19 +441,28 @@ const packed = new PackedHead();
 /**
  * Writes the UPDATE head of a Lazy export (no withdrawn routes, no NLRI) for the set packed at
  * arena[at..] (next hop `setNextHop`), with `rw` applied, as the session `codec` sends it, at
- * out[0..n) (`out` as large as the session's largest message), and returns n; or -1 where it is
- * left to encodeHead(rewriteForPeer(...)) (the file's head says which sets).
+ * out[outAt..outAt + n) (room for the session's largest message there), and returns n; or -1
+ * where it is left to encodeHead(rewriteForPeer(...)) (the file's head says which sets).
  */
-export function rewrittenHead(out: Buffer, arena: Buffer, at: number, setNextHop: string, rw: PeerRewrite, codec: CodecContext, family: Family): number {
+export function rewrittenHead(
+  out: Buffer,
+  outAt: number,
+  arena: Buffer,
+  at: number,
+  setNextHop: string,
+  rw: PeerRewrite,
+  codec: CodecContext,
+  family: Family,
+): number {
   if (family !== 'ipv4' && family !== 'ipv6') return -1;
   const hop = rewrittenNextHop(rw, setNextHop);
   if (!hop) return -1;
   const n = packed.scan(arena, at, rw, codec.as4, hop, family);
   // RFC 4271 §4.1 and RFC 8654 §4: at most 4096 octets, or 65535 with extended messages.
   const max = codec.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
-  if (n < 0 || n > max || n > out.length) return -1;
-  const p = packed.write(out, n, hop, family);
+  if (n < 0 || n > max || outAt + n > out.length) return -1;
+  const p = packed.write(out, outAt, n, hop, family);
   if (p < 0) return -1;
-  if (p !== n) throw new Error(`rewritten UPDATE head of ${p} octets, ${n} computed`);
+  if (p !== outAt + n) throw new Error(`rewritten UPDATE head of ${p - outAt} octets, ${n} computed`);
   return n;
 }

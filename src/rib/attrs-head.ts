@@ -317,17 +317,17 @@ function lateAttrs(b: Buffer, p: number, a: PathAttrs, family: Family): number {
  * all ones", then the 2-octet Length of the whole message and Type 2 (UPDATE). §4.3: Withdrawn
  * Routes Length 0, and the "Total Path Attribute Length ... in octets".
  */
-export function messageHeader(b: Buffer, n: number): number {
+export function messageHeader(b: Buffer, n: number, at = 0): number {
   // By hand: Buffer.fill's argument checks cost more than the sixteen stores.
-  for (let i = 0; i < 16; i++) b[i] = 0xff;
-  b[16] = n >>> 8;
-  b[17] = n;
-  b[18] = 2;
-  b[19] = 0;
-  b[20] = 0;
-  b[21] = (n - HEADER_AND_LENGTHS) >>> 8;
-  b[22] = n - HEADER_AND_LENGTHS;
-  return HEADER_AND_LENGTHS;
+  for (let i = 0; i < 16; i++) b[at + i] = 0xff;
+  b[at + 16] = n >>> 8;
+  b[at + 17] = n;
+  b[at + 18] = 2;
+  b[at + 19] = 0;
+  b[at + 20] = 0;
+  b[at + 21] = (n - HEADER_AND_LENGTHS) >>> 8;
+  b[at + 22] = n - HEADER_AND_LENGTHS;
+  return at + HEADER_AND_LENGTHS;
 }
 
 function generic(attrs: PathAttrs, codec: CodecContext, family: Family): Buffer | undefined {
