@@ -8,6 +8,7 @@
 
 import type { AsPathSegment } from '../bgp/wire/index.js';
 import type { PathAttrs } from './types.js';
+import { numberList } from '../bgp/wire/index.js';
 
 type Origin = PathAttrs['origin'];
 
@@ -303,8 +304,8 @@ export class Unpacker {
 
   private u32s(): readonly number[] {
     const n = this.len();
-    const list = new Array<number>(n);
-    for (let i = 0; i < n; i++) list[i] = this.u32();
+    const list = numberList();
+    for (let i = 0; i < n; i++) list.push(this.u32());
     return list;
   }
 

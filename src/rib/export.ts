@@ -5,6 +5,7 @@
 import type { AsPathSegment } from '../bgp/wire/index.js';
 import { EMPTY } from './attrs.js';
 import type { ExportFilter, PathAttrs, PeerInfo, Route } from './types.js';
+import { numberList } from '../bgp/wire/index.js';
 
 /** RFC 1997 well-known communities. */
 const NO_EXPORT = 0xffffff01;
@@ -58,15 +59,17 @@ export function prependAs(path: readonly AsPathSegment[], asn: number): AsPathSe
   const rest = path.some(isConfed) ? path.filter((s) => !isConfed(s)) : path;
   const first = rest[0];
   if (first && first.type === 'AS_SEQUENCE' && first.asns.length < 255) {
-    const asns = new Array<number>(first.asns.length + 1);
-    asns[0] = asn;
-    for (let i = 0; i < first.asns.length; i++) asns[i + 1] = first.asns[i]!;
+    const asns = numberList();
+    asns.push(asn);
+    for (let i = 0; i < first.asns.length; i++) asns.push(first.asns[i]!);
     // The segment list packed, as the decoder's (attrs-pack.ts, path()).
     const out: AsPathSegment[] = [{ type: 'AS_SEQUENCE', asns }];
     for (let i = 1; i < rest.length; i++) out.push(rest[i]!);
     return out;
   }
-  return [{ type: 'AS_SEQUENCE', asns: [asn] }, ...rest];
+  const asns = numberList();
+  asns.push(asn);
+  return [{ type: 'AS_SEQUENCE', asns }, ...rest];
 }
 
 /** This session's address for a route of the given family; IPv6 routes over IPv4 use the mapped form. */

@@ -2,6 +2,7 @@
 
 import type { AsPathSegment, AsPathSegmentType } from './types.js';
 import type { Writer } from './writer.js';
+import { numberList } from './number-list.js';
 
 export const AS_TRANS = 23456;
 
@@ -38,18 +39,18 @@ export function decodeAsPath(buf: Uint8Array, start: number, end: number, asSize
     if (count === 0) return 'AS_PATH segment of length 0';
     p += 2;
     if (p + count * asSize > end) return 'AS_PATH segment overruns the attribute';
-    const asns = new Array<number>(count);
+    const asns = numberList();
     if (asSize === 4) {
       for (let i = 0; i < count; i++, p += 4) {
         const asn = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
         if (asn === 0) zero = true;
-        asns[i] = asn;
+        asns.push(asn);
       }
     } else {
       for (let i = 0; i < count; i++, p += 2) {
         const asn = (buf[p]! << 8) | buf[p + 1]!;
         if (asn === 0) zero = true;
-        asns[i] = asn;
+        asns.push(asn);
       }
     }
     if (p === end && segments === undefined) return zero ? AS_ZERO : [{ type, asns }];

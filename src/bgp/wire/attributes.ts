@@ -7,6 +7,7 @@ import { decodeAsPath, encodeAsPath } from './aspath.js';
 import { decodeNlriKeys, encodeNlri, setNlriField } from './nlri.js';
 import { toHex, fromHex } from './reader.js';
 import type { Writer } from './writer.js';
+import { numberList } from './number-list.js';
 
 export const FLAG_OPTIONAL = 0x80;
 export const FLAG_TRANSITIVE = 0x40;
@@ -195,8 +196,8 @@ function decodeAggregator(b: Uint8Array, s: number, len: number, asSize: 2 | 4):
 
 function u32List(b: Uint8Array, s: number, len: number, unit: number, name: string): number[] | string {
   if (len % unit !== 0) return `${name} length ${len} not a multiple of ${unit}`;
-  const out = new Array<number>(len / 4);
-  for (let i = 0; i < out.length; i++) out[i] = u32(b, s + 4 * i);
+  const out = numberList();
+  for (let i = 0; i < len / 4; i++) out.push(u32(b, s + 4 * i));
   return out;
 }
 

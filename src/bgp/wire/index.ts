@@ -13,3 +13,4 @@ export { ipv4WordText, ipv6WordsText } from './addr.js';
 export { FLAG_OPTIONAL, FLAG_TRANSITIVE, FLAG_PARTIAL, FLAG_EXTENDED_LENGTH } from './attributes.js';
 export { Reader, Truncated, toHex, fromHex } from './reader.js';
 export { Writer } from './writer.js';
+export { numberList } from './number-list.js';
