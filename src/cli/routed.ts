@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
 import { Notifier } from '../daemon/notify.js';
+import { largeBlocksFromMmap } from '../os/libc.js';
 
 // The heap: a full table is ~100 MiB of typed arrays outside the heap and only ~20–30 MiB of
 // long-lived JavaScript objects, beside a stream of short-lived ones (decoded UPDATEs, best-path
@@ -77,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger(result.config.log.level);
+  if (!largeBlocksFromMmap()) log.warn('mallopt(M_MMAP_THRESHOLD) refused: large tables come from the heap (more memory held)', { event: 'start' });
   const daemon = new Daemon(result.config, log, { configPath: args.config });
   const notifier = Notifier.fromEnv();
   daemon.notifier = notifier;
