@@ -1,7 +1,7 @@
 // The libc calls routed makes itself, through koffi: Node has no setsockopt/getsockopt, no
 // socket made before connect or listen (TCP-MD5, GTSM), no datagram to systemd's notify socket,
-// no netlink socket it can drain without aborting on an overflow, no malloc tuning. One binding for all of them,
-// loaded on first use, so each C signature is declared once.
+// no netlink socket it can drain without aborting on an overflow, no malloc tuning. One binding
+// for all of them, loaded on first use, so each C signature is declared once.
 
 import { constants as osConstants } from 'node:os';
 

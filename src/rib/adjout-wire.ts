@@ -40,10 +40,9 @@ export class BatchBuffer {
 
   /** The offset of the next `n` bytes, for one message. */
   reserve(n: number): number {
-    if (this.buf.length === 0) this.buf = Buffer.allocUnsafe(this.capacity);
+    const at = this.next();
     // The caller sizes the batch to stop before this: a message past it is a bug, not a new buffer.
-    if (this.at + n > this.buf.length) throw new Error(`batch of ${this.buf.length} octets has no room for ${n} more at ${this.at}`);
-    const at = this.at;
+    if (at + n > this.buf.length) throw new Error(`batch of ${this.buf.length} octets has no room for ${n} more at ${at}`);
     this.at += n;
     this.messages++;
     return at;

@@ -197,7 +197,7 @@ function decodeAggregator(b: Uint8Array, s: number, len: number, asSize: 2 | 4):
 function u32List(b: Uint8Array, s: number, len: number, unit: number, name: string): number[] | string {
   if (len % unit !== 0) return `${name} length ${len} not a multiple of ${unit}`;
   const out = numberList();
-  for (let i = 0; i < len / 4; i++) out.push(u32(b, s + 4 * i));
+  for (let p = s; p < s + len; p += 4) out.push(u32(b, p));
   return out;
 }
 
