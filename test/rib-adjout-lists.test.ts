@@ -1,0 +1,58 @@
+// The Adj-RIB-Out's groups are found through lists indexed by set id and Lazy index
+// (src/rib/adjout-queue.ts). A full table's IPv6 Lazy indices start past its IPv4 ones: a store
+// that far past the IPv6 list's end made V8 turn it into a dictionary. Checked with V8's own
+// %HasDictionaryElements after IPv4 routes of 2,000 sets and then IPv6 ones, and the UPDATEs
+// still carry every prefix.
+import test from 'ava';
+import { setFlagsFromString } from 'node:v8';
+import { ribConfig } from './helpers/rib-config.js';
+import { decodeMessage, makeContext } from '../src/bgp/wire/index.js';
+import { AdjRibOut, Rib, baseAttrs } from '../src/rib/index.js';
+import type { Family, PeerInfo } from '../src/rib/index.js';
+
+setFlagsFromString('--allow-natives-syntax');
+const hasDictionaryElements = new Function('a', 'return %HasDictionaryElements(a)') as (list: readonly unknown[]) => boolean;
+
+const SOURCE: PeerInfo = { address: '198.18.0.1', asn: 65001, routerId: '198.18.0.1', ibgp: false, routeReflectorClient: false };
+const TARGET: PeerInfo = { address: '198.18.1.1', asn: 65009, routerId: '198.18.1.1', ibgp: false, routeReflectorClient: false };
+const SETS = 2000;
+
+test('IPv6 groups after 2,000 IPv4 sets: the Lazy-indexed list stays a list', (t) => {
+  const rib = new Rib(ribConfig);
+  rib.setConnected([{ prefix: '198.18.0.0/16', interface: 'eth0' }, { prefix: '2001:db8::/64', interface: 'eth0' }]);
+  rib.peerUp(SOURCE);
+  const announce = (family: Family, i: number): void => {
+    const hop = family === 'ipv4' ? SOURCE.address : '2001:db8::1';
+    const prefix = family === 'ipv4' ? `10.${i >> 8}.${i & 255}.0/24` : `2001:db8:${(0x100 + i).toString(16)}::/48`;
+    rib.announce(SOURCE.address, family, { prefix }, { ...baseAttrs(hop), asPath: [{ type: 'AS_SEQUENCE', asns: [SOURCE.asn, 100000 + i] }] });
+  };
+  const codec = makeContext({ as4: true });
+  const out = new AdjRibOut({
+    local: { asn: 65000, routerId: '198.18.1.0', clusterId: '198.18.1.0' },
+    target: TARGET,
+    localAddress: { ipv4: '198.18.1.0', ipv6: '2001:db8:1::' },
+    nextHopSelf: false,
+    codec,
+    families: ['ipv4', 'ipv6'],
+    store: rib.store,
+    prefixes: rib.prefixTables,
+  });
+  for (let i = 0; i < SETS; i++) announce('ipv4', i);
+  out.enqueueBatch(rib.drainBatch(1 << 16));
+  for (let i = 0; i < 10; i++) announce('ipv6', i);
+  out.enqueueBatch(rib.drainBatch(1 << 16));
+  const fams = (out as unknown as { fams: Map<Family, { byLazy: unknown[] }> }).fams;
+  const byLazy = fams.get('ipv6')!.byLazy;
+  t.true(byLazy.length > SETS, `the IPv6 groups sit past index ${SETS} (${byLazy.length})`);
+  t.false(hasDictionaryElements(byLazy));
+  let prefixes = 0;
+  for (let batch = out.nextBatch(1 << 16); batch.length; batch = out.nextBatch(1 << 16)) {
+    for (const b of batch) {
+      const r = decodeMessage(b, codec);
+      if (!r.ok || r.msg.type !== 'UPDATE') continue;
+      prefixes += r.msg.nlri.length;
+      for (const a of r.msg.attributes) if (a.name === 'MP_REACH_NLRI') prefixes += a.value.nlri.length;
+    }
+  }
+  t.is(prefixes, SETS + 10);
+});
