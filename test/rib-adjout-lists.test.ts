@@ -5,38 +5,24 @@
 // still carry every prefix.
 import test from 'ava';
 import { setFlagsFromString } from 'node:v8';
-import { ribConfig } from './helpers/rib-config.js';
+import { ribWithAdjOut, SOURCE } from './helpers/adjout.js';
 import { decodeMessage, makeContext } from '../src/bgp/wire/index.js';
-import { AdjRibOut, Rib, baseAttrs } from '../src/rib/index.js';
-import type { Family, PeerInfo } from '../src/rib/index.js';
+import { baseAttrs } from '../src/rib/index.js';
+import type { Family } from '../src/rib/index.js';
 
 setFlagsFromString('--allow-natives-syntax');
 const hasDictionaryElements = new Function('a', 'return %HasDictionaryElements(a)') as (list: readonly unknown[]) => boolean;
 
-const SOURCE: PeerInfo = { address: '198.18.0.1', asn: 65001, routerId: '198.18.0.1', ibgp: false, routeReflectorClient: false };
-const TARGET: PeerInfo = { address: '198.18.1.1', asn: 65009, routerId: '198.18.1.1', ibgp: false, routeReflectorClient: false };
 const SETS = 2000;
 
 test('IPv6 groups after 2,000 IPv4 sets: the Lazy-indexed list stays a list', (t) => {
-  const rib = new Rib(ribConfig);
-  rib.setConnected([{ prefix: '198.18.0.0/16', interface: 'eth0' }, { prefix: '2001:db8::/64', interface: 'eth0' }]);
-  rib.peerUp(SOURCE);
+  const codec = makeContext({ as4: true });
+  const { rib, out } = ribWithAdjOut(codec);
   const announce = (family: Family, i: number): void => {
     const hop = family === 'ipv4' ? SOURCE.address : '2001:db8::1';
     const prefix = family === 'ipv4' ? `10.${i >> 8}.${i & 255}.0/24` : `2001:db8:${(0x100 + i).toString(16)}::/48`;
     rib.announce(SOURCE.address, family, { prefix }, { ...baseAttrs(hop), asPath: [{ type: 'AS_SEQUENCE', asns: [SOURCE.asn, 100000 + i] }] });
   };
-  const codec = makeContext({ as4: true });
-  const out = new AdjRibOut({
-    local: { asn: 65000, routerId: '198.18.1.0', clusterId: '198.18.1.0' },
-    target: TARGET,
-    localAddress: { ipv4: '198.18.1.0', ipv6: '2001:db8:1::' },
-    nextHopSelf: false,
-    codec,
-    families: ['ipv4', 'ipv6'],
-    store: rib.store,
-    prefixes: rib.prefixTables,
-  });
   for (let i = 0; i < SETS; i++) announce('ipv4', i);
   out.enqueueBatch(rib.drainBatch(1 << 16));
   for (let i = 0; i < 10; i++) announce('ipv6', i);

@@ -4,36 +4,16 @@
 // announced, and is byte for byte what the codec's encoder makes of the decoded message.
 import test from 'ava';
 import fc from 'fast-check';
-import { ribConfig } from './helpers/rib-config.js';
+import { ribWithAdjOut, SOURCE } from './helpers/adjout.js';
 import { decodeMessage, encodeMessage, makeContext, MAX_EXTENDED_MESSAGE } from '../src/bgp/wire/index.js';
 import type { CodecContext, UpdateMessage } from '../src/bgp/wire/index.js';
 import { AdjRibOut, Rib, baseAttrs } from '../src/rib/index.js';
-import type { Family, PeerInfo } from '../src/rib/index.js';
+import type { Family } from '../src/rib/index.js';
 
-const SOURCE: PeerInfo = { address: '198.18.0.1', asn: 65001, routerId: '198.18.0.1', ibgp: false, routeReflectorClient: false };
-const TARGET: PeerInfo = { address: '198.18.1.1', asn: 65009, routerId: '198.18.1.1', ibgp: false, routeReflectorClient: false };
 
 /** Prefix i of a family, distinct from the others at any length used here (the bits that differ are inside it). */
 const prefixOf = (family: Family, i: number, len: number): string =>
   family === 'ipv4' ? `${10 + (i >> 8)}.${i & 255}.0.0/${len}` : `2001:${(0xdb8 + (i >> 8)).toString(16)}:${((i & 255) << 8).toString(16)}::/${len + 24}`;
-
-function setup(codec: CodecContext): { rib: Rib; out: AdjRibOut } {
-  const rib = new Rib(ribConfig);
-  rib.setConnected([{ prefix: '198.18.0.0/16', interface: 'eth0' }, { prefix: '2001:db8::/64', interface: 'eth0' }]);
-  rib.peerUp(SOURCE);
-  const out = new AdjRibOut({
-    local: { asn: 65000, routerId: '198.18.1.0', clusterId: '198.18.1.0' },
-    target: TARGET,
-    localAddress: { ipv4: '198.18.1.0', ipv6: '2001:db8:1::' },
-    nextHopSelf: false,
-    codec,
-    families: ['ipv4', 'ipv6'],
-    store: rib.store,
-    prefixes: rib.prefixTables,
-  });
-  out.initialDump(rib);
-  return { rib, out };
-}
 
 /** Every message of the next batches, decoded. */
 function drain(rib: Rib, out: AdjRibOut, codec: CodecContext): { bytes: Buffer; msg: UpdateMessage }[] {
@@ -78,7 +58,7 @@ test('withdrawals are what the encoder writes, and withdraw every prefix announc
         }),
         (o) => {
           const codec = makeContext({ as4: true, extendedMessage: o.extended, ...(o.addPath ? { addPath: new Set(['1/1', '2/1']) } : {}) });
-          const { rib, out } = setup(codec);
+          const { rib, out } = ribWithAdjOut(codec);
           // Twice: the second time the withdrawals' group is the one kept from the first.
           for (let wave = 0; wave < 2; wave++) {
             if (wave > 0 && o.byDown) rib.peerUp(SOURCE);
