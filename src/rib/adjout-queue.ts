@@ -2,7 +2,7 @@
 // the pending keys grouped by what they go out with, queued in order, with retired groups reused.
 
 import type { Out } from './adjout-values.js';
-import { lazyIndex, NO_VALUE } from './adjout-values.js';
+import { lazyIndex } from './adjout-values.js';
 import type { PrefixTable } from './ptable.js';
 import type { Family } from './types.js';
 
@@ -171,11 +171,4 @@ export function dequeue(fo: FamilyOut, group: Group): void {
     fo.queue.length -= fo.queueAt;
     fo.queueAt = 0;
   }
-}
-
-/** `list` grown to `n` entries, the new ones NO_VALUE. */
-export function grownTo(list: Int32Array, n: number): Int32Array {
-  const more = new Int32Array(n).fill(NO_VALUE);
-  more.set(list);
-  return more;
 }

@@ -8,6 +8,7 @@ import { rewrittenHead } from './attrs-head-rewrite.js';
 import { sameAttrs } from './attrs-pack.js';
 import type { AttrStore } from './attrs.js';
 import { ChangeView } from './change-view.js';
+import { grown } from './grown.js';
 import { exportFilter, peerRewrite, rewriteForPeer, rewrittenNextHop } from './export.js';
 import type { ExportContext, PeerRewrite } from './export.js';
 import type { BestChange, Family, PathAttrs, Route, RouteSource } from './types.js';
@@ -43,15 +44,6 @@ export const lazyIndex = indexOf;
 
 const FAMILY_CODE: Record<Family, number> = { ipv4: 0, ipv6: 1 };
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
-
-function grown<T extends Int32Array | Uint8Array>(a: T, min: number): T {
-  if (a.length > min) return a;
-  let n = a.length * 2;
-  while (n <= min) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
 
 /** The export results of one Adj-RIB-Out, with the references they hold. */
 export class OutValues {
@@ -195,18 +187,18 @@ export class OutValues {
   private newLazy(inId: number, src: number, family: Family): number {
     const idx = this.freeLazies.pop() ?? this.lzTop++;
     if (idx >= this.lzIn.length) {
-      this.lzIn = grown(this.lzIn, idx);
-      this.lzPending = grown(this.lzPending, idx);
-      this.lzKeep = grown(this.lzKeep, idx);
-      this.lzSrc = grown(this.lzSrc, idx);
-      this.lzFam = grown(this.lzFam, idx);
+      this.lzIn = grown(this.lzIn, idx + 1);
+      this.lzPending = grown(this.lzPending, idx + 1);
+      this.lzKeep = grown(this.lzKeep, idx + 1);
+      this.lzSrc = grown(this.lzSrc, idx + 1);
+      this.lzFam = grown(this.lzFam, idx + 1);
     }
     this.lzIn[idx] = inId;
     this.lzPending[idx] = 0;
     this.lzKeep[idx] = 0;
     this.lzSrc[idx] = src;
     this.lzFam[idx] = FAMILY_CODE[family];
-    this.rewritten = grown(this.rewritten, inId);
+    this.rewritten = grown(this.rewritten, inId + 1);
     this.rewritten[inId] = idx + 1;
     return idx;
   }
@@ -219,7 +211,7 @@ export class OutValues {
       if (id < 0) id = this.sources.length;
       this.sources[id] = source;
       this.sourceIds.set(source, id);
-      this.sourceUse = grown(this.sourceUse, id);
+      this.sourceUse = grown(this.sourceUse, id + 1);
       // Both families' rewrite slots exist from here on, so rewriteOf reads and writes within
       // the list: the first IPv6 rewrite of a new source read, then stored, past its end, and
       // each threw the compiled export away ("out of bounds") at a real session's first IPv6 set.

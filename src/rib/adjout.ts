@@ -8,6 +8,7 @@ import { encodeMessage, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../bgp/wire/in
 import type { CodecContext, Nlri } from '../bgp/wire/index.js';
 import { appendIpv4Nlri, BatchBuffer, endOfRibMessage, HEADER_AND_LENGTHS, insertMpReachNlri, MP_UNREACH_OVERHEAD, writeWithdrawal } from './adjout-wire.js';
 import type { AttrStore } from './attrs.js';
+import { grown } from './grown.js';
 import { mayAdvertise } from './export.js';
 import type { ExportContext } from './export.js';
 import { isLazy, NO_VALUE, OutValues, WITHDRAWN } from './adjout-values.js';
@@ -15,7 +16,7 @@ import type { Out } from './adjout-values.js';
 import { MANY, NO_BEST } from './change-view.js';
 import type { ChangeBatch } from './change-view.js';
 import { PrefixTable } from './ptable.js';
-import { dequeue, emptyFamily, groupOf, grownTo, NO_GROUP, push, retire, setGroup, spareGroup, WITHDRAW } from './adjout-queue.js';
+import { dequeue, emptyFamily, groupOf, NO_GROUP, push, retire, setGroup, spareGroup, WITHDRAW } from './adjout-queue.js';
 import type { FamilyOut, Group } from './adjout-queue.js';
 import type { BestChange, Family, PathAttrs } from './types.js';
 
@@ -307,10 +308,9 @@ export class AdjRibOut {
   private fit(fo: FamilyOut, key: number): void {
     if (key < fo.sent.length) return;
     // Straight to the prefix table's size where keys are its ids (doubling copied each array ~20 times).
-    let n = Math.max(1024, fo.sent.length, fo.addPath ? 0 : fo.pt.capacity);
-    while (n <= key) n *= 2;
-    fo.sent = grownTo(fo.sent, n);
-    fo.next = grownTo(fo.next, n);
+    const size = Math.max(1024, key + 1, fo.addPath ? 0 : fo.pt.capacity);
+    fo.sent = grown(fo.sent, size, NO_VALUE);
+    fo.next = grown(fo.next, size, NO_VALUE);
   }
 
   /** Whether `key` is pending in group `gk`, i.e. its group entry counts. */
@@ -402,7 +402,7 @@ export class AdjRibOut {
       const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
-      if (n === taken.length) taken = this.taken = grownTo(taken, n * 2);
+      if (n === taken.length) taken = this.taken = grown(taken, n + 1, NO_VALUE);
       taken[n++] = key;
       // Taken now: a key withdrawn, announced again as what the peer has (which cancels the
       // withdrawal but leaves its entry) and withdrawn again has two entries here.
@@ -447,7 +447,7 @@ export class AdjRibOut {
       const len = this.nlriSize(fo, key);
       if (size + len > this.max) break;
       size += len;
-      if (n === taken.length) taken = this.taken = grownTo(taken, n * 2);
+      if (n === taken.length) taken = this.taken = grown(taken, n + 1, NO_VALUE);
       taken[n++] = key;
       this.unpend(fo, key);
       const sent = this.sentOf(fo, key);

@@ -4,6 +4,7 @@
 // adopted); to and from the codec: attrs-wire.ts.
 
 import { EMPTY, Packer, packedEqual, packedHash, Unpacker } from './attrs-pack.js';
+import { grown } from './grown.js';
 import type { PathAttrs } from './types.js';
 
 export { EMPTY };
@@ -289,18 +290,11 @@ export class AttrStore {
   }
 
   private growIds(min: number): void {
-    let n = this.counts.length * 2;
-    while (n < min) n *= 2;
-    const grow = <T extends Int32Array | Float64Array>(a: T): T => {
-      const more = new (a.constructor as new (n: number) => T)(n);
-      more.set(a);
-      return more;
-    };
-    this.offs = grow(this.offs);
-    this.lens = grow(this.lens);
-    this.counts = grow(this.counts);
-    this.hashes = grow(this.hashes);
-    this.gens = grow(this.gens);
+    this.offs = grown(this.offs, min);
+    this.lens = grown(this.lens, min);
+    this.counts = grown(this.counts, min);
+    this.hashes = grown(this.hashes, min);
+    this.gens = grown(this.gens, min);
   }
 
   /** Room for `n` more bytes: compact when freed sets are much of the arena, else double it; copied as it is while little of it is freed. */

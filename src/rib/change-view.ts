@@ -6,6 +6,7 @@
 // it is only for consumers done with it before the RIB changes again and before the next drain
 // (which may reuse the prefix id of a prefix gone): the daemon's tick fanning changes out.
 
+import { grown } from './grown.js';
 import type { FamilyRib, LocRib } from './locrib.js';
 import type { BestChange, DecisionStep, Family, Route, RouteSource } from './types.js';
 
@@ -56,12 +57,6 @@ export class ChangeView implements BestChange {
 export const NO_BEST = -1;
 export const MANY = -2;
 
-function grownBy<T extends Int32Array | Uint8Array>(a: T): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-  b.set(a);
-  return b;
-}
-
 /**
  * A drain's changes as arrays, without an object per change: per change its family, prefix id
  * and run key, which is the accepted set id and source of the best set's one BGP record (NO_BEST:
@@ -84,10 +79,10 @@ export class ChangeBatch {
 
   push(fam: number, pid: number, key: number, src: number): void {
     if (this.n === this.pid.length) {
-      this.famOf = grownBy(this.famOf);
-      this.pid = grownBy(this.pid);
-      this.key = grownBy(this.key);
-      this.src = grownBy(this.src);
+      this.famOf = grown(this.famOf, this.n + 1);
+      this.pid = grown(this.pid, this.n + 1);
+      this.key = grown(this.key, this.n + 1);
+      this.src = grown(this.src, this.n + 1);
     }
     const i = this.n++;
     this.famOf[i] = fam;

@@ -3,6 +3,7 @@
 // attribute ids as received and as accepted, and flags — typed arrays grown with the table, no
 // object per prefix or route. The RIB's own routes (few) are Route lists beside them.
 
+import { grown } from './grown.js';
 import { PrefixTable } from './ptable.js';
 import type { Family, Route } from './types.js';
 
@@ -13,17 +14,6 @@ export const COMPLEX = -2;
 export const STALE = 1;
 /** FamilyRib.state: the prefix has routes of the RIB's own sources (an entry in `others`). */
 export const OTHERS = 4;
-
-/** `a`, or a copy of it at least `size` long (doubling), the new entries `fill`. */
-export function grown<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, size: number, fill = 0): T {
-  if (a.length >= size) return a;
-  let n = a.length || 16;
-  while (n < size) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  if (fill !== 0) b.fill(fill, a.length);
-  return b;
-}
 
 /** One family's table. Arrays indexed by prefix id grow with the prefix table. */
 export class FamilyRib {

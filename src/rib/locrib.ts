@@ -14,7 +14,8 @@ import type { DecisionConfig } from './decision.js';
 import { NextHopResolver } from './nexthop.js';
 import type { Resolution } from './nexthop.js';
 import { ChangeBatch, ChangeView, MANY, NO_BEST } from './change-view.js';
-import { COMPLEX, FamilyRib, grown, NONE, OTHERS, STALE } from './family-rib.js';
+import { COMPLEX, FamilyRib, NONE, OTHERS, STALE } from './family-rib.js';
+import { grown } from './grown.js';
 
 export { FamilyRib, NONE, STALE } from './family-rib.js';
 import { LazyRoute } from './lazy-route.js';

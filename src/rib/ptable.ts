@@ -7,6 +7,7 @@
 // Adj-RIB-Out) and freed with the last reference.
 
 import { ipv4WordText, ipv6WordsText, parseIpv4, parseIpv6 } from '../bgp/wire/addr.js';
+import { grown } from './grown.js';
 import type { Family } from './types.js';
 
 const EMPTY = 0;
@@ -287,15 +288,9 @@ export class PrefixTable {
   }
 
   private grow(capacity: number): void {
-    const addr = new Int32Array(capacity * this.words);
-    addr.set(this.addr);
-    this.addr = addr;
-    const plen = new Uint8Array(capacity);
-    plen.set(this.plen);
-    this.plen = plen;
-    const refs = new Uint32Array(capacity);
-    refs.set(this.refs);
-    this.refs = refs;
+    this.addr = grown(this.addr, capacity * this.words);
+    this.plen = grown(this.plen, capacity);
+    this.refs = grown(this.refs, capacity);
   }
 
   /** A new index of `size` slots, filled from the old one by the stored hashes. */
@@ -338,11 +333,7 @@ export class PrefixTable {
     slots[2 * hole] = EMPTY;
     slots[2 * hole + 1] = 0;
     this.count--;
-    if (this.freeN === this.freeIds.length) {
-      const more = new Int32Array(this.freeIds.length * 2);
-      more.set(this.freeIds);
-      this.freeIds = more;
-    }
+    this.freeIds = grown(this.freeIds, this.freeN + 1);
     this.freeIds[this.freeN++] = id;
   }
 

@@ -11,6 +11,7 @@ import { routesOf } from './attrs-wire.js';
 import type { NlriField, NlriHolder, RouteSink } from './attrs-wire.js';
 import type { ChangeBatch } from './change-view.js';
 import type { DecisionConfig } from './decision.js';
+import { grown } from './grown.js';
 import { LocRib, NONE, STALE } from './locrib.js';
 import type { FamilyRib, PrefixEntry } from './locrib.js';
 import type { Resolution } from './nexthop.js';
@@ -175,11 +176,7 @@ export class Rib {
     for (let pid = 0; pid < f.pt.limit; pid++) {
       for (let r = f.head[pid]!; r !== NONE; r = f.next[r]!) {
         if (f.src[r] !== state.src) continue;
-        if (n + 2 > found.length) {
-          const more = new Int32Array(found.length * 2);
-          more.set(found);
-          found = more;
-        }
+        found = grown(found, n + 2);
         found[n++] = pid;
         found[n++] = r;
       }
