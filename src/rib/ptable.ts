@@ -333,7 +333,7 @@ export class PrefixTable {
     slots[2 * hole] = EMPTY;
     slots[2 * hole + 1] = 0;
     this.count--;
-    this.freeIds = grown(this.freeIds, this.freeN + 1);
+    if (this.freeN === this.freeIds.length) this.freeIds = grown(this.freeIds, this.freeN + 1);
     this.freeIds[this.freeN++] = id;
   }
 
