@@ -59,6 +59,9 @@ test('the table goes in through one synthetic neighbour and out through the othe
   t.is(d.rib.prefixCount('ipv6'), 0);
   t.is(d.rib.store.size, 0);
   t.is(d.rib.pendingChanges(), 0);
+  // Nor its prefix ids: a walk over ids (the first session's export) has none to go through.
+  t.is(d.rib.prefixTables.ipv4.limit, 0);
+  t.is(d.rib.prefixTables.ipv6.limit, 0);
   t.deepEqual([...d.peers.keys()], ['198.18.0.2'], 'only the configured neighbour');
   t.is(d.rib.peerStats('192.0.2.1'), undefined);
   t.is(d.rib.resolveNextHop('192.0.2.1').resolved, false, 'its connected route is gone');

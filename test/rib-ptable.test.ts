@@ -67,6 +67,32 @@ test('random acquire/release sequences agree with a Map model (ids stable while 
   t.notThrows(() => fc.assert(fc.property(ops, fc.array(prefix6, { minLength: 200, maxLength: 200 }), (o, names) => agreesWithModel('ipv6', o, names)), { numRuns: 300, seed: 0x5eed6 }));
 });
 
+test('trim forgets the free ids above the highest held one: limit comes down, held ids and lookups stay, ids are handed out again from there', (t) => {
+  const table = new PrefixTable('ipv4', 4);
+  const ids = Array.from({ length: 100 }, (_, i) => table.acquire(`10.0.${i}.0/24`));
+  t.deepEqual(ids, Array.from({ length: 100 }, (_, i) => i));
+  for (let i = 0; i < 100; i++) if (i !== 3 && i !== 40) table.release(i);
+  t.is(table.limit, 100);
+  table.trim();
+  t.is(table.limit, 41);
+  t.true(table.live(3) && table.live(40) && !table.live(41));
+  t.is(table.find('10.0.40.0/24'), 40);
+  t.is(table.find('10.0.3.0/24'), 3);
+  t.is(table.find('10.0.99.0/24'), -1);
+  // Free ids below the highest held one first (last freed first), then on from 41.
+  const again = Array.from({ length: 40 }, (_, i) => table.acquire(`10.1.${i}.0/24`));
+  t.deepEqual(
+    [...again].sort((a, b) => a - b),
+    [...Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 3), 41],
+  );
+  t.is(table.size, 42);
+  // Nothing held: all of it.
+  for (const id of [3, 40, ...again]) table.release(id);
+  table.trim();
+  t.is(table.limit, 0);
+  t.is(table.acquire('10.2.0.0/24'), 0);
+});
+
 test('a prefix as address words (host bits set) and as text is the same id, in both families', (t) => {
   const words = fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }));
   t.notThrows(() =>

@@ -227,6 +227,8 @@ export class Daemon implements PeerHost, ReloadHost {
       const w = warmUp(this.rib, this.cfg, DRAIN_MAX, like);
       this.log.info(`warm-up: ${w.prefixes} prefixes × ${w.rounds} rounds through the route path in ${w.ms.toFixed(0)} ms`, { event: 'warm-up' });
       if (first) await this.warmUpPeers(first);
+      // Its ~10k prefix ids gone, the walks over ids start from the few the daemon's own routes take.
+      this.rib.trimPrefixIds();
     }
     if (kernelView) this.applyKernel(kernelView);
     this.flushWarmUpQueue();

@@ -520,8 +520,7 @@ export class LocRib {
   private drainEach(max: number, fn: (f: FamilyRib, pid: number) => void): void {
     let left = max;
     for (const f of Object.values(this.fams)) {
-      for (let i = 0; i < f.deferredN; i++) f.pt.release(f.deferred[i]!);
-      f.deferredN = 0;
+      this.releaseDeferred(f);
       const n = Math.min(f.dirtyN, left);
       left -= n;
       for (let i = 0; i < n; i++) {
@@ -537,6 +536,19 @@ export class LocRib {
       f.dirtyList.copyWithin(0, n, f.dirtyN);
       f.dirtyN -= n;
     }
+  }
+
+  /**
+   * The ids of prefixes gone at a drain are given back at the next one (the drain's batch names
+   * them until then); now, for both families, when nothing reads that batch any more.
+   */
+  releaseDeferredIds(): void {
+    for (const f of Object.values(this.fams)) this.releaseDeferred(f);
+  }
+
+  private releaseDeferred(f: FamilyRib): void {
+    for (let i = 0; i < f.deferredN; i++) f.pt.release(f.deferred[i]!);
+    f.deferredN = 0;
   }
 
   pendingChanges(): number {

@@ -337,6 +337,22 @@ export class PrefixTable {
     this.freeIds[this.freeN++] = id;
   }
 
+  /**
+   * Forget the free ids above the highest one held: `limit` comes down to one past it, so a walk
+   * over the ids (a new session's export, a neighbour's routes going) covers what is held, not
+   * every id a table since gone once had (the warm-up's: ~10k ids walked at each session's start,
+   * long enough for V8 to compile the walk again during the first table). Held ids do not change.
+   */
+  trim(): void {
+    let top = this.top;
+    while (top > 0 && this.refs[top - 1] === 0) top--;
+    if (top === this.top) return;
+    let n = 0;
+    for (let i = 0; i < this.freeN; i++) if (this.freeIds[i]! < top) this.freeIds[n++] = this.freeIds[i]!;
+    this.freeN = n;
+    this.top = top;
+  }
+
   /** Canonical text of a held prefix (host bits clear, RFC 5952 for IPv6). */
   text(id: number): string {
     const len = this.plen[id]!;

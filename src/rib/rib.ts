@@ -478,14 +478,23 @@ export class Rib {
   /** The current best set of every prefix of a family (an Adj-RIB-Out's initial dump). */
   *bestRoutes(family: Family): IterableIterator<BestChange> {
     const f = this.loc.fams[family];
-    // No prefix held (a session's export starting on an empty RIB, at start-up): no walk over the
-    // ids the warm-up left behind, whose loop V8 compiled again just as the first table came in.
+    // No prefix held (a session's export starting on an empty RIB, at start-up): no walk at all.
     if (f.pt.size === 0) return;
     for (let pid = 0; pid < f.pt.limit; pid++) {
       if (!f.pt.live(pid) || f.best[pid] === NONE) continue;
       const prefix = f.pt.text(pid);
       yield { family, prefix, best: this.loc.bestRoutes(f, pid, prefix), id: pid };
     }
+  }
+
+  /**
+   * After the warm-up, its changes drained and consumed: the ids of its last prefixes given back,
+   * then both prefix tables' free ids above their highest held one forgotten (PrefixTable.trim).
+   */
+  trimPrefixIds(): void {
+    this.loc.releaseDeferredIds();
+    this.loc.fams.ipv4.pt.trim();
+    this.loc.fams.ipv6.pt.trim();
   }
 
   /** The prefix tables the ids in BestChange records refer to (for Adj-RIB-Outs). */
