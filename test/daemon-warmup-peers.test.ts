@@ -9,10 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 
+import { setFlagsFromString } from 'node:v8';
+
 import test from 'ava';
 
 import { parseConfig } from '../src/config/index.js';
-import { Daemon } from '../src/daemon/daemon.js';
+import { Daemon, WARM_UP_ROUNDS } from '../src/daemon/daemon.js';
+import { synthetic } from '../src/daemon/warmup-session.js';
 import { createLogger } from '../src/daemon/log.js';
 
 function config(dir: string, neighbor: string, warmUp = true): string {
@@ -46,14 +49,14 @@ async function start(t: import('ava').ExecutionContext, text: (dir: string) => s
 }
 
 function roundLine(log: string): RegExpExecArray | null {
-  return /warm-up: (\d+) UPDATEs in and (\d+) out through two neighbours on loopback \(2 rounds\)/.exec(log);
+  return new RegExp(`warm-up: (\\d+) UPDATEs in and (\\d+) out through two neighbours on loopback \\(${WARM_UP_ROUNDS} rounds\\)`).exec(log);
 }
 
 test('the table goes in through one synthetic neighbour and out through the other, and nothing of it stays', async (t) => {
   const { d, log } = await start(t, (dir) => config(dir, '{ address: 198.18.0.2, remote-as: 65002, import: [all], export: [all], passive: true }'));
   const line = roundLine(log());
   t.truthy(line, log());
-  t.is(Number(line![1]), 2 * 3000, 'every UPDATE of the warm-up table in, twice');
+  t.is(Number(line![1]), WARM_UP_ROUNDS * 3000, 'every UPDATE of the warm-up table in, each round');
   t.true(Number(line![2]) > 100, `${line![2]} UPDATEs out: the export path ran to the collector's socket`);
   t.is(d.rib.prefixCount('ipv4'), 0);
   t.is(d.rib.prefixCount('ipv6'), 0);
@@ -73,7 +76,7 @@ test('a first neighbour with TCP-MD5, GTSM, ADD-PATH both ways and administrativ
   const { d, log } = await start(t, (dir) => config(dir, neighbor));
   const line = roundLine(log());
   t.truthy(line, log());
-  t.is(Number(line![1]), 2 * 3000);
+  t.is(Number(line![1]), WARM_UP_ROUNDS * 3000);
   t.true(Number(line![2]) > 100, `${line![2]} UPDATEs out`);
   t.is(d.rib.prefixCount('ipv4') + d.rib.prefixCount('ipv6'), 0);
   t.is(d.peers.get('198.18.0.2')?.session.state, 'Idle', 'the configured neighbour stays down');
@@ -83,8 +86,8 @@ test('without a policy (RFC 8212) the round still completes: its routes are refu
   const { d, log } = await start(t, (dir) => config(dir, '{ address: 198.18.0.2, remote-as: 65002, families: [ipv4, ipv6], passive: true }'));
   const line = roundLine(log());
   t.truthy(line, log());
-  t.is(Number(line![1]), 2 * 3000);
-  t.is(Number(line![2]), 2 * 2, 'nothing but End-of-RIB for each family, each round');
+  t.is(Number(line![1]), WARM_UP_ROUNDS * 3000);
+  t.is(Number(line![2]), WARM_UP_ROUNDS * 2, 'nothing but End-of-RIB for each family, each round');
   t.is(d.rib.prefixCount('ipv4') + d.rib.prefixCount('ipv6'), 0);
 });
 
@@ -99,7 +102,7 @@ test('a first neighbour of IPv6 only: the table\'s IPv4 UPDATEs do not end the s
   const { d, log } = await start(t, (dir) => config(dir, '{ address: "2001:db8::2", remote-as: 65002, families: [ipv6], import: [all], export: [all], passive: true }'));
   const line = roundLine(log());
   t.truthy(line, log());
-  t.is(Number(line![1]), 2 * 3000);
+  t.is(Number(line![1]), WARM_UP_ROUNDS * 3000);
   t.true(Number(line![2]) > 100, `${line![2]} UPDATEs out`);
   t.true(Date.now() - started < 8000, 'no round waited for its time limit');
   t.is(d.rib.prefixCount('ipv4') + d.rib.prefixCount('ipv6'), 0);
@@ -110,7 +113,21 @@ test('a first neighbour with a max-prefix below the table\'s size: the synthetic
   const { d, log } = await start(t, (dir) => config(dir, '{ address: 198.18.0.2, remote-as: 65002, import: [all], export: [all], passive: true, max-prefix: { limit: 100, action: reset } }'));
   const line = roundLine(log());
   t.truthy(line, log());
-  t.is(Number(line![1]), 2 * 3000);
+  t.is(Number(line![1]), WARM_UP_ROUNDS * 3000);
   t.true(Date.now() - started < 8000, 'no round waited for its time limit');
   t.is(d.rib.prefixCount('ipv4') + d.rib.prefixCount('ipv6'), 0);
+});
+
+setFlagsFromString('--allow-natives-syntax');
+const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+
+test("a synthetic neighbour has the V8 shape of a configured one (code compiled for its session holds for theirs)", (t) => {
+  const parsed = parseConfig(config('/tmp', '{ address: 198.18.0.2, remote-as: 65002, import: [all], export: [all], local-address: 198.18.0.1, password: secret, ttl-security: 1, max-prefix: { limit: 9 } }\n  - { address: 198.18.0.6, remote-as: 65003, import: [all], export: [all], local-address: 198.18.0.5 }'), '/tmp/routed.yaml');
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const [first, second] = parsed.config.neighbors;
+  const made = synthetic(first!, '192.0.2.1', 64512);
+  t.like(made, { address: '192.0.2.1', remoteAs: 64512, passive: true, password: undefined, ttlSecurity: undefined, maxPrefix: undefined });
+  // Without TCP-MD5, GTSM and max-prefix it has the keys of the second (a spread copy had its own shape).
+  t.deepEqual(Object.keys(made), Object.keys(second!));
+  t.true(haveSameMap(made, second!));
 });

@@ -6,7 +6,7 @@ export { ConfigError, pathText } from './errors.js';
 export type { ConfigPath } from './errors.js';
 export { parseConfig } from './parse.js';
 export type { ConfigResult } from './parse.js';
-export { DEFAULTS } from './resolve.js';
+export { DEFAULTS, shapedNeighbor } from './resolve.js';
 export { diffConfig } from './diff.js';
 export type { ConfigDiff, NeighborChange, NamedChanges, Change } from './diff.js';
 export { RELOAD_EFFECTS, reloadEffectsMarkdown } from './effects.js';

@@ -79,7 +79,8 @@ export function resolveNeighbor(settings: RawNeighbor): NeighborConfig {
   const holdTime = settings['hold-time'] ?? DEFAULTS.holdTime;
   const addressFamily = parseAddress(settings.address)?.family ?? 'ipv4';
   const maxPrefix = settings['max-prefix'];
-  const resolved: NeighborConfig = {
+  const maxLength = settings['max-prefix-length'];
+  return shapedNeighbor({
     address: settings.address,
     remoteAs,
     description: settings.description ?? '',
@@ -99,21 +100,57 @@ export function resolveNeighbor(settings: RawNeighbor): NeighborConfig {
     routeReflectorClient: settings['route-reflector-client'] ?? false,
     nextHopSelf: settings['next-hop-self'] ?? false,
     shutdown: settings.shutdown ?? false,
+    localAddress: settings['local-address'],
+    startupHoldTime: settings['startup-hold-time'],
+    importPolicy: settings.import,
+    exportPolicy: settings.export,
+    maxPrefix: maxPrefix?.limit === undefined ? undefined : maxPrefixOf(maxPrefix.limit, maxPrefix.action, maxPrefix['restart-after']),
+    maxPrefixLength: maxLength !== undefined && (maxLength.ipv4 !== undefined || maxLength.ipv6 !== undefined) ? { ...maxLength } : undefined,
+    password: settings.password,
+    ttlSecurity: settings['ttl-security'] === undefined ? undefined : { hops: settings['ttl-security'] },
+    group: settings.group,
+  });
+}
+
+function maxPrefixOf(limit: number, action: NonNullable<NeighborConfig['maxPrefix']>['action'] | undefined, restartAfter: number | undefined): NonNullable<NeighborConfig['maxPrefix']> {
+  const m: NonNullable<NeighborConfig['maxPrefix']> = { limit, action: action ?? DEFAULTS.maxPrefixAction };
+  if (restartAfter !== undefined) m.restartAfter = restartAfter;
+  return m;
+}
+
+/**
+ * A neighbour's configuration in the one shape every one has: the required keys in one order,
+ * then each optional key only when it is set, in one order. Objects of one V8 map: code compiled
+ * for one neighbour (the warm-up's synthetic ones, copied from the first) holds for the others',
+ * where a copy made by spreading had a map of its own and the first real session threw that
+ * code away ("wrong map": the session's getters and Peer.onUpdate compiled again in its feed).
+ */
+export function shapedNeighbor(n: NeighborConfig): NeighborConfig {
+  const shaped: NeighborConfig = {
+    address: n.address,
+    remoteAs: n.remoteAs,
+    description: n.description,
+    passive: n.passive,
+    holdTime: n.holdTime,
+    keepalive: n.keepalive,
+    connectRetry: n.connectRetry,
+    families: n.families,
+    addPath: n.addPath,
+    gracefulRestart: n.gracefulRestart,
+    routeReflectorClient: n.routeReflectorClient,
+    nextHopSelf: n.nextHopSelf,
+    shutdown: n.shutdown,
   };
-  if (settings['local-address'] !== undefined) resolved.localAddress = settings['local-address'];
-  if (settings['startup-hold-time'] !== undefined) resolved.startupHoldTime = settings['startup-hold-time'];
-  if (settings.import !== undefined) resolved.importPolicy = settings.import;
-  if (settings.export !== undefined) resolved.exportPolicy = settings.export;
-  if (maxPrefix?.limit !== undefined) {
-    resolved.maxPrefix = { limit: maxPrefix.limit, action: maxPrefix.action ?? DEFAULTS.maxPrefixAction };
-    if (maxPrefix['restart-after'] !== undefined) resolved.maxPrefix.restartAfter = maxPrefix['restart-after'];
-  }
-  const maxLength = settings['max-prefix-length'];
-  if (maxLength !== undefined && (maxLength.ipv4 !== undefined || maxLength.ipv6 !== undefined)) resolved.maxPrefixLength = { ...maxLength };
-  if (settings.password !== undefined) resolved.password = settings.password;
-  if (settings['ttl-security'] !== undefined) resolved.ttlSecurity = { hops: settings['ttl-security'] };
-  if (settings.group !== undefined) resolved.group = settings.group;
-  return resolved;
+  if (n.localAddress !== undefined) shaped.localAddress = n.localAddress;
+  if (n.startupHoldTime !== undefined) shaped.startupHoldTime = n.startupHoldTime;
+  if (n.importPolicy !== undefined) shaped.importPolicy = n.importPolicy;
+  if (n.exportPolicy !== undefined) shaped.exportPolicy = n.exportPolicy;
+  if (n.maxPrefix !== undefined) shaped.maxPrefix = n.maxPrefix;
+  if (n.maxPrefixLength !== undefined) shaped.maxPrefixLength = n.maxPrefixLength;
+  if (n.password !== undefined) shaped.password = n.password;
+  if (n.ttlSecurity !== undefined) shaped.ttlSecurity = n.ttlSecurity;
+  if (n.group !== undefined) shaped.group = n.group;
+  return shaped;
 }
 
 /** The resolved configuration of a file that passed every check. */

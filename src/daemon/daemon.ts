@@ -44,6 +44,9 @@ async function loadFibCode(): Promise<FibCode> {
 /** Changes drained per tick without a FIB (the FIB takes every change of a drain). */
 const DRAIN_MAX = 65536;
 
+/** The warm-up's rounds through neighbours on loopback (see warmUpPeers). */
+export const WARM_UP_ROUNDS = 3;
+
 /** A log that writes nothing. */
 const QUIET: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined, setLevel: () => undefined };
 
@@ -266,14 +269,15 @@ export class Daemon implements PeerHost, ReloadHost {
   private async warmUpPeers(first: NeighborConfig): Promise<void> {
     this.warmUpQueue = [];
     this.rib.setConnected(WARM_UP_CONNECTED);
-    // Twice: the first round's end (its sessions stopped, their FSM states of other shapes) and
-    // the second round's new connections (other handler closures) threw away the code compiled
-    // for the first round's sessions (`--trace-deopt`: frames "wrong call target", update and
-    // onUpdate by code dependencies); compiled again in the second round, it held for the
-    // neighbours' sessions.
+    // Three times: the end of each of the first two rounds (their sessions stopped, their FSM
+    // states of other shapes) and the next round's new connections (other handler closures)
+    // threw away the code compiled for the session path (`--trace-deopt`: frames "wrong call
+    // target", update, onUpdate and the session's negotiated getter by code dependencies, at the
+    // second round's end too); compiled again in the third round, it holds for the neighbours'
+    // sessions (with two, onUpdate was compiled again during the first 100k feed).
     const rounds: SessionWarmUpResult[] = [];
     let failure = '';
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
       const s = await warmUpPeers(this, first, DRAIN_MAX).catch((e: Error) => void (failure = `: ${e.message}`));
       if (!s) break;
       rounds.push(s);
@@ -281,8 +285,8 @@ export class Daemon implements PeerHost, ReloadHost {
     this.rib.setConnected([]);
     while (this.rib.pendingChanges() > 0) this.rib.drainBatch(DRAIN_MAX);
     const sum = (f: (s: SessionWarmUpResult) => number): number => rounds.reduce((a, s) => a + f(s), 0);
-    if (rounds.length === 2) {
-      this.baseLog.info(`warm-up: ${sum((s) => s.updates)} UPDATEs in and ${sum((s) => s.updatesOut)} out through two neighbours on loopback (2 rounds) in ${sum((s) => s.ms).toFixed(0)} ms`, { event: 'warm-up' });
+    if (rounds.length === WARM_UP_ROUNDS) {
+      this.baseLog.info(`warm-up: ${sum((s) => s.updates)} UPDATEs in and ${sum((s) => s.updatesOut)} out through two neighbours on loopback (${WARM_UP_ROUNDS} rounds) in ${sum((s) => s.ms).toFixed(0)} ms`, { event: 'warm-up' });
     } else this.baseLog.info(`warm-up: the rounds through neighbours on loopback did not complete${failure}; skipped`, { event: 'warm-up' });
   }
 

@@ -15,6 +15,7 @@ import net from 'node:net';
 import { AS_TRANS, CEASE_SUB, encodeMessage, headerLength, headerOf, makeContext } from '../bgp/wire/index.js';
 import type { Capability, CodecContext, OpenMessage, OptionalParameter } from '../bgp/wire/index.js';
 import { negotiate } from '../bgp/session/negotiate.js';
+import { shapedNeighbor } from '../config/index.js';
 import type { Config, NeighborConfig } from '../config/types.js';
 import type { Rib } from '../rib/index.js';
 import type { Peer } from './peer.js';
@@ -45,8 +46,9 @@ export interface SessionWarmUpResult {
  * address and AS, passive, without TCP-MD5 and GTSM (loopback packets carry TTL 64) and without
  * a max-prefix limit (one below the warm-up table's size would end the session).
  */
-function synthetic(first: NeighborConfig, address: string, remoteAs: number): NeighborConfig {
-  return { ...first, address, remoteAs, passive: true, password: undefined, ttlSecurity: undefined, maxPrefix: undefined, shutdown: false };
+export function synthetic(first: NeighborConfig, address: string, remoteAs: number): NeighborConfig {
+  // In the shape of a configured neighbour's (shapedNeighbor), not a spread copy's.
+  return shapedNeighbor({ ...first, address, remoteAs, passive: true, password: undefined, ttlSecurity: undefined, maxPrefix: undefined, shutdown: false });
 }
 
 /**
