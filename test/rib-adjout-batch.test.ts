@@ -148,6 +148,9 @@ test('a drained batch keys the changes of one set and source as one run', (t) =>
   const runs: number[] = [];
   for (let i = 0; i < b.n; i = b.runEnd(i)) runs.push(b.runEnd(i) - i);
   t.deepEqual(runs, [6, 4, 3]);
+  // A run's key is the id of its best route's attributes in the store (the Adj-RIB-Out's export
+  // takes it from the key instead of looking it up on the object).
+  for (let i = 0; i < b.n; i++) t.is(b.key[i], s.rib.store.idOf(b.route(i).attrs));
   t.is(b.view(12).family, 'ipv6');
   // Withdrawn by one call: a run of changes without a best route.
   for (let i = 0; i < 10; i++) s.rib.withdrawRoute(A.address, 'ipv4', { prefix: prefixOf('ipv4', i) });

@@ -129,7 +129,8 @@ export class AdjRibOut {
     // own routes, all of a full table it sends) builds no view, no Route and runs no filter.
     const source = batch.source(i);
     if (source && !mayAdvertise({ source }, this.opts.target)) return null;
-    return this.values.exported(batch.route(i));
+    // The run's key is the accepted set's id of its one best route: the route's attributes.
+    return this.values.exported(batch.route(i), batch.key[i]);
   }
 
   /**
