@@ -126,7 +126,7 @@ export class OutValues {
   }
 
   /**
-   * What to send a route with (a reference or a pending count taken), or null. `inId`: the id of
+   * What to send a route with (a reference or a pending count taken), or null. `knownId`: the id of
    * its attributes in the store when the caller has it (a change batch's run key): looking it up
    * on the object is a private-field test over attribute objects of many shapes (megamorphic:
    * ~1 % of the main thread at 100k).

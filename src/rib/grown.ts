@@ -1,5 +1,5 @@
 // The one way the RIB's typed arrays grow: per prefix id, record, attribute-set id or queue slot,
-// each table doubles as it fills, so a table of n entries was copied log2(n) times in all.
+// each table doubles as it fills: one of n entries has been copied about log2(n) times.
 
 /** Any of the typed arrays the RIB keeps its tables in. */
 export type TypedTable = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
