@@ -1,7 +1,8 @@
-// The codec's two forms of an NLRI list (src/bgp/wire/nlri.ts): the prefix keys the RIB reads
-// (wireKeys) and the Nlri objects every other reader sees through the lazily built field. They
-// must name the same prefixes on every UPDATE of the shared captures and on random fields, and a
-// decoded message must look like a plain one to JSON, deepEqual, spreading and assignment.
+// The codec's two forms of an NLRI list (src/bgp/wire/nlri.ts, list-fields.ts): the prefix keys the
+// RIB reads (wireKeys) and the Nlri objects every other reader sees through the lazily built field.
+// They must name the same prefixes on every UPDATE of the shared captures and on random fields; a
+// decoded message must look like a plain one to JSON, deepEqual, spreading and assignment, and a
+// keyed one (the session's) to JSON, reads and assignment.
 import test from 'ava';
 import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
@@ -60,24 +61,26 @@ function compareForms(afi: number, holder: Holder, field: Field, tables: Record<
 
 const captures = readdirSync(dataDir).sort();
 
-test('keys and Nlri text name the same prefixes in every UPDATE of the shared captures', (t) => {
-  let prefixes = 0;
-  for (const name of captures) {
-    const tables = { 1: new PrefixTable('ipv4'), 2: new PrefixTable('ipv6') };
-    for (const rec of readMrt(loadMrtFile(path.join(dataDir, name)))) {
-      if (rec.kind !== 'message') continue;
-      const ctx = makeContext({ as4: rec.as4, addPath: new Set(rec.addPathFamilies), extendedMessage: true });
-      const r = decodeMessage(rec.message, ctx);
-      if (!r.ok || r.msg.type !== 'UPDATE') continue;
-      for (const l of lists(r.msg)) {
-        prefixes += nlriCount(l.holder, l.field);
-        const bad = compareForms(l.afi, l.holder, l.field, tables);
-        if (bad) return t.fail(`${name} record at ${rec.header.offset}: ${bad}`);
+for (const keyedLists of [false, true]) {
+  test(`keys and Nlri text name the same prefixes in every UPDATE of the shared captures${keyedLists ? ' (keyed holders)' : ''}`, (t) => {
+    let prefixes = 0;
+    for (const name of captures) {
+      const tables = { 1: new PrefixTable('ipv4'), 2: new PrefixTable('ipv6') };
+      for (const rec of readMrt(loadMrtFile(path.join(dataDir, name)))) {
+        if (rec.kind !== 'message') continue;
+        const ctx = makeContext({ as4: rec.as4, addPath: new Set(rec.addPathFamilies), extendedMessage: true, keyedLists });
+        const r = decodeMessage(rec.message, ctx);
+        if (!r.ok || r.msg.type !== 'UPDATE') continue;
+        for (const l of lists(r.msg)) {
+          prefixes += nlriCount(l.holder, l.field);
+          const bad = compareForms(l.afi, l.holder, l.field, tables);
+          if (bad) return t.fail(`${name} record at ${rec.header.offset}: ${bad}`);
+        }
       }
     }
-  }
-  t.true(prefixes > 10_000, `only ${prefixes} prefixes in the captures`);
-});
+    t.true(prefixes > 10_000, `only ${prefixes} prefixes in the captures`);
+  });
+}
 
 // ---- Random fields against an independent reference decoder ----
 
@@ -203,4 +206,49 @@ test('a decoded UPDATE reads like a plain object: JSON, deepEqual, spread, key o
   t.is(nlriCount(other, 'nlri'), 0, 'an assigned list counts, not the keys behind it');
   const empty = decodeMessage(encodeMessage({ type: 'UPDATE', withdrawn: [], attributes: [], nlri: [] }, ctx), ctx);
   if (empty.ok && empty.msg.type === 'UPDATE') t.not(empty.msg.nlri, empty.msg.withdrawn, 'empty lists are arrays of their own');
+});
+
+test('a keyed UPDATE (the session decodes so) reads, assigns and serialises as a plain one, with no list defined on it', (t) => {
+  const plain: UpdateMessage = {
+    type: 'UPDATE',
+    withdrawn: [{ prefix: '198.51.100.0/24' }],
+    attributes: [
+      { code: 1, name: 'ORIGIN', flags: 0x40, value: 'IGP' },
+      { code: 2, name: 'AS_PATH', flags: 0x40, value: [{ type: 'AS_SEQUENCE', asns: [65001] }] },
+      { code: 3, name: 'NEXT_HOP', flags: 0x40, value: '192.0.2.1' },
+      { code: 14, name: 'MP_REACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: [{ prefix: '2001:db8:1::/48', pathId: 7 }], reserved: 3 } },
+      { code: 15, name: 'MP_UNREACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, withdrawn: [{ prefix: '2001:db8:2::/48', pathId: 9 }] } },
+    ],
+    nlri: [{ prefix: '203.0.113.0/24' }, { prefix: '10.0.0.0/8' }],
+  };
+  const ctx = makeContext({ addPath: new Set(['2/1']), keyedLists: true });
+  const decode = (m: UpdateMessage = plain): UpdateMessage => {
+    const r = decodeMessage(encodeMessage(m, ctx), ctx);
+    if (!r.ok || r.msg.type !== 'UPDATE') throw new Error('did not decode');
+    return r.msg;
+  };
+  const eager = decodeMessage(encodeMessage(plain, ctx), makeContext({ addPath: new Set(['2/1']) }));
+  t.is(JSON.stringify(decode()), JSON.stringify(plain));
+  t.is(JSON.stringify(decode()), JSON.stringify(eager.ok && eager.msg));
+  const msg = decode();
+  t.deepEqual(Object.keys(msg), ['type', 'attributes'], 'the lists are on the prototype: nothing defined per message');
+  t.deepEqual([msg.withdrawn, msg.nlri], [plain.withdrawn, plain.nlri]);
+  const reach = findAttr(msg.attributes, 'MP_REACH_NLRI')!.value;
+  const unreach = findAttr(msg.attributes, 'MP_UNREACH_NLRI')!.value;
+  t.deepEqual([reach.nlri, reach.reserved, unreach.withdrawn], [[{ prefix: '2001:db8:1::/48', pathId: 7 }], 3, [{ prefix: '2001:db8:2::/48', pathId: 9 }]]);
+  t.truthy(wireKeys(decode(), 'nlri'), 'keys offered until the field is read');
+  msg.nlri.push({ prefix: '192.0.2.0/24' });
+  t.is(msg.nlri.length, 3, 'the list read is the list kept');
+  t.is(wireKeys(msg, 'nlri'), undefined);
+  const other = decode();
+  other.nlri = [];
+  t.deepEqual(other.nlri, []);
+  t.is(nlriCount(other, 'nlri'), 0, 'an assigned list counts, not the keys behind it');
+  // Empty lists: keys of their own per message, so a list built from one is that message's alone.
+  const a = decode({ type: 'UPDATE', withdrawn: [], attributes: [], nlri: [] });
+  const b = decode({ type: 'UPDATE', withdrawn: [], attributes: [], nlri: [] });
+  a.nlri.push({ prefix: '192.0.2.0/24' });
+  t.deepEqual([b.nlri, b.withdrawn, a.withdrawn], [[], [], []]);
+  t.not(a.nlri, a.withdrawn);
+  t.is(nlriCount(b, 'nlri'), 0);
 });

@@ -220,7 +220,8 @@ export function negotiate(local: OpenMessage, remote: OpenMessage, cfg: PeerConf
     addPath,
     extendedMessage,
     extendedNextHop: ourEnh.filter((t) => theirEnh.some((u) => u.afi === t.afi && u.safi === t.safi && u.nextHopAfi === t.nextHopAfi)),
-    recvCtx: makeContext({ as4, extendedMessage, addPath: new Set(addPath.receive.map(familyKey)) }),
+    // Received UPDATEs go to the RIB, which reads their prefix keys: keyed holders (wire/list-fields.ts).
+    recvCtx: makeContext({ as4, extendedMessage, addPath: new Set(addPath.receive.map(familyKey)), keyedLists: true }),
     sendCtx: makeContext({ as4, extendedMessage, addPath: new Set(addPath.send.map(familyKey)) }),
     peerOpen: remote,
   };

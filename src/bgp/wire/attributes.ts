@@ -4,7 +4,8 @@
 import type { CodecContext, MpReach, MpUnreach, PathAttribute } from './types.js';
 import { ipv4ToText, ipv6ToText, parseIpv4, parseIpv6 } from './addr.js';
 import { decodeAsPath, encodeAsPath } from './aspath.js';
-import { decodeNlriKeys, encodeNlri, setNlriField } from './nlri.js';
+import { decodeNlriKeys, encodeNlri } from './nlri.js';
+import { KeyedMpReach, KeyedMpUnreach, setNlriField } from './list-fields.js';
 import { toHex, fromHex } from './reader.js';
 import type { Writer } from './writer.js';
 import { numberList } from './number-list.js';
@@ -131,8 +132,13 @@ function decodeMpReach(b: Uint8Array, start: number, len: number, ctx: CodecCont
   const nlri = decodeNlriKeys(b, nlriAt, end, afi, ctx.addPath.has(prefixFamilyKey(afi, safi)));
   if (typeof nlri === 'string') return nlri;
   // Built from an empty literal, which has room for four fields inside the object: the three
-  // and the list's keys (nlri.ts) then need no property array beside it (a literal of three has
+  // and the list's keys (list-fields.ts) then need no property array beside it (a literal of three has
   // room for just those).
+  if (ctx.keyedLists === true) {
+    const keyed = new KeyedMpReach(afi, safi, hops, nlri);
+    if (reserved !== 0) keyed.reserved = reserved;
+    return keyed;
+  }
   const reach = {} as MpReach;
   reach.afi = afi;
   reach.safi = safi;
@@ -170,6 +176,7 @@ function decodeMpUnreach(b: Uint8Array, start: number, len: number, ctx: CodecCo
   const withdrawn = decodeNlriKeys(b, start + 3, start + len, afi, ctx.addPath.has(prefixFamilyKey(afi, safi)));
   if (typeof withdrawn === 'string') return withdrawn;
   // As MP_REACH_NLRI's: an empty literal has room for the keys beside the two fields.
+  if (ctx.keyedLists === true) return new KeyedMpUnreach(afi, safi, withdrawn);
   const unreach = {} as MpUnreach;
   unreach.afi = afi;
   unreach.safi = safi;

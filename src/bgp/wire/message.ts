@@ -27,7 +27,7 @@ export const MAX_MESSAGE = 4096;
 export const MAX_EXTENDED_MESSAGE = 65535;
 
 export function makeContext(p: Partial<CodecContext> = {}): CodecContext {
-  return { as4: false, addPath: new Set(), extendedMessage: false, ...p };
+  return { as4: false, addPath: new Set(), extendedMessage: false, keyedLists: false, ...p };
 }
 
 const openLayout = new Parser()

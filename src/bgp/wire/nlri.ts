@@ -2,11 +2,7 @@
 //
 // A decoded list is held as prefix keys in one Uint32Array (NlriKeys: per prefix the address
 // words as on the wire, host bits kept, then the length and the path id), a copy, so the socket's
-// buffer is not kept. The message field that carries the list (`nlri`, `withdrawn`) is an
-// accessor that builds the Nlri objects and their text the first time it is read and returns
-// that same array from then on; readers see what an eagerly decoded message holds. The RIB reads
-// the keys instead (wireKeys), while the field has not been read: a full table then arrives
-// without a prefix string or an object per prefix.
+// buffer is not kept. How the message fields that carry the lists read them: list-fields.ts.
 
 import type { Nlri } from './types.js';
 import { Writer } from './writer.js';
@@ -120,11 +116,17 @@ export function decodeNlriKeys(buf: Uint8Array, start: number, end: number, afi:
   return o === first ? (v4 ? (addPath ? EMPTY_V4_ADDPATH : EMPTY_V4) : addPath ? EMPTY_V6_ADDPATH : EMPTY_V6) : new NlriKeys(afi, k, first, (o - first) / stride, addPath);
 }
 
-/** Empty lists, shared: no list is ever built from them (setNlriField and decodeNlri give a new []). */
+/** Empty lists, shared: no list is ever built from them (list-fields.ts and decodeNlri give a new []). */
 const EMPTY_V4 = new NlriKeys(1, new Uint32Array(0), 0, 0, false);
 const EMPTY_V4_ADDPATH = new NlriKeys(1, new Uint32Array(0), 0, 0, true);
 const EMPTY_V6 = new NlriKeys(2, new Uint32Array(0), 0, 0, false);
 const EMPTY_V6_ADDPATH = new NlriKeys(2, new Uint32Array(0), 0, 0, true);
+
+/** Keys that are one of the shared empty lists above, or else keys of their own (fresh ones if they were shared). */
+export function unshared(keys: NlriKeys): NlriKeys {
+  const shared = keys === EMPTY_V4 || keys === EMPTY_V4_ADDPATH || keys === EMPTY_V6 || keys === EMPTY_V6_ADDPATH;
+  return shared ? new NlriKeys(keys.afi, keys.keys, 0, 0, keys.addPath) : keys;
+}
 
 /** The 32-bit word (signed) of the n (may be ≤ 0 or > 4) significant bytes at b[at..], zero-filled. */
 function word(b: Uint8Array, at: number, n: number): number {
@@ -143,81 +145,6 @@ export function decodeNlri(buf: Uint8Array, start: number, end: number, afi: num
   const keys = decodeNlriKeys(buf, start, end, afi, addPath);
   if (typeof keys === 'string') return keys;
   return keys.count === 0 ? [] : keys.toList();
-}
-
-// ---- The lazily built list fields ----
-
-/**
- * Returns its argument from a constructor, so that a subclass's private field lands on any object.
- * A plain function, not a class: the receiver it is handed and drops is then optimised away.
- */
-const Stamp = function (o: object): object {
-  return o;
-} as unknown as new (o: object) => object;
-
-/**
- * One field name's accessor and its keys, kept in a private field on the message (a private
- * field is no own property: JSON, deepEqual and spreading see only the field itself).
- */
-function lazyField(name: 'nlri' | 'withdrawn') {
-  class Slot extends Stamp {
-    #keys: NlriKeys;
-    constructor(o: object, keys: NlriKeys) {
-      super(o);
-      this.#keys = keys;
-    }
-    static keysOf(o: object): NlriKeys | undefined {
-      return #keys in o ? (o as Slot).#keys : undefined;
-    }
-  }
-  const descriptor: PropertyDescriptor = {
-    get(this: object): Nlri[] {
-      return Slot.keysOf(this)!.toList();
-    },
-    set(this: object, list: Nlri[]) {
-      Slot.keysOf(this)!.list = list;
-    },
-    enumerable: true,
-    configurable: true,
-  };
-  return {
-    install(o: object, keys: NlriKeys): void {
-      new Slot(o, keys);
-      Object.defineProperty(o, name, descriptor);
-    },
-    keysOf: Slot.keysOf,
-  };
-}
-
-const NLRI = lazyField('nlri');
-const WITHDRAWN = lazyField('withdrawn');
-
-/**
- * Set o[name] to the decoded list: empty, a plain []; otherwise the accessor over the keys. Call
- * it where the field belongs in the object's key order (JSON shows fields in that order).
- */
-export function setNlriField(o: object, name: 'nlri' | 'withdrawn', keys: NlriKeys): void {
-  const holder = o as { nlri?: Nlri[]; withdrawn?: Nlri[] };
-  if (keys.count !== 0) (name === 'nlri' ? NLRI : WITHDRAWN).install(o, keys);
-  else if (name === 'nlri') holder.nlri = [];
-  else holder.withdrawn = [];
-}
-
-/**
- * The keys behind o[name] while that field has not been read or assigned: the RIB's way to the
- * prefixes without their text. Undefined for a list built any other way (or already built).
- */
-export function wireKeys(o: object, name: 'nlri' | 'withdrawn'): NlriKeys | undefined {
-  // A comparison, not a table indexed by name: a keyed load by a variable name is a megamorphic
-  // lookup, and the RIB asks several times per UPDATE.
-  const keys = name === 'nlri' ? NLRI.keysOf(o) : WITHDRAWN.keysOf(o);
-  return keys && keys.list === undefined ? keys : undefined;
-}
-
-/** Prefixes in o[name] without building the list (End-of-RIB checks, mandatory attributes). */
-export function nlriCount(o: { nlri?: readonly Nlri[]; withdrawn?: readonly Nlri[] }, name: 'nlri' | 'withdrawn'): number {
-  const keys = wireKeys(o, name);
-  return keys ? keys.count : ((name === 'nlri' ? o.nlri : o.withdrawn)?.length ?? 0);
 }
 
 /** Encode prefixes (with path identifiers when addPath); throws on text that is not a prefix. */

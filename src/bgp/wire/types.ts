@@ -29,6 +29,11 @@ export interface CodecContext {
   addPath: ReadonlySet<string>;
   /** RFC 8654 extended messages negotiated: maximum length 65535 instead of 4096. */
   extendedMessage: boolean;
+  /**
+   * Decode NLRI lists into keyed holders (list-fields.ts): fields on the prototype, none defined per
+   * message, so not seen by spreading, Object.keys or deepEqual. For the session's receive path.
+   */
+  keyedLists?: boolean;
 }
 
 export type AsPathSegmentType = 'AS_SET' | 'AS_SEQUENCE' | 'AS_CONFED_SEQUENCE' | 'AS_CONFED_SET';

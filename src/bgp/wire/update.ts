@@ -6,7 +6,8 @@ import type { CodecContext, DecodeResult, PathAttribute, UpdateFinding, UpdateMe
 import { ATTRIBUTES, Bad, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, FLAG_TRANSITIVE, encodeAttribute } from './attributes.js';
 import type { DecodeOptions, MalformedAction } from './attributes.js';
 import { ERR, UPDATE_SUB, fail } from './errors.js';
-import { decodeNlriKeys, encodeNlri, nlriCount, setNlriField } from './nlri.js';
+import { decodeNlriKeys, encodeNlri } from './nlri.js';
+import { KeyedUpdate, nlriCount, setNlriField } from './list-fields.js';
 import { toHex } from './reader.js';
 import type { Writer } from './writer.js';
 
@@ -195,9 +196,10 @@ export function decodeUpdateBody(b: Uint8Array, start: number, end: number, leng
   const nlri = decodeNlriKeys(b, attrEnd, end, 1, v4AddPath);
   if (typeof nlri === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `NLRI: ${nlri}`);
   checkMandatory(attributes, nlri.count);
-  // The lists as prefix keys behind their fields (nlri.ts), in the fields' usual order. An empty
+  // The lists as prefix keys behind their fields (list-fields.ts), in the fields' usual order. An empty
   // literal has room for four fields inside the object (a literal with fields, for just those):
   // type, attributes and the two lists or their keys fit without a property array beside it.
+  if (ctx.keyedLists === true) return { ok: true, msg: new KeyedUpdate(withdrawn, attributes, nlri), length, findings: takeFindings() };
   const msg = {} as UpdateMessage;
   msg.type = 'UPDATE';
   setNlriField(msg, 'withdrawn', withdrawn);

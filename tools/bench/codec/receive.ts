@@ -85,11 +85,13 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 /**
- * What the session needs of a socket to read from it: 'data' events and pause/resume (the
- * Connection pauses after each chunk and resumes in a setImmediate, which the pass ignores).
+ * What the session needs of a socket to read from it: 'data' events and pause/resume. The
+ * Connection pauses after each chunk and reports its messages a slice a turn, resuming once the
+ * last is reported: the pass hands it the next chunk then, as a socket would.
  */
 class ChunkSource extends EventEmitter {
   private paused = false;
+  private resumed: (() => void) | undefined;
   isPaused(): boolean {
     return this.paused;
   }
@@ -98,8 +100,15 @@ class ChunkSource extends EventEmitter {
   }
   resume(): void {
     this.paused = false;
+    const resumed = this.resumed;
+    this.resumed = undefined;
+    resumed?.();
   }
   destroy(): void {}
+  /** Settles when the Connection reads again (at once if it is not paused). */
+  readable(): Promise<void> {
+    return this.paused ? new Promise((resolve) => (this.resumed = resolve)) : Promise.resolve();
+  }
 }
 
 /** The RIB's reading of one UPDATE (routesOf, hasTreatAsWithdraw, withdrawList/announceList). */
@@ -133,10 +142,11 @@ class Consumer {
   }
 }
 
-function pass(build: Build, chunks: readonly Buffer[]): Consumer {
+async function pass(build: Build, chunks: readonly Buffer[]): Promise<Consumer> {
   const consumer = new Consumer(build);
   const socket = new ChunkSource();
-  const ctx = build.makeContext({ as4: true });
+  // As the session's after the OPENs (src/bgp/session/negotiate.ts): keyed holders.
+  const ctx = build.makeContext({ as4: true, keyedLists: true });
   new build.Connection(socket as unknown as net.Socket, 'inbound', () => ctx, {
     event: (ev) => {
       throw new Error(`unexpected event ${ev.type}`);
@@ -145,19 +155,22 @@ function pass(build: Build, chunks: readonly Buffer[]): Consumer {
     closed: () => undefined,
     drain: () => undefined,
   });
-  for (const c of chunks) socket.emit('data', c);
+  for (const c of chunks) {
+    socket.emit('data', c);
+    await socket.readable();
+  }
   return consumer;
 }
 
 /** New-space bytes allocated per UPDATE: the largest growth seen over batches (a scavenge only shrinks it). */
-function bytesPerUpdate(build: Build, chunks: readonly Buffer[], updatesPerChunk: number): number {
+async function bytesPerUpdate(build: Build, chunks: readonly Buffer[], updatesPerChunk: number): Promise<number> {
   const newSpace = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
   let best = 0;
   // The stream's first chunks (a batch must start at a message), 40 times.
   const batch = chunks.slice(0, 4);
   for (let t = 0; t < 40; t++) {
     const before = newSpace();
-    pass(build, batch);
+    await pass(build, batch);
     best = Math.max(best, newSpace() - before);
   }
   return best / (batch.length * updatesPerChunk);
@@ -171,7 +184,7 @@ async function main(): Promise<void> {
   console.log(`${feed.updates} UPDATEs, ${(feed.stream.wire.length / 1048576).toFixed(1)} MiB in ${chunks.length} chunks of ${o.chunk} bytes`);
   const builds = o.against === undefined ? [THIS_BUILD] : [THIS_BUILD, await loadBuild(o.against)];
   for (const b of builds) {
-    const first = pass(b, chunks);
+    const first = await pass(b, chunks);
     if (first.updates !== feed.updates || first.prefixes !== o.prefixes + o.v6) {
       throw new Error(`${b.label}: pass saw ${first.updates} UPDATEs and ${first.prefixes} prefixes`);
     }
@@ -185,7 +198,7 @@ async function main(): Promise<void> {
     }
   }
   for (const [i, b] of builds.entries()) {
-    console.log(`${b.label}: ${summary(samples[i]!, feed.updates)}; allocated ${bytesPerUpdate(b, chunks, feed.updates / chunks.length).toFixed(0)} B/UPDATE`);
+    console.log(`${b.label}: ${summary(samples[i]!, feed.updates)}; allocated ${(await bytesPerUpdate(b, chunks, feed.updates / chunks.length)).toFixed(0)} B/UPDATE`);
   }
 }
 
@@ -199,7 +212,7 @@ async function timedPass(build: Build, chunks: readonly Buffer[]): Promise<Sampl
   gc();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  pass(build, chunks);
+  await pass(build, chunks);
   const t1 = performance.now();
   const c = process.cpuUsage(c0);
   await new Promise((resolve) => setTimeout(resolve, 20));
