@@ -4,10 +4,13 @@
 
 import test from 'ava';
 import { ribConfig } from './helpers/rib-config.js';
-import { makeContext } from '../src/bgp/wire/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { decodeMessage, findAttr, makeContext, type UpdateMessage } from '../src/bgp/wire/index.js';
+import { buildOpen, negotiate } from '../src/bgp/session/negotiate.js';
+import { as4cap, mp, peerConfig, remoteOpen } from './session-fixtures.js';
 import { baseAttrs, Rib } from '../src/rib/index.js';
 import type { PeerInfo } from '../src/rib/index.js';
-import { warmUp, warmUpFeed } from '../src/daemon/warmup.js';
+import { WARM_UP_RECV_CTX, warmUp, warmUpFeed } from '../src/daemon/warmup.js';
 import type { NeighborShape } from '../src/daemon/warmup.js';
 import { exportFilterFor, NeighborRef, peerOptionsFor, sessionAddresses } from '../src/daemon/neighbor-filters.js';
 import { parseConfig } from '../src/config/index.js';
@@ -112,4 +115,29 @@ test("a session's own addresses: its address, and the other family's first on th
   t.deepEqual(sessionAddresses('198.18.1.1', []), { ipv4: '198.18.1.1' });
   // The warm-up's are made the same way: members in the order a real session's have them.
   t.deepEqual(Object.keys(sessionAddresses('192.0.2.254', [{ family: 'ipv6', address: '2001:db8::fe' }])), ['ipv4', 'ipv6']);
+});
+
+setFlagsFromString('--allow-natives-syntax');
+const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+
+test("the warm-up decodes its table into what a session's receive path makes (the same V8 maps: its compiled code holds)", (t) => {
+  const cfg = peerConfig({ families: ['ipv4', 'ipv6'] });
+  const n = negotiate(buildOpen(cfg), remoteOpen([mp(1), mp(2), as4cap(65002)]), cfg);
+  if (!n.ok) return t.fail(n.reason);
+  const feed = warmUpFeed(makeContext({ as4: true }));
+  const decodeWith = (ctx: typeof WARM_UP_RECV_CTX): UpdateMessage[] => {
+    const out: UpdateMessage[] = [];
+    for (let off = 0; off < feed.length; off += feed.readUInt16BE(off + 16)) {
+      const r = decodeMessage(feed.subarray(off, off + feed.readUInt16BE(off + 16)), ctx);
+      if (r.ok && r.msg.type === 'UPDATE') out.push(r.msg);
+    }
+    return out;
+  };
+  const warm = decodeWith(WARM_UP_RECV_CTX);
+  const session = decodeWith(n.negotiated.recvCtx);
+  const v6 = (list: UpdateMessage[]) => list.find((m) => findAttr(m.attributes, 'MP_REACH_NLRI'))!;
+  t.true(haveSameMap(warm[0]!, session[0]!), 'an IPv4 UPDATE');
+  t.true(haveSameMap(v6(warm), v6(session)), 'an IPv6 UPDATE');
+  t.true(haveSameMap(findAttr(v6(warm).attributes, 'MP_REACH_NLRI')!.value, findAttr(v6(session).attributes, 'MP_REACH_NLRI')!.value), 'its MP_REACH_NLRI');
+  t.false(haveSameMap(warm[0]!, decodeWith(makeContext({ as4: true }))[0]!), 'a plain decode makes other holders');
 });

@@ -55,6 +55,12 @@ function acceptAll(): ImportFilter & ExportFilter {
   return Object.defineProperty(filter, 'perAttributes', { get: () => true });
 }
 
+/**
+ * What the feed is decoded with: as a session decodes what it receives after the OPENs
+ * (src/bgp/session/negotiate.ts), into keyed holders, whose code the warm-up is to compile.
+ */
+export const WARM_UP_RECV_CTX = makeContext({ as4: true, keyedLists: true });
+
 /** A small deterministic generator (xorshift32): the same table every start. */
 function random(seed: number): () => number {
   let s = seed;
@@ -190,6 +196,7 @@ export const TARGET_AS = TARGET.asn;
 export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clusterId'>, drainMax: number, like?: NeighborShape): WarmUpResult {
   const started = process.hrtime.bigint();
   const ctx = makeContext({ as4: true });
+  const recvCtx = WARM_UP_RECV_CTX;
   const feed = warmUpFeed(ctx);
   let updatesOut = 0;
   let prefixes = 0;
@@ -220,9 +227,9 @@ export function warmUp(rib: Rib, cfg: Pick<Config, 'localAs' | 'routerId' | 'clu
     prefixes = 0;
     let readEnd = READ;
     for (let off = 0; off < feed.length; ) {
-      const header = headerOf(feed, off, ctx);
+      const header = headerOf(feed, off, recvCtx);
       if (typeof header !== 'number') throw new Error(`warm-up feed: ${header.message}`);
-      const r = decodeChecked(feed, ctx, off, header);
+      const r = decodeChecked(feed, recvCtx, off, header);
       if (!r.ok || r.msg.type !== 'UPDATE') throw new Error('warm-up feed: an UPDATE does not decode');
       prefixes += rib.applyUpdate(PEER.address, r.msg, r.findings, ctx.as4).announced;
       off += headerLength(header);
