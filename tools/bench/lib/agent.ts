@@ -103,9 +103,9 @@ const ops: Ops = {
     return { atNs, firstNs: collector.firstUpdateNs, halfNs: await half, counts: collector.counts() };
   },
   counts: async () => ({ counts: collector.counts() }),
-  prefixes: async () => ({ v4: [...collector.v4.keys()].sort(), v6: [...collector.v6.keys()].sort() }),
+  prefixes: async () => ({ v4: collector.prefixes('ipv4'), v6: collector.prefixes('ipv6') }),
   routes: async () => ({
-    routes: [...collector.v4, ...collector.v6].map(([prefix, attributes]) => ({ prefix, attributes })),
+    routes: collector.routes(),
   }),
   gaps: async (r) => {
     const s = need(session, 'connect');

@@ -266,7 +266,9 @@ export class LiteSession {
     const peerAs = peerAsOf(open);
     if (this.opts.peerAs !== undefined && peerAs !== this.opts.peerAs) return this.fail(2, 2, `peer AS ${peerAs}, expected ${this.opts.peerAs}`);
     this.peerOpen = open;
-    this.ctx = makeContext({ as4: capabilitiesOf(open).some((c) => c.code === 65) });
+    // Received UPDATEs decode as the daemon's session decodes them (keyed holders): the collector
+    // reads their prefix keys, and no list is defined per message.
+    this.ctx = makeContext({ as4: capabilitiesOf(open).some((c) => c.code === 65), keyedLists: true });
     // RFC 4271 §4.2: the session uses the smaller of the two hold times.
     this.holdTime = Math.min(open.holdTime, this.opts.holdTime ?? 90);
     this.state = 'OpenConfirm';
