@@ -40,7 +40,8 @@
 //   CPU      utime+stime of the DUT (/proc/PID/stat) spent between the start of the feed and
 //            convergence, and in all since it started;
 //   agents CPU  the feeder's and the collector's CPU during T, the collector's in brackets (it
-//            decodes everything the DUT sends, on the same two cores: T is bound by the sum);
+//            decodes everything the DUT sends, on the same two cores; more UPDATEs or reads
+//            cost it more);
 //   UPDATEs out  what the collector received until T, with its bytes and socket reads (how the
 //            DUT packed and wrote the table).
 // The JSON also has each run's `faultsDuring`: the DUT's minor page faults during T (memory
@@ -283,7 +284,7 @@ interface RunResult {
   cpuTotal: number;
   /** CPU seconds of the feeder and collector together while T ran (they share the machine's cores). */
   agentsCpu: number;
-  /** Of agentsCpu, the collector's (decoding what the DUT sends: more, smaller UPDATEs cost it more). */
+  /** Of agentsCpu, the collector's (decoding what the DUT sends: more UPDATEs or socket reads cost it more). */
   collectorCpu: number;
   updates: number;
   /** The DUT's minor page faults during T (each a page touched for the first time, ~1–3 µs here). */
