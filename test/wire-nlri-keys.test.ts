@@ -174,24 +174,32 @@ test('lists that straddle the key arena stay intact while many more are decoded'
   }
 });
 
-test('a decoded UPDATE reads like a plain object: JSON, deepEqual, spread, key order, assignment', (t) => {
-  const ctx = makeContext({ addPath: new Set(['2/1']) });
-  const plain: UpdateMessage = {
-    type: 'UPDATE',
-    withdrawn: [{ prefix: '198.51.100.0/24' }],
-    attributes: [
-      { code: 1, name: 'ORIGIN', flags: 0x40, value: 'IGP' },
-      { code: 2, name: 'AS_PATH', flags: 0x40, value: [{ type: 'AS_SEQUENCE', asns: [65001] }] },
-      { code: 3, name: 'NEXT_HOP', flags: 0x40, value: '192.0.2.1' },
-      { code: 14, name: 'MP_REACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: [{ prefix: '2001:db8:1::/48', pathId: 7 }] } },
-    ],
-    nlri: [{ prefix: '203.0.113.0/24' }, { prefix: '10.0.0.0/8' }],
-  };
-  const decode = (): UpdateMessage => {
-    const r = decodeMessage(encodeMessage(plain, ctx), ctx);
+/** An UPDATE with a list in every place one goes (ADD-PATH for IPv6), and a decoder to it from its bytes. */
+const SAMPLE: UpdateMessage = {
+  type: 'UPDATE',
+  withdrawn: [{ prefix: '198.51.100.0/24' }],
+  attributes: [
+    { code: 1, name: 'ORIGIN', flags: 0x40, value: 'IGP' },
+    { code: 2, name: 'AS_PATH', flags: 0x40, value: [{ type: 'AS_SEQUENCE', asns: [65001] }] },
+    { code: 3, name: 'NEXT_HOP', flags: 0x40, value: '192.0.2.1' },
+    { code: 14, name: 'MP_REACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: [{ prefix: '2001:db8:1::/48', pathId: 7 }], reserved: 3 } },
+    { code: 15, name: 'MP_UNREACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, withdrawn: [{ prefix: '2001:db8:2::/48', pathId: 9 }] } },
+  ],
+  nlri: [{ prefix: '203.0.113.0/24' }, { prefix: '10.0.0.0/8' }],
+};
+const decoder = (keyedLists: boolean) => {
+  const ctx = makeContext({ addPath: new Set(['2/1']), keyedLists });
+  return (m: UpdateMessage = SAMPLE): UpdateMessage => {
+    const r = decodeMessage(encodeMessage(m, ctx), ctx);
     if (!r.ok || r.msg.type !== 'UPDATE') throw new Error('did not decode');
     return r.msg;
   };
+};
+
+test('a decoded UPDATE reads like a plain object: JSON, deepEqual, spread, key order, assignment', (t) => {
+  const ctx = makeContext({ addPath: new Set(['2/1']) });
+  const plain = SAMPLE;
+  const decode = decoder(false);
   t.is(JSON.stringify(decode()), JSON.stringify(plain));
   t.deepEqual(decode(), plain);
   t.deepEqual({ ...decode() }, plain);
@@ -209,25 +217,10 @@ test('a decoded UPDATE reads like a plain object: JSON, deepEqual, spread, key o
 });
 
 test('a keyed UPDATE (the session decodes so) reads, assigns and serialises as a plain one, with no list defined on it', (t) => {
-  const plain: UpdateMessage = {
-    type: 'UPDATE',
-    withdrawn: [{ prefix: '198.51.100.0/24' }],
-    attributes: [
-      { code: 1, name: 'ORIGIN', flags: 0x40, value: 'IGP' },
-      { code: 2, name: 'AS_PATH', flags: 0x40, value: [{ type: 'AS_SEQUENCE', asns: [65001] }] },
-      { code: 3, name: 'NEXT_HOP', flags: 0x40, value: '192.0.2.1' },
-      { code: 14, name: 'MP_REACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: [{ prefix: '2001:db8:1::/48', pathId: 7 }], reserved: 3 } },
-      { code: 15, name: 'MP_UNREACH_NLRI', flags: 0x90, value: { afi: 2, safi: 1, withdrawn: [{ prefix: '2001:db8:2::/48', pathId: 9 }] } },
-    ],
-    nlri: [{ prefix: '203.0.113.0/24' }, { prefix: '10.0.0.0/8' }],
-  };
-  const ctx = makeContext({ addPath: new Set(['2/1']), keyedLists: true });
-  const decode = (m: UpdateMessage = plain): UpdateMessage => {
-    const r = decodeMessage(encodeMessage(m, ctx), ctx);
-    if (!r.ok || r.msg.type !== 'UPDATE') throw new Error('did not decode');
-    return r.msg;
-  };
-  const eager = decodeMessage(encodeMessage(plain, ctx), makeContext({ addPath: new Set(['2/1']) }));
+  const plain = SAMPLE;
+  const decode = decoder(true);
+  const ctx = makeContext({ addPath: new Set(['2/1']) });
+  const eager = decodeMessage(encodeMessage(plain, ctx), ctx);
   t.is(JSON.stringify(decode()), JSON.stringify(plain));
   t.is(JSON.stringify(decode()), JSON.stringify(eager.ok && eager.msg));
   const msg = decode();
