@@ -131,14 +131,14 @@ function decodeMpReach(b: Uint8Array, start: number, len: number, ctx: CodecCont
   if (typeof hops === 'string') return hops;
   const nlri = decodeNlriKeys(b, nlriAt, end, afi, ctx.addPath.has(prefixFamilyKey(afi, safi)));
   if (typeof nlri === 'string') return nlri;
-  // Built from an empty literal, which has room for four fields inside the object: the three
-  // and the list's keys (list-fields.ts) then need no property array beside it (a literal of three has
-  // room for just those).
   if (ctx.keyedLists === true) {
     const keyed = new KeyedMpReach(afi, safi, hops, nlri);
     if (reserved !== 0) keyed.reserved = reserved;
     return keyed;
   }
+  // Built from an empty literal, which has room for four fields inside the object: the three
+  // and the list's keys (list-fields.ts) then need no property array beside it (a literal of
+  // three has room for just those).
   const reach = {} as MpReach;
   reach.afi = afi;
   reach.safi = safi;
@@ -175,8 +175,8 @@ function decodeMpUnreach(b: Uint8Array, start: number, len: number, ctx: CodecCo
   }
   const withdrawn = decodeNlriKeys(b, start + 3, start + len, afi, ctx.addPath.has(prefixFamilyKey(afi, safi)));
   if (typeof withdrawn === 'string') return withdrawn;
-  // As MP_REACH_NLRI's: an empty literal has room for the keys beside the two fields.
   if (ctx.keyedLists === true) return new KeyedMpUnreach(afi, safi, withdrawn);
+  // As MP_REACH_NLRI's: an empty literal has room for the keys beside the two fields.
   const unreach = {} as MpUnreach;
   unreach.afi = afi;
   unreach.safi = safi;

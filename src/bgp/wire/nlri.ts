@@ -122,7 +122,7 @@ const EMPTY_V4_ADDPATH = new NlriKeys(1, new Uint32Array(0), 0, 0, true);
 const EMPTY_V6 = new NlriKeys(2, new Uint32Array(0), 0, 0, false);
 const EMPTY_V6_ADDPATH = new NlriKeys(2, new Uint32Array(0), 0, 0, true);
 
-/** Keys that are one of the shared empty lists above, or else keys of their own (fresh ones if they were shared). */
+/** `keys`, or new empty keys of the same kind when `keys` is one of the shared empty lists above. */
 export function unshared(keys: NlriKeys): NlriKeys {
   const shared = keys === EMPTY_V4 || keys === EMPTY_V4_ADDPATH || keys === EMPTY_V6 || keys === EMPTY_V6_ADDPATH;
   return shared ? new NlriKeys(keys.afi, keys.keys, 0, 0, keys.addPath) : keys;

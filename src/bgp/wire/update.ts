@@ -196,10 +196,10 @@ export function decodeUpdateBody(b: Uint8Array, start: number, end: number, leng
   const nlri = decodeNlriKeys(b, attrEnd, end, 1, v4AddPath);
   if (typeof nlri === 'string') fail(ERR.UPDATE, UPDATE_SUB.INVALID_NETWORK, `NLRI: ${nlri}`);
   checkMandatory(attributes, nlri.count);
-  // The lists as prefix keys behind their fields (list-fields.ts), in the fields' usual order. An empty
-  // literal has room for four fields inside the object (a literal with fields, for just those):
-  // type, attributes and the two lists or their keys fit without a property array beside it.
   if (ctx.keyedLists === true) return { ok: true, msg: new KeyedUpdate(withdrawn, attributes, nlri), length, findings: takeFindings() };
+  // The lists as prefix keys behind their fields (list-fields.ts), in the fields' usual order. An
+  // empty literal has room for four fields inside the object (a literal with fields, for just
+  // those): type, attributes and the two lists or their keys fit without a property array beside it.
   const msg = {} as UpdateMessage;
   msg.type = 'UPDATE';
   setNlriField(msg, 'withdrawn', withdrawn);
