@@ -27,7 +27,9 @@ const update = (attributes: PathAttribute[], nlri: string[] = [], withdrawn: str
 const STREAM: UpdateMessage[] = [
   update(base([65002, 64512]), ['203.0.113.0/24', '10.0.0.0/8', '192.0.2.0/25']),
   update([...base([65002]), ...v6(['2001:db8:1::/48', '2001:db8:2::/48'])]),
-  // A replacement (same prefix, other path), a withdrawal in the IPv4 field and in MP_UNREACH.
+  // Replacements (same prefix, other path), then a withdrawal of a replaced prefix in the IPv4
+  // field (it must go: held once, not once per announcement) and one in MP_UNREACH.
+  update(base([65002, 64998]), ['192.0.2.0/25']),
   update(base([65002, 64999]), ['10.0.0.0/8'], ['192.0.2.0/25']),
   update(v6([], ['2001:db8:2::/48'])),
   // A loop (our AS 65003 in the path): not held, and it withdraws the prefix's earlier route.
@@ -50,7 +52,7 @@ for (const keyedLists of [true, false]) {
     t.deepEqual(c.prefixes('ipv6'), ['2001:db8:1::/48']);
     t.deepEqual([c.size('ipv4'), c.size('ipv6')], [1, 1]);
     const counts = c.counts();
-    t.deepEqual([counts.announced, counts.withdrawn, counts.updates, counts.endOfRib], [8, 2, 7, 2]);
+    t.deepEqual([counts.announced, counts.withdrawn, counts.updates, counts.endOfRib], [9, 2, 8, 2]);
     const held = c.routes().find((r) => r.prefix === '10.0.0.0/8')!;
     t.deepEqual(JSON.parse(JSON.stringify(held.attributes))[1].value, [{ type: 'AS_SEQUENCE', asns: [65002, 64999] }], 'the replacement\'s attributes');
   });

@@ -15,10 +15,11 @@ import { PrefixTable } from '../../../src/rib/ptable.js';
 import type { Family } from '../../../src/rib/types.js';
 import { nowNs, type LiteSession } from './bgp-speaker-lite.js';
 
-/** A family's held prefixes: each held once (one reference in the table), its attributes by id when kept. */
+/** A family's held prefixes: each held once (one reference in the table), its attributes by id (null unless kept). */
 class PrefixSet {
   readonly table: PrefixTable;
-  readonly attrs: (PathAttribute[] | null)[] = [];
+  /** Per id: the attributes of a held prefix (null when not kept), undefined for an id not held. */
+  readonly attrs: (PathAttribute[] | null | undefined)[] = [];
 
   constructor(family: Family) {
     this.table = new PrefixTable(family);
@@ -30,9 +31,7 @@ class PrefixSet {
 
   /** Hold the prefix (keys[off..], length len), with attrs; a held one's are replaced. */
   holdKey(keys: Uint32Array, off: number, len: number, attrs: PathAttribute[] | null): void {
-    let id = this.table.findKey(keys, off, len);
-    if (id < 0) id = this.table.acquireKey(keys, off, len);
-    if (id >= 0) this.attrs[id] = attrs;
+    this.held(this.table.acquireKey(keys, off, len), attrs);
   }
 
   dropKey(keys: Uint32Array, off: number, len: number): void {
@@ -41,14 +40,19 @@ class PrefixSet {
   }
 
   hold(prefix: string, attrs: PathAttribute[] | null): void {
-    let id = this.table.find(prefix);
-    if (id < 0) id = this.table.acquire(prefix);
-    if (id >= 0) this.attrs[id] = attrs;
+    this.held(this.table.acquire(prefix), attrs);
   }
 
   drop(id: number): void {
-    this.attrs[id] = null;
+    this.attrs[id] = undefined;
     this.table.release(id);
+  }
+
+  /** After acquiring `id` (one probe, new or not): a prefix held already gives its extra reference back. */
+  private held(id: number, attrs: PathAttribute[] | null): void {
+    if (id < 0) return;
+    if (this.attrs[id] !== undefined) this.table.release(id);
+    this.attrs[id] = attrs;
   }
 
   /** Held prefixes as text (host bits clear), with their attributes. */
