@@ -25,3 +25,13 @@ test('with withdrawal times on both sides, a pair and the summary give their rat
   t.regex(pairSummary([p]), /; withdraw median 0\.50× \(0\.50–0\.50\)$/);
   t.is(pairOf({ seconds: 1, peakRssMiB: 1, cpuDuring: 1, withdrawSeconds: 1 }, { seconds: 1, peakRssMiB: 1, cpuDuring: 1 }).withdraw, undefined);
 });
+
+test('with settled RSS on both sides, a pair and the summary give its ratio after the withdrawal ratio', (t) => {
+  const p = pairOf({ seconds: 1, peakRssMiB: 100, cpuDuring: 1, withdrawSeconds: 0.3, settledRssMiB: 90 }, { seconds: 1, peakRssMiB: 100, cpuDuring: 1, withdrawSeconds: 0.6, settledRssMiB: 60 });
+  t.is(p.settled, 1.5);
+  t.regex(pairSummary([p]), /; withdraw median 0\.50× \(0\.50–0\.50\); settled RSS median 1\.50× \(1\.50–1\.50\)$/);
+  // A pair without it on one side leaves it out of the summary.
+  const q = pairOf({ seconds: 1, peakRssMiB: 1, cpuDuring: 1 }, { seconds: 1, peakRssMiB: 1, cpuDuring: 1, settledRssMiB: 1 });
+  t.is(q.settled, undefined);
+  t.notRegex(pairSummary([p, q]), /settled/);
+});

@@ -10,7 +10,8 @@ import { loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
 import { Notifier } from '../daemon/notify.js';
-import { largeBlocksFromMmap } from '../os/libc.js';
+import { IDLE_TRIM_DEFAULTS, IdleTrim } from '../os/idle-trim.js';
+import { largeBlocksFromMmap, libc } from '../os/libc.js';
 
 // The heap: a full table is ~100 MiB of typed arrays outside the heap and only ~20–30 MiB of
 // long-lived JavaScript objects, beside a stream of short-lived ones (decoded UPDATEs, best-path
@@ -79,6 +80,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = createLogger(result.config.log.level);
   if (!largeBlocksFromMmap()) log.warn('mallopt(M_MMAP_THRESHOLD) refused: large tables come from the heap (more memory held)', { event: 'start' });
+  const trim = new IdleTrim({
+    ...IDLE_TRIM_DEFAULTS,
+    mallocTrim: () => void libc().mallocTrim(0),
+    onTrim: (before, after) => log.debug(`memory: quiet, young generation ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MiB`, { event: 'memory' }),
+  });
   const daemon = new Daemon(result.config, log, { configPath: args.config });
   const notifier = Notifier.fromEnv();
   daemon.notifier = notifier;
@@ -105,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await daemon.start();
     running = true;
+    trim.start();
     // Type=notify: systemd starts what is ordered after routed (and `systemctl start` returns)
     // only now, with the configuration loaded and the BGP, control and metrics sockets listening.
     notifier?.ready(`${result.config.neighbors.length} neighbors`);

@@ -41,6 +41,8 @@ export interface Libc {
   setns(fd: number, nstype: number): number;
   /** glibc's malloc tuning; 1 on success. */
   mallopt(param: number, value: number): number;
+  /** glibc: free heap memory back to the system (1 if any was). */
+  mallocTrim(pad: number): number;
 }
 
 let bound: Libc | undefined;
@@ -63,6 +65,7 @@ export function libc(): Libc {
     clockGettime: so.func('int clock_gettime(int, void *)'),
     setns: so.func('int setns(int, int)'),
     mallopt: so.func('int mallopt(int, int)'),
+    mallocTrim: so.func('int malloc_trim(size_t)'),
   } as Libc;
   return bound;
 }

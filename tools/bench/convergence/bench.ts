@@ -3,10 +3,12 @@
 //   node dist/tools/bench/convergence/bench.js [--dut bird|routed|both] [--prefixes N] [--v6 N]
 //                                              [--seed S] [--timeout-s S] [--runs K]
 //                                              [--cpu-prof DIR] [--node-arg ARG]... [--dut-log FILE] [--no-warm-up]
-//                                              [--withdraw]
+//                                              [--withdraw] [--settle S]
 //
 // --withdraw: after T the feeder's session ends (its process closes the connection) and the run
 // also reports the time until the collector holds nothing, and the DUT's CPU meanwhile.
+// --settle S: S seconds after T (before --withdraw's close) the DUT's RSS again: what it holds
+// with its table loaded and nothing coming, as an operator's `top` shows it between bursts.
 // --dut both: each of the K runs is a pair, BIRD and routed one after the other on the same
 // topology (BIRD first in odd runs, routed first in even ones, so neither always meets the
 // machine's later phase), with the pair's ratios (routed / BIRD: T, peak RSS, CPU during) and at
@@ -93,6 +95,8 @@ interface Options {
   /** After T, the feeder's session ends: how long until the collector holds nothing. */
   withdraw: boolean;
   nodeArgs: string[];
+  /** --settle S: S seconds after T, the DUT's RSS again (what it holds once quiet). */
+  settleS?: number;
 }
 
 /** Options without a value. */
@@ -126,6 +130,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--seed') o.seed = num();
     else if (a === '--timeout-s') o.timeoutS = num();
     else if (a === '--runs') o.runs = Math.max(1, num());
+    else if (a === '--settle') o.settleS = num();
     else if (a === '--cpu-prof' && v) o.cpuProfDir = path.resolve(v);
     else if (a === '--node-arg' && v) o.nodeArgs.push(v);
     else if (a === '--dut-log' && v) o.dutLog = path.resolve(v);
@@ -301,6 +306,8 @@ interface RunResult {
   /** --withdraw: the feeder's session closed → the collector holds nothing; the DUT's CPU meanwhile. */
   withdrawSeconds?: number;
   withdrawCpu?: number;
+  /** --settle: the DUT's RSS that many seconds after T (VmRSS: its table held, nothing coming). */
+  settledRssMiB?: number;
 }
 
 async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: string): Promise<RunResult & { dut: string }> {
@@ -323,6 +330,7 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
     const agentsCpu = cpuSeconds(feeder.child.pid!) + collectorCpu + collectorBefore - agentsBefore;
     const fibAt = o.fib ? await fibDone(dut, o.prefixes + o.v6, o.timeoutS * 1000) : undefined;
     const count = await dut.count();
+    const settledRssMiB = o.settleS !== undefined ? await settledRss(dut.pid, o.settleS) : undefined;
     const withdrawn = o.withdraw ? await feederGoesDown(feeder, collector, dut.pid, o.timeoutS * 1000) : undefined;
     return {
       ...withdrawn,
@@ -346,6 +354,7 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
       window: [Number(sent.firstNs) / 1e9, Number(held.atNs) / 1e9],
       bytes: built.bytes,
       dutCount: count ? `${count.v4} + ${count.v6}` : 'n/a',
+      ...(settledRssMiB !== undefined ? { settledRssMiB } : {}),
     };
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- DUT log tail ---\n${dut.logTail()}`);
@@ -354,6 +363,12 @@ async function runOnce(o: Options & { dut: DutKind }, topo: Topology, dir: strin
     await collector.stop();
     await dut.stop();
   }
+}
+
+/** The DUT's RSS after `seconds` of quiet (its table loaded, the feeder idle). */
+async function settledRss(pid: number, seconds: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return statusMiB(pid, 'VmRSS');
 }
 
 /**
@@ -372,7 +387,7 @@ async function feederGoesDown(feeder: LiteAgent, collector: LiteAgent, dutPid: n
 
 function row(r: number, dut: DutKind, res: RunResult, o: Options): string {
   const total = o.prefixes + o.v6;
-  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} (${res.fileRssMiB.toFixed(0)}) | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} (${res.collectorCpu.toFixed(2)}) | ${res.updatesOut} (${(res.bytesOut / 1e6).toFixed(2)} MB, ${res.readsOut} reads) | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}${res.withdrawSeconds !== undefined ? ` | ${res.withdrawSeconds.toFixed(2)} | ${res.withdrawCpu!.toFixed(2)}` : ''}`;
+  return `${r} | ${dut} | ${res.seconds.toFixed(2)} | ${res.feedSeconds.toFixed(2)} | ${Math.round(total / res.seconds)} | ${res.peakRssMiB.toFixed(0)} (${res.fileRssMiB.toFixed(0)}) | ${res.cpuDuring.toFixed(2)} | ${res.cpuTotal.toFixed(2)} | ${res.agentsCpu.toFixed(2)} (${res.collectorCpu.toFixed(2)}) | ${res.updatesOut} (${(res.bytesOut / 1e6).toFixed(2)} MB, ${res.readsOut} reads) | ${res.dutCount} | ${res.firstOutSeconds.toFixed(3)} | ${res.halfSeconds.toFixed(2)}${res.fibSeconds !== undefined ? ` | ${res.fibSeconds.toFixed(2)}` : ''}${res.withdrawSeconds !== undefined ? ` | ${res.withdrawSeconds.toFixed(2)} | ${res.withdrawCpu!.toFixed(2)}` : ''}${res.settledRssMiB !== undefined ? ` | ${res.settledRssMiB.toFixed(0)}` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -387,7 +402,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/routed-convergence-');
   try {
     console.log(`convergence: DUT ${o.dut}, ${o.prefixes} IPv4 + ${o.v6} IPv6 prefixes, seed ${o.seed}, ${o.runs} run(s)`);
-    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) (files) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) (collector) | UPDATEs out (bytes, reads) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}${o.withdraw ? ' | withdraw (s) | withdraw CPU (s)' : ''}`);
+    console.log(`run | DUT | T (s) | feed (s) | prefixes/s | DUT peak RSS (MiB) (files) | DUT CPU during (s) | DUT CPU total (s) | agents CPU (s) (collector) | UPDATEs out (bytes, reads) | DUT table | first out (s) | half (s)${o.fib ? ' | FIB (s)' : ''}${o.withdraw ? ' | withdraw (s) | withdraw CPU (s)' : ''}${o.settleS !== undefined ? ` | RSS after ${o.settleS} s (MiB)` : ''}`);
     const results: (RunResult & { dut: string; kind: DutKind })[] = [];
     const pairs: Pair[] = [];
     for (let r = 1; r <= o.runs; r++) {
@@ -403,7 +418,7 @@ async function main(): Promise<void> {
       if (pair.bird && pair.routed) {
         const p = pairOf(pair.routed, pair.bird);
         pairs.push(p);
-        console.log(`${r} | routed/BIRD | ${p.t.toFixed(2)}× T, ${p.rss.toFixed(2)}× peak RSS, ${p.cpu.toFixed(2)}× CPU during${p.withdraw !== undefined ? `, ${p.withdraw.toFixed(2)}× withdraw` : ''}`);
+        console.log(`${r} | routed/BIRD | ${p.t.toFixed(2)}× T, ${p.rss.toFixed(2)}× peak RSS, ${p.cpu.toFixed(2)}× CPU during${p.withdraw !== undefined ? `, ${p.withdraw.toFixed(2)}× withdraw` : ''}${p.settled !== undefined ? `, ${p.settled.toFixed(2)}× settled RSS` : ''}`);
       }
     }
     if (pairs.length > 0) console.log(pairSummary(pairs));

@@ -8,6 +8,8 @@ export interface Pair {
   cpu: number;
   /** The time to withdraw the table (the convergence bench's --withdraw). */
   withdraw?: number;
+  /** RSS some seconds after T (the convergence bench's --settle). */
+  settled?: number;
 }
 
 /** What a run reports that a pair compares. */
@@ -16,11 +18,13 @@ export interface PairedRun {
   peakRssMiB: number;
   cpuDuring: number;
   withdrawSeconds?: number;
+  settledRssMiB?: number;
 }
 
 export function pairOf(routed: PairedRun, bird: PairedRun): Pair {
   const p: Pair = { t: routed.seconds / bird.seconds, rss: routed.peakRssMiB / bird.peakRssMiB, cpu: routed.cpuDuring / bird.cpuDuring };
   if (routed.withdrawSeconds !== undefined && bird.withdrawSeconds !== undefined) p.withdraw = routed.withdrawSeconds / bird.withdrawSeconds;
+  if (routed.settledRssMiB !== undefined && bird.settledRssMiB !== undefined) p.settled = routed.settledRssMiB / bird.settledRssMiB;
   return p;
 }
 
@@ -34,7 +38,10 @@ export function median(xs: readonly number[]): number {
 /** The ratios of all pairs in one line: each one's median and range. */
 export function pairSummary(pairs: readonly Pair[]): string {
   const part = (name: string, xs: number[]): string => `${name} median ${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-  const withdraw = pairs.flatMap((p) => (p.withdraw !== undefined ? [p.withdraw] : []));
-  const w = withdraw.length === pairs.length && pairs.length > 0 ? `; ${part('withdraw', withdraw)}` : '';
-  return `routed/BIRD over ${pairs.length} pair(s): ${part('T', pairs.map((p) => p.t))}; ${part('peak RSS', pairs.map((p) => p.rss))}; ${part('CPU during', pairs.map((p) => p.cpu))}${w}`;
+  // An optional ratio is summarised when every pair has it.
+  const optional = (name: string, pick: (p: Pair) => number | undefined): string => {
+    const xs = pairs.flatMap((p) => (pick(p) !== undefined ? [pick(p)!] : []));
+    return xs.length === pairs.length && pairs.length > 0 ? `; ${part(name, xs)}` : '';
+  };
+  return `routed/BIRD over ${pairs.length} pair(s): ${part('T', pairs.map((p) => p.t))}; ${part('peak RSS', pairs.map((p) => p.rss))}; ${part('CPU during', pairs.map((p) => p.cpu))}${optional('withdraw', (p) => p.withdraw)}${optional('settled RSS', (p) => p.settled)}`;
 }
