@@ -8,9 +8,10 @@
 // (heap statistics), and glibc's heap kept ~4 MiB of free blocks on top. Here: once the event
 // loop has been all but idle for a few intervals, one young-generation collection (~5 ms), in
 // which V8 finds the rate low and shrinks the semi-spaces to their floor, and `malloc_trim` a
-// moment later. Idle after the warm-up: 112 → 72 MiB. A full collection on top gave 0.4 MiB
-// more and resets the old generation's limit from what is live (src/cli/node-flags.ts keeps a
-// floor under it for a table's load), so it is not made here.
+// moment later. Idle after the warm-up: 112 → 76 MiB RSS; with a table loaded (the convergence
+// bench's --settle) 100k 125 → 94 MiB, 1M 209 → 176 MiB. A full collection on top would give
+// 4–7 MiB more at 250k IPv6 and 1M, for a mark of the whole heap whose effect on the next
+// feed's collections is not measured: not made.
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -66,7 +67,8 @@ export class IdleTrim {
   private last: EventLoopUtilization | undefined;
   private quiet = 0;
   private tries = 0;
-  private readonly gc = exposedGc();
+  /** Made at the first trim: the context that brings it is not made for a daemon never quiet. */
+  private gc: Gc | undefined;
   /** Trims made (each a young-generation collection). */
   trims = 0;
 
@@ -98,7 +100,7 @@ export class IdleTrim {
     this.quiet = 0;
     this.tries++;
     this.trims++;
-    this.gc({ type: 'minor' });
+    (this.gc ??= exposedGc())({ type: 'minor' });
     this.opts.onTrim?.(before, youngGenerationBytes());
     // The collection frees dead ArrayBuffers' blocks into glibc's heap; trimmed a moment later.
     const mallocTrim = this.opts.mallocTrim;
