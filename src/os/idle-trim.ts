@@ -44,8 +44,9 @@ export interface IdleTrimOptions {
   /** How often the event loop's use is looked at. */
   intervalMs: number;
   /**
-   * Intervals in a row below `busyShare` before a trim, and between tries: V8 judges the rate
-   * over its last five seconds, so together they should span more.
+   * Intervals in a row below `busyShare` before a trim: V8 judges the rate over its last five
+   * seconds (back to its last collection), so they should span more, and one interval should
+   * be five seconds at least for a retry to see only quiet time.
    */
   quietIntervals: number;
   /** The event loop's share of busy time from which an interval is not quiet. */
@@ -56,7 +57,7 @@ export interface IdleTrimOptions {
   attempts: number;
   /** glibc's malloc_trim(0), when the platform has it. */
   mallocTrim?: () => void;
-  /** After each trim: the young generation before and after. */
+  /** An interval after each try: the young generation before it and then. */
   onTrim?: (youngBefore: number, youngAfter: number) => void;
 }
 
@@ -67,6 +68,8 @@ export class IdleTrim {
   private last: EventLoopUtilization | undefined;
   private quiet = 0;
   private tries = 0;
+  /** The young generation's bytes before the last try, until its outcome is reported. */
+  private youngBeforeTry: number | undefined;
   /** Made at the first trim: the context that brings it is not made for a daemon never quiet. */
   private gc: Gc | undefined;
   /** Trims made (each a young-generation collection). */
@@ -89,6 +92,7 @@ export class IdleTrim {
     const now = performance.eventLoopUtilization();
     const share = performance.eventLoopUtilization(now, this.last).utilization;
     this.last = now;
+    this.report();
     if (share >= this.opts.busyShare) {
       this.quiet = 0;
       this.tries = 0;
@@ -97,13 +101,22 @@ export class IdleTrim {
     if (++this.quiet < this.opts.quietIntervals || this.tries >= this.opts.attempts) return;
     const before = youngGenerationBytes();
     if (before <= this.opts.youngFloorBytes) return;
-    this.quiet = 0;
+    // A try that finds the rate too high is made again one interval on: its collection is then
+    // V8's last, and the five seconds it looks back over are quiet ones.
+    this.quiet = this.opts.quietIntervals - 1;
     this.tries++;
     this.trims++;
     (this.gc ??= exposedGc())({ type: 'minor' });
-    this.opts.onTrim?.(before, youngGenerationBytes());
-    // The collection frees dead ArrayBuffers' blocks into glibc's heap; trimmed a moment later.
+    this.youngBeforeTry = before;
+    // The collection's dead ArrayBuffers give their blocks back to glibc's heap as it runs.
     const mallocTrim = this.opts.mallocTrim;
     if (mallocTrim) setTimeout(mallocTrim, 1000).unref();
+  }
+
+  /** The last try's outcome, an interval on: V8 returns the semi-spaces' pages in its own time. */
+  private report(): void {
+    if (this.youngBeforeTry === undefined) return;
+    this.opts.onTrim?.(this.youngBeforeTry, youngGenerationBytes());
+    this.youngBeforeTry = undefined;
   }
 }
