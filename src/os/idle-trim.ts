@@ -24,12 +24,14 @@ export type Gc = (options?: { type?: 'minor' | 'major'; execution?: 'sync' | 'as
  * V8's gc(): the global one when node runs with --expose-gc, else the one of a context made
  * while the flag is set (V8 installs it in every context created then; the flag is cleared again).
  */
-export function exposedGc(): Gc {
-  const global = (globalThis as { gc?: Gc }).gc;
-  if (global) return global;
+export function exposedGc(): Gc | undefined {
+  const global = (globalThis as { gc?: unknown }).gc;
+  if (typeof global === 'function') return global as Gc;
   v8.setFlagsFromString('--expose-gc');
   try {
-    return vm.runInNewContext('gc') as Gc;
+    // A Node whose V8 ignored the flag has none: undefined, and no trim.
+    const made = vm.runInNewContext('typeof gc === "function" ? gc : undefined') as unknown;
+    return typeof made === 'function' ? (made as Gc) : undefined;
   } finally {
     v8.setFlagsFromString('--no-expose-gc');
   }
@@ -71,7 +73,7 @@ export class IdleTrim {
   /** The young generation's bytes before the last try, until its outcome is reported. */
   private youngBeforeTry: number | undefined;
   /** Made at the first trim: the context that brings it is not made for a daemon never quiet. */
-  private gc: Gc | undefined;
+  private gc: Gc | undefined | null;
   /** Trims made (each a young-generation collection). */
   trims = 0;
 
@@ -104,9 +106,11 @@ export class IdleTrim {
     // A try that finds the rate too high is made again one interval on: its collection is then
     // V8's last, and the five seconds it looks back over are quiet ones.
     this.quiet = this.opts.quietIntervals - 1;
+    this.gc ??= exposedGc() ?? null;
+    if (!this.gc) return this.stop();
     this.tries++;
     this.trims++;
-    (this.gc ??= exposedGc())({ type: 'minor' });
+    this.gc({ type: 'minor' });
     this.youngBeforeTry = before;
     // The collection's dead ArrayBuffers give their blocks back to glibc's heap as it runs.
     const mallocTrim = this.opts.mallocTrim;
