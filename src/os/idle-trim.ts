@@ -9,7 +9,7 @@
 // loop has been all but idle for a few intervals, one young-generation collection (~5 ms), in
 // which V8 finds the rate low and shrinks the semi-spaces to their floor, and `malloc_trim` a
 // moment later. Idle after the warm-up: 112 → 76 MiB RSS; with a table loaded (the convergence
-// bench's --settle) 100k 125 → 94 MiB, 1M 209 → 176 MiB. A full collection on top would give
+// bench's --settle, 25 s after the feed) 100k 124–126 → 89–94 MiB, 1M 209 → 174–176 MiB. A full collection on top would give
 // 4–7 MiB more at 250k IPv6 and 1M, for a mark of the whole heap whose effect on the next
 // feed's collections is not measured: not made.
 
@@ -53,7 +53,7 @@ export interface IdleTrimOptions {
   quietIntervals: number;
   /** The event loop's share of busy time from which an interval is not quiet. */
   busyShare: number;
-  /** A young generation at or below this is not trimmed (V8's floor is one 1 MiB semi-space pair). */
+  /** A young generation at or below this is not trimmed (V8 shrinks it to 1 MiB). */
   youngFloorBytes: number;
   /** Trims per quiet spell, when V8 does not shrink (a collection came too recently). */
   attempts: number;
