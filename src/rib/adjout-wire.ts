@@ -18,23 +18,26 @@ const EMPTY_BUFFER = Buffer.alloc(0);
 
 /**
  * The messages of one nextBatch() written one after another into one buffer, made at the first
- * message (a batch may find nothing to send) with room for the whole batch: the socket is given
- * the batch as one view, and no buffer or view is made per message.
+ * message (a batch may find nothing to send) with room for the whole batch, or the caller's
+ * scratch buffer when it has that room: no buffer or view is made per message.
  */
 export class BatchBuffer {
-  buf = EMPTY_BUFFER;
+  buf: Buffer = EMPTY_BUFFER;
   /** The end of the messages written so far. */
   at = 0;
   messages = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly scratch: Buffer = EMPTY_BUFFER,
+  ) {}
 
   /**
    * Where the next message goes (the buffer made if not yet): a message may be written there
    * before its size is known, and reserved after (the caller leaves room for its largest).
    */
   next(): number {
-    if (this.buf.length === 0) this.buf = Buffer.allocUnsafe(this.capacity);
+    if (this.buf.length === 0) this.buf = this.scratch.length >= this.capacity ? this.scratch : Buffer.allocUnsafe(this.capacity);
     return this.at;
   }
 
