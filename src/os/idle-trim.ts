@@ -5,13 +5,16 @@
 // rate low (its tracer's last five seconds). A daemon that then only waits for keepalives
 // allocates too little for any collection to come, so the empty semi-spaces stay committed for
 // good: routed idle after its warm-up held 112 MiB of RSS, 32 MiB of it the young generation's
-// (heap statistics), and glibc's heap kept ~4 MiB of free blocks on top. Here: once the event
-// loop has been all but idle for a few intervals, one young-generation collection (~5 ms), in
-// which V8 finds the rate low and shrinks the semi-spaces to their floor, and `malloc_trim` a
-// moment later. Idle after the warm-up: 112 → 76 MiB RSS; with a table loaded (the convergence
-// bench's --settle, 25 s after the feed) 100k 124–126 → 89–94 MiB, 1M 209 → 174–176 MiB. A full collection on top would give
-// 4–7 MiB more at 250k IPv6 and 1M, for a mark of the whole heap whose effect on the next
-// feed's collections is not measured: not made.
+// (heap statistics), and glibc's heap kept ~4 MiB of free blocks on top. The feed's garbage in
+// the old generation (typed arrays outgrown, buffers written) waits for a full collection,
+// which came on its own in a quiet spell in some runs and not in others (V8's memory reducer;
+// 250k IPv4, 30 s after the feed: 94–96 MiB where it came, 104–107 where not).
+// Here: once the event loop has been all but idle for a few intervals, one full collection
+// (15–20 ms at 250k and 1M), in which V8 finds the rate low and shrinks the semi-spaces to
+// their floor, and `malloc_trim` a moment later. Routed alone, 30 s after the feed (the
+// convergence bench's --settle): 250k IPv4 94–99 MiB with a full collection against 106–107
+// with a young-generation one only, 1M 169 against 177; before the trim, RSS stayed at the
+// peak (1M 209 MiB).
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -74,7 +77,7 @@ export class IdleTrim {
   private youngBeforeTry: number | undefined;
   /** Made at the first trim: the context that brings it is not made for a daemon never quiet. */
   private gc: Gc | undefined | null;
-  /** Trims made (each a young-generation collection). */
+  /** Trims made (each a full collection). */
   trims = 0;
 
   constructor(private readonly opts: IdleTrimOptions = IDLE_TRIM_DEFAULTS) {}
@@ -110,9 +113,9 @@ export class IdleTrim {
     if (!this.gc) return this.stop();
     this.tries++;
     this.trims++;
-    this.gc({ type: 'minor' });
+    this.gc({ type: 'major' });
     this.youngBeforeTry = before;
-    // The collection's dead ArrayBuffers give their blocks back to glibc's heap as it runs.
+    // The collection's dead ArrayBuffers give their blocks back to glibc's heap after it.
     const mallocTrim = this.opts.mallocTrim;
     if (mallocTrim) setTimeout(mallocTrim, 1000).unref();
   }
