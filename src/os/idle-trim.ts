@@ -10,11 +10,12 @@
 // which came on its own in a quiet spell in some runs and not in others (V8's memory reducer;
 // 250k IPv4, 30 s after the feed: 94–96 MiB where it came, 104–107 where not).
 // Here: once the event loop has been all but idle for a few intervals, one full collection
-// (15–20 ms at 250k and 1M), in which V8 finds the rate low and shrinks the semi-spaces to
-// their floor, and `malloc_trim` a moment later. Routed alone, 30 s after the feed (the
-// convergence bench's --settle): 250k IPv4 94–99 MiB with a full collection against 106–107
-// with a young-generation one only, 1M 169 against 177; before the trim, RSS stayed at the
-// peak (1M 209 MiB).
+// (4–20 ms at 250k and 1M), in which V8 finds the rate low and shrinks the semi-spaces to
+// their floor, and `malloc_trim` a moment later. 25–45 s after a 250k IPv4 feed (the
+// convergence bench's --settle, nine runs): 94–107 MiB, median 99, against 94–107, median 105.5
+// over six with a young-generation collection only (what decides between ~94 and ~105 in a
+// run is not known: V8's memory-reducing collection, when it comes, gives ~94); 1M 169–176
+// against 170–178. Before the trim RSS stayed at the peak (250k 141–143, 1M 209 MiB).
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
