@@ -49,9 +49,11 @@ test('once quiet after its warm-up, routed gives the young generation back', asy
     if (now < first - 24 * MiB) break;
   }
   t.true((await heapTotal()) < first - 24 * MiB, `heap total ${(first / MiB).toFixed(1)} MiB, then ${seen.join(', ')}`);
-  // The try's outcome is logged an interval after it.
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !/memory: quiet, young generation \d+\.\d → 1\.0 MiB/.test(r.logTail(200)); ) {
+  // The try's outcome is logged an interval after it, the young generation then at its 1 MiB
+  // floor or a little above (what the daemon allocated since).
+  const shrunk = /memory: quiet, young generation \d+\.\d → [0-3]\.\d MiB/;
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !shrunk.test(r.logTail(200)); ) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  t.regex(r.logTail(200), /memory: quiet, young generation \d+\.\d → 1\.0 MiB/);
+  t.regex(r.logTail(200), shrunk);
 });
